@@ -1,0 +1,39 @@
+"""Exception and warning types. Catch `AnalysisError` to catch every input problem we report."""
+
+__all__ = [
+    "AnalysisError",
+    "DataError",
+    "CodebookError",
+    "InstrumentError",
+    "ParameterError",
+    "AnalysisWarning",
+    "ConvergenceWarning",
+]
+
+
+class AnalysisError(Exception):
+    """Base class: a problem with the user's input that the message explains how to fix."""
+
+
+class DataError(AnalysisError, ValueError):
+    """A data file cannot be read or does not match its codebook."""
+
+
+class CodebookError(AnalysisError, ValueError):
+    """A codebook is missing, malformed or inconsistent with its data."""
+
+
+class InstrumentError(AnalysisError, ValueError):
+    """An instrument definition is missing or malformed, or items do not fit it."""
+
+
+class ParameterError(AnalysisError, ValueError):
+    """A function or notebook parameter has an unknown name or a wrong value."""
+
+
+class AnalysisWarning(UserWarning):
+    """A recoverable problem in an analysis (notebooks may filter or escalate it)."""
+
+
+class ConvergenceWarning(AnalysisWarning):
+    """An iterative estimator did not converge."""

@@ -1,0 +1,49 @@
+"""Figures used by the notebooks (matplotlib/seaborn; figures are returned, not saved)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+__all__ = ["score_distributions", "correlation_heatmap", "diary_trajectories"]
+
+
+def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None, col_wrap: int = 4):
+    """Histogram of each score column, one panel each (seaborn FacetGrid)."""
+    labels = labels or {}
+    long = scores.melt(var_name="score", value_name="value").dropna()
+    long["score"] = long["score"].map(lambda s: labels.get(s, s))
+    grid = sns.displot(data=long, x="value", col="score", col_wrap=col_wrap, bins=20, common_bins=False, height=2.2,
+                       aspect=1.3, facet_kws={"sharex": False, "sharey": False}, color="#4c72b0")  # fmt: skip
+    grid.set_titles("{col_name}", size=9)
+    grid.set_axis_labels("", "Count")
+    return grid.figure
+
+
+def correlation_heatmap(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None):
+    """Lower-triangle heatmap of pairwise Pearson correlations between score columns."""
+    labels = labels or {}
+    corr = scores.corr().rename(index=labels, columns=labels)
+    mask = np.triu(np.ones_like(corr, dtype=bool))
+    size = 0.45 * len(corr) + 2
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    sns.heatmap(corr, mask=mask, vmin=-1, vmax=1, cmap="vlag", annot=len(corr) <= 16, fmt=".2f",
+                annot_kws={"size": 7}, square=True, linewidths=0.5, cbar_kws={"shrink": 0.6}, ax=ax)  # fmt: skip
+    ax.set_title("Pearson correlations (pairwise complete)")
+    return fig
+
+
+def diary_trajectories(diary: pd.DataFrame, *, y: str, day: str, dyad: str, partner: str, n_dyads: int = 6,
+                       seed: int | None = None):  # fmt: skip
+    """Daily trajectories of `y` for both partners of `n_dyads` couples drawn with `seed`."""
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(diary[dyad].unique(), size=min(n_dyads, diary[dyad].nunique()), replace=False)
+    sub = diary[diary[dyad].isin(chosen)].astype({partner: str})
+    grid = sns.relplot(data=sub, x=day, y=y, hue=partner, col=dyad, col_wrap=3, kind="line", marker="o",
+                       height=2.2, aspect=1.4, col_order=sorted(chosen))  # fmt: skip
+    grid.set_titles("couple {col_name}", size=9)
+    return grid.figure

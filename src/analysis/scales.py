@@ -1,0 +1,307 @@
+"""Instruments (read from YAML data files) and scale scoring.
+
+An instrument file (see ``instruments/SCHEMA.md``) holds the items, response ranges,
+reverse keys, scores, scoring rule, cutoffs and citation; nothing about an instrument is
+written in code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ._validation import _check_one_of, _require_columns
+from .exceptions import DataError, InstrumentError, ParameterError
+from .paths import INSTRUMENTS_DIR
+
+__all__ = ["Instrument", "Item", "load_instrument", "list_instruments", "score_scale",
+           "score_instruments", "score_labels"]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item: published id, response range, keying and (if public domain) its text."""
+
+    id: str
+    min: float
+    max: float
+    reverse: bool = False
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A published (or project) instrument as defined by its YAML file."""
+
+    id: str
+    name: str
+    citation: str
+    scoring: str
+    items: tuple[Item, ...]
+    scores: dict[str, tuple[str, ...]]
+    cutoffs: dict
+    construct: str = ""
+    key_source: str = ""
+    source_file: str = ""
+    short_name: str = ""
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [item.id for item in self.items]
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == str(item_id):
+                return item
+        raise InstrumentError(f"Instrument {self.id!r} has no item {item_id!r}; items are {self.item_ids}.")
+
+
+def _instrument_path(name: str | Path) -> Path:
+    path = Path(name)
+    if path.suffix in {".yaml", ".yml"}:
+        return path
+    candidate = INSTRUMENTS_DIR / f"{name}.yaml"
+    if not candidate.exists():
+        known = ", ".join(sorted(p.stem for p in INSTRUMENTS_DIR.glob("*.yaml")))
+        raise InstrumentError(f"No instrument named {name!r}. Known instruments: {known}.")
+    return candidate
+
+
+def load_instrument(name: str | Path) -> Instrument:
+    """Read an instrument definition by id (``"ecr_s"``) or from a YAML file path.
+
+    Raises
+    ------
+    InstrumentError
+        If the file is missing or malformed (the message names the file and the field).
+    """
+    path = _instrument_path(name)
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InstrumentError(f"Cannot read instrument file {path}: {exc}") from None
+    where = f"instrument file {path}"
+    for field in ("id", "name", "citation", "response", "scoring", "items", "scores"):
+        if not isinstance(spec, dict) or field not in spec:
+            raise InstrumentError(f"{where} has no `{field}` field (see instruments/SCHEMA.md).")
+    _check_one_of(f"scoring` in `{path.name}", spec["scoring"], ("mean", "sum"))
+    lo, hi = spec["response"].get("min"), spec["response"].get("max")
+    items = []
+    for raw in spec["items"]:
+        item = Item(
+            id=str(raw["id"]),
+            min=float(raw.get("min", lo)),
+            max=float(raw.get("max", hi)),
+            reverse=bool(raw.get("reverse", False)),
+            text=raw.get("text"),
+        )
+        if not item.min < item.max:
+            raise InstrumentError(f"{where}: item {item.id} has range {item.min}..{item.max}.")
+        items.append(item)
+    ids = {item.id for item in items}
+    if len(ids) != len(items):
+        raise InstrumentError(f"{where} lists an item id twice.")
+    scores = {}
+    for score, members in spec["scores"].items():
+        members = tuple(str(m) for m in members)
+        unknown = [m for m in members if m not in ids]
+        if unknown:
+            raise InstrumentError(f"{where}: score {score!r} names unknown items {unknown}.")
+        scores[str(score)] = members
+    return Instrument(
+        id=str(spec["id"]),
+        name=str(spec["name"]),
+        citation=str(spec["citation"]).strip(),
+        scoring=spec["scoring"],
+        items=tuple(items),
+        scores=scores,
+        cutoffs=spec.get("cutoffs") or {},
+        construct=str(spec.get("construct", "")),
+        key_source=str(spec.get("key_source", "")).strip(),
+        source_file=str(path),
+        short_name=str(spec.get("short_name") or _abbreviation(spec["name"]) or spec["id"]),
+    )
+
+
+def _abbreviation(name: str) -> str:
+    """``"... Short Form (ECR-S)"`` -> ``"ECR-S"``."""
+    match = re.search(r"\(([^()]+)\)\s*$", name)
+    return match.group(1) if match else ""
+
+
+def score_labels(instruments) -> dict[str, str]:
+    """Readable labels for score columns: ``{"ecr_s_anxiety": "ECR-S anxiety", ...}``."""
+    labels = {}
+    for ins_id in instruments:
+        ins = load_instrument(ins_id)
+        for score in ins.scores:
+            labels[f"{ins.id}_{score}"] = f"{ins.short_name} {score.replace('_', ' ')}"
+    return labels
+
+
+def list_instruments() -> pd.DataFrame:
+    """Catalogue of the bundled instruments.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per instrument: ``id``, ``name``, ``n_items``, ``response_range``, ``scoring``,
+        ``scores`` (comma-separated names) and ``citation``.
+    """
+    rows = []
+    for path in sorted(INSTRUMENTS_DIR.glob("*.yaml")):
+        ins = load_instrument(path)
+        lo = min(i.min for i in ins.items)
+        hi = max(i.max for i in ins.items)
+        rows.append(
+            {
+                "id": ins.id,
+                "name": ins.name,
+                "n_items": len(ins.items),
+                "response_range": f"{lo:g}-{hi:g}",
+                "scoring": ins.scoring,
+                "scores": ", ".join(ins.scores),
+                "citation": ins.citation,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _item_columns(ins: Instrument, columns) -> dict[str, str]:
+    if columns is None:
+        return {i: f"{ins.id}_{i}" for i in ins.item_ids}
+    if isinstance(columns, Mapping):
+        mapping = {str(k): str(v) for k, v in columns.items()}
+    elif isinstance(columns, Sequence) and not isinstance(columns, str):
+        if len(columns) != len(ins.items):
+            raise ParameterError(
+                f"`columns` lists {len(columns)} columns but {ins.id} has {len(ins.items)} items; "
+                "pass one column per item in published order, or a dict {item id: column}."
+            )
+        mapping = dict(zip(ins.item_ids, columns, strict=True))
+    else:
+        raise ParameterError(f"`columns` must be a dict or a list of column names, not {type(columns).__name__}.")
+    unknown = [k for k in mapping if k not in ins.item_ids]
+    if unknown:
+        raise ParameterError(f"`columns` names items {unknown} that {ins.id} does not have.")
+    return mapping
+
+
+def score_scale(
+    data: pd.DataFrame,
+    *,
+    instrument: str | Instrument,
+    columns: Mapping[str, str] | Sequence[str] | None = None,
+    min_answered: float = 0.8,
+) -> pd.DataFrame:
+    """Score an instrument: reverse keying, then subscale and total scores with prorating.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent, item responses as numbers (missing as NaN).
+    instrument : str or Instrument
+        Instrument id (``"ecr_s"``) or a loaded :class:`Instrument`.
+    columns : dict or list of str, optional
+        Where each item is: ``{item id: column}``, or a list of columns in published item
+        order. Default: columns named ``<instrument id>_<item id>``. A score whose items are
+        not all mapped is skipped.
+    min_answered : float, default 0.8
+        Prorating rule: a score is computed only if at least this proportion of its items
+        is answered; otherwise it is missing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as `data`; one column per score, named ``<instrument id>_<score>``: the
+        mean or sum (the instrument's ``scoring``) of the reverse-keyed items.
+
+    Raises
+    ------
+    DataError
+        If an item column is missing or holds a value outside the item's response range
+        (the message names the column, the row and the value).
+
+    Notes
+    -----
+    Reverse-keyed items are scored ``(min + max) - x`` from each item's own range. Prorating:
+    a missing item of a scored respondent is imputed at the respondent's mean position on
+    the answered items, ``min_j + p (max_j - min_j)`` with ``p`` the mean of
+    ``(x_i - min_i) / (max_i - min_i)``; with equal ranges this is the person mean, so a
+    mean score is the mean of the answered items and a sum is that mean times the number
+    of items (Schafer & Graham, 2002, on person-mean imputation). With
+    complete data the scores equal ``psych::scoreItems(keys, totals = scoring == "sum")``.
+    """
+    ins = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    if not 0 < min_answered <= 1:
+        raise ParameterError(f"`min_answered` must be in (0, 1], but {min_answered!r} was passed.")
+    mapping = _item_columns(ins, columns)
+    _require_columns(data, mapping.values())
+    keyed, ranges = {}, {}
+    for item_id, col in mapping.items():
+        item = ins.item(item_id)
+        values = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isnan(values) & ((values < item.min) | (values > item.max) | (values % 1 != 0))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"Column {col!r} (item {item_id} of {ins.id}) has {int(bad.sum())} value(s) outside "
+                f"{item.min:g}..{item.max:g}; first at row {row} (index {data.index[row]!r}): "
+                f"{values[row]:g}. Recode missing codes to empty cells or check the item mapping."
+            )
+        keyed[item_id] = (item.min + item.max) - values if item.reverse else values
+        ranges[item_id] = (item.min, item.max)
+    out = {}
+    for score, members in ins.scores.items():
+        if not all(m in keyed for m in members):
+            continue
+        block = np.column_stack([keyed[m] for m in members])
+        lo = np.array([ranges[m][0] for m in members])
+        width = np.array([ranges[m][1] - ranges[m][0] for m in members])
+        answered = ~np.isnan(block)
+        # person-mean imputation on each item's own range (POMP): equals the mean of the
+        # answered items when all ranges are equal, and never leaves the score's range
+        pomp = np.where(answered, (block - lo) / width, 0.0).sum(axis=1)
+        n_answered = answered.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            person_pomp = pomp / n_answered
+        filled = np.where(answered, block, lo + person_pomp[:, None] * width)
+        value = filled.mean(axis=1) if ins.scoring == "mean" else filled.sum(axis=1)
+        ok = n_answered >= min_answered * len(members) - 1e-9
+        out[f"{ins.id}_{score}"] = np.where(ok, value, np.nan)
+    return pd.DataFrame(out, index=data.index)
+
+
+def score_instruments(
+    data: pd.DataFrame,
+    *,
+    instruments: Mapping[str, Mapping[str, str]],
+    min_answered: float = 0.8,
+) -> pd.DataFrame:
+    """Score several instruments at once with :func:`score_scale`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent.
+    instruments : dict
+        ``{instrument id: {item id: column}}``, e.g. ``Dataset.instruments("survey")``.
+    min_answered : float, default 0.8
+        Prorating rule passed to :func:`score_scale`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as `data`, the score columns of every instrument side by side.
+    """
+    frames = [
+        score_scale(data, instrument=ins_id, columns=dict(cols), min_answered=min_answered)
+        for ins_id, cols in instruments.items()
+    ]
+    return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=data.index)
