@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from .exceptions import AnalysisError
-from .paths import DEMO_DIR, REPORTS_DIR
+from .paths import DEMO_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 
 __all__ = ["main"]
 
@@ -19,7 +19,7 @@ def _cmd_run(args) -> int:
 
     runs = run_suite(
         only=args.only, overrides=args.param, data=args.data, codebook=args.codebook,
-        out_dir=args.out, jobs=args.jobs, show_code=args.show_code,
+        out_dir=args.out, jobs=args.jobs, show_code=args.show_code, notebooks_dir=args.notebooks,
     )  # fmt: skip
     failed = [r.name for r in runs if r.status != "succeeded"]
     index = (args.out / "index.html").resolve()
@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=REPORTS_DIR, help="output folder (default: reports/)")
     run.add_argument("--jobs", type=_positive_int, default=1, help="notebooks run in parallel (default 1)")
     run.add_argument("--show-code", action="store_true", help="keep code cells in the HTML reports")
+    run.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
+                     help="folder of NN_name.ipynb notebooks to run (default: notebooks/)")  # fmt: skip
     run.set_defaults(func=_cmd_run)
 
     sim = sub.add_parser("simulate", help="write the simulated demo survey (seeded, byte-identical)")

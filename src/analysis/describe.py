@@ -10,7 +10,17 @@ import pandas as pd
 from ._validation import _as_list, _require_columns
 from .io import Dataset
 
-__all__ = ["sample_overview", "missingness", "descriptives"]
+__all__ = ["sample_overview", "missingness", "descriptives", "QUANTITY_LABELS"]
+
+#: readable text for the `quantity` ids of :func:`sample_overview` (for report tables)
+QUANTITY_LABELS = {
+    "rows": "Rows", "persons": "Persons", "couples": "Couples",
+    "couples_both_partners": "Couples, both partners", "couples_one_partner": "Couples, one partner only",
+    "couples_more_than_two": "Couples with more than two members",
+    "days_per_person_mean": "Days per person, mean", "days_per_person_min": "Days per person, min",
+    "days_per_person_max": "Days per person, max", "attention_check_failed": "Attention check failed",
+    "attention_check_missing": "Attention check not answered",
+}  # fmt: skip
 
 
 def sample_overview(dataset: Dataset) -> pd.DataFrame:

@@ -143,8 +143,12 @@ def _infer_codebook(data: Path) -> dict:
     frame = _read_csv(data, table="data")
     variables = {}
     for col in frame.columns:
-        kind = "integer" if pd.api.types.is_integer_dtype(frame[col]) else (
-            "number" if pd.api.types.is_numeric_dtype(frame[col]) else "string")  # fmt: skip
+        text = frame[col].dropna()
+        num = pd.to_numeric(text.str.strip(), errors="coerce")
+        if text.empty or num.isna().any():
+            kind = "string"
+        else:
+            kind = "integer" if (num % 1 == 0).all() else "number"
         variables[str(col)] = {"type": kind}
     return {"dataset": data.stem, "title": data.name, "simulated": False, "inferred": True,
             "tables": {"data": {"file": str(data), "variables": variables}}}  # fmt: skip

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .exceptions import AnalysisError
 from .io import Dataset, TableFile
 from .paths import resolve
 from .provenance import git_commit, package_versions, utc_now
@@ -103,16 +104,15 @@ def apa_table(
         ``.html`` holds the table; notebooks display it directly.
     """
     labels = labels or {}
-    head = "".join(f"<th>{_header(str(c))}</th>" for c in data.columns)
+    kinds = {c: "text" if data[c].map(lambda v: isinstance(v, str)).any() else "num" for c in data.columns}
+    head = "".join(f'<th class="{kinds[c]}">{_header(str(c))}</th>' for c in data.columns)
     body = []
     for row in data.itertuples(index=False):
         cells = []
         for col, value in zip(data.columns, row, strict=True):
             if isinstance(value, str) and value in labels:
                 value = labels[value]
-            text = format_number(value, str(col), decimals)
-            kind = "text" if isinstance(value, str) else "num"
-            cells.append(f'<td class="{kind}">{text}</td>')
+            cells.append(f'<td class="{kinds[col]}">{format_number(value, str(col), decimals)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     caption = (f"<strong>Table {number}</strong><br>" if number is not None else "") + f"<em>{html.escape(title)}</em>"
     foot = f'<p class="apa-note"><em>Note.</em> {html.escape(note)}</p>' if note else ""
@@ -125,8 +125,9 @@ def apa_table(
 def dataset_notice(dataset: Dataset) -> HtmlBlock:
     """A box naming the data set and its files; simulated data get a plain warning banner."""
     files = "".join(
-        f"<li><code>{html.escape(Path(f.path).name)}</code> ({f.table}): "
-        f"{f.rows:,} rows &middot; SHA-256 <code>{f.sha256[:12]}</code></li>"
+        f"<li><code>{html.escape(Path(f.path).name)}</code> ({html.escape(f.table)}"
+        + (f", {f.rows:,} rows" if f.table != "codebook" else "")
+        + f") &middot; SHA-256 <code>{f.sha256[:12]}</code></li>"
         for f in dataset.files
     )
     banner = ""
@@ -236,5 +237,25 @@ def start_run(notebook: str, *, output_dir: str | Path, **parameters) -> Run:
         The notebook's parameters (``data``, ``codebook``, ``seed``, ...), recorded verbatim.
     """
     parameters = {"output_dir": str(output_dir), **parameters}
+    _show_input_errors_plainly()
     return Run(notebook=notebook, parameters=parameters, output_dir=resolve(output_dir),
                started_at=utc_now(), _t0=time.perf_counter())  # fmt: skip
+
+
+def _show_input_errors_plainly() -> None:
+    """In a notebook, show an AnalysisError as its message (what to fix), not as a traceback
+    through our internals. The cell still fails, so papermill still reports the failure."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def handler(shell, etype, evalue, tb, tb_offset=None):
+        lines = [f"{etype.__name__}: {evalue}"]
+        shell._showtraceback(etype, evalue, lines)
+        return lines
+
+    shell.set_custom_exc((AnalysisError,), handler)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -167,6 +169,8 @@ def parse_overrides(pairs: Sequence[str], specs: Sequence[NotebookSpec]) -> dict
             raise ParameterError(f"-p {pair!r}: write parameters as -p name=value.")
         name, raw = pair.split("=", 1)
         name = name.strip()
+        if name == "output_dir":
+            raise ParameterError("`output_dir` is set by the runner for each notebook; use --out DIR instead.")
         owners = [s for s in specs if name in s.parameters]
         if not owners:
             known = sorted({p for s in specs for p in s.parameters})
@@ -203,7 +207,8 @@ def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, k
     status, error = "succeeded", None
     try:
         pm.execute_notebook(str(spec.path), str(executed), parameters=params, kernel_name=kernel,
-                            cwd=str(spec.path.parent), progress_bar=False, log_output=False)  # fmt: skip
+                            cwd=str(spec.path.parent), progress_bar=False, log_output=False,
+                            kernel_manager_class=_kernel_manager_class())  # fmt: skip
     except pm.PapermillExecutionError as exc:
         status, error = "failed", f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
     except Exception as exc:  # kernel death, timeouts: the suite goes on
@@ -217,6 +222,22 @@ def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, k
     return NotebookRun(spec.name, status, seconds, effective, executed, html,
                        results if results.exists() else None, error,
                        extra={"overridden": sorted(k for k in params if k != "output_dir")})  # fmt: skip
+
+
+def _kernel_manager_class():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        """Kernel over Unix sockets in a private temporary folder: no open TCP port, no name
+        clash between parallel kernels."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._socket_dir = tempfile.TemporaryDirectory(prefix="connlab-kernel-")
+            self.transport = "ipc"
+            self.ip = os.path.join(self._socket_dir.name, "kernel")
+
+    return IPCKernelManager
 
 
 def _kernel_name() -> str:

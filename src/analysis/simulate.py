@@ -277,14 +277,17 @@ def _diary(rng, survey_full, lat):
     anx, avo = lat["anxiety"][rows], lat["avoidance"][rows]
     disc_mean = 3.0 + 0.5 * lat["disclosure"][rows]
     disc = np.clip(np.round(disc_mean[:, None] + rng.normal(0, 0.9, (n_p, days))), 1, 5)
-    cd = np.repeat(rng.standard_normal((n_p // 2, days)), 2, axis=0)  # couple-day shocks
+    def couple_day():  # one shock per couple and day, shared by both partners
+        return np.repeat(rng.standard_normal((n_p // 2, days)), 2, axis=0)
+
+    cd_check, cd_conflict, cd = couple_day(), couple_day(), couple_day()  # independent: no confounding
     ck = d["checkin_logit"]
     p_check = 1 / (1 + np.exp(-(ck["intercept"] + ck["checkin_practice"] * lat["checkin"][rows][:, None]
-                                + ck["couple_day_sd"] * cd)))  # fmt: skip
+                                + ck["couple_day_sd"] * cd_check)))  # fmt: skip
     checkin = (rng.random((n_p, days)) < p_check).astype(float)
     cf = d["conflict_logit"]
     p_conf = 1 / (1 + np.exp(-(cf["intercept"] + cf["anxiety"] * anx + cf["satisfaction"] * zs)[:, None]
-                             - 0.5 * cd))  # fmt: skip
+                             + 0.5 * cd_conflict))  # fmt: skip
     conflict = (rng.random((n_p, days)) < p_conf).astype(float)
     u0 = rng.normal(0, c["random_intercept_sd"], n_p)
     u1 = rng.normal(0, c["random_slope_disclosure_sd"], n_p)

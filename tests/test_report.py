@@ -1,0 +1,69 @@
+"""APA formatting and the results/provenance written by every notebook run."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import load_dataset
+from analysis.report import apa_table, dataset_notice, format_number, start_run
+
+
+@pytest.mark.parametrize(
+    "value, column, expected",
+    [
+        (0.0004, "p_value", "&lt; .001"),
+        (0.0234, "p_value", ".023"),
+        (0.5, "p_value", ".500"),
+        (-0.456, "r", "&minus;.46"),
+        (1183, "n", "1,183"),
+        (12.345, "pct_cells_missing", "12.3"),
+        (3.0, "value", "3"),
+        (12.79, "value", "12.79"),
+        (float("nan"), "mean", "&ndash;"),
+        (None, "mean", "&ndash;"),
+        (-1.5, "skew", "&minus;1.50"),
+        (61.6623, "mean", "61.66"),
+        ("<b>", "variable", "&lt;b&gt;"),
+    ],
+)
+def test_format_number(value, column, expected):
+    assert format_number(value, column) == expected
+
+
+def test_apa_table_html():
+    table = pd.DataFrame({"variable": ["x_total", "<script>"], "n": [10, 2000], "mean": [1.234, np.nan],
+                          "p_value": [0.00001, 0.2]})  # fmt: skip
+    html = apa_table(table, title="Scores", number=2, note="A & B.", labels={"x_total": "X total"}).html
+    assert "<strong>Table 2</strong>" in html and "<em>Scores</em>" in html
+    assert "<th class=\"num\"><i>M</i></th>" in html and "<i>p</i>" in html
+    assert "X total" in html and "x_total" not in html
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "2,000" in html and "1.23" in html and "&lt; .001" in html and "&ndash;" in html
+    assert "<em>Note.</em> A &amp; B." in html
+
+
+def test_dataset_notice_says_simulated(small_demo):
+    html = dataset_notice(load_dataset(small_demo)).html
+    assert "Simulated data." in html and "seed 1" in html and "survey.csv" in html
+
+
+def test_run_writes_results_and_provenance(tmp_path, small_demo):
+    ds = load_dataset(small_demo)
+    run = start_run("00_test", output_dir=tmp_path / "out", data=str(small_demo), seed=5)
+    run.add_input(ds)
+    run.record("table", pd.DataFrame({"a": [1.5, np.nan], "b": ["x", "y"]}))
+    run.record("n", np.int64(7))
+    shown = run.finish().html
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert doc["results"] == {"table": [{"a": 1.5, "b": "x"}, {"a": None, "b": "y"}], "n": 7}
+    prov = doc["provenance"]
+    assert prov["seed"] == 5 and prov["parameters"]["data"] == str(small_demo)
+    assert [i["table"] for i in prov["inputs"]] == ["survey", "diary", "codebook"]
+    assert prov["inputs"][0]["sha256"] == ds.files[0].sha256 and prov["inputs"][0]["rows"] == ds.files[0].rows
+    assert prov["packages"]["pandas"] == pd.__version__ and prov["packages"]["python"].startswith("3.11")
+    assert "git_commit" in prov and prov["started_at"].endswith("+00:00")
+    assert prov["run_time_s"] >= 0 and not math.isnan(prov["run_time_s"])
+    assert "Provenance" in shown and ds.files[0].sha256 in shown

@@ -1,0 +1,134 @@
+"""`connlab run`: parameter checks before anything runs, failures kept, results reproducible."""
+
+import json
+import re
+
+import pytest
+
+from analysis import ParameterError
+from analysis.cli import main
+from analysis.render import render_notebook
+from analysis.runner import discover_notebooks, parse_overrides, read_parameters
+from conftest import PROJECT_ROOT
+
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+
+
+def test_read_parameters_of_the_overview():
+    params = read_parameters(NOTEBOOKS / "00_overview.ipynb")
+    assert params["seed"].default == 20261123 and params["seed"].kind == "int"
+    assert params["min_answered"].kind == "float"
+    assert params["codebook"].kind == "none"
+    assert "prorating" in params["min_answered"].doc
+
+
+@pytest.mark.parametrize(
+    "pairs, expected",
+    [
+        (["seed=7"], {"seed": 7}),
+        (["min_answered=1"], {"min_answered": 1.0}),
+        (["diary_table=daily"], {"diary_table": "daily"}),
+        (["codebook=none"], {"codebook": None}),
+        (["codebook=/tmp/x.yaml"], {"codebook": "/tmp/x.yaml"}),
+    ],
+)
+def test_overrides_are_typed(pairs, expected):
+    assert parse_overrides(pairs, discover_notebooks(NOTEBOOKS)) == expected
+
+
+@pytest.mark.parametrize(
+    "pairs, match",
+    [
+        (["no_such_param=1"], r"Unknown parameter `no_such_param`.*Known parameters: .*seed"),
+        (["seed=abc"], r"`seed` expects an integer .*'abc'"),
+        (["seed=1.5"], r"`seed` expects an integer"),
+        (["min_answered=lots"], r"`min_answered` expects a number"),
+        (["seed"], r"-p name=value"),
+        (["output_dir=/tmp"], r"--out"),
+    ],
+)
+def test_bad_overrides_name_the_parameter(pairs, match):
+    with pytest.raises(ParameterError, match=match):
+        parse_overrides(pairs, discover_notebooks(NOTEBOOKS))
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["-p", "no_such_param=1"], ["no_such_param"]),
+        (["-p", "seed=abc"], ["seed", "integer", "abc"]),
+        (["--data", "/no/such/file.csv"], ["/no/such/file.csv", "does not exist"]),
+        (["--only", "42"], ["42", "no such notebook"]),
+    ],
+)
+def test_cli_fails_fast_with_exit_2(tmp_path, capsys, argv, words):
+    code = main(["run", "--out", str(tmp_path), *argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    for word in words:
+        assert word in err
+    assert not (tmp_path / "index.html").exists()  # nothing ran
+
+
+def test_failed_notebook_is_kept_and_listed(suite_run):
+    code, _, out = suite_run
+    assert code == 1  # one notebook failed
+    index = (out / "index.html").read_text()
+    assert re.search(r"00_overview\.html\">00_overview</a></td><td class='status-succeeded'>succeeded", index)
+    assert re.search(r"99_fails\.html\">99_fails</a></td><td class='status-failed'>failed", index)
+    assert "RuntimeError: deliberate failure: runner test fixture" in index
+    assert "1 succeeded, 1 failed" in index
+    kept = json.loads((out / "99_fails" / "99_fails.ipynb").read_text())
+    errors = [o for c in kept["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors and errors[0]["evalue"] == "deliberate failure: runner test fixture"
+    assert (out / "99_fails.html").exists()
+
+
+def test_overview_results_json(suite_run, small_demo):
+    _, _, out = suite_run
+    doc = json.loads((out / "00_overview" / "results.json").read_text())
+    sample = {(r["table"], r["quantity"]): r["value"] for r in doc["results"]["sample"]}
+    survey_rows = sum(1 for _ in open(small_demo / "survey.csv")) - 1
+    assert sample[("survey", "rows")] == survey_rows
+    assert sample[("survey", "couples")] == 40
+    assert {r["instrument"] for r in doc["results"]["missingness"]} >= {"ecr_s", "csi_16", "prqc"}
+    desc = {r["variable"]: r for r in doc["results"]["descriptives"]}
+    assert 0 <= desc["csi_16_total"]["min"] <= desc["csi_16_total"]["max"] <= 81
+    prov = doc["provenance"]
+    assert prov["parameters"]["data"] == str(small_demo.resolve())
+    assert prov["seed"] == 20261123
+    assert {i["table"] for i in prov["inputs"]} == {"survey", "diary", "codebook"}
+
+
+def test_same_inputs_give_identical_results(suite_run, small_demo):
+    _, notebooks, out = suite_run
+    first = json.loads((out / "00_overview" / "results.json").read_text())
+    assert main(["run", "--only", "00", "--data", str(small_demo), "--notebooks", str(notebooks),
+                 "--out", str(out)]) == 0  # fmt: skip
+    second = json.loads((out / "00_overview" / "results.json").read_text())
+    for doc in (first, second):
+        for key in ("started_at", "run_time_s"):
+            doc["provenance"].pop(key)
+    assert first == second
+
+
+def test_code_is_hidden_unless_asked(suite_run, tmp_path):
+    _, _, out = suite_run
+    executed = out / "00_overview" / "00_overview.ipynb"
+    hidden = render_notebook(executed, tmp_path / "hidden.html").read_text()
+    shown = render_notebook(executed, tmp_path / "shown.html", show_code=True).read_text()
+    assert "load_dataset" not in hidden and "load_dataset" in shown
+
+
+def test_reports_are_self_contained(suite_run):
+    _, _, out = suite_run
+    pages = sorted(out.glob("*.html"))
+    assert [p.name for p in pages] == ["00_overview.html", "99_fails.html", "index.html"]
+    for page in pages:
+        text = page.read_text()
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), page.name
+        assert "@import" not in text and "<script src" not in text, page.name
+    overview = (out / "00_overview.html").read_text()
+    assert overview.count('src="data:image/png;base64,') >= 3  # figures embedded
+    assert "Simulated data." in overview and "Provenance" in overview
