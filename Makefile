@@ -39,7 +39,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 $(KERNEL): $(VENV)/.installed
 	$(PY) -m ipykernel install --sys-prefix --name connectionlab --display-name "Python 3.11 (ConnectionLab)" >/dev/null
 
-$(DEMO)/codebook.yaml: | $(VENV)/.installed
+# re-made when the generator or an instrument file changes
+$(DEMO)/codebook.yaml: src/analysis/simulate.py $(wildcard src/analysis/instruments/*.yaml) | $(VENV)/.installed
 	$(CONNLAB) simulate --out $(DEMO)
 
 data: $(VENV)/.installed

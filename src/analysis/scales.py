@@ -246,15 +246,27 @@ def score_scale(
     keyed, ranges = {}, {}
     for item_id, col in mapping.items():
         item = ins.item(item_id)
-        values = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isnan(values) & ((values < item.min) | (values > item.max) | (values % 1 != 0))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
+        raw = data[col]
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        where = f"Column {col!r} (item {item_id} of {ins.id})"
+        text = np.isnan(values) & raw.notna().to_numpy()
+        if text.any():
+            row = int(np.flatnonzero(text)[0])
             raise DataError(
-                f"Column {col!r} (item {item_id} of {ins.id}) has {int(bad.sum())} value(s) outside "
-                f"{item.min:g}..{item.max:g}; first at row {row} (index {data.index[row]!r}): "
-                f"{values[row]:g}. Recode missing codes to empty cells or check the item mapping."
+                f"{where} holds {int(text.sum())} value(s) that are not numbers; first at row {row} "
+                f"(index {data.index[row]!r}): {raw.iloc[row]!r}. Recode text answers to their numbers "
+                "(or declare them as missing codes in the codebook)."
             )
+        outside = ~np.isnan(values) & ((values < item.min) | (values > item.max))
+        fraction = ~np.isnan(values) & ~outside & (values % 1 != 0)
+        for bad, what in ((outside, f"outside {item.min:g}..{item.max:g}"), (fraction, "not whole numbers")):
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise DataError(
+                    f"{where} has {int(bad.sum())} value(s) {what}; first at row {row} (index "
+                    f"{data.index[row]!r}): {values[row]:g}. Recode missing codes to empty cells or "
+                    "check the item mapping."
+                )
         keyed[item_id] = (item.min + item.max) - values if item.reverse else values
         ranges[item_id] = (item.min, item.max)
     out = {}

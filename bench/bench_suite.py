@@ -1,0 +1,186 @@
+"""Main-job benchmark: where the wall time of ``connlab run`` goes, as ratios to a bare kernel.
+
+For each suite notebook the time splits into
+  kernel start       - start the project kernel, run ``1+1``, stop it (nbclient directly: the peer);
+  papermill overhead - papermill on a notebook with a parameters cell and ``1+1``, minus the peer;
+  render             - ``analysis.render.render_notebook`` on the executed notebook;
+  own work           - the notebook's papermill time minus papermill's empty-notebook time.
+The whole suite is also run through ``run_suite`` with jobs=1 and jobs=2. Figures worth comparing
+between runs are the ratios; seconds are printed for context only. Results: bench/results/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import papermill as pm  # imported up front so no measurement pays for the import
+from nbclient import NotebookClient
+
+from analysis import runner
+from analysis.paths import DEMO_DIR
+from analysis.render import render_notebook
+
+REPEATS = 3  # small measurements: median of 3
+BUDGET_S = 90.0  # run each notebook a second time only if the whole stays under this
+GOAL_S = 60.0  # goal for the whole suite (jobs=1)
+RESULTS = Path(__file__).resolve().parent / "results" / "bench_suite.json"
+KERNEL = runner._kernel_name()
+MANAGER = runner._kernel_manager_class()
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Wall seconds of one call of `fn`."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def median_time(fn: Callable[[], object], n: int = REPEATS) -> float:
+    """Median wall seconds of `n` calls of `fn`."""
+    return statistics.median(timed(fn) for _ in range(n))
+
+
+def tiny_notebook(with_parameters: bool) -> nbformat.NotebookNode:
+    """A notebook holding ``1+1``, optionally after a ``parameters``-tagged cell."""
+    cells = [nbformat.v4.new_code_cell("1+1")]
+    if with_parameters:
+        cells.insert(0, nbformat.v4.new_code_cell("x = 0", metadata={"tags": ["parameters"]}))
+    return nbformat.v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": KERNEL, "language": "python", "display_name": KERNEL},
+        "language_info": {"name": "python"}})  # fmt: skip
+
+
+def bare_kernel_start(tmp: Path) -> float:
+    """Peer: start the project kernel, run ``1+1`` and stop it, with nbclient alone."""
+    def run():
+        NotebookClient(tiny_notebook(False), kernel_name=KERNEL, kernel_manager_class=MANAGER,
+                       resources={"metadata": {"path": str(tmp)}}).execute()  # fmt: skip
+
+    return median_time(run)
+
+
+def papermill_empty(tmp: Path) -> float:
+    """Papermill, as the runner calls it, on a notebook with a parameters cell and ``1+1``."""
+    source, out = tmp / "empty.ipynb", tmp / "empty-out.ipynb"
+    nbformat.write(tiny_notebook(True), source)
+
+    def run():
+        pm.execute_notebook(str(source), str(out), parameters={"x": 1}, kernel_name=KERNEL,
+                            cwd=str(tmp), progress_bar=False, log_output=False,
+                            kernel_manager_class=MANAGER)  # fmt: skip
+
+    return median_time(run)
+
+
+def run_notebook(spec: runner.NotebookSpec, out: Path) -> tuple[float, Path]:
+    """Papermill seconds of one real notebook (defaults) via the runner, and the executed file."""
+    run = runner._execute(spec, {}, out, False, KERNEL)
+    if run.status != "succeeded":
+        raise RuntimeError(f"{spec.name} failed: {run.error}")
+    return run.seconds, run.notebook
+
+
+def suite_time(jobs: int, tmp: Path) -> float:
+    """Wall seconds of the whole suite through ``run_suite``; fails if a notebook fails."""
+    start = time.perf_counter()
+    runs = runner.run_suite(out_dir=tmp / f"suite-jobs{jobs}", jobs=jobs, progress=lambda _: None)
+    seconds = time.perf_counter() - start
+    failed = [r.name for r in runs if r.status != "succeeded"]
+    if failed:
+        raise RuntimeError(f"run_suite(jobs={jobs}): failed {', '.join(failed)}")
+    return seconds
+
+
+def measure_notebooks(specs, tmp: Path, start: float, empty_s: float) -> list[dict]:
+    """Run each notebook once (twice if the budget allows); render its output 3 times."""
+    times: dict[str, list[float]] = {s.name: [] for s in specs}
+    executed = {}
+    for spec in specs:
+        seconds, executed[spec.name] = run_notebook(spec, tmp / "nb-1")
+        times[spec.name].append(seconds)
+    first_pass = sum(t[0] for t in times.values())
+    # the rest still to come: this second pass, plus suite jobs=1 and jobs=2 (about one pass each)
+    if time.perf_counter() - start + 3 * first_pass < BUDGET_S:
+        for spec in specs:
+            times[spec.name].append(run_notebook(spec, tmp / "nb-2")[0])
+    rows = []
+    for spec in specs:
+        html = tmp / f"{spec.name}.html"
+        render_s = median_time(lambda: render_notebook(executed[spec.name], html))
+        nb_s = statistics.median(times[spec.name])
+        rows.append({"notebook": spec.name, "papermill_runs_s": times[spec.name],
+                     "papermill_s": nb_s, "render_s": render_s,
+                     "own_work_s": nb_s - empty_s})  # fmt: skip
+    return rows
+
+
+def measure() -> dict:
+    """All measurements of this run, as one JSON-ready dict."""
+    start = time.perf_counter()
+    specs = runner.discover_notebooks()
+    with tempfile.TemporaryDirectory(prefix="connlab-bench-") as name:
+        tmp = Path(name)
+        kernel_s = bare_kernel_start(tmp)
+        print(f"bare kernel start (peer): {kernel_s:.2f} s, median of {REPEATS}", flush=True)
+        empty_s = papermill_empty(tmp)
+        print(f"papermill, empty notebook: {empty_s:.2f} s, median of {REPEATS}", flush=True)
+        rows = measure_notebooks(specs, tmp, start, empty_s)
+        suite = {f"jobs{j}_s": suite_time(j, tmp) for j in (1, 2)}
+    for row in rows:
+        row |= {"kernel_start_s": kernel_s, "papermill_overhead_s": empty_s - kernel_s,
+                "total_s": row["papermill_s"] + row["render_s"]}  # fmt: skip
+        row["overhead_per_kernel"] = (row["papermill_overhead_s"] + row["render_s"]) / kernel_s
+        row["total_per_kernel"] = row["total_s"] / kernel_s
+    suite |= {"notebooks": len(specs), "goal_s": GOAL_S,
+              "jobs1_per_goal": suite["jobs1_s"] / GOAL_S,
+              "jobs2_per_jobs1": suite["jobs2_s"] / suite["jobs1_s"]}  # fmt: skip
+    return {"kernel": KERNEL, "cpus": os.cpu_count(), "python": platform.python_version(),
+            "repeats": REPEATS, "bare_kernel_start_s": kernel_s, "papermill_empty_s": empty_s,
+            "notebooks": rows, "suite": suite,
+            "bench_wall_s": time.perf_counter() - start}  # fmt: skip
+
+
+def print_table(result: dict) -> None:
+    """The per-notebook table and the suite ratios."""
+    head = (f"{'notebook':<24}{'total s':>9}{'kernel s':>10}{'papermill s':>13}{'render s':>10}"
+            f"{'own work s':>12}{'(pm+render)/kernel':>20}{'total/kernel':>14}")  # fmt: skip
+    print("\n" + head + "\n" + "-" * len(head))
+    for r in result["notebooks"]:
+        print(f"{r['notebook']:<24}{r['total_s']:>9.2f}{r['kernel_start_s']:>10.2f}"
+              f"{r['papermill_overhead_s']:>13.2f}{r['render_s']:>10.2f}{r['own_work_s']:>12.2f}"
+              f"{r['overhead_per_kernel']:>19.2f}x{r['total_per_kernel']:>13.2f}x")  # fmt: skip
+    s = result["suite"]
+    print(f"\nsuite, {s['notebooks']} notebook(s), run_suite jobs=1: {s['jobs1_s']:.2f} s -> "
+          f"suite / {s['goal_s']:.0f} s goal = {s['jobs1_per_goal']:.2f} (goal: <= 1)")
+    single = "  (1 notebook: the runner uses one worker, expect ~1)" if s["notebooks"] < 2 else ""
+    print(f"run_suite jobs=2: {s['jobs2_s']:.2f} s -> jobs=2 / jobs=1 = "
+          f"{s['jobs2_per_jobs1']:.2f}{single}")
+    runs = min(len(r["papermill_runs_s"]) for r in result["notebooks"])
+    print(f"(kernel start, papermill empty, render: median of {result['repeats']}; notebooks: "
+          f"median of {runs}; {result['cpus']} CPUs; bench wall {result['bench_wall_s']:.0f} s)")
+
+
+def main() -> int:
+    """Measure, print the table, write bench/results/bench_suite.json."""
+    if not (DEMO_DIR / "codebook.yaml").exists():
+        print(f"No demo data in {DEMO_DIR}: run `make data` first.", file=sys.stderr)
+        return 1
+    result = measure()
+    print_table(result)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {RESULTS.relative_to(RESULTS.parents[2])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
