@@ -60,7 +60,8 @@ test: $(VENV)/.installed-test $(KERNEL) browser
 	$(PY) -m pytest
 
 lab: $(VENV)/.installed $(KERNEL) $(DEMO)/codebook.yaml
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MultiKernelManager.default_kernel_name=connectionlab
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MultiKernelManager.default_kernel_name=connectionlab \
+	  $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(VENV)/.installed-test $(KERNEL) $(DEMO)/codebook.yaml
 	$(PY) bench/run_all.py
