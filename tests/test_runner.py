@@ -132,3 +132,14 @@ def test_reports_are_self_contained(suite_run):
     overview = (out / "00_overview.html").read_text()
     assert overview.count('src="data:image/png;base64,') >= 3  # figures embedded
     assert "Simulated data." in overview and "Provenance" in overview
+
+
+def test_every_succeeded_notebook_writes_results_with_provenance(suite_run):
+    _, notebooks, out = suite_run
+    for path in sorted(notebooks.glob("[0-9][0-9]_*.ipynb")):
+        if path.stem == "99_fails":
+            continue
+        doc = json.loads((out / path.stem / "results.json").read_text())
+        assert doc["notebook"] == path.stem and doc["results"]
+        assert {"parameters", "inputs", "packages", "seed", "git_commit", "started_at",
+                "run_time_s"} <= set(doc["provenance"])  # fmt: skip

@@ -513,7 +513,8 @@ def test_score_labels():
     assert labels["swls_total"] == "SWLS total"
     assert labels["ucla_3_total"] == "UCLA-3 total"
     assert labels["cpi_shared_activities"] == "CPI shared activities"
-    assert len(labels) == 2 + 1 + 7 + 1 + 1 + 9
+    assert labels["ecr_s"] == "ECR-S" and labels["ucla_3"] == "UCLA-3"  # instrument ids too
+    assert len(labels) == 6 + (2 + 1 + 7 + 1 + 1 + 9)
 
 
 def test_text_in_an_item_column_is_an_error_not_a_missing_value():

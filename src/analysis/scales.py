@@ -136,10 +136,12 @@ def _abbreviation(name: str) -> str:
 
 
 def score_labels(instruments) -> dict[str, str]:
-    """Readable labels for score columns: ``{"ecr_s_anxiety": "ECR-S anxiety", ...}``."""
+    """Readable labels for instrument ids and their score columns:
+    ``{"ecr_s": "ECR-S", "ecr_s_anxiety": "ECR-S anxiety", ...}``."""
     labels = {}
     for ins_id in instruments:
         ins = load_instrument(ins_id)
+        labels[ins.id] = ins.short_name
         for score in ins.scores:
             labels[f"{ins.id}_{score}"] = f"{ins.short_name} {score.replace('_', ' ')}"
     return labels
