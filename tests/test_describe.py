@@ -232,7 +232,8 @@ def test_sample_overview_from_loaded_files(tmp_path):
         "      person_id: {type: integer, role: id}\n"
         "      couple_id: {type: integer, role: dyad_id}\n"
         "      attention_check: {type: integer, role: attention_check, correct: 6}\n"
-        "      age: {type: integer, role: demographic, missing_codes: [-99]}\n",
+        "      age: {type: integer, role: demographic, missing_codes: [-99]}\n"
+        "    exclusions: {attention_check: false}\n",  # keep the failures in, to count them
         encoding="utf-8",
     )
     dataset = load_dataset(tmp_path)

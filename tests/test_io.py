@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis import CodebookError, DataError, load_dataset, read_codebook
+from analysis.validate import ValidationError
 
 CODEBOOK = """
 dataset: tiny
@@ -38,7 +39,9 @@ def test_demo_dataset_loads_typed(small_demo):
         "ecr_s": 12, "csi_16": 16, "prqc": 18, "ucla_3": 3, "swls": 5, "cpi": 16, "responsiveness_demo": 4}
     assert ds.role_column("diary", "day") == "day"
     assert [f.table for f in ds.files] == ["survey", "diary", "codebook"]
-    assert ds.files[0].rows == len(survey)
+    ledger = ds.ledger[ds.ledger["table"] == "survey"]
+    assert ds.files[0].rows == len(ledger)  # rows read
+    assert len(survey) == (ledger["status"] == "analysed").sum() < len(ledger)  # attention checks etc.
 
 
 def test_codebook_file_or_folder_or_data_file_give_the_same(small_demo):
@@ -65,19 +68,30 @@ def test_missing_codes_and_sha256(tmp_path):
     assert ds.files[0].sha256 == hashlib.sha256((folder / "tiny.csv").read_bytes()).hexdigest()
 
 
-def test_text_in_a_numeric_column_names_file_column_row_and_value(tmp_path):
+def test_text_in_a_numeric_column_is_set_to_missing_and_logged(tmp_path):
     folder = _write(tmp_path, "person_id,age,mood,group\n1,34,2,a\n2,35,3,b\n3,thirty,4,a\n")
-    with pytest.raises(DataError) as err:
-        load_dataset(folder)
+    ds = load_dataset(folder)  # lenient
+    assert ds.table()["age"].isna().tolist() == [False, False, True]
+    problem = ds.problems.iloc[0]
+    assert problem["file"].endswith("tiny.csv") and problem["column"] == "age"
+    assert (problem["row"], problem["line"], problem["id"], problem["value"]) == (3, 4, "3", "thirty")
+    assert problem["problem"] == "not a whole number" and "missing_codes" in problem["fix"]
+    assert problem["action"] == "set to missing"
+
+
+def test_strict_mode_lists_every_problem(tmp_path):
+    folder = _write(tmp_path, "person_id,age,mood,group\n1,34.5,2,a\n2,35,x,c\n3,thirty,4,a\n")
+    with pytest.raises(ValidationError) as err:
+        load_dataset(folder, strict=True)
     msg = str(err.value)
-    assert "tiny.csv" in msg and "'age'" in msg and "row 3" in msg and "'thirty'" in msg
-    assert "missing_codes" in msg  # says how to fix it
-
-
-def test_decimal_in_an_integer_column(tmp_path):
-    folder = _write(tmp_path, "person_id,age,mood,group\n1,34.5,2,a\n")
-    with pytest.raises(DataError, match="not integers"):
-        load_dataset(folder)
+    assert msg.startswith("4 problem(s) found (strict mode):")
+    assert "tiny.csv, column 'age', row 1 (line 2, id 1): value '34.5' is not a whole number" in msg
+    assert "column 'mood', row 2 (line 3, id 2): value 'x' is not a number" in msg
+    assert "column 'group', row 2 (line 3, id 2): value 'c' is not one of ['a', 'b']" in msg
+    assert "row 3 (line 4, id 3): value 'thirty'" in msg
+    ledger = err.value.ledger
+    assert ledger["status"].tolist() == ["excluded", "excluded", "excluded"]
+    assert set(ledger["reason"]) == {"invalid_value"}
 
 
 def test_codebook_column_missing_from_file(tmp_path):

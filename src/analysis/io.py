@@ -1,36 +1,27 @@
-"""Read data sets and their codebooks.
+"""Load data sets: read each table, drop identifying columns, check it against its codebook.
 
-A data set is one or more tables (CSV files) described by a codebook YAML file::
-
-    dataset: demo_survey
-    title: ...
-    simulated: true            # shown as a banner in every report
-    tables:
-      survey:
-        file: survey.csv        # relative to the codebook
-        unit: person
-        variables:
-          age: {type: integer, role: demographic, range: [18, 100], missing_codes: [-99]}
-          ecr_s_1: {type: integer, role: item, instrument: ecr_s, item: "1", range: [1, 7]}
-
-Types: integer, number, categorical, string, boolean. Roles: id, dyad_id, partner_role, day,
-item, attention_check, demographic, metadata, daily, free_text. Raw files are only read.
+A data set is one or more tables described by a codebook YAML file (format: docs/codebook.md).
+`load_dataset` reads every table (`analysis.readers`), drops PII columns (`analysis.privacy`),
+types and checks each variable and applies the exclusion rules (`analysis.validate`), and keeps
+the row ledger: every input row is analysed or excluded with its reason. Raw files are only read.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from .exceptions import CodebookError, DataError
-from .paths import resolve
+from .paths import PROCESSED_DIR, resolve
+from .privacy import pii_columns, write_csv
+from .readers import FormatInfo, read_table
+from .validate import LEDGER_COLUMNS, PROBLEM_COLUMNS, ValidationError, check_table
 
-__all__ = ["Dataset", "TableFile", "load_dataset", "read_codebook", "file_sha256"]
+__all__ = ["Dataset", "TableFile", "load_dataset", "read_codebook", "file_sha256", "write_processed"]
 
 TYPES = ("integer", "number", "categorical", "string", "boolean")
 CODEBOOK_NAMES = ("codebook.yaml", "codebook.yml")
@@ -58,6 +49,10 @@ class Dataset:
     codebook_path: str | None
     tables: dict[str, pd.DataFrame]
     files: tuple[TableFile, ...] = field(default_factory=tuple)
+    formats: dict[str, FormatInfo] = field(default_factory=dict)
+    problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
+    ledger: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEDGER_COLUMNS))
+    removed_columns: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", "column", "reason"]))
 
     def table(self, name: str | None = None) -> pd.DataFrame:
         """The table `name` (default: the codebook's first table). Not a copy: do not modify."""
@@ -138,87 +133,52 @@ def _find_codebook(data: Path) -> Path | None:
     return next((c for c in candidates if c.exists()), None)
 
 
-def _infer_codebook(data: Path) -> dict:
-    """Minimal codebook for a CSV that has none: every column, with its pandas-inferred type."""
-    frame = _read_csv(data, table="data")
+def infer_variables(frame: pd.DataFrame) -> dict[str, dict]:
+    """Variable entries with types inferred from the values (no roles, ranges or labels)."""
     variables = {}
     for col in frame.columns:
-        text = frame[col].dropna()
-        num = pd.to_numeric(text.str.strip(), errors="coerce")
-        if text.empty or num.isna().any():
+        values = frame[col].dropna()
+        num = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
+        if values.empty or num.isna().any():
             kind = "string"
         else:
             kind = "integer" if (num % 1 == 0).all() else "number"
         variables[str(col)] = {"type": kind}
+    return variables
+
+
+def _infer_codebook(data: Path) -> dict:
+    """Minimal codebook for a file that has none: every column with its inferred type."""
+    raw = read_table(data)
     return {"dataset": data.stem, "title": data.name, "simulated": False, "inferred": True,
-            "tables": {"data": {"file": str(data), "variables": variables}}}  # fmt: skip
+            "tables": {"data": {"file": str(data), "variables": infer_variables(raw.frame)}}}  # fmt: skip
 
 
-def _read_csv(path: Path, *, table: str) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except FileNotFoundError:
-        raise DataError(f"Data file {path} (table {table!r}) does not exist.") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
-        raise DataError(f"Cannot read {path} (table {table!r}) as a UTF-8 CSV file: {exc}") from None
-
-
-def _convert(raw: pd.DataFrame, variables: dict, path: Path) -> pd.DataFrame:
-    missing = [v for v in variables if v not in raw.columns]
-    if missing:
-        raise DataError(
-            f"{path} has no column {', '.join(map(repr, missing))} that its codebook lists. "
-            "Fix the column name in the file or the codebook."
-        )
-    out = {}
-    for col in raw.columns:
-        spec = variables.get(col, {"type": "string"})
-        values = raw[col]
-        codes = {str(c) for c in spec.get("missing_codes", [])}
-        if codes:
-            values = values.mask(values.isin(codes))
-        kind = spec["type"]
-        if kind in ("integer", "number", "boolean"):
-            num = pd.to_numeric(values.str.strip(), errors="coerce")
-            bad = values.notna() & num.isna()
-            if kind == "integer":
-                bad |= num.notna() & (num % 1 != 0)
-            if bad.any():
-                rows = np.flatnonzero(bad.to_numpy())
-                first = rows[0]
-                raise DataError(
-                    f"{path}, column {col!r}: {rows.size} value(s) are not {kind}s; first at row "
-                    f"{first + 1} (file line {first + 2}): {values.iloc[first]!r}. Recode it, or list it "
-                    f"under `missing_codes` for {col!r} in the codebook."
-                )
-            out[col] = num.astype("Int64") if kind == "integer" else num.astype(float)
-        elif kind == "categorical":
-            out[col] = values.astype("category")
-        else:
-            out[col] = values.astype("string")
-    return pd.DataFrame(out, index=raw.index)
-
-
-def load_dataset(data: str | Path, *, codebook: str | Path | None = None) -> Dataset:
-    """Load a data set: every table its codebook lists, typed, with missing codes set to NA.
+def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict: bool = False) -> Dataset:
+    """Load a data set: every table its codebook lists, checked, typed, with the row ledger.
 
     Parameters
     ----------
     data : str or Path
-        A data-set folder holding ``codebook.yaml``, a codebook file, or one data file (CSV).
-        Relative paths are taken from the project root.
+        A data-set folder holding ``codebook.yaml``, a codebook file, or one data file (CSV, TSV,
+        Qualtrics CSV, XLSX, SPSS .sav, Stata .dta). Relative paths are taken from the project root.
     codebook : str or Path, optional
         Codebook for `data`. Default: ``<data stem>.codebook.yaml`` or ``codebook.yaml`` beside
-        the data; a CSV with no codebook is read with inferred types and no roles.
+        the data; a file with no codebook is read with inferred types and no roles.
+    strict : bool, default False
+        Strict: any problem raises `ValidationError` listing every problem. Lenient: an invalid
+        value is set to missing and logged in ``Dataset.problems``.
 
     Returns
     -------
     Dataset
-        Tables as DataFrames, the codebook, and for each input file its SHA-256 and row count.
+        Analysed rows of each table (index: data row number from 1), the codebook, each input
+        file's SHA-256 and row count, the formats detected, the problems found, the row ledger
+        (rows read = analysed + excluded, with reasons) and the identifying columns removed.
 
     Raises
     ------
-    DataError, CodebookError
+    DataError, CodebookError, ValidationError
         With the file, column, row and value at fault and how to fix it.
     """
     data = resolve(data)
@@ -234,22 +194,68 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None) -> Dat
     else:
         spec = read_codebook(cb_path)
     base = cb_path.parent if cb_path is not None else data.parent
-    tables, files = {}, []
+    tables, files, formats, problems, ledgers, removed = {}, [], {}, [], [], []
     for tname, tspec in spec["tables"].items():
         path = resolve(base / tspec["file"])
         if data.is_file() and (len(spec["tables"]) == 1 or Path(tspec["file"]).name == data.name):
             path = data
-        frame = _convert(_read_csv(path, table=tname), tspec["variables"], path)
-        tables[tname] = frame
-        files.append(TableFile(tname, str(path), file_sha256(path), len(frame), frame.shape[1]))
+        raw = read_table(path, format=tspec.get("format"))
+        variables = tspec["variables"]
+        drop = pii_columns(raw.frame.columns, variables)
+        removed += [{"table": tname, "column": c, "reason": r} for c, r in drop.items()]
+        raw = replace(raw, frame=raw.frame.drop(columns=list(drop)))
+        check = check_table(raw, table=tname, variables={k: v for k, v in variables.items() if k not in drop},
+                            exclusions=tspec.get("exclusions"), strict=strict)  # fmt: skip
+        tables[tname] = check.frame
+        formats[tname] = raw.format
+        problems.append(check.problems)
+        ledgers.append(check.ledger)
+        files.append(TableFile(tname, str(path), file_sha256(path), len(raw.frame), raw.frame.shape[1]))
     if cb_path is not None:
         files.append(TableFile("codebook", str(cb_path), file_sha256(cb_path), 0, 0))
+    problems = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    ledger = pd.concat(ledgers, ignore_index=True)
+    if strict and len(problems):
+        raise ValidationError(_problem_message(problems), problems, ledger)
     return Dataset(
-        name=str(spec["dataset"]),
-        title=str(spec["title"]),
-        simulated=bool(spec.get("simulated", False)),
-        codebook=spec,
-        codebook_path=str(cb_path) if cb_path is not None else None,
-        tables=tables,
-        files=tuple(files),
-    )
+        name=str(spec["dataset"]), title=str(spec["title"]), simulated=bool(spec.get("simulated", False)),
+        codebook=spec, codebook_path=str(cb_path) if cb_path is not None else None, tables=tables,
+        files=tuple(files), formats=formats, problems=problems, ledger=ledger,
+        removed_columns=pd.DataFrame(removed, columns=["table", "column", "reason"]),
+    )  # fmt: skip
+
+
+def _problem_message(problems: pd.DataFrame, limit: int = 30) -> str:
+    lines = [f"{len(problems)} problem(s) found (strict mode):"]
+    for p in problems.head(limit).itertuples():
+        who = f", id {p.id}" if p.id is not None and not pd.isna(p.id) else ""
+        lines.append(f"  {Path(p.file).name}, column {p.column!r}, row {p.row} (line {p.line}{who}): "
+                     f"value {p.value!r} is {p.problem}. Fix: {p.fix}.")  # fmt: skip
+    if len(problems) > limit:
+        lines.append(f"  ... and {len(problems) - limit} more (Dataset.problems / connlab validate lists all).")
+    return "\n".join(lines)
+
+
+def write_processed(dataset: Dataset, out_dir: str | Path | None = None) -> Path:
+    """Write the analysed tables (CSV, formula-safe), their codebook, the ledger and the problems.
+
+    Default folder: ``data/processed/<dataset name>/``. Identifying columns were already dropped
+    at load time, so they are never written. Returns the folder.
+    """
+    out = resolve(out_dir) if out_dir is not None else PROCESSED_DIR / dataset.name
+    out.mkdir(parents=True, exist_ok=True)
+    codebook = {k: v for k, v in dataset.codebook.items() if k != "tables"}
+    codebook["tables"] = {}
+    for name, frame in dataset.tables.items():
+        write_csv(frame.reset_index(drop=True), out / f"{name}.csv")
+        spec = dict(dataset.codebook["tables"][name])
+        spec["file"] = f"{name}.csv"
+        spec.pop("format", None)
+        spec["variables"] = {c: v for c, v in spec["variables"].items() if c in frame.columns}
+        spec["exclusions"] = {"duplicate_id": "none", "attention_check": False}  # already applied
+        codebook["tables"][name] = spec
+    codebook["processed_from"] = [{"path": f.path, "sha256": f.sha256} for f in dataset.files]
+    (out / "codebook.yaml").write_text(yaml.safe_dump(codebook, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    write_csv(dataset.ledger, out / "ledger.csv")
+    write_csv(dataset.problems, out / "problems.csv")
+    return out

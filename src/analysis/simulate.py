@@ -386,7 +386,7 @@ def _codebook(survey, diary, instruments, seed, n_couples) -> dict:
                                "range": [0, 70]},
         "children": {"type": "integer", "role": "demographic", "label": "Number of children", "range": [0, 10]},
         "education": cat(["secondary", "vocational", "bachelor", "postgraduate"], "Highest education"),
-        "duration_sec": {"type": "integer", "role": "metadata", "label": "Time to complete the survey (s)",
+        "duration_sec": {"type": "integer", "role": "duration", "label": "Time to complete the survey (s)",
                          "range": [0, 86400]},
         "attention_check": {"type": "integer", "role": "attention_check", "range": [1, 7], "correct": 6,
                             "label": "To show you are reading, please select 'Agree' (6)."},
@@ -428,7 +428,10 @@ def _codebook(survey, diary, instruments, seed, n_couples) -> dict:
         "generator": {"function": "analysis.simulate.write_demo_survey", "seed": int(seed),
                       "n_couples": int(n_couples), "version": GENERATOR_VERSION},
         "tables": {
-            "survey": {"file": "survey.csv", "unit": "person", "variables": sv},
+            "survey": {"file": "survey.csv", "unit": "person", "variables": sv,
+                       "exclusions": {"duplicate_id": "keep_first", "attention_check": True,
+                                      "min_duration": 330, "straight_lining": 10,
+                                      "max_missing_items": 0.5, "complete_dyads": False}},
             "diary": {"file": "diary.csv", "unit": "person-day", "variables": dv},
         },
     }  # fmt: skip
