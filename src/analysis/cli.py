@@ -37,6 +37,71 @@ def _cmd_simulate(args) -> int:
     return 0
 
 
+def _cmd_validate(args) -> int:
+    from .io import load_dataset, write_processed
+    from .validate import ValidationError
+
+    try:
+        dataset = load_dataset(args.data, codebook=args.codebook, strict=args.strict)
+    except ValidationError as exc:
+        print(validation_report(None, exc.problems, exc.ledger, strict=True))
+        return 1
+    print(validation_report(dataset, dataset.problems, dataset.ledger, strict=False))
+    if args.write is not None:
+        folder = write_processed(dataset, args.write or None)
+        print(f"Processed data written to {folder}")
+    return 1 if len(dataset.problems) else 0
+
+
+def validation_report(dataset, problems, ledger, *, strict: bool) -> str:
+    """Plain-text report of `connlab validate`: files and formats, problems, row ledger."""
+    from pathlib import Path
+
+    from .validate import flow
+
+    lines = []
+    if dataset is not None:
+        lines.append(f"Data set: {dataset.title}" + (f" (codebook {dataset.codebook_path})" if dataset.codebook_path
+                                                       else " (no codebook: types inferred, no checks)"))  # fmt: skip
+        for f in dataset.files:
+            if f.table in dataset.formats:
+                lines.append(f"  table {f.table}: {f.path}\n    {dataset.formats[f.table].detail}; {f.rows:,} rows, "
+                             f"{f.columns} columns; SHA-256 {f.sha256}")  # fmt: skip
+        for r in dataset.removed_columns.itertuples():
+            lines.append(f"  removed identifying column {r.column!r} of {r.table} ({r.reason})")
+    lines.append("")
+    if len(problems):
+        mode = "strict: rows with problems are excluded and loading fails" if strict else "lenient: values set to missing"
+        lines.append(f"{len(problems)} problem(s) ({mode}):")
+        for p in problems.head(200).itertuples():
+            who = f", id {p.id}" if p.id is not None and not (isinstance(p.id, float)) and str(p.id) != "<NA>" else ""
+            lines.append(f"  {Path(p.file).name}, column {p.column!r}, row {p.row} (line {p.line}{who}): value "
+                         f"{p.value!r} is {p.problem}. Fix: {p.fix}.")  # fmt: skip
+        if len(problems) > 200:
+            lines.append(f"  ... and {len(problems) - 200} more")
+    else:
+        lines.append("No problems: every value fits its codebook entry.")
+    lines.append("")
+    lines.append("Row ledger (every row read is analysed or excluded):")
+    for table, part in flow(ledger).groupby("table", sort=False):
+        steps = [f"{r.step} {r.remaining:,}" if r.excluded == 0 else f"{r.step} -{r.excluded:,}"
+                 for r in part.itertuples()]  # fmt: skip
+        lines.append(f"  {table}: " + " -> ".join(steps))
+    return "\n".join(lines)
+
+
+def _cmd_codebook(args) -> int:
+    from .codebook import codebook_yaml, draft_codebook
+
+    text = codebook_yaml(draft_codebook(args.data), args.data)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"Draft codebook written to {args.out}; check it before use.", file=sys.stderr)
+    else:
+        print(text)
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -67,6 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
                      help="folder of NN_name.ipynb notebooks to run (default: notebooks/)")  # fmt: skip
     run.set_defaults(func=_cmd_run)
+
+    val = sub.add_parser("validate", help="check a data file against its codebook; exit 0 valid, 1 problems, 2 unreadable")
+    val.add_argument("--data", required=True, help="data file or data-set folder")
+    val.add_argument("--codebook", help="codebook YAML (default: found beside the data)")
+    val.add_argument("--strict", action="store_true", help="any problem is an error (rows with problems excluded)")
+    val.add_argument("--write", nargs="?", const="", default=None, type=str, metavar="DIR",
+                     help="write the analysed tables, codebook, ledger and problems (default data/processed/<name>/)")  # fmt: skip
+    val.set_defaults(func=_cmd_validate)
+
+    cb = sub.add_parser("codebook", help="draft a codebook from a data file, to check and edit")
+    cb.add_argument("--data", required=True, help="data file (CSV, Qualtrics CSV, XLSX, SPSS .sav, Stata .dta)")
+    cb.add_argument("--out", type=Path, help="write the draft here (default: print it)")
+    cb.set_defaults(func=_cmd_codebook)
 
     sim = sub.add_parser("simulate", help="write the simulated demo survey (seeded, byte-identical)")
     sim.add_argument("--out", type=Path, default=DEMO_DIR, help=f"output folder (default: {DEMO_DIR})")

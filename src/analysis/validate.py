@@ -131,7 +131,8 @@ def _fix_text(col: str, spec: dict, why: str) -> str:
     if why.startswith("outside") or why.startswith("not one of"):
         return (f"correct the value, widen `range`/`values` of {col!r} in the codebook, or list it under "
                 "`missing_codes` if it is a missing-value code")  # fmt: skip
-    return f"recode it to a {spec['type']} value or list it under `missing_codes` for {col!r}"
+    article = "an" if spec["type"][0] in "aeiou" else "a"
+    return f"recode it to {article} {spec['type']} value or list it under `missing_codes` for {col!r}"
 
 
 def _ids(frame: pd.DataFrame, variables: dict) -> pd.Series:
