@@ -10,7 +10,7 @@ import pandas as pd
 from ._validation import _as_list, _require_columns
 from .io import Dataset
 
-__all__ = ["sample_overview", "missingness", "descriptives", "QUANTITY_LABELS"]
+__all__ = ["sample_overview", "missingness", "descriptives", "careless_indices", "input_files", "QUANTITY_LABELS"]
 
 #: readable text for the `quantity` ids of :func:`sample_overview` (for report tables)
 QUANTITY_LABELS = {
@@ -150,3 +150,72 @@ def descriptives(data: pd.DataFrame, *, columns: Sequence[str] | str | None = No
         })  # fmt: skip
     return pd.DataFrame(rows, columns=["variable", "n", "mean", "sd", "median", "min", "max",
                                        "skew", "kurtosis", "se"])  # fmt: skip
+
+
+def careless_indices(data: pd.DataFrame, *, items: Sequence[str], duration: str | None = None) -> pd.DataFrame:
+    """Careless-responding indices per respondent.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent.
+    items : list of str
+        Item columns in the order they were presented (all instruments together).
+    duration : str, optional
+        Column with the completion time in seconds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as `data`: ``longstring`` (longest run of identical consecutive answers,
+        missing answers break a run), ``irv`` (intra-individual response variability: SD, n - 1,
+        of the answered items), ``pct_missing`` (% of items unanswered) and, with `duration`,
+        ``duration``.
+
+    Notes
+    -----
+    Longstring after Johnson (2005); IRV after Dunn et al. (2018), as in the R package
+    `careless` (``longstring``, ``irv``). Cut-offs are a judgement: compare with the data.
+
+    References
+    ----------
+    Johnson, J. A. (2005). Ascertaining the validity of individual protocols from web-based
+    personality inventories. Journal of Research in Personality, 39(1), 103-129.
+    Dunn, A. M., Heggestad, E. D., Shanock, L. R., & Theriault, N. (2018). Intra-individual
+    response variability as an indicator of insufficient effort responding. Journal of Business
+    and Psychology, 33(1), 105-121.
+    """
+    cols = _as_list(items)
+    _require_columns(data, cols + ([duration] if duration else []))
+    x = data[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    n, k = x.shape
+    run = np.zeros(n)
+    best = np.zeros(n)
+    for j in range(k):
+        cur = x[:, j]
+        same = (j > 0) & (cur == x[:, j - 1]) if j > 0 else np.zeros(n, dtype=bool)
+        run = np.where(np.isnan(cur), 0, np.where(same, run + 1, 1))
+        best = np.maximum(best, run)
+    answered = (~np.isnan(x)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(x, axis=1) / answered
+        irv = np.sqrt(np.nansum((x - mean[:, None]) ** 2, axis=1) / (answered - 1))
+    out = {"longstring": best.astype(int), "irv": np.where(answered > 1, irv, np.nan),
+           "pct_missing": 100 * (1 - answered / k)}  # fmt: skip
+    if duration:
+        out["duration"] = pd.to_numeric(data[duration], errors="coerce").to_numpy(dtype=float)
+    return pd.DataFrame(out, index=data.index)
+
+
+def input_files(dataset: Dataset) -> pd.DataFrame:
+    """The files a data set was read from: how each was read and what it holds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per table: ``table``, ``file``, ``format`` (kind, encoding, separator and
+        decimal mark detected or set), ``rows`` (read), ``columns``, ``sha256``.
+    """
+    rows = [{"table": f.table, "file": f.path, "format": dataset.formats[f.table].detail, "rows": f.rows,
+             "columns": f.columns, "sha256": f.sha256} for f in dataset.files if f.table in dataset.formats]  # fmt: skip
+    return pd.DataFrame(rows, columns=["table", "file", "format", "rows", "columns", "sha256"])

@@ -53,6 +53,7 @@ class Dataset:
     problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
     ledger: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEDGER_COLUMNS))
     removed_columns: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", "column", "reason"]))
+    excluded: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def table(self, name: str | None = None) -> pd.DataFrame:
         """The table `name` (default: the codebook's first table). Not a copy: do not modify."""
@@ -62,8 +63,26 @@ class Dataset:
             raise DataError(f"Data set {self.name!r} has no table {name!r}; tables: {sorted(self.tables)}.")
         return self.tables[name]
 
+    def table_name(self, name: str | None = None) -> str:
+        """`name` checked, or the codebook's first table when None."""
+        name = name or next(iter(self.tables))
+        if name not in self.tables:
+            raise DataError(f"Data set {self.name!r} has no table {name!r}; tables: {sorted(self.tables)}.")
+        return name
+
+    def row_status(self, name: str | None = None) -> pd.Series:
+        """Ledger status (``analysed`` / ``excluded``) of every row read, indexed by row number."""
+        part = self.ledger[self.ledger["table"] == self.table_name(name)]
+        return pd.Series(part["status"].to_numpy(), index=pd.Index(part["row"].to_numpy(), name="row"), name="status")
+
+    def rows_read(self, name: str | None = None) -> pd.DataFrame:
+        """Analysed and excluded rows of table `name` together, in file order (for data-quality
+        checks that must see every row)."""
+        name = self.table_name(name)
+        return pd.concat([self.table(name), self.excluded.get(name, self.table(name).iloc[:0])]).sort_index()
+
     def variables(self, table: str | None = None) -> dict[str, dict]:
-        return self.codebook["tables"][table or next(iter(self.tables))]["variables"]
+        return self.codebook["tables"][self.table_name(table)]["variables"]
 
     def columns_with_role(self, table: str, role: str) -> list[str]:
         return [c for c, spec in self.variables(table).items() if spec.get("role") == role]
@@ -194,7 +213,7 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
     else:
         spec = read_codebook(cb_path)
     base = cb_path.parent if cb_path is not None else data.parent
-    tables, files, formats, problems, ledgers, removed = {}, [], {}, [], [], []
+    tables, excluded, files, formats, problems, ledgers, removed = {}, {}, [], {}, [], [], []
     for tname, tspec in spec["tables"].items():
         path = resolve(base / tspec["file"])
         if data.is_file() and (len(spec["tables"]) == 1 or Path(tspec["file"]).name == data.name):
@@ -206,7 +225,8 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         raw = replace(raw, frame=raw.frame.drop(columns=list(drop)))
         check = check_table(raw, table=tname, variables={k: v for k, v in variables.items() if k not in drop},
                             exclusions=tspec.get("exclusions"), strict=strict)  # fmt: skip
-        tables[tname] = check.frame
+        tables[tname] = check.analysed
+        excluded[tname] = check.excluded
         formats[tname] = raw.format
         problems.append(check.problems)
         ledgers.append(check.ledger)
@@ -221,7 +241,7 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         name=str(spec["dataset"]), title=str(spec["title"]), simulated=bool(spec.get("simulated", False)),
         codebook=spec, codebook_path=str(cb_path) if cb_path is not None else None, tables=tables,
         files=tuple(files), formats=formats, problems=problems, ledger=ledger,
-        removed_columns=pd.DataFrame(removed, columns=["table", "column", "reason"]),
+        removed_columns=pd.DataFrame(removed, columns=["table", "column", "reason"]), excluded=excluded,
     )  # fmt: skip
 
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-__all__ = ["score_distributions", "correlation_heatmap", "diary_trajectories"]
+__all__ = ["score_distributions", "correlation_heatmap", "diary_trajectories", "item_missingness",
+           "careless_distributions"]
 
 
 def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None, col_wrap: int = 4):
@@ -47,3 +48,33 @@ def diary_trajectories(diary: pd.DataFrame, *, y: str, day: str, dyad: str, part
                        height=2.2, aspect=1.4, col_order=sorted(chosen))  # fmt: skip
     grid.set_titles("couple {col_name}", size=9)
     return grid.figure
+
+
+def item_missingness(data: pd.DataFrame, *, instruments: Mapping[str, Mapping[str, str]],
+                     labels: Mapping[str, str] | None = None):  # fmt: skip
+    """Bar chart of the % of respondents who left each item empty, grouped by instrument."""
+    labels = labels or {}
+    rows = [{"instrument": labels.get(ins, ins), "item": f"{labels.get(ins, ins)} {item}",
+             "pct_missing": 100 * data[col].isna().mean()}
+            for ins, cols in instruments.items() for item, col in cols.items()]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    fig, ax = plt.subplots(figsize=(11, 3.2))
+    sns.barplot(data=frame, x="item", y="pct_missing", hue="instrument", dodge=False, ax=ax)
+    ax.set_xticks([])
+    ax.set_xlabel("items, in questionnaire order")
+    ax.set_ylabel("% missing")
+    ax.legend(fontsize=8, ncols=4, frameon=False)
+    return fig
+
+
+def careless_distributions(indices: pd.DataFrame, *, status: pd.Series):
+    """Histograms of careless-responding indices, analysed vs excluded rows stacked."""
+    cols = [c for c in ("longstring", "irv", "duration") if c in indices]
+    fig, axes = plt.subplots(1, len(cols), figsize=(3.6 * len(cols), 2.8))
+    axes = np.atleast_1d(axes)
+    frame = indices.assign(status=status.to_numpy())
+    for ax, col in zip(axes, cols, strict=True):
+        sns.histplot(data=frame, x=col, hue="status", hue_order=["analysed", "excluded"], multiple="stack",
+                     bins=30, ax=ax, legend=ax is axes[-1])  # fmt: skip
+    fig.tight_layout()
+    return fig

@@ -1,7 +1,7 @@
 """Move couples and diary data between layouts: individual, dyad, pairwise, long and wide.
 
 Each converter checks the ids first and raises `ReshapeError` listing every problem (nothing is
-silently dropped or fixed), and each has an inverse that gives back the same rows and values.
+silently dropped or fixed); each has an inverse that gives back the same rows and values.
 """
 
 from __future__ import annotations
@@ -15,15 +15,8 @@ import pandas as pd
 from ._validation import _as_list, _require_columns
 from .exceptions import AnalysisWarning, DataError, ParameterError
 
-__all__ = [
-    "ReshapeError",
-    "individual_to_dyad",
-    "dyad_to_individual",
-    "individual_to_pairwise",
-    "pairwise_to_individual",
-    "diary_to_wide",
-    "diary_to_long",
-]
+__all__ = ["ReshapeError", "individual_to_dyad", "dyad_to_individual", "individual_to_pairwise",
+           "pairwise_to_individual", "diary_to_wide", "diary_to_long"]
 
 _MAX_SHOWN = 20
 
@@ -36,9 +29,6 @@ class ReshapeError(DataError):
     def __init__(self, message: str, problems: pd.DataFrame):
         super().__init__(message)
         self.problems = problems
-
-
-# --------------------------------------------------------------------------------- helpers
 
 
 def _raise_problems(rows: list, key: str, action: str) -> None:
@@ -66,9 +56,9 @@ def _check_frame(data, columns: list, roles: dict, texts: dict) -> None:
         if not isinstance(value, str) or not value:
             raise ParameterError(f"The value for `{param}` must be a non-empty string, but "
                                  f"{value!r} was passed.")
-    dup = data.columns[data.columns.duplicated()].unique().tolist()
-    if dup:
-        raise DataError(f"data has duplicated column names {dup}; rename them before reshaping.")
+    if data.columns.has_duplicates:
+        raise DataError(f"data has duplicated column names "
+                        f"{data.columns[data.columns.duplicated()].unique().tolist()}; rename them.")
 
 
 def _check_new_names(new: list, param: str) -> None:
@@ -95,13 +85,6 @@ def _take(col: pd.Series, positions: np.ndarray) -> pd.Series:
         bits = col.dtype.itemsize * 8
         col = col.astype({"b": "boolean", "i": f"Int{bits}", "u": f"UInt{bits}"}[col.dtype.kind])
     return col.reindex(positions).reset_index(drop=True)
-
-
-def _interleave(columns: list, n: int) -> pd.Series:
-    """k columns of length n as one column of length n*k: row i of each column, then row i+1."""
-    stacked = pd.concat([c.reset_index(drop=True) for c in columns], ignore_index=True)
-    order = (np.arange(len(columns)) * n + np.arange(n)[:, None]).ravel()
-    return stacked.take(order).reset_index(drop=True)
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -163,16 +146,46 @@ def _id_problems(data, key: str) -> list:
                     "merge or remove the extra rows") for i, n in counts[counts > 1].items()]
 
 
-def _warn_empty(labels: list) -> None:
-    """Warn that rows with every variable missing will not survive the round trip."""
-    if labels:
-        shown = ", ".join(labels[:_MAX_SHOWN]) + (" ..." if len(labels) > _MAX_SHOWN else "")
-        warnings.warn(f"{len(labels)} row(s) have every variable missing ({shown}); the inverse "
-                      "conversion drops such rows, so a round trip will not return them.",
-                      AnalysisWarning, stacklevel=3)
+def _spread(work, key: str, by: str, levels: list, variables: list, name) -> pd.DataFrame:
+    """One row per `key` (ids already checked): `variables` spread over `levels` of `by` as
+    ``name(variable, level)``; other columns taken from the id's first row. Warns about rows
+    whose variables are all missing, which the inverse cannot give back."""
+    empty = work[variables].isna().all(axis=1)
+    if empty.any():
+        rows = [f"{key} {k} {by} {b}" for k, b in work.loc[empty, [key, by]].to_numpy()]
+        warnings.warn(f"{len(rows)} row(s) have every variable missing ({', '.join(rows[:20])}"
+                      f"{' ...' if len(rows) > 20 else ''}); the inverse conversion drops such "
+                      "rows, so a round trip will not return them.", AnalysisWarning, stacklevel=3)
+    codes, uniques = pd.factorize(work[key])
+    first = _positions(codes, ~work[key].duplicated(), len(uniques))
+    pos = [_positions(codes, work[by].isin([lv]), len(uniques)) for lv in levels]
+    out = {}
+    for col in [key, *work.columns.drop([key, by])]:
+        if col in variables:
+            out.update({name(col, lv): _take(work[col], p) for lv, p in zip(levels, pos)})
+        else:
+            out[col] = _take(work[col], first)
+    return pd.DataFrame(out)
 
 
-# ------------------------------------------------------------------------------ dyad format
+def _gather(data, key: str, by: str, levels: pd.Index, stems: dict) -> pd.DataFrame:
+    """Inverse of `_spread`: one row per id and level; ``stems[stem][i]`` is the column holding
+    `stem` for ``levels[i]`` (absent: missing). Rows with every stem missing are not dropped."""
+    n, k = len(data), len(levels)
+    each = np.repeat(np.arange(n), k)
+    out = {key: _take(data[key], each), by: pd.Series(levels.take(np.tile(np.arange(k), n)))}
+    owner = {col: s for s, cols in stems.items() for col in cols.values()}
+    for col in data.columns.drop(key):
+        s = owner.get(col)
+        if s is None:
+            out[col] = _take(data[col], each)
+        elif s not in out:
+            blank = _take(data[col], np.full(n, -1))
+            stacked = pd.concat([data[stems[s][i]].reset_index(drop=True) if i in stems[s]
+                                 else blank for i in range(k)], ignore_index=True)
+            out[s] = stacked.take((np.arange(k) * n + np.arange(n)[:, None]).ravel())
+            out[s] = out[s].reset_index(drop=True)
+    return pd.DataFrame(out)
 
 
 def individual_to_dyad(data: pd.DataFrame, *, dyad: str, partner: str, roles=None,
@@ -183,12 +196,10 @@ def individual_to_dyad(data: pd.DataFrame, *, dyad: str, partner: str, roles=Non
     ----------
     data : pandas.DataFrame
         One row per person.
-    dyad : str
-        Column with the couple id.
-    partner : str
-        Column with the member's role in the couple (for example 1/2 or "woman"/"man").
+    dyad, partner : str
+        Columns with the couple id and the member's role (such as 1/2 or "woman"/"man").
     roles : list of two values, optional
-        Role codes in output order. Default: the sorted distinct values of `partner`.
+        Role codes in output order; default the sorted distinct values of `partner`.
     dyad_level : list of str, optional
         Variables equal for both members (such as ``couple_length``), kept unsuffixed.
     sep : str, default "_"
@@ -197,33 +208,29 @@ def individual_to_dyad(data: pd.DataFrame, *, dyad: str, partner: str, roles=Non
     Returns
     -------
     pandas.DataFrame
-        One row per dyad, in order of first appearance: `dyad`, then, in the order of `data`,
-        each `dyad_level` variable and every other variable as ``<name><sep><role>`` for each
-        role (missing where the couple has no member with that role).
+        One row per dyad, in order of first appearance: `dyad`, then in the order of `data`
+        each `dyad_level` variable and each other variable as ``<name><sep><role>`` per role,
+        missing for an absent member (a numpy int or bool column then becomes nullable
+        ``Int64`` or ``boolean``; other dtypes are kept).
 
     Raises
     ------
     ReshapeError
-        Missing dyad ids or roles, a dyad with more than two rows, two members with one role,
-        a role not in `roles`, or a `dyad_level` variable that differs between the members.
+        Missing dyad ids or roles, more than two rows in a dyad, two members with one role,
+        a role not in `roles`, or a `dyad_level` variable that differs within a dyad.
     DataError
         A named column is absent.
     ParameterError
-        Bad `roles` or `sep`, or output names that would clash.
+        Bad `roles`, `dyad_level` or `sep`, or output names that would clash.
 
     Warns
     -----
     AnalysisWarning
-        A member with every variable missing: in dyad format they look like an absent member.
+        A member with every variable missing (in dyad format they look like an absent member).
 
     See Also
     --------
     dyad_to_individual : the inverse.
-
-    Notes
-    -----
-    Incomplete dyads are kept. A numpy int or bool variable becomes nullable ``Int64`` or
-    ``boolean`` when a member is absent (it must hold missing values); other dtypes are kept.
 
     Examples
     --------
@@ -247,29 +254,18 @@ def individual_to_dyad(data: pd.DataFrame, *, dyad: str, partner: str, roles=Non
                                  "`roles=` with the two role codes (other values are reported).")
     roles = _check_roles(roles)
     variables = [c for c in data.columns if c not in (dyad, partner, *dyad_level)]
-    if not variables or dyad in dyad_level or partner in dyad_level:
+    if not variables or {dyad, partner} & set(dyad_level):
         raise ParameterError("`dyad_level` must leave at least one variable to spread by role "
                              "and must not name the `dyad` or `partner` column.")
     _check_new_names([dyad, *dyad_level] + [f"{c}{sep}{r}" for c in variables for r in roles],
                      "sep")
     work = data.reset_index(drop=True)
-    codes, uniques = pd.factorize(work[dyad], use_na_sentinel=True)
+    codes = pd.factorize(work[dyad])[0]
     problems = _member_problems(data, dyad, partner, roles)
     problems += _constant_problems(work, dyad, dyad_level, codes, "dyad_level_differs",
                                    "make it equal for both members or leave it out of `dyad_level`")
     _raise_problems(problems, "dyad", "reshape to dyad format")
-
-    pos = [_positions(codes, work[partner].isin([r]), len(uniques)) for r in roles]
-    first = np.where(pos[0] >= 0, pos[0], pos[1])
-    empty = work[variables].isna().all(axis=1)
-    _warn_empty([f"dyad {d} {partner} {r}" for d, r in work.loc[empty, [dyad, partner]].values])
-    out = {dyad: _take(work[dyad], first)}
-    for col in work.columns.drop([dyad, partner]):
-        if col in dyad_level:
-            out[col] = _take(work[col], first)
-        else:
-            out.update({f"{col}{sep}{r}": _take(work[col], p) for r, p in zip(roles, pos)})
-    return pd.DataFrame(out)
+    return _spread(work, dyad, partner, roles, variables, lambda v, r: f"{v}{sep}{r}")
 
 
 def dyad_to_individual(data: pd.DataFrame, *, dyad: str, partner: str, roles, sep: str = "_",
@@ -285,14 +281,15 @@ def dyad_to_individual(data: pd.DataFrame, *, dyad: str, partner: str, roles, se
     partner : str
         Name of the role column to create.
     roles : list of two values
-        The role codes in the column names, in output order. Their dtype is the role column's
-        dtype: pass ``pd.array([1, 2], dtype="Int64")`` for a nullable column.
+        The role codes in the column names, in output order. Their dtype becomes the role
+        column's: pass ``pd.array([1, 2], dtype="Int64")`` for a nullable column.
     sep : str, default "_"
-        Separator between variable name and role.
+        Separator between variable and role.
     dyad_level : list of str, optional
         Unsuffixed columns, copied to both members. Every other column needs a role suffix.
     drop_empty_members : bool, default True
         Drop member rows whose variables are all missing (members absent from the couple).
+        A member who existed with every variable missing is dropped too.
 
     Returns
     -------
@@ -315,11 +312,6 @@ def dyad_to_individual(data: pd.DataFrame, *, dyad: str, partner: str, roles, se
     --------
     individual_to_dyad : the inverse.
 
-    Notes
-    -----
-    With ``drop_empty_members=True`` a member who existed but had every variable missing is
-    dropped too; `individual_to_dyad` warns about such members.
-
     Examples
     --------
     >>> wide = pd.DataFrame({"couple": [1, 2], "sat_1": [5.0, 4.0], "sat_2": [6.0, None]})
@@ -333,9 +325,8 @@ def dyad_to_individual(data: pd.DataFrame, *, dyad: str, partner: str, roles, se
     _check_frame(data, [dyad, *dyad_level], {"dyad": dyad, "partner": partner}, {"sep": sep})
     roles, roles_index = _check_roles(roles), pd.Index(roles)
     if not isinstance(drop_empty_members, bool) or partner in data.columns:
-        raise ParameterError(f"`drop_empty_members` must be True or False and `partner` must be "
-                             f"a new column name, but {drop_empty_members!r} and {partner!r} "
-                             "were passed.")
+        raise ParameterError(f"`drop_empty_members` must be True or False and `partner` a new "
+                             f"column name, but {drop_empty_members!r} and {partner!r} were passed.")
     suffixes = sorted(((f"{sep}{r}", i) for i, r in enumerate(roles)), key=lambda s: -len(s[0]))
     stems: dict = {}
     unsuffixed = []
@@ -353,23 +344,10 @@ def dyad_to_individual(data: pd.DataFrame, *, dyad: str, partner: str, roles, se
                         f"couple); missing columns: {lacking}.")
     _check_new_names([dyad, partner, *dyad_level, *stems], "sep")
     _raise_problems(_id_problems(data, dyad), "dyad", "reshape to individual format")
-
-    n = len(data)
-    each = np.repeat(np.arange(n), 2)
-    out = {dyad: _take(data[dyad], each), partner: pd.Series(roles_index.take(np.tile([0, 1], n)))}
-    for col in data.columns.drop(dyad):
-        stem = next((s for s, cols in stems.items() if col in cols.values()), None)
-        if stem is None:
-            out[col] = _take(data[col], each)
-        elif stem not in out:
-            out[stem] = _interleave([data[stems[stem][0]], data[stems[stem][1]]], n)
-    result = pd.DataFrame(out)
+    result = _gather(data, dyad, partner, roles_index, stems)
     if drop_empty_members:
         result = result[result[list(stems)].notna().any(axis=1)].reset_index(drop=True)
     return result
-
-
-# -------------------------------------------------------------------------- pairwise format
 
 
 def _partner_positions(data: pd.DataFrame, dyad: str) -> np.ndarray:
@@ -389,27 +367,26 @@ def individual_to_pairwise(data: pd.DataFrame, *, dyad: str, partner: str,
     ----------
     data : pandas.DataFrame
         One row per person.
-    dyad : str
-        Column with the couple id.
-    partner : str
-        Column with the member's role in the couple (kept as is).
+    dyad, partner : str
+        Columns with the couple id and the member's role (both kept as they are).
     actor_suffix, partner_suffix : str, default "_A", "_P"
         Added to a variable's name for the person's own value and for the partner's value.
     variables : list of str, optional
-        Variables to pair. Default: every column except `dyad` and `partner`. Other columns
-        are kept unchanged.
+        Variables to pair; default every column except `dyad` and `partner`. Other columns are
+        kept unchanged.
 
     Returns
     -------
     pandas.DataFrame
         One row per person, in input order: the columns of `data`, each variable ``v``
-        replaced by ``v<actor_suffix>`` (the person's own value) and ``v<partner_suffix>`` (the
-        partner's value; missing when the partner has no row).
+        replaced by ``v<actor_suffix>`` (own value) and ``v<partner_suffix>`` (the partner's
+        value; missing when the partner has no row, and then a numpy int or bool column
+        becomes nullable ``Int64`` or ``boolean``).
 
     Raises
     ------
     ReshapeError
-        Missing dyad ids or roles, a dyad with more than two rows, two members with one role.
+        Missing dyad ids or roles, more than two rows in a dyad, two members with one role.
     DataError
         A named column is absent.
     ParameterError
@@ -418,11 +395,6 @@ def individual_to_pairwise(data: pd.DataFrame, *, dyad: str, partner: str,
     See Also
     --------
     pairwise_to_individual : the inverse.
-
-    Notes
-    -----
-    A numpy int or bool partner column becomes nullable ``Int64`` or ``boolean`` when someone's
-    partner has no row; other dtypes are kept.
 
     Examples
     --------
@@ -442,7 +414,6 @@ def individual_to_pairwise(data: pd.DataFrame, *, dyad: str, partner: str,
     _check_new_names([n for c in data.columns for n in ([c + actor_suffix, c + partner_suffix]
                                                         if c in variables else [c])], "actor_suffix")
     _raise_problems(_member_problems(data, dyad, partner), "dyad", "reshape to pairwise format")
-
     other = _partner_positions(data, dyad)
     out = {}
     for col in data.columns:
@@ -462,24 +433,24 @@ def pairwise_to_individual(data: pd.DataFrame, *, dyad: str, partner: str,
     ----------
     data : pandas.DataFrame
         One row per person with ``v<actor_suffix>`` and ``v<partner_suffix>`` columns.
-    dyad : str
-        Column with the couple id.
-    partner : str
-        Column with the member's role in the couple (kept as is).
+    dyad, partner : str
+        Columns with the couple id and the member's role (both kept as they are).
     actor_suffix, partner_suffix : str, default "_A", "_P"
         Suffixes of the person's own and the partner's values. A variable is a name ``v`` with
-        both columns; every other column is kept as is.
+        both columns; every other column is kept as it is.
 
     Returns
     -------
     pandas.DataFrame
         One row per person, in input order: the columns of `data` with each
-        ``v<actor_suffix>`` renamed ``v`` and each ``v<partner_suffix>`` removed.
+        ``v<actor_suffix>`` renamed ``v`` and each ``v<partner_suffix>`` removed. Partner values
+        are compared exactly with the partner's own values (two missing values agree), so
+        nothing is lost.
 
     Raises
     ------
     ReshapeError
-        Missing dyad ids or roles, a dyad with more than two rows or two members with one role,
+        Missing dyad ids or roles, more than two rows in a dyad, two members with one role,
         partner values that differ from the partner's own values (``partner_mismatch``), or
         partner values for a person whose partner has no row (``partner_without_row``).
     DataError
@@ -490,11 +461,6 @@ def pairwise_to_individual(data: pd.DataFrame, *, dyad: str, partner: str,
     See Also
     --------
     individual_to_pairwise : the inverse.
-
-    Notes
-    -----
-    Values are compared exactly; two missing values agree. Once they agree, the partner
-    columns hold nothing the actor columns do not, so nothing is lost.
 
     Examples
     --------
@@ -513,8 +479,7 @@ def pairwise_to_individual(data: pd.DataFrame, *, dyad: str, partner: str,
     if actor_suffix == partner_suffix or not stems:
         raise ParameterError(f"No variable has both a {actor_suffix!r} and a {partner_suffix!r} "
                              "column (the suffixes must differ); check the suffixes.")
-    drop = [s + partner_suffix for s in stems]
-    rename = {s + actor_suffix: s for s in stems}
+    drop, rename = [s + partner_suffix for s in stems], {s + actor_suffix: s for s in stems}
     _check_new_names([rename.get(c, c) for c in data.columns if c not in drop], "actor_suffix")
     problems = _member_problems(data, dyad, partner)
     flagged = [p[0] for p in problems if p[1] in ("too_many_members", "duplicate_role")]
@@ -535,9 +500,6 @@ def pairwise_to_individual(data: pd.DataFrame, *, dyad: str, partner: str,
     return data.drop(columns=drop).rename(columns=rename).reset_index(drop=True)
 
 
-# ----------------------------------------------------------------------------- diary format
-
-
 def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
                   sep: str = "_d") -> pd.DataFrame:
     """Turn person-period diary data (one row per person and day) into one row per person.
@@ -546,22 +508,21 @@ def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
     ----------
     data : pandas.DataFrame
         One row per person and day.
-    subject : str
-        Column with the person id.
-    day : str
-        Column with the day number (whole numbers).
+    subject, day : str
+        Columns with the person id and the day number (whole numbers).
     variables : list of str, optional
-        Daily variables. Default: every column except `subject` and `day`. Other columns must
+        Daily variables; default every column except `subject` and `day`. Other columns must
         be constant within a person and are kept once.
     sep : str, default "_d"
-        Put between variable and day: ``closeness`` becomes ``closeness_d1``, ``closeness_d2``...
+        Put between variable and day: ``closeness`` becomes ``closeness_d1``, ``closeness_d2``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per person, in order of first appearance: `subject`, the person-level columns,
-        then for each variable ``<variable><sep><day>`` for every day found in `data`
-        (ascending; missing where the person has no row for that day).
+        One row per person, in order of first appearance: `subject`, then in the order of
+        `data` each person-level column and each variable as ``<variable><sep><day>`` for
+        every day found in `data` (ascending; missing where the person has no row for the day,
+        and then a numpy int or bool column becomes nullable ``Int64`` or ``boolean``).
 
     Raises
     ------
@@ -582,11 +543,6 @@ def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
     --------
     diary_to_long : the inverse.
 
-    Notes
-    -----
-    A numpy int or bool variable becomes nullable ``Int64`` or ``boolean`` when some person
-    lacks a day; other dtypes are kept.
-
     Examples
     --------
     >>> df = pd.DataFrame({"id": [1, 1, 2], "day": [1, 2, 1], "close": [3.0, 4.0, 5.0]})
@@ -604,14 +560,13 @@ def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
                              "and `day`.")
     if not pd.api.types.is_numeric_dtype(data[day]) or pd.api.types.is_bool_dtype(data[day]):
         raise DataError(f"`{day}` must hold day numbers, but its dtype is {data[day].dtype}.")
-    person_level = [c for c in data.columns if c not in (subject, day, *variables)]
     work = data.reset_index(drop=True)
     ids, days = work[subject], work[day]
     problems = [(pd.NA, "missing_subject_id", f"the row with index {i!r} has no `{subject}` "
                  "value; fill it in or drop the row") for i in data.index[ids.isna()]]
+    no_day = (days.isna() & ids.notna()).to_numpy()
     problems += [(s, "missing_day", f"the row with index {i!r} has no `{day}` value; fill it in "
-                  "or drop the row") for i, s in zip(data.index[days.isna() & ids.notna()],
-                                                     ids[days.isna() & ids.notna()])]
+                  "or drop the row") for i, s in zip(data.index[no_day], ids[no_day])]
     frac = (days.notna() & (days % 1 != 0)).to_numpy(dtype=bool)
     problems += [(s, "non_integer_day", f"`{day}` = {d} is not a whole number; recode the days")
                  for s, d in zip(ids[frac], days[frac])]
@@ -619,22 +574,15 @@ def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
     counts = keyed.groupby([subject, day], sort=False, observed=True).size()
     problems += [(s, "duplicate_day", f"{n} rows for `{day}` = {d}; keep one row per person and "
                   "day") for (s, d), n in counts[counts > 1].items()]
-    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
-    problems += _constant_problems(work, subject, person_level, codes, "person_level_differs",
+    person_level = [c for c in data.columns if c not in (subject, day, *variables)]
+    problems += _constant_problems(work, subject, person_level, pd.factorize(ids)[0],
+                                   "person_level_differs",
                                    "add it to `variables` or make it constant within the person")
     _raise_problems(problems, "subject", "reshape diary data to wide format")
-
     all_days = sorted(int(d) for d in days.unique())
     _check_new_names([subject, *person_level] + [f"{v}{sep}{d}" for v in variables
                                                  for d in all_days], "sep")
-    empty = work[variables].isna().all(axis=1)
-    _warn_empty([f"{subject} {s} {day} {int(d)}" for s, d in zip(ids[empty], days[empty])])
-    first = _positions(codes, ~ids.duplicated(), len(uniques))
-    pos = {d: _positions(codes, days.isin([d]), len(uniques)) for d in all_days}
-    out = {c: _take(work[c], first) for c in [subject, *person_level]}
-    for v in variables:
-        out.update({f"{v}{sep}{d}": _take(work[v], pos[d]) for d in all_days})
-    return pd.DataFrame(out)
+    return _spread(work, subject, day, all_days, variables, lambda v, d: f"{v}{sep}{d}")
 
 
 def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
@@ -650,7 +598,7 @@ def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
     day : str, default "day"
         Name of the day column to create (int64 day numbers).
     stubs : list of str
-        Daily variable names. Every other column is person-level and repeated on each row.
+        Daily variable names. Every other column is person-level, repeated on each row.
     sep : str, default "_d"
         Separator between stub and day number.
 
@@ -660,7 +608,7 @@ def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
         One row per person and day, persons in input order and days ascending: `subject`,
         `day`, then the person-level columns and the stubs in the order of their first column
         in `data`. Rows whose stub variables are all missing (days not reported) are dropped,
-        so the output of `diary_to_wide` comes back as exactly its long rows.
+        so the output of `diary_to_wide` gives back exactly its long rows.
 
     Raises
     ------
@@ -690,32 +638,19 @@ def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
         raise ParameterError(f"`stubs` must list distinct daily variable names and `day` must be "
                              f"a new column name, but {stubs!r} and {day!r} were passed.")
     found: dict = {s: {} for s in stubs}
-    owner = {}
     for col in data.columns.drop(subject):
         for s in stubs:
             match = re.fullmatch(re.escape(s) + re.escape(sep) + r"(\d+)", str(col))
             if match:
                 found[s][int(match.group(1))] = col
-                owner[col] = s
     if not all(found.values()):
         raise DataError(f"No column is named `<stub>{sep}<day>` for stubs "
                         f"{[s for s in stubs if not found[s]]}; check the names and `sep`.")
-    others = [c for c in data.columns if c not in owner and c != subject]
+    used = {c for cols in found.values() for c in cols.values()}
+    others = [c for c in data.columns if c not in used and c != subject]
     _check_new_names([subject, day, *others, *stubs], "stubs")
     _raise_problems(_id_problems(data, subject), "subject", "reshape diary data to long format")
-
     all_days = sorted({d for cols in found.values() for d in cols})
-    n = len(data)
-    each = np.repeat(np.arange(n), len(all_days))
-    out = {subject: _take(data[subject], each),
-           day: pd.Series(np.tile(np.array(all_days, dtype="int64"), n))}
-    for col in data.columns.drop(subject):
-        s = owner.get(col)
-        if s is None:
-            out[col] = _take(data[col], each)
-        elif s not in out:
-            blank = _take(data[col], np.full(n, -1))
-            out[s] = _interleave([data[found[s][d]] if d in found[s] else blank
-                                  for d in all_days], n)
-    result = pd.DataFrame(out)
+    stems = {s: {all_days.index(d): c for d, c in cols.items()} for s, cols in found.items()}
+    result = _gather(data, subject, day, pd.Index(all_days, dtype="int64"), stems)
     return result[result[stubs].notna().any(axis=1)].reset_index(drop=True)

@@ -16,7 +16,8 @@ import pandas as pd
 from .exceptions import DataError
 from .readers import RawTable
 
-__all__ = ["ValidationError", "TableCheck", "check_table", "flow", "EXCLUSION_REASONS", "PROBLEM_COLUMNS"]
+__all__ = ["ValidationError", "TableCheck", "check_table", "flow", "summarize_problems", "EXCLUSION_REASONS",
+           "PROBLEM_COLUMNS"]
 
 PROBLEM_COLUMNS = ["file", "table", "column", "row", "line", "id", "value", "problem", "fix", "action"]
 LEDGER_COLUMNS = ["table", "row", "line", "id", "status", "reason", "detail"]
@@ -44,11 +45,19 @@ class ValidationError(DataError):
 
 @dataclass(frozen=True)
 class TableCheck:
-    """A checked table: analysed rows (typed), the problems found, and the row ledger."""
+    """A checked table: every row read (typed), the problems found, and the row ledger."""
 
     frame: pd.DataFrame
     problems: pd.DataFrame
     ledger: pd.DataFrame
+
+    @property
+    def analysed(self) -> pd.DataFrame:
+        return self.frame[(self.ledger["status"] == "analysed").to_numpy()]
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        return self.frame[(self.ledger["status"] == "excluded").to_numpy()]
 
 
 def _as_number(values: pd.Series, decimal: str | None) -> pd.Series:
@@ -163,7 +172,8 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
     Returns
     -------
     TableCheck
-        ``frame`` (analysed rows, index = data row number from 1), ``problems`` (one row per
+        ``frame`` (every row read, typed; index = data row number from 1; ``.analysed`` and
+        ``.excluded`` split it by the ledger), ``problems`` (one row per
         problem: file, table, column, row, line, id, value, problem, fix, action) and ``ledger``
         (one row per input row: table, row, line, id, status, reason, detail).
     """
@@ -212,8 +222,7 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
         "table": table, "row": source.index, "line": source.index + raw.line_offset, "id": ids,
         "status": np.where(reasons.isna(), "analysed", "excluded"), "reason": reasons, "detail": details,
     }, index=source.index)[LEDGER_COLUMNS]  # fmt: skip
-    return TableCheck(frame[reasons.isna().to_numpy()],
-                      pd.DataFrame(problems, columns=PROBLEM_COLUMNS), ledger.reset_index(drop=True))
+    return TableCheck(frame, pd.DataFrame(problems, columns=PROBLEM_COLUMNS), ledger.reset_index(drop=True))
 
 
 def _mark(reasons, details, mask, reason, detail):
@@ -249,7 +258,7 @@ def _apply_exclusions(frame, variables, rules, reasons, details) -> None:
     if rules.get("straight_lining"):
         need = int(rules["straight_lining"])
         for ins, cols in items_by_ins.items():
-            if len(cols) < need:
+            if len(cols) < need or not _has_reverse_items(ins, [variables[c].get("item") for c in cols]):
                 continue
             block = frame[cols].astype(float)
             same = (block.notna().sum(axis=1) >= need) & (block.nunique(axis=1) == 1)
@@ -264,6 +273,20 @@ def _apply_exclusions(frame, variables, rules, reasons, details) -> None:
         sizes = dyad[kept].value_counts()
         lone = dyad.map(sizes).fillna(0) < 2
         _mark(reasons, details, lone, "incomplete_dyad", "no analysed partner row in this dyad")
+
+
+def _has_reverse_items(instrument: str, item_ids: list) -> bool:
+    """Identical answers to every item are only inconsistent when some items are reverse keyed
+    (a satisfied person may answer 7 to all 18 PRQC items). Unknown instruments: assume so."""
+    from .exceptions import InstrumentError
+    from .scales import load_instrument
+
+    try:
+        ins = load_instrument(instrument)
+    except InstrumentError:
+        return True
+    reverse = {i.id for i in ins.items if i.reverse}
+    return any(str(item) in reverse for item in item_ids)
 
 
 def flow(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -287,3 +310,21 @@ def flow(ledger: pd.DataFrame) -> pd.DataFrame:
                 rows.append({"table": table, "step": label, "excluded": n, "remaining": remaining})
         rows.append({"table": table, "step": "analysed", "excluded": 0, "remaining": int((part["status"] == "analysed").sum())})
     return pd.DataFrame(rows, columns=["table", "step", "excluded", "remaining"])
+
+
+def summarize_problems(problems: pd.DataFrame) -> pd.DataFrame:
+    """Problems grouped by table, column and kind.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table``, ``column``, ``problem``, ``n`` (values affected), ``first_line`` (file line of
+        the first), ``example`` (its value), ``action`` and ``fix``; most frequent first.
+    """
+    cols = ["table", "column", "problem", "n", "first_line", "example", "action", "fix"]
+    if problems.empty:
+        return pd.DataFrame(columns=cols)
+    grouped = problems.groupby(["table", "column", "problem"], sort=False)
+    out = grouped.agg(n=("row", "size"), first_line=("line", "min"), example=("value", "first"),
+                      action=("action", "first"), fix=("fix", "first")).reset_index()  # fmt: skip
+    return out.sort_values("n", ascending=False, kind="stable")[cols].reset_index(drop=True)
