@@ -12,7 +12,7 @@ NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_notebooks():
-    assert [p.stem for p in NOTEBOOKS][:1] == ["00_overview"]
+    assert [p.stem for p in NOTEBOOKS][:2] == ["00_data_quality", "00_overview"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -78,7 +78,7 @@ def test_failed_notebook_is_kept_and_listed(suite_run):
     assert re.search(r"00_overview\.html\">00_overview</a></td><td class='status-succeeded'>succeeded", index)
     assert re.search(r"99_fails\.html\">99_fails</a></td><td class='status-failed'>failed", index)
     assert "RuntimeError: deliberate failure: runner test fixture" in index
-    assert "1 succeeded, 1 failed" in index
+    assert "2 succeeded, 1 failed" in index
     kept = json.loads((out / "99_fails" / "99_fails.ipynb").read_text())
     errors = [o for c in kept["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert errors and errors[0]["evalue"] == "deliberate failure: runner test fixture"
@@ -125,7 +125,7 @@ def test_code_is_hidden_unless_asked(suite_run, tmp_path):
 def test_reports_are_self_contained(suite_run):
     _, _, out = suite_run
     pages = sorted(out.glob("*.html"))
-    assert [p.name for p in pages] == ["00_overview.html", "99_fails.html", "index.html"]
+    assert [p.name for p in pages] == ["00_data_quality.html", "00_overview.html", "99_fails.html", "index.html"]
     for page in pages:
         text = page.read_text()
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), page.name
