@@ -1,7 +1,16 @@
 """ConnectionLab analysis package: read data, score instruments, model, report."""
 
 from .exceptions import AnalysisError, AnalysisWarning, CodebookError, DataError, ParameterError
-from .io import Dataset, load_dataset, read_codebook
+from .io import Dataset, load_dataset, read_codebook, write_processed
+from .reshape import (
+    ReshapeError,
+    diary_to_long,
+    diary_to_wide,
+    dyad_to_individual,
+    individual_to_dyad,
+    individual_to_pairwise,
+    pairwise_to_individual,
+)
 from .scales import list_instruments, load_instrument, score_scale
 from .simulate import simulate_demo_survey, write_demo_survey
 
@@ -14,6 +23,14 @@ __all__ = [
     "Dataset",
     "load_dataset",
     "read_codebook",
+    "write_processed",
+    "ReshapeError",
+    "individual_to_dyad",
+    "dyad_to_individual",
+    "individual_to_pairwise",
+    "pairwise_to_individual",
+    "diary_to_wide",
+    "diary_to_long",
     "list_instruments",
     "load_instrument",
     "score_scale",

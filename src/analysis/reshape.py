@@ -1,7 +1,10 @@
 """Move couples and diary data between layouts: individual, dyad, pairwise, long and wide.
 
 Each converter checks the ids first and raises `ReshapeError` listing every problem (nothing is
-silently dropped or fixed); each has an inverse that gives back the same rows and values.
+silently dropped or fixed); each has an inverse that gives back the same rows and values. The
+one dtype change: a numpy int or bool column that must hold a gap (an absent member or day)
+becomes nullable (``Int64``, ``boolean``). Missing columns raise `DataError`, bad keyword values
+(or output names that would clash) `ParameterError`.
 """
 
 from __future__ import annotations
@@ -57,8 +60,8 @@ def _check_frame(data, columns: list, roles: dict, texts: dict) -> None:
             raise ParameterError(f"The value for `{param}` must be a non-empty string, but "
                                  f"{value!r} was passed.")
     if data.columns.has_duplicates:
-        raise DataError(f"data has duplicated column names "
-                        f"{data.columns[data.columns.duplicated()].unique().tolist()}; rename them.")
+        dup = data.columns[data.columns.duplicated()].unique().tolist()
+        raise DataError(f"data has duplicated column names {dup}; rename them.")
 
 
 def _check_new_names(new: list, param: str) -> None:
@@ -75,6 +78,11 @@ def _check_roles(roles) -> list:
         raise ParameterError("The value for `roles` must be a list of two different role codes, "
                              f"such as [1, 2] or ['woman', 'man'], but {roles!r} was passed.")
     return list(roles)
+
+
+def _py(value):
+    """Numpy scalars (and arrays) as plain Python values, for readable messages."""
+    return value.tolist() if hasattr(value, "tolist") else value
 
 
 def _take(col: pd.Series, positions: np.ndarray) -> pd.Series:
@@ -101,58 +109,58 @@ def _positions(codes: np.ndarray, mask, n_groups: int) -> np.ndarray:
     return pos
 
 
-def _constant_problems(data, key: str, columns: list, codes, code: str, fix: str) -> list:
-    """One problem per id and column whose rows disagree (in value or missingness)."""
-    first = _positions(codes, ~pd.Series(codes).duplicated().to_numpy(), len(codes) + 1)
-    rows = []
-    for col in columns:
-        bad = ~_same(data[col], _take(data[col], first[codes])) & (codes >= 0)
-        rows += [(i, code, f"`{col}` differs between its rows; {fix}")
-                 for i in pd.unique(data[key].to_numpy()[bad])]
-    return rows
-
-
-def _member_problems(data, dyad: str, partner: str, roles=None) -> list:
-    """Missing ids or roles, dyads with more than two rows, repeated roles, unknown roles."""
-    ids, role = data[dyad], data[partner]
-    rows = [(pd.NA, "missing_dyad_id", f"the row with index {i!r} has no `{dyad}` value; fill "
-             "in its dyad id or drop the row") for i in data.index[ids.isna()]]
-    rows += [(d, "missing_role", f"the row with index {i!r} has no `{partner}` value; fill in "
-              "the member's role") for i, d in data.loc[role.isna() & ids.notna(), dyad].items()]
-    known = data.loc[ids.notna(), [dyad, partner]]
-    size = known.groupby(dyad, sort=False, observed=True).size()
-    rows += [(d, "too_many_members", f"{n} rows, but a dyad has at most two members; remove the "
-              f"extra rows or give them their own `{dyad}`") for d, n in size[size > 2].items()]
-    known = known[known[partner].notna()]
-    counts = known.groupby([dyad, partner], sort=False, observed=True).size()
-    rows += [(d, "duplicate_role", f"{n} members have `{partner}` = {r!r}; the two members of a "
-              "dyad need different roles: fix the role codes")
-             for (d, r), n in counts[counts > 1].items()]
+def _long_problems(data, key: str, by: str, *, label: str, by_label: str, max_rows=None,
+                   roles=None, constant=(), fix="") -> list:
+    """Problems of a long frame (rows keyed by `key` and `by`): missing ids or `by` values,
+    more than `max_rows` rows per id, a repeated (id, `by`), `by` not in `roles`, and
+    `constant` columns that differ (in value or missingness) within an id."""
+    ids, by_values = data[key], data[by]
+    rows = [(pd.NA, f"missing_{label}_id", f"the row with index {i!r} has no `{key}` value; "
+             "fill it in or drop the row") for i in data.index[ids.isna()]]
+    no_by = by_values.isna() & ids.notna()
+    rows += [(d, f"missing_{by_label}", f"the row with index {i!r} has no `{by}` value; fill it "
+              "in or drop the row") for i, d in data.loc[no_by, key].items()]
+    known = data.loc[ids.notna(), [key, by]]
+    size = known.groupby(key, sort=False, observed=True).size()
+    if max_rows:
+        rows += [(d, "too_many_members", f"{n} rows, but a {label} has at most {max_rows} members;"
+                  f" remove the extra rows or give them their own `{key}`")
+                 for d, n in size[size > max_rows].items()]
+    known = known[known[by].notna()]
+    counts = known.groupby([key, by], sort=False, observed=True).size()
+    rows += [(d, f"duplicate_{by_label}", f"{n} rows have `{by}` = {_py(r)!r}; keep one row per "
+              f"{label} and {by_label}") for (d, r), n in counts[counts > 1].items()]
     if roles is not None:
-        bad = known[~known[partner].isin(roles)]
-        rows += [(d, "unknown_role", f"`{partner}` = {list(pd.unique(v))} is not one of the "
+        bad = known[~known[by].isin(roles)]
+        rows += [(d, f"unknown_{by_label}", f"`{by}` = {_py(pd.unique(v))} is not one of the "
                   f"roles {roles}; recode it or pass `roles=`")
-                 for d, v in bad.groupby(dyad, sort=False, observed=True)[partner]]
+                 for d, v in bad.groupby(key, sort=False, observed=True)[by]]
+    codes = pd.factorize(ids)[0]
+    first = _positions(codes, ~pd.Series(codes).duplicated().to_numpy(), len(codes) + 1)
+    for col in constant:
+        bad = ~_same(data[col], _take(data[col], first[codes])) & (codes >= 0)
+        rows += [(i, f"{label}_level_differs", f"`{col}` differs between its rows; {fix}")
+                 for i in pd.unique(ids.to_numpy()[bad])]
     return rows
 
 
-def _id_problems(data, key: str) -> list:
-    """Missing or repeated ids in a one-row-per-id (wide) frame."""
+def _id_problems(data, key: str, label: str) -> list:
+    """Missing or repeated ids in a one-row-per-id (wide) frame; `label` is dyad or subject."""
     ids = data[key]
-    rows = [(pd.NA, f"missing_{key}_id", f"the row with index {i!r} has no `{key}` value; fill "
-             "it in or drop the row") for i in data.index[ids.isna()]]
+    rows = [(pd.NA, f"missing_{label}_id", f"the row with index {i!r} has no `{key}` value; "
+             "fill it in or drop the row") for i in data.index[ids.isna()]]
     counts = ids[ids.notna()].value_counts(sort=False)
-    return rows + [(i, f"duplicate_{key}", f"{n} rows, but a wide file has one row per {key}; "
-                    "merge or remove the extra rows") for i, n in counts[counts > 1].items()]
+    return rows + [(i, f"duplicate_{label}", f"{n} rows, but a wide file has one row per "
+                    f"{label}; merge or remove them") for i, n in counts[counts > 1].items()]
 
 
-def _spread(work, key: str, by: str, levels: list, variables: list, name) -> pd.DataFrame:
+def _spread(work, key: str, by: str, levels: list, variables: list, name, label: str):
     """One row per `key` (ids already checked): `variables` spread over `levels` of `by` as
     ``name(variable, level)``; other columns taken from the id's first row. Warns about rows
     whose variables are all missing, which the inverse cannot give back."""
     empty = work[variables].isna().all(axis=1)
     if empty.any():
-        rows = [f"{key} {k} {by} {b}" for k, b in work.loc[empty, [key, by]].to_numpy()]
+        rows = [f"{label} {k} {by} {b}" for k, b in work.loc[empty, [key, by]].to_numpy()]
         warnings.warn(f"{len(rows)} row(s) have every variable missing ({', '.join(rows[:20])}"
                       f"{' ...' if len(rows) > 20 else ''}); the inverse conversion drops such "
                       "rows, so a round trip will not return them.", AnalysisWarning, stacklevel=3)
@@ -170,7 +178,7 @@ def _spread(work, key: str, by: str, levels: list, variables: list, name) -> pd.
 
 def _gather(data, key: str, by: str, levels: pd.Index, stems: dict) -> pd.DataFrame:
     """Inverse of `_spread`: one row per id and level; ``stems[stem][i]`` is the column holding
-    `stem` for ``levels[i]`` (absent: missing). Rows with every stem missing are not dropped."""
+    `stem` for ``levels[i]`` (absent: missing). Rows with every stem missing are kept."""
     n, k = len(data), len(levels)
     each = np.repeat(np.arange(n), k)
     out = {key: _take(data[key], each), by: pd.Series(levels.take(np.tile(np.arange(k), n)))}
@@ -183,8 +191,8 @@ def _gather(data, key: str, by: str, levels: pd.Index, stems: dict) -> pd.DataFr
             blank = _take(data[col], np.full(n, -1))
             stacked = pd.concat([data[stems[s][i]].reset_index(drop=True) if i in stems[s]
                                  else blank for i in range(k)], ignore_index=True)
-            out[s] = stacked.take((np.arange(k) * n + np.arange(n)[:, None]).ravel())
-            out[s] = out[s].reset_index(drop=True)
+            order = (np.arange(k) * n + np.arange(n)[:, None]).ravel()
+            out[s] = stacked.take(order).reset_index(drop=True)
     return pd.DataFrame(out)
 
 
@@ -209,19 +217,14 @@ def individual_to_dyad(data: pd.DataFrame, *, dyad: str, partner: str, roles=Non
     -------
     pandas.DataFrame
         One row per dyad, in order of first appearance: `dyad`, then in the order of `data`
-        each `dyad_level` variable and each other variable as ``<name><sep><role>`` per role,
-        missing for an absent member (a numpy int or bool column then becomes nullable
-        ``Int64`` or ``boolean``; other dtypes are kept).
+        each `dyad_level` variable and each other variable as ``<name><sep><role>`` per role
+        (missing for the absent member of an incomplete dyad, which is kept).
 
     Raises
     ------
     ReshapeError
-        Missing dyad ids or roles, more than two rows in a dyad, two members with one role,
-        a role not in `roles`, or a `dyad_level` variable that differs within a dyad.
-    DataError
-        A named column is absent.
-    ParameterError
-        Bad `roles`, `dyad_level` or `sep`, or output names that would clash.
+        Missing dyad ids or roles, more than two rows in a dyad, two members with one role, a
+        role not in `roles`, or a `dyad_level` variable that differs within a dyad.
 
     Warns
     -----
@@ -259,13 +262,12 @@ def individual_to_dyad(data: pd.DataFrame, *, dyad: str, partner: str, roles=Non
                              "and must not name the `dyad` or `partner` column.")
     _check_new_names([dyad, *dyad_level] + [f"{c}{sep}{r}" for c in variables for r in roles],
                      "sep")
-    work = data.reset_index(drop=True)
-    codes = pd.factorize(work[dyad])[0]
-    problems = _member_problems(data, dyad, partner, roles)
-    problems += _constant_problems(work, dyad, dyad_level, codes, "dyad_level_differs",
-                                   "make it equal for both members or leave it out of `dyad_level`")
+    problems = _long_problems(data, dyad, partner, label="dyad", by_label="role", max_rows=2,
+                              roles=roles, constant=dyad_level, fix="make it equal for both "
+                              "members or leave it out of `dyad_level`")
     _raise_problems(problems, "dyad", "reshape to dyad format")
-    return _spread(work, dyad, partner, roles, variables, lambda v, r: f"{v}{sep}{r}")
+    return _spread(data.reset_index(drop=True), dyad, partner, roles, variables,
+                   lambda v, r: f"{v}{sep}{r}", "dyad")
 
 
 def dyad_to_individual(data: pd.DataFrame, *, dyad: str, partner: str, roles, sep: str = "_",
@@ -303,10 +305,8 @@ def dyad_to_individual(data: pd.DataFrame, *, dyad: str, partner: str, roles, se
     ReshapeError
         Missing or repeated dyad ids.
     DataError
-        A named column is absent, a column has no role suffix and is not in `dyad_level`, or a
-        variable lacks the column for one role.
-    ParameterError
-        Bad `roles`, `sep` or `drop_empty_members`, or `partner` already a column.
+        A column has no role suffix and is not in `dyad_level`, or a variable lacks the column
+        for one role.
 
     See Also
     --------
@@ -325,8 +325,9 @@ def dyad_to_individual(data: pd.DataFrame, *, dyad: str, partner: str, roles, se
     _check_frame(data, [dyad, *dyad_level], {"dyad": dyad, "partner": partner}, {"sep": sep})
     roles, roles_index = _check_roles(roles), pd.Index(roles)
     if not isinstance(drop_empty_members, bool) or partner in data.columns:
-        raise ParameterError(f"`drop_empty_members` must be True or False and `partner` a new "
-                             f"column name, but {drop_empty_members!r} and {partner!r} were passed.")
+        raise ParameterError("`drop_empty_members` must be True or False and `partner` a new "
+                             f"column name, but {drop_empty_members!r} and {partner!r} were "
+                             "passed.")
     suffixes = sorted(((f"{sep}{r}", i) for i, r in enumerate(roles)), key=lambda s: -len(s[0]))
     stems: dict = {}
     unsuffixed = []
@@ -338,12 +339,12 @@ def dyad_to_individual(data: pd.DataFrame, *, dyad: str, partner: str, roles, se
             unsuffixed.append(col)
     lacking = [f"{s}{sep}{roles[i]}" for s, cols in stems.items() for i in (0, 1) if i not in cols]
     if unsuffixed or lacking or not stems:
-        raise DataError(f"Every column except `dyad` and `dyad_level` must end in a role suffix "
+        raise DataError("Every column except `dyad` and `dyad_level` must end in a role suffix "
                         f"({[s for s, _ in suffixes]}), once per role. Columns without a suffix: "
                         f"{unsuffixed} (list them in `dyad_level` if they hold one value per "
                         f"couple); missing columns: {lacking}.")
     _check_new_names([dyad, partner, *dyad_level, *stems], "sep")
-    _raise_problems(_id_problems(data, dyad), "dyad", "reshape to individual format")
+    _raise_problems(_id_problems(data, dyad, "dyad"), "dyad", "reshape to individual format")
     result = _gather(data, dyad, partner, roles_index, stems)
     if drop_empty_members:
         result = result[result[list(stems)].notna().any(axis=1)].reset_index(drop=True)
@@ -380,17 +381,12 @@ def individual_to_pairwise(data: pd.DataFrame, *, dyad: str, partner: str,
     pandas.DataFrame
         One row per person, in input order: the columns of `data`, each variable ``v``
         replaced by ``v<actor_suffix>`` (own value) and ``v<partner_suffix>`` (the partner's
-        value; missing when the partner has no row, and then a numpy int or bool column
-        becomes nullable ``Int64`` or ``boolean``).
+        value; missing when the partner has no row).
 
     Raises
     ------
     ReshapeError
         Missing dyad ids or roles, more than two rows in a dyad, two members with one role.
-    DataError
-        A named column is absent.
-    ParameterError
-        Bad suffixes or `variables`, or output names that would clash.
 
     See Also
     --------
@@ -411,9 +407,10 @@ def individual_to_pairwise(data: pd.DataFrame, *, dyad: str, partner: str,
     if actor_suffix == partner_suffix or not variables or {dyad, partner} & set(variables):
         raise ParameterError("`actor_suffix` and `partner_suffix` must differ, and `variables` "
                              "must name at least one column other than `dyad` and `partner`.")
-    _check_new_names([n for c in data.columns for n in ([c + actor_suffix, c + partner_suffix]
-                                                        if c in variables else [c])], "actor_suffix")
-    _raise_problems(_member_problems(data, dyad, partner), "dyad", "reshape to pairwise format")
+    new = [[c + actor_suffix, c + partner_suffix] if c in variables else [c] for c in data]
+    _check_new_names([n for names in new for n in names], "actor_suffix")
+    _raise_problems(_long_problems(data, dyad, partner, label="dyad", by_label="role",
+                                   max_rows=2), "dyad", "reshape to pairwise format")
     other = _partner_positions(data, dyad)
     out = {}
     for col in data.columns:
@@ -443,9 +440,8 @@ def pairwise_to_individual(data: pd.DataFrame, *, dyad: str, partner: str,
     -------
     pandas.DataFrame
         One row per person, in input order: the columns of `data` with each
-        ``v<actor_suffix>`` renamed ``v`` and each ``v<partner_suffix>`` removed. Partner values
-        are compared exactly with the partner's own values (two missing values agree), so
-        nothing is lost.
+        ``v<actor_suffix>`` renamed ``v`` and each ``v<partner_suffix>`` removed (after checking
+        it equals the partner's own value exactly; two missing values agree).
 
     Raises
     ------
@@ -453,10 +449,6 @@ def pairwise_to_individual(data: pd.DataFrame, *, dyad: str, partner: str,
         Missing dyad ids or roles, more than two rows in a dyad, two members with one role,
         partner values that differ from the partner's own values (``partner_mismatch``), or
         partner values for a person whose partner has no row (``partner_without_row``).
-    DataError
-        A named column is absent.
-    ParameterError
-        Bad suffixes, no variable found, or a restored name that is already a column.
 
     See Also
     --------
@@ -481,7 +473,7 @@ def pairwise_to_individual(data: pd.DataFrame, *, dyad: str, partner: str,
                              "column (the suffixes must differ); check the suffixes.")
     drop, rename = [s + partner_suffix for s in stems], {s + actor_suffix: s for s in stems}
     _check_new_names([rename.get(c, c) for c in data.columns if c not in drop], "actor_suffix")
-    problems = _member_problems(data, dyad, partner)
+    problems = _long_problems(data, dyad, partner, label="dyad", by_label="role", max_rows=2)
     flagged = [p[0] for p in problems if p[1] in ("too_many_members", "duplicate_role")]
     skip = (data[dyad].isna() | data[dyad].isin(flagged)).to_numpy()
     other = _partner_positions(data, dyad)
@@ -521,8 +513,7 @@ def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
     pandas.DataFrame
         One row per person, in order of first appearance: `subject`, then in the order of
         `data` each person-level column and each variable as ``<variable><sep><day>`` for
-        every day found in `data` (ascending; missing where the person has no row for the day,
-        and then a numpy int or bool column becomes nullable ``Int64`` or ``boolean``).
+        every day found in `data` (ascending; missing where the person has no row that day).
 
     Raises
     ------
@@ -530,9 +521,7 @@ def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
         Missing subject ids or days, a day that is not a whole number, a repeated
         (subject, day), or a person-level column that varies within a person.
     DataError
-        A named column is absent, or `day` is not numeric.
-    ParameterError
-        Bad `variables` or `sep`, or output names that would clash.
+        `day` is not numeric.
 
     Warns
     -----
@@ -558,31 +547,22 @@ def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
     if not variables or {subject, day} & set(variables):
         raise ParameterError("`variables` must name at least one column other than `subject` "
                              "and `day`.")
-    if not pd.api.types.is_numeric_dtype(data[day]) or pd.api.types.is_bool_dtype(data[day]):
-        raise DataError(f"`{day}` must hold day numbers, but its dtype is {data[day].dtype}.")
-    work = data.reset_index(drop=True)
-    ids, days = work[subject], work[day]
-    problems = [(pd.NA, "missing_subject_id", f"the row with index {i!r} has no `{subject}` "
-                 "value; fill it in or drop the row") for i in data.index[ids.isna()]]
-    no_day = (days.isna() & ids.notna()).to_numpy()
-    problems += [(s, "missing_day", f"the row with index {i!r} has no `{day}` value; fill it in "
-                  "or drop the row") for i, s in zip(data.index[no_day], ids[no_day])]
+    days = data[day]
+    if not pd.api.types.is_numeric_dtype(days) or pd.api.types.is_bool_dtype(days):
+        raise DataError(f"`{day}` must hold day numbers, but its dtype is {days.dtype}.")
+    person_level = [c for c in data.columns if c not in (subject, day, *variables)]
+    problems = _long_problems(data, subject, day, label="subject", by_label="day",
+                              constant=person_level, fix="add it to `variables` or make it "
+                              "constant within the person")
     frac = (days.notna() & (days % 1 != 0)).to_numpy(dtype=bool)
     problems += [(s, "non_integer_day", f"`{day}` = {d} is not a whole number; recode the days")
-                 for s, d in zip(ids[frac], days[frac])]
-    keyed = work.loc[ids.notna() & days.notna(), [subject, day]]
-    counts = keyed.groupby([subject, day], sort=False, observed=True).size()
-    problems += [(s, "duplicate_day", f"{n} rows for `{day}` = {d}; keep one row per person and "
-                  "day") for (s, d), n in counts[counts > 1].items()]
-    person_level = [c for c in data.columns if c not in (subject, day, *variables)]
-    problems += _constant_problems(work, subject, person_level, pd.factorize(ids)[0],
-                                   "person_level_differs",
-                                   "add it to `variables` or make it constant within the person")
+                 for s, d in zip(data.loc[frac, subject], days[frac])]
     _raise_problems(problems, "subject", "reshape diary data to wide format")
     all_days = sorted(int(d) for d in days.unique())
     _check_new_names([subject, *person_level] + [f"{v}{sep}{d}" for v in variables
                                                  for d in all_days], "sep")
-    return _spread(work, subject, day, all_days, variables, lambda v, d: f"{v}{sep}{d}")
+    return _spread(data.reset_index(drop=True), subject, day, all_days, variables,
+                   lambda v, d: f"{v}{sep}{d}", "subject")
 
 
 def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
@@ -615,9 +595,7 @@ def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
     ReshapeError
         Missing or repeated subject ids.
     DataError
-        A named column is absent, or a stub matches no column.
-    ParameterError
-        Bad `stubs`, `day` or `sep`, or output names that would clash.
+        A stub matches no column.
 
     See Also
     --------
@@ -635,7 +613,7 @@ def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
     stubs = _as_list(stubs)
     _check_frame(data, [subject], {"subject": subject, "day": day}, {"sep": sep, "day": day})
     if not stubs or len(set(stubs)) < len(stubs) or subject in stubs or day in data.columns:
-        raise ParameterError(f"`stubs` must list distinct daily variable names and `day` must be "
+        raise ParameterError("`stubs` must list distinct daily variable names and `day` must be "
                              f"a new column name, but {stubs!r} and {day!r} were passed.")
     found: dict = {s: {} for s in stubs}
     for col in data.columns.drop(subject):
@@ -649,7 +627,8 @@ def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
     used = {c for cols in found.values() for c in cols.values()}
     others = [c for c in data.columns if c not in used and c != subject]
     _check_new_names([subject, day, *others, *stubs], "stubs")
-    _raise_problems(_id_problems(data, subject), "subject", "reshape diary data to long format")
+    _raise_problems(_id_problems(data, subject, "subject"), "subject",
+                    "reshape diary data to long format")
     all_days = sorted({d for cols in found.values() for d in cols})
     stems = {s: {all_days.index(d): c for d, c in cols.items()} for s, cols in found.items()}
     result = _gather(data, subject, day, pd.Index(all_days, dtype="int64"), stems)

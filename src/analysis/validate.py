@@ -61,29 +61,42 @@ class TableCheck:
 
 
 def _as_number(values: pd.Series, decimal: str | None) -> pd.Series:
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        text = values.astype("string").str.strip()
+    """Numbers from values as read: the fast C parser first; only the entries it cannot read are
+    stripped of spaces (and of a decimal comma) and tried again."""
+    num = pd.to_numeric(values, errors="coerce").astype(float)
+    retry = values.notna() & num.isna()
+    if retry.any():
+        text = values[retry].astype("string").str.strip()
         if decimal == ",":
             text = text.str.replace(",", ".", regex=False)
-        return pd.to_numeric(text, errors="coerce")
-    return pd.to_numeric(values, errors="coerce")
+        num[retry] = pd.to_numeric(text, errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return num
 
 
-def _code_mask(values: pd.Series, codes: list) -> pd.Series:
-    """True where a value equals a missing code (compared as text and as number) or is in a range."""
+def _is_number(code) -> bool:
+    try:
+        float(code)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(code, bool)
+
+
+def _code_mask(values: pd.Series, num: pd.Series, codes: list) -> pd.Series:
+    """True where a value is a missing code: numerically (-99 matches "-99.0"), as text
+    ("Prefer not to say", spaces ignored), or inside a ``{range: [lo, hi]}``."""
+    mask = pd.Series(False, index=values.index)
     if not codes:
-        return pd.Series(False, index=values.index)
-    text = values.astype("string").str.strip()
-    plain = [c for c in codes if not isinstance(c, dict)]
-    mask = text.isin([str(c) for c in plain]).fillna(False)
-    nums = pd.to_numeric(text, errors="coerce")
-    numeric_codes = [float(c) for c in plain if isinstance(c, int | float) and not isinstance(c, bool)]
-    if numeric_codes:
-        mask |= nums.isin(numeric_codes).fillna(False)
+        return mask
+    numeric = [float(c) for c in codes if not isinstance(c, dict) and _is_number(c)]
+    text = [str(c).strip() for c in codes if not isinstance(c, dict) and not _is_number(c)]
+    if numeric:
+        mask |= num.isin(numeric)
+    if text:
+        unread = values.notna() & num.isna()
+        mask[unread] = values[unread].astype("string").str.strip().isin(text).fillna(False).to_numpy()
     for c in codes:
         if isinstance(c, dict) and "range" in c:
-            lo, hi = c["range"]
-            mask |= nums.between(lo, hi).fillna(False)
+            mask |= num.between(*c["range"]).fillna(False)
     return mask
 
 
@@ -199,7 +212,8 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
         if na_values:
             values = values.mask(values.astype("string").str.strip().isin([str(v) for v in na_values]).fillna(False))
         codes = list(spec.get("missing_codes", [])) + list(raw.user_missing.get(col, []))
-        values = values.mask(_code_mask(values, codes))
+        if codes:
+            values = values.mask(_code_mask(values, _as_number(values, raw.format.decimal), codes))
         converted, bad, why = _convert(values, spec, raw.format.decimal)
         typed[col] = converted
         if bad.any():
@@ -260,8 +274,12 @@ def _apply_exclusions(frame, variables, rules, reasons, details) -> None:
         for ins, cols in items_by_ins.items():
             if len(cols) < need or not _has_reverse_items(ins, [variables[c].get("item") for c in cols]):
                 continue
-            block = frame[cols].astype(float)
-            same = (block.notna().sum(axis=1) >= need) & (block.nunique(axis=1) == 1)
+            block = frame[cols].astype(float).to_numpy()
+            answered = (~np.isnan(block)).sum(axis=1)
+            with np.errstate(invalid="ignore"):
+                same = (answered >= need) & (np.nanmax(np.where(answered[:, None] > 0, block, 0), axis=1)
+                                             == np.nanmin(np.where(answered[:, None] > 0, block, 0), axis=1))  # fmt: skip
+            same = pd.Series(same, index=frame.index)
             _mark(reasons, details, same, "straight_lining", f"same answer to all {len(cols)} {ins} items")
     if rules.get("max_missing_items") is not None and role["item"]:
         share = frame[role["item"]].isna().mean(axis=1)
