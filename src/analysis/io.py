@@ -218,8 +218,9 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         path = resolve(base / tspec["file"])
         if data.is_file() and (len(spec["tables"]) == 1 or Path(tspec["file"]).name == data.name):
             path = data
-        raw = read_table(path, format=tspec.get("format"))
         variables = tspec["variables"]
+        text_columns = [c for c, v in variables.items() if v.get("type") in ("string", "categorical")]
+        raw = read_table(path, format=tspec.get("format"), text_columns=text_columns)
         drop = pii_columns(raw.frame.columns, variables)
         removed += [{"table": tname, "column": c, "reason": r} for c, r in drop.items()]
         raw = replace(raw, frame=raw.frame.drop(columns=list(drop)))

@@ -140,24 +140,36 @@ def _sniff_decimal(frame: pd.DataFrame, sep: str) -> str:
     return "," if commas > points else "."
 
 
-def _read_text(path: Path, raw: bytes, encoding: str | None, sep: str | None, decimal: str | None) -> RawTable:
+def _read_text(path: Path, raw: bytes, encoding: str | None, sep: str | None, decimal: str | None,
+               text_columns: tuple[str, ...] = ()) -> RawTable:  # fmt: skip
     text, used = _decode(path, raw, encoding)
     if not text.strip():
         raise DataError(f"{path} is empty: there is no header row and no data.")
     sep = sep or _sniff_sep(text)
     limit = csv.field_size_limit()
     csv.field_size_limit(1 << 30)  # long free-text answers are data, not an error
-    try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    head, ragged, n_rows = [], [], 0
+    try:  # one pass with the csv module: header, field counts, a sample for sniffing
+        reader = csv.reader(io.StringIO(text), delimiter=sep)
+        for row in reader:
+            if not row:
+                continue
+            if not head:
+                head.append(row)
+                width = len(row)
+                continue
+            n_rows += 1
+            if len(row) != width:
+                ragged.append((reader.line_num, len(row)))
+            if len(head) < 201:
+                head.append(row)
     except csv.Error as exc:
         raise DataError(f"{path} is not a well-formed {_SEP_NAMES.get(sep, sep)}-separated file: {exc}. "
                         "Check for an unclosed quote.") from None  # fmt: skip
     finally:
         csv.field_size_limit(limit)
-    rows = [r for r in rows if r]  # blank lines
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in head[0]]
     _check_header(path, header)
-    ragged = [(i + 2, len(r)) for i, r in enumerate(rows[1:]) if len(r) != len(header)]
     if ragged:
         shown = "; ".join(f"line {line}: {n} fields" for line, n in ragged[:10])
         more = f" (and {len(ragged) - 10} more)" if len(ragged) > 10 else ""
@@ -165,18 +177,23 @@ def _read_text(path: Path, raw: bytes, encoding: str | None, sep: str | None, de
             f"{path}: {len(ragged)} row(s) do not have the {len(header)} fields of the header ({shown}{more}). "
             "A separator inside an unquoted value or a truncated export is the usual cause."
         )
-    if len(rows) < 2:
+    if n_rows == 0:
         raise DataError(f"{path} has a header row but no data rows.")
-    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
-    kind, header_rows, labels = "csv", 1, {}
-    if len(frame) >= 2 and str(frame.iloc[1, 0]).lstrip().startswith('{"ImportId"'):
-        kind, header_rows = "qualtrics", 3
-        labels = {c: str(v) for c, v in zip(header, frame.iloc[0], strict=True)}
-        frame = frame.iloc[2:].reset_index(drop=True)
-        if frame.empty:
+    sample = pd.DataFrame(head[1:], columns=header, dtype=object).replace("", None)
+    kind, header_rows, labels, skip = "csv", 1, {}, None
+    if len(sample) >= 2 and str(sample.iloc[1, 0]).lstrip().startswith('{"ImportId"'):
+        kind, header_rows, skip = "qualtrics", 3, [1, 2]
+        labels = {c: str(v) for c, v in zip(header, sample.iloc[0], strict=True)}
+        if n_rows <= 2:
             raise DataError(f"{path} is a Qualtrics export with no responses (only its 3 header rows).")
-    frame = frame.replace("", None)
-    info = FormatInfo(kind, used, sep, decimal or _sniff_decimal(frame, sep), header_rows=header_rows)
+        sample = sample.iloc[2:]
+    decimal = decimal or _sniff_decimal(sample, sep)
+    frame = pd.read_csv(io.StringIO(text), sep=sep, header=0, names=header, skiprows=skip, dtype=dict.fromkeys(
+        [c for c in text_columns if c in header], str), keep_default_na=False, na_values=[""], decimal=decimal,
+        skip_blank_lines=True, engine="c", low_memory=False)  # fmt: skip
+    frame = frame.astype({c: object for c in frame.columns if frame[c].dtype != object and
+                          not pd.api.types.is_numeric_dtype(frame[c])})  # fmt: skip
+    info = FormatInfo(kind, used, sep, decimal, header_rows=header_rows)
     return RawTable(path, frame, info, labels=labels)
 
 
@@ -239,7 +256,7 @@ def _read_stat(path: Path, kind: str) -> RawTable:
                     value_labels=dict(meta.variable_value_labels or {}), user_missing=missing)  # fmt: skip
 
 
-def read_table(path: str | Path, *, format: dict | None = None) -> RawTable:
+def read_table(path: str | Path, *, format: dict | None = None, text_columns=()) -> RawTable:
     """Read one data file, detecting its format, encoding, separator and decimal mark.
 
     Parameters
@@ -251,11 +268,15 @@ def read_table(path: str | Path, *, format: dict | None = None) -> RawTable:
     format : dict, optional
         The codebook's ``format:`` entry: ``kind``, ``encoding``, ``sep``, ``decimal``, ``sheet``;
         anything given is used instead of detected.
+    text_columns : sequence of str, optional
+        Columns to keep as text in delimited files (ids such as ``007``, codes); other columns
+        are parsed as numbers where every value is one.
 
     Returns
     -------
     RawTable
-        Values as read (text for CSV/XLSX, numbers for SPSS/Stata), variable labels (Qualtrics
+        Values as read (numbers where a whole column is numeric, text otherwise; `text_columns`
+        stay text), variable labels (Qualtrics
         question text, SPSS/Stata labels), value labels, declared missing values, and the
         `FormatInfo` used.
 
@@ -290,4 +311,4 @@ def read_table(path: str | Path, *, format: dict | None = None) -> RawTable:
         return _read_xlsx(path, fmt.get("sheet"))
     if kind in ("sav", "dta"):
         return _read_stat(path, kind)
-    return _read_text(path, raw, fmt.get("encoding"), fmt.get("sep"), fmt.get("decimal"))
+    return _read_text(path, raw, fmt.get("encoding"), fmt.get("sep"), fmt.get("decimal"), tuple(text_columns))

@@ -149,6 +149,13 @@ def _convert(values: pd.Series, spec: dict, decimal: str | None) -> tuple[pd.Ser
     return values.astype("string"), pd.Series(False, index=values.index), ""
 
 
+def _show(value) -> str:
+    """A value as the user typed it: 3.0 read into a float column shows as 3."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _fix_text(col: str, spec: dict, why: str) -> str:
     if why.startswith("outside") or why.startswith("not one of"):
         return (f"correct the value, widen `range`/`values` of {col!r} in the codebook, or list it under "
@@ -161,7 +168,7 @@ def _ids(frame: pd.DataFrame, variables: dict) -> pd.Series:
     id_col = next((c for c, s in variables.items() if s.get("role") == "id" and c in frame), None)
     if id_col is None:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    return frame[id_col].astype("string")
+    return frame[id_col].map(lambda v: None if pd.isna(v) else _show(v)).astype(object)
 
 
 def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict | None = None,
@@ -222,7 +229,7 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
             for row in bad[bad].index:
                 problems.append({
                     "file": str(raw.path), "table": table, "column": col, "row": int(row),
-                    "line": int(row) + raw.line_offset, "id": ids[row], "value": str(values[row]),
+                    "line": int(row) + raw.line_offset, "id": ids[row], "value": _show(values[row]),
                     "problem": why, "fix": _fix_text(col, spec, why), "action": action,
                 })  # fmt: skip
     frame = pd.DataFrame(typed, index=source.index)
