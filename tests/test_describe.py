@@ -239,6 +239,8 @@ def test_sample_overview_from_loaded_files(tmp_path):
     dataset = load_dataset(tmp_path)
     assert str(dataset.table("survey")["attention_check"].dtype) == "Int64"
     assert _overview_dict(sample_overview(dataset)) == {
+        ("survey", "rows_read"): 5.0,
+        ("survey", "rows_excluded"): 0.0,
         ("survey", "rows"): 5.0,
         ("survey", "persons"): 5.0,
         ("survey", "couples"): 3.0,

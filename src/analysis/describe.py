@@ -14,7 +14,8 @@ __all__ = ["sample_overview", "missingness", "descriptives", "careless_indices",
 
 #: readable text for the `quantity` ids of :func:`sample_overview` (for report tables)
 QUANTITY_LABELS = {
-    "rows": "Rows", "persons": "Persons", "couples": "Couples",
+    "rows_read": "Rows read", "rows_excluded": "Rows excluded (see the data-quality report)",
+    "rows": "Rows analysed", "persons": "Persons", "couples": "Couples",
     "couples_both_partners": "Couples, both partners", "couples_one_partner": "Couples, one partner only",
     "couples_more_than_two": "Couples with more than two members",
     "days_per_person_mean": "Days per person, mean", "days_per_person_min": "Days per person, min",
@@ -35,7 +36,8 @@ def sample_overview(dataset: Dataset) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per quantity: ``table``, ``quantity`` (``rows``, ``persons``, ``couples``,
+        One row per quantity: ``table``, ``quantity`` (``rows_read`` and ``rows_excluded`` from
+        the ledger, ``rows`` analysed, ``persons``, ``couples``,
         ``couples_both_partners``, ``couples_one_partner``, ``couples_more_than_two``,
         ``days_per_person_mean``, ``days_per_person_min``, ``days_per_person_max``,
         ``attention_check_failed``, ``attention_check_missing``) and ``value``.
@@ -43,6 +45,10 @@ def sample_overview(dataset: Dataset) -> pd.DataFrame:
     rows = []
     for name, frame in dataset.tables.items():
         add = lambda q, v: rows.append({"table": name, "quantity": q, "value": float(v)})  # noqa: E731
+        ledger = dataset.ledger[dataset.ledger["table"] == name]
+        if len(ledger):
+            add("rows_read", len(ledger))
+            add("rows_excluded", int((ledger["status"] == "excluded").sum()))
         add("rows", len(frame))
         ids = dataset.columns_with_role(name, "id")
         dyads = dataset.columns_with_role(name, "dyad_id")
