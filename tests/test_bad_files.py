@@ -119,7 +119,7 @@ def _records_in_file(path: Path, fmt) -> int:
                        if any(c.strip() for c in r)]  # fmt: skip
         finally:
             csv.field_size_limit(limit)
-        hint = records and len(records[0]) == 1 and records[0][0].lower().startswith("sep=")  # Excel's hint line
+        hint = bool(records) and records[0][0].lower().startswith("sep=")  # Excel's hint line
         return len(records) - fmt.header_rows - bool(hint)
     if fmt.kind == "xlsx":
         from openpyxl import load_workbook
