@@ -24,6 +24,55 @@ from .validate import LEDGER_COLUMNS, PROBLEM_COLUMNS, ValidationError, check_ta
 __all__ = ["Dataset", "TableFile", "load_dataset", "read_codebook", "file_sha256", "write_processed"]
 
 TYPES = ("integer", "number", "categorical", "string", "boolean")
+ROLES = ("id", "dyad_id", "partner_role", "day", "item", "attention_check", "duration", "demographic",
+         "metadata", "daily", "free_text", "pii", "outcome", "predictor", "other")  # fmt: skip
+FORMAT_KEYS = {"kind", "encoding", "sep", "decimal", "sheet"}
+EXCLUSION_RULES = {
+    "duplicate_id": ("one of keep_first, exclude_all, none", lambda v: v in ("keep_first", "exclude_all", "none")),
+    "attention_check": ("true or false", lambda v: isinstance(v, bool)),
+    "complete_dyads": ("true or false", lambda v: isinstance(v, bool)),
+    "max_missing_items": ("a share between 0 and 1, e.g. 0.5", lambda v: _number(v) and 0 <= v <= 1),
+    "min_duration": ("a number of seconds, e.g. 300", lambda v: v is None or (_number(v) and v >= 0)),
+    "straight_lining": ("false or a number of items >= 2, e.g. 10",
+                        lambda v: v is False or v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 2)),
+}  # fmt: skip
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_variable(where: str, vspec) -> None:
+    if not isinstance(vspec, dict) or vspec.get("type") not in TYPES:
+        got = vspec.get("type") if isinstance(vspec, dict) else vspec
+        raise CodebookError(f"{where}: `type` must be one of {', '.join(TYPES)}, not {got!r}.")
+    rng = vspec.get("range")
+    if rng is not None and not (isinstance(rng, list) and len(rng) == 2 and all(map(_number, rng)) and rng[0] <= rng[1]):
+        raise CodebookError(f"{where}: `range` must be [low, high] numbers, e.g. range: [18, 100]; not {rng!r}.")
+    for key in ("values", "missing_codes", "na_values"):
+        value = vspec.get(key)
+        if value is not None and not isinstance(value, list):
+            raise CodebookError(f"{where}: `{key}` must be a list, e.g. {key}: [{value!r}]; not {value!r}.")
+    for code in vspec.get("missing_codes") or []:
+        if isinstance(code, dict) and not (list(code) == ["range"] and isinstance(code["range"], list)
+                                           and len(code["range"]) == 2 and all(map(_number, code["range"]))):
+            raise CodebookError(f"{where}: a missing-code range is written {{range: [98, 99]}}, not {code!r}.")
+    role = vspec.get("role")
+    if role is not None and role not in ROLES:
+        raise CodebookError(f"{where}: `role` must be one of {', '.join(ROLES)}, not {role!r}.")
+
+
+def _check_exclusions(where: str, rules) -> None:
+    if rules is None:
+        return
+    if not isinstance(rules, dict):
+        raise CodebookError(f"{where}: `exclusions` must be a mapping of rules (see docs/codebook.md).")
+    for key, value in rules.items():
+        if key not in EXCLUSION_RULES:
+            raise CodebookError(f"{where}: unknown exclusion rule {key!r}; rules: {', '.join(EXCLUSION_RULES)}.")
+        text, ok = EXCLUSION_RULES[key]
+        if not ok(value):
+            raise CodebookError(f"{where}: exclusion rule `{key}` must be {text}; not {value!r}.")
 CODEBOOK_NAMES = ("codebook.yaml", "codebook.yml")
 
 
@@ -133,11 +182,11 @@ def read_codebook(path: str | Path) -> dict:
         if not isinstance(table, dict) or "file" not in table or not isinstance(table.get("variables"), dict):
             raise CodebookError(f"{where} needs `file:` and a `variables:` mapping.")
         for var, vspec in table["variables"].items():
-            if not isinstance(vspec, dict) or vspec.get("type") not in TYPES:
-                got = vspec.get("type") if isinstance(vspec, dict) else vspec
-                raise CodebookError(
-                    f"{where}, variable {var!r}: `type` must be one of {', '.join(TYPES)}, not {got!r}."
-                )
+            _check_variable(f"{where}, variable {var!r}", vspec)
+        _check_exclusions(where, table.get("exclusions"))
+        fmt = table.get("format")
+        if fmt is not None and (not isinstance(fmt, dict) or set(fmt) - FORMAT_KEYS):
+            raise CodebookError(f"{where}: `format` must be a mapping with keys from {sorted(FORMAT_KEYS)}.")
     spec.setdefault("dataset", path.parent.name)
     spec.setdefault("title", spec["dataset"])
     spec.setdefault("simulated", False)

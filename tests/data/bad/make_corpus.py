@@ -557,25 +557,20 @@ def build() -> None:  # one long, flat list of cases, grouped by what is wrong
          codebook="bad_kind.cb.yaml")
     put_yaml("scalar_missing_codes.cb.yaml", survey_codebook(age__m={"missing_codes": -99}))
     case("missing_codes.csv", "codebook: missing_codes given as a scalar (-99), not a list", 2,
-         r"error: .*scalar_missing_codes\.cb\.yaml.*'age'.*missing_codes", codebook="scalar_missing_codes.cb.yaml",
-         xfail="read_codebook does not check missing_codes; check_table does list(-99): TypeError traceback")
+         r"error: .*scalar_missing_codes\.cb\.yaml.*'age'.*missing_codes", codebook="scalar_missing_codes.cb.yaml")
     put_yaml("bad_range.cb.yaml", survey_codebook(age__r={"range": "18-100"}))
     case("survey_ok.csv", "codebook: range given as text '18-100'", 2,
-         r"error: .*bad_range\.cb\.yaml.*'age'.*range", codebook="bad_range.cb.yaml",
-         xfail="read_codebook does not check range; _convert compares numbers with '1'/'8': TypeError traceback")
+         r"error: .*bad_range\.cb\.yaml.*'age'.*range", codebook="bad_range.cb.yaml")
     put_yaml("bad_max_missing.cb.yaml", survey_codebook(max_missing_items="50%"))
     case("survey_ok.csv", "codebook: exclusions.max_missing_items '50%' (text)", 2,
-         r"error: .*bad_max_missing\.cb\.yaml.*max_missing_items", codebook="bad_max_missing.cb.yaml",
-         xfail="exclusions are not checked; float('50%') in _apply_exclusions: ValueError traceback")
+         r"error: .*bad_max_missing\.cb\.yaml.*max_missing_items", codebook="bad_max_missing.cb.yaml")
     put_yaml("bad_min_duration.cb.yaml", survey_codebook(min_duration="5 min"))
     case("survey_ok.csv", "codebook: exclusions.min_duration '5 min' (text)", 2,
-         r"error: .*bad_min_duration\.cb\.yaml.*min_duration", codebook="bad_min_duration.cb.yaml",
-         xfail="exclusions are not checked; number < '5 min' in _apply_exclusions: TypeError traceback")
+         r"error: .*bad_min_duration\.cb\.yaml.*min_duration", codebook="bad_min_duration.cb.yaml")
     put_yaml("typo_duplicate_id.cb.yaml", survey_codebook(duplicate_id="keepfirst"))
     case("duplicate_ids.csv", "codebook: exclusions.duplicate_id 'keepfirst' (typo)", 2,
          r"error: .*typo_duplicate_id\.cb\.yaml.*duplicate_id.*keep_first, exclude_all, none",
-         codebook="typo_duplicate_id.cb.yaml",
-         xfail="an unknown duplicate_id policy silently acts as exclude_all: both rows of id 3 excluded, exit 0")
+         codebook="typo_duplicate_id.cb.yaml")
 
 
 def write_manifest() -> None:
