@@ -69,6 +69,12 @@ def validation_report(dataset, problems, ledger, *, strict: bool) -> str:
                              f"{f.columns} columns; SHA-256 {f.sha256}")  # fmt: skip
         for r in dataset.removed_columns.itertuples():
             lines.append(f"  removed identifying column {r.column!r} of {r.table} ({r.reason})")
+        if not dataset.codebook.get("inferred"):
+            for name, frame in dataset.tables.items():
+                extra = [c for c in frame.columns if c not in dataset.variables(name)]
+                if extra:
+                    lines.append(f"  columns of {name} not in the codebook (kept as text, unchecked): "
+                                 f"{', '.join(extra)}; describe them in the codebook")  # fmt: skip
     lines.append("")
     if len(problems):
         mode = "strict: rows with problems are excluded and loading fails" if strict else "lenient: values set to missing"

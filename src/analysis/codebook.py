@@ -90,17 +90,25 @@ def draft_codebook(path: str | Path) -> dict:
         if spec["type"] in ("integer", "number"):
             num = pd.to_numeric(series.astype("string").str.strip(), errors="coerce").dropna()
             codes = list(raw.user_missing.get(col, []))
-            suspects = [c for c in _SUSPECT_CODES if (num == c).any() and c not in codes]
+            covered = [c for c in codes if not isinstance(c, dict)] + [
+                v for c in codes if isinstance(c, dict) for v in _SUSPECT_CODES if c["range"][0] <= v <= c["range"][1]]
+            suspects = [c for c in _SUSPECT_CODES if (num == c).any() and c not in covered]
             if codes:
                 spec["missing_codes"] = codes
             if suspects:
                 spec["check"] = f"values {suspects} look like missing-value codes; add them to missing_codes if so"
             clean = num[~num.isin([c for c in codes if not isinstance(c, dict)] + suspects)]
+            for code in codes:
+                if isinstance(code, dict):  # SPSS missing range {range: [lo, hi]}
+                    clean = clean[~clean.between(*code["range"])]
             if not clean.empty:
                 spec["range"] = [_plain(clean.min()), _plain(clean.max())]
+            labelled = raw.value_labels.get(col, {})
+            if labelled and set(clean.unique()) <= {float(k) for k in labelled}:
+                spec["type"] = "categorical"  # every observed value has a label
+                spec["values"] = [_plain(v) for v in labelled]
+                spec.pop("range", None)
         if col in raw.value_labels:
-            spec["type"] = "categorical"
-            spec["values"] = [_plain(v) for v in raw.value_labels[col]]
             spec["value_labels"] = {_plain(k): str(v) for k, v in raw.value_labels[col].items()}
         elif spec["type"] == "string" and 1 < series.nunique() <= 12 and len(series) >= 20:
             spec["type"] = "categorical"

@@ -270,6 +270,7 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         variables = tspec["variables"]
         text_columns = [c for c, v in variables.items() if v.get("type") in ("string", "categorical")]
         raw = read_table(path, format=tspec.get("format"), text_columns=text_columns)
+        n_columns = raw.frame.shape[1]
         drop = pii_columns(raw.frame.columns, variables)
         removed += [{"table": tname, "column": c, "reason": r} for c, r in drop.items()]
         raw = replace(raw, frame=raw.frame.drop(columns=list(drop)))
@@ -280,7 +281,7 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         formats[tname] = raw.format
         problems.append(check.problems)
         ledgers.append(check.ledger)
-        files.append(TableFile(tname, str(path), file_sha256(path), len(raw.frame), raw.frame.shape[1]))
+        files.append(TableFile(tname, str(path), file_sha256(path), len(raw.frame), n_columns))
     if cb_path is not None:
         files.append(TableFile("codebook", str(cb_path), file_sha256(cb_path), 0, 0))
     problems = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
