@@ -529,3 +529,14 @@ def test_fractional_value_says_not_whole():
     frame.loc[1, "swls_2"] = 2.5
     with pytest.raises(DataError, match=r"'swls_2'.*not whole numbers; first at row 1.*2\.5"):
         score_scale(frame, instrument="swls")
+
+
+def test_data_range_overrides_the_published_range():
+    # a 5-point administration of the 7-point ECR: reverse keying must be 6 - x, not 8 - x
+    frame = pd.DataFrame({f"ecr_{i}": [1.0, 5.0] for i in range(1, 37)})
+    five = score_scale(frame, instrument="ecr", ranges={f"ecr_{i}": [1, 5] for i in range(1, 37)})
+    seven = score_scale(frame, instrument="ecr")
+    # avoidance: 9 of 18 items reversed; answering 1 everywhere gives (9 * 1 + 9 * 5) / 18 = 3 on 1-5
+    assert five["ecr_avoidance"].tolist() == [3.0, 3.0]
+    # on the published 1-7 range: all 1s -> (9 * 1 + 9 * 7) / 18 = 4; all 5s -> (9 * 5 + 9 * 3) / 18 = 4
+    assert seven["ecr_avoidance"].tolist() == [4.0, 4.0]

@@ -57,3 +57,27 @@ def test_hcmst_implausible_duration_is_named(shared_data):
     problem = ds.problems.iloc[0]
     assert (problem["column"], problem["line"], problem["value"]) == ("relationship_duration", 1303, "101.75")
     assert pd.isna(ds.table().loc[problem["row"], "relationship_duration"])  # set to missing
+
+
+def test_ecr_scored_on_its_5_point_range_replicates_source_md(shared_data):
+    # SOURCE.md (computed on this file, 6 - x reversal): avoidance mean 2.57, anxiety 3.09, r = -.05
+    from analysis.scales import score_instruments
+
+    ds = load_dataset(CODEBOOKS / "openpsychometrics_ecr.yaml")
+    scores = score_instruments(ds.table(), instruments=ds.instruments(), ranges=ds.item_ranges())
+    assert scores["ecr_avoidance"].mean() == pytest.approx(2.57, abs=0.005)
+    assert scores["ecr_anxiety"].mean() == pytest.approx(3.09, abs=0.01)
+    assert scores.corr().iloc[0, 1] == pytest.approx(-0.05, abs=0.01)
+
+
+@pytest.mark.parametrize("name, params", [("openpsychometrics_ecr", []), ("kashy_diary", ["-p", "diary_outcome=satisf"])])
+def test_notebook_suite_runs_on_real_data(shared_data, tmp_path, name, params):
+    import json
+
+    from analysis.cli import main
+
+    assert main(["run", "--data", str(CODEBOOKS / f"{name}.yaml"), "--out", str(tmp_path), "--jobs", "2", *params]) == 0
+    quality = json.loads((tmp_path / "00_data_quality" / "results.json").read_text())
+    analysed = [s for s in quality["results"]["flow"] if s["step"] == "analysed"]
+    expected = {"openpsychometrics_ecr": 51313, "kashy_diary": 2884}[name]
+    assert analysed[0]["remaining"] == expected

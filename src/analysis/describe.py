@@ -193,6 +193,9 @@ def careless_indices(data: pd.DataFrame, *, items: Sequence[str], duration: str 
     """
     cols = _as_list(items)
     _require_columns(data, cols + ([duration] if duration else []))
+    if not cols:  # no items: only the duration, if any
+        out = {"duration": pd.to_numeric(data[duration], errors="coerce").to_numpy(dtype=float)} if duration else {}
+        return pd.DataFrame(out, index=data.index)
     x = data[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     n, k = x.shape
     run = np.zeros(n)

@@ -136,6 +136,10 @@ class Dataset:
     def columns_with_role(self, table: str, role: str) -> list[str]:
         return [c for c, spec in self.variables(table).items() if spec.get("role") == role]
 
+    def item_ranges(self, table: str | None = None) -> dict[str, list]:
+        """``{column: [min, max]}`` of the item variables whose codebook gives a `range`."""
+        return {c: v["range"] for c, v in self.variables(table).items() if v.get("role") == "item" and v.get("range")}
+
     def role_column(self, table: str, role: str) -> str | None:
         """The one column of `table` with codebook role `role` (None if there is none)."""
         found = self.columns_with_role(table, role)

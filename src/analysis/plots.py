@@ -14,8 +14,10 @@ __all__ = ["score_distributions", "correlation_heatmap", "diary_trajectories", "
 
 
 def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None, col_wrap: int = 4):
-    """Histogram of each score column, one panel each (seaborn FacetGrid)."""
+    """Histogram of each score column, one panel each (seaborn FacetGrid); None if no column."""
     labels = labels or {}
+    if scores.shape[1] == 0:
+        return None  # nothing scored
     long = scores.melt(var_name="score", value_name="value").dropna()
     long["score"] = long["score"].map(lambda s: labels.get(s, s))
     grid = sns.displot(data=long, x="value", col="score", col_wrap=col_wrap, bins=20, common_bins=False, height=2.2,
@@ -26,8 +28,11 @@ def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | Non
 
 
 def correlation_heatmap(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None):
-    """Lower-triangle heatmap of pairwise Pearson correlations between score columns."""
+    """Lower-triangle heatmap of pairwise Pearson correlations between score columns (None if
+    fewer than two)."""
     labels = labels or {}
+    if scores.shape[1] < 2:
+        return None  # no pair to correlate
     corr = scores.corr().rename(index=labels, columns=labels)
     mask = np.triu(np.ones_like(corr, dtype=bool))
     size = 0.45 * len(corr) + 2
@@ -52,11 +57,14 @@ def diary_trajectories(diary: pd.DataFrame, *, y: str, day: str, dyad: str, part
 
 def item_missingness(data: pd.DataFrame, *, instruments: Mapping[str, Mapping[str, str]],
                      labels: Mapping[str, str] | None = None):  # fmt: skip
-    """Bar chart of the % of respondents who left each item empty, grouped by instrument."""
+    """Bar chart of the % of respondents who left each item empty, grouped by instrument (None
+    if there are no items)."""
     labels = labels or {}
     rows = [{"instrument": labels.get(ins, ins), "item": f"{labels.get(ins, ins)} {item}",
              "pct_missing": 100 * data[col].isna().mean()}
             for ins, cols in instruments.items() for item, col in cols.items()]  # fmt: skip
+    if not rows:
+        return None  # no instrument items
     frame = pd.DataFrame(rows)
     fig, ax = plt.subplots(figsize=(11, 3.2))
     sns.barplot(data=frame, x="item", y="pct_missing", hue="instrument", dodge=False, ax=ax)
@@ -70,6 +78,8 @@ def item_missingness(data: pd.DataFrame, *, instruments: Mapping[str, Mapping[st
 def careless_distributions(indices: pd.DataFrame, *, status: pd.Series):
     """Histograms of careless-responding indices, analysed vs excluded rows stacked."""
     cols = [c for c in ("longstring", "irv", "duration") if c in indices]
+    if not cols:
+        return None
     fig, axes = plt.subplots(1, len(cols), figsize=(3.6 * len(cols), 2.8))
     axes = np.atleast_1d(axes)
     frame = indices.assign(status=status.to_numpy())

@@ -104,7 +104,7 @@ def apa_table(
         ``.html`` holds the table; notebooks display it directly.
     """
     labels = labels or {}
-    kinds = {c: "text" if data[c].map(lambda v: isinstance(v, str)).any() else "num" for c in data.columns}
+    kinds = {c: "text" if any(isinstance(v, str) for v in data[c]) else "num" for c in data.columns}
     head = "".join(f'<th class="{kinds[c]}">{_header(str(c))}</th>' for c in data.columns)
     body = []
     for row in data.itertuples(index=False):

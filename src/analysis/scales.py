@@ -8,6 +8,7 @@ written in code.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ import pandas as pd
 import yaml
 
 from ._validation import _check_one_of, _require_columns
-from .exceptions import DataError, InstrumentError, ParameterError
+from .exceptions import AnalysisWarning, DataError, InstrumentError, ParameterError
 from .paths import INSTRUMENTS_DIR
 
 __all__ = ["Instrument", "Item", "load_instrument", "list_instruments", "score_scale",
@@ -140,7 +141,10 @@ def score_labels(instruments) -> dict[str, str]:
     ``{"ecr_s": "ECR-S", "ecr_s_anxiety": "ECR-S anxiety", ...}``."""
     labels = {}
     for ins_id in instruments:
-        ins = load_instrument(ins_id)
+        try:
+            ins = load_instrument(ins_id)
+        except InstrumentError:
+            continue  # no definition file: ids stay as they are
         labels[ins.id] = ins.short_name
         for score in ins.scores:
             labels[f"{ins.id}_{score}"] = f"{ins.short_name} {score.replace('_', ' ')}"
@@ -201,6 +205,7 @@ def score_scale(
     instrument: str | Instrument,
     columns: Mapping[str, str] | Sequence[str] | None = None,
     min_answered: float = 0.8,
+    ranges: Mapping[str, Sequence[float]] | None = None,
 ) -> pd.DataFrame:
     """Score an instrument: reverse keying, then subscale and total scores with prorating.
 
@@ -217,6 +222,10 @@ def score_scale(
     min_answered : float, default 0.8
         Prorating rule: a score is computed only if at least this proportion of its items
         is answered; otherwise it is missing.
+    ranges : dict, optional
+        ``{column: [min, max]}``: the response range actually used by the data, when it differs
+        from the published one (e.g. a 5-point online ECR: reverse keying is then 6 - x).
+        Default: each item's range from the instrument file.
 
     Returns
     -------
@@ -245,9 +254,11 @@ def score_scale(
         raise ParameterError(f"`min_answered` must be in (0, 1], but {min_answered!r} was passed.")
     mapping = _item_columns(ins, columns)
     _require_columns(data, mapping.values())
-    keyed, ranges = {}, {}
+    keyed, bounds = {}, {}
     for item_id, col in mapping.items():
         item = ins.item(item_id)
+        if ranges and col in ranges:
+            item = Item(item.id, float(ranges[col][0]), float(ranges[col][1]), item.reverse, item.text)
         raw = data[col]
         values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
         where = f"Column {col!r} (item {item_id} of {ins.id})"
@@ -270,14 +281,14 @@ def score_scale(
                     "check the item mapping."
                 )
         keyed[item_id] = (item.min + item.max) - values if item.reverse else values
-        ranges[item_id] = (item.min, item.max)
+        bounds[item_id] = (item.min, item.max)
     out = {}
     for score, members in ins.scores.items():
         if not all(m in keyed for m in members):
             continue
         block = np.column_stack([keyed[m] for m in members])
-        lo = np.array([ranges[m][0] for m in members])
-        width = np.array([ranges[m][1] - ranges[m][0] for m in members])
+        lo = np.array([bounds[m][0] for m in members])
+        width = np.array([bounds[m][1] - bounds[m][0] for m in members])
         answered = ~np.isnan(block)
         # person-mean imputation on each item's own range (POMP): equals the mean of the
         # answered items when all ranges are equal, and never leaves the score's range
@@ -297,8 +308,10 @@ def score_instruments(
     *,
     instruments: Mapping[str, Mapping[str, str]],
     min_answered: float = 0.8,
+    ranges: Mapping[str, Sequence[float]] | None = None,
 ) -> pd.DataFrame:
-    """Score several instruments at once with :func:`score_scale`.
+    """Score several instruments at once with :func:`score_scale`; instruments without a
+    definition file are skipped with an `AnalysisWarning`.
 
     Parameters
     ----------
@@ -308,14 +321,21 @@ def score_instruments(
         ``{instrument id: {item id: column}}``, e.g. ``Dataset.instruments("survey")``.
     min_answered : float, default 0.8
         Prorating rule passed to :func:`score_scale`.
+    ranges : dict, optional
+        ``{column: [min, max]}`` response ranges of the data (``Dataset.item_ranges(table)``).
 
     Returns
     -------
     pandas.DataFrame
         Same index as `data`, the score columns of every instrument side by side.
     """
-    frames = [
-        score_scale(data, instrument=ins_id, columns=dict(cols), min_answered=min_answered)
-        for ins_id, cols in instruments.items()
-    ]
+    frames = []
+    for ins_id, cols in instruments.items():
+        try:
+            ins = load_instrument(ins_id)
+        except InstrumentError as exc:
+            warnings.warn(f"{exc} Its items are not scored.", AnalysisWarning, stacklevel=2)
+            continue
+        frames.append(score_scale(data, instrument=ins, columns=dict(cols), min_answered=min_answered,
+                                  ranges=ranges))  # fmt: skip
     return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=data.index)
