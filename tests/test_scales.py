@@ -341,7 +341,7 @@ def test_missing_item_column_is_a_data_error():
         score_scale(data, instrument="swls")
 
 
-@pytest.mark.parametrize("name", ["nope", "ecr", "ECR_S"])
+@pytest.mark.parametrize("name", ["nope", "ecr_x", "ECR_S"])
 def test_unknown_instrument(name):
     with pytest.raises(InstrumentError, match=f"No instrument named '{name}'.*ecr_s"):
         load_instrument(name)
@@ -540,3 +540,13 @@ def test_data_range_overrides_the_published_range():
     assert five["ecr_avoidance"].tolist() == [3.0, 3.0]
     # on the published 1-7 range: all 1s -> (9 * 1 + 9 * 7) / 18 = 4; all 5s -> (9 * 5 + 9 * 3) / 18 = 4
     assert seven["ecr_avoidance"].tolist() == [4.0, 4.0]
+
+
+def test_score_instruments_skips_an_undefined_instrument_with_a_warning():
+    from analysis.exceptions import AnalysisWarning
+
+    frame = pd.DataFrame({f"swls_{i}": [5.0, 3.0] for i in range(1, 6)} | {"x_1": [1, 2]})
+    with pytest.warns(AnalysisWarning, match="No instrument named 'not_defined'.*not scored"):
+        scores = score_instruments(frame, instruments={"swls": {str(i): f"swls_{i}" for i in range(1, 6)},
+                                                       "not_defined": {"1": "x_1"}})  # fmt: skip
+    assert scores.columns.tolist() == ["swls_total"] and scores["swls_total"].tolist() == [25.0, 15.0]
