@@ -139,3 +139,20 @@ def test_real_csv_without_codebook(shared_data):
     ds = load_dataset(shared_data / "aer_affairs_pt" / "data.csv")
     assert len(ds.table()) == 601
     assert ds.files[0].rows == 601
+
+
+def test_write_processed_round_trip(small_demo, tmp_path):
+    from analysis import write_processed
+
+    ds = load_dataset(small_demo)
+    out = write_processed(ds, tmp_path / "processed")
+    assert sorted(p.name for p in out.iterdir()) == ["codebook.yaml", "diary.csv", "ledger.csv", "problems.csv",
+                                                     "survey.csv"]  # fmt: skip
+    again = load_dataset(out)
+    for name, frame in ds.tables.items():
+        pd.testing.assert_frame_equal(again.table(name).reset_index(drop=True), frame.reset_index(drop=True),
+                                      check_dtype=False, check_categorical=False)  # fmt: skip
+        assert (again.ledger[again.ledger["table"] == name]["status"] == "analysed").all()  # no second exclusion
+    ledger = pd.read_csv(out / "ledger.csv")
+    assert len(ledger) == len(ds.ledger) and set(ledger["status"]) == {"analysed", "excluded"}
+    assert hashlib.sha256((small_demo / "survey.csv").read_bytes()).hexdigest() == ds.files[0].sha256  # raw untouched
