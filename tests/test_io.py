@@ -156,3 +156,18 @@ def test_write_processed_round_trip(small_demo, tmp_path):
     ledger = pd.read_csv(out / "ledger.csv")
     assert len(ledger) == len(ds.ledger) and set(ledger["status"]) == {"analysed", "excluded"}
     assert hashlib.sha256((small_demo / "survey.csv").read_bytes()).hexdigest() == ds.files[0].sha256  # raw untouched
+
+
+def test_labels_from_spss_and_qualtrics_are_kept():
+    from conftest import PROJECT_ROOT
+
+    bad = PROJECT_ROOT / "tests" / "data" / "bad"
+    sav = load_dataset(bad / "valid_labels_missing.sav")  # no codebook: labels come from the file
+    assert sav.labels["data"]["sat"] == "Relationship satisfaction"
+    assert sav.value_labels["data"]["gender"][2] == "woman"
+    assert sav.table()["sat"].isna().sum() > 0  # SPSS user-missing 98-99 became missing
+    qualtrics = load_dataset(bad / "qualtrics_pii.csv")  # question text (header row 2) kept as labels
+    assert qualtrics.labels["data"]["Q1"] == "How satisfied are you, overall?"
+    assert qualtrics.formats["data"].kind == "qualtrics"
+    assert set(qualtrics.removed_columns["column"]) >= {"IPAddress", "RecipientEmail", "LocationLatitude"}
+    assert "IPAddress" not in qualtrics.labels["data"] and "IPAddress" not in qualtrics.table().columns

@@ -103,6 +103,8 @@ class Dataset:
     ledger: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEDGER_COLUMNS))
     removed_columns: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", "column", "reason"]))
     excluded: dict[str, pd.DataFrame] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    value_labels: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     def table(self, name: str | None = None) -> pd.DataFrame:
         """The table `name` (default: the codebook's first table). Not a copy: do not modify."""
@@ -246,7 +248,8 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
     Dataset
         Analysed rows of each table (index: data row number from 1), the codebook, each input
         file's SHA-256 and row count, the formats detected, the problems found, the row ledger
-        (rows read = analysed + excluded, with reasons) and the identifying columns removed.
+        (rows read = analysed + excluded, with reasons), the identifying columns removed, and the
+        variable and value labels (from the codebook, else from SPSS/Stata/Qualtrics).
 
     Raises
     ------
@@ -267,6 +270,7 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         spec = read_codebook(cb_path)
     base = cb_path.parent if cb_path is not None else data.parent
     tables, excluded, files, formats, problems, ledgers, removed = {}, {}, [], {}, [], [], []
+    labels, value_labels = {}, {}
     for tname, tspec in spec["tables"].items():
         path = resolve(base / tspec["file"])
         if data.is_file() and (len(spec["tables"]) == 1 or Path(tspec["file"]).name == data.name):
@@ -282,6 +286,11 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
                             exclusions=tspec.get("exclusions"), strict=strict)  # fmt: skip
         tables[tname] = check.analysed
         excluded[tname] = check.excluded
+        kept = [c for c in raw.frame.columns]
+        labels[tname] = {c: str(variables.get(c, {}).get("label") or raw.labels.get(c, "")) for c in kept
+                         if variables.get(c, {}).get("label") or raw.labels.get(c)}  # fmt: skip
+        value_labels[tname] = {c: dict(variables.get(c, {}).get("value_labels") or raw.value_labels.get(c, {}))
+                               for c in kept if variables.get(c, {}).get("value_labels") or raw.value_labels.get(c)}  # fmt: skip
         formats[tname] = raw.format
         problems.append(check.problems)
         ledgers.append(check.ledger)
@@ -297,6 +306,7 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         codebook=spec, codebook_path=str(cb_path) if cb_path is not None else None, tables=tables,
         files=tuple(files), formats=formats, problems=problems, ledger=ledger,
         removed_columns=pd.DataFrame(removed, columns=["table", "column", "reason"]), excluded=excluded,
+        labels=labels, value_labels=value_labels,
     )  # fmt: skip
 
 
