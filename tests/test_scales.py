@@ -550,3 +550,31 @@ def test_score_instruments_skips_an_undefined_instrument_with_a_warning():
         scores = score_instruments(frame, instruments={"swls": {str(i): f"swls_{i}" for i in range(1, 6)},
                                                        "not_defined": {"1": "x_1"}})  # fmt: skip
     assert scores.columns.tolist() == ["swls_total"] and scores["swls_total"].tolist() == [25.0, 15.0]
+
+
+def test_score_categories_csi_16_distress_cutoff():
+    from analysis.scales import score_categories
+
+    scores = pd.DataFrame({"csi_16_total": [51.4, 51.5, 81.0, np.nan]})
+    bands = score_categories(scores, instrument="csi_16")["csi_16_total_band"]
+    labels = load_instrument("csi_16").cutoffs["total"]["bands"]
+    assert bands.iloc[0] == labels[0]["label"]  # 51.4 < 51.5: below the cut-off
+    assert bands.iloc[1] == labels[1]["label"] == bands.iloc[2]  # 51.5 and above
+    assert pd.isna(bands.iloc[3])
+    assert bands.cat.ordered
+
+
+def test_attachment_styles_median_and_midpoint():
+    from analysis.scales import attachment_styles
+
+    data = pd.DataFrame({"anx": [1.0, 6.0, 2.0, 7.0, 4.0, np.nan], "avo": [2.0, 1.0, 6.0, 7.0, 4.0, 3.0]})
+    mid = attachment_styles(data, anxiety="anx", avoidance="avo", rule="midpoint", midpoint=4)
+    assert mid.tolist()[:5] == ["secure", "preoccupied", "dismissing", "fearful", "secure"]  # 4 = cut: low
+    assert pd.isna(mid.iloc[5])
+    med = attachment_styles(data, anxiety="anx", avoidance="avo")  # medians 4.0 and 3.5
+    assert med.attrs["cut_anxiety"] == 4.0 and med.attrs["cut_avoidance"] == 3.5
+    assert med.tolist()[:5] == ["secure", "preoccupied", "dismissing", "fearful", "dismissing"]
+    with pytest.raises(ParameterError, match="midpoint"):
+        attachment_styles(data, anxiety="anx", avoidance="avo", rule="midpoint")
+    with pytest.raises(ParameterError, match="`rule`"):
+        attachment_styles(data, anxiety="anx", avoidance="avo", rule="mean")

@@ -22,7 +22,11 @@ from .exceptions import AnalysisWarning, DataError, InstrumentError, ParameterEr
 from .paths import INSTRUMENTS_DIR
 
 __all__ = ["Instrument", "Item", "load_instrument", "list_instruments", "score_scale",
-           "score_instruments", "score_labels"]
+           "score_instruments", "score_labels", "score_categories", "attachment_styles", "ATTACHMENT_STYLES"]
+
+#: Bartholomew & Horowitz (1991) four categories, as (high anxiety, high avoidance) -> style
+ATTACHMENT_STYLES = {(False, False): "secure", (True, False): "preoccupied",
+                     (False, True): "dismissing", (True, True): "fearful"}
 
 
 @dataclass(frozen=True)
@@ -339,3 +343,94 @@ def score_instruments(
         frames.append(score_scale(data, instrument=ins, columns=dict(cols), min_answered=min_answered,
                                   ranges=ranges))  # fmt: skip
     return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=data.index)
+
+
+def score_categories(scores: pd.DataFrame, *, instrument: str | Instrument) -> pd.DataFrame:
+    """Published cut-off bands of an instrument's scores (e.g. CSI-16 distress, PHQ-9 severity).
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`score_scale` (columns ``<instrument id>_<score>``).
+    instrument : str or Instrument
+        The instrument whose ``cutoffs`` define the bands.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as `scores`; one ordered categorical column ``<instrument id>_<score>_band``
+        per score that has cut-offs (a score below a band's ``below`` bound falls in that band;
+        the last band takes the rest). Missing scores stay missing.
+    """
+    ins = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    out = {}
+    for score, spec in ins.cutoffs.items():
+        col = f"{ins.id}_{score}"
+        if col not in scores:
+            continue
+        bands = spec["bands"]
+        labels = [b["label"] for b in bands]
+        edges = [-np.inf] + [float(b["below"]) for b in bands[:-1]] + [np.inf]
+        out[f"{col}_band"] = pd.cut(scores[col], bins=edges, labels=labels, right=False, ordered=True)
+    return pd.DataFrame(out, index=scores.index)
+
+
+def attachment_styles(
+    data: pd.DataFrame,
+    *,
+    anxiety: str,
+    avoidance: str,
+    rule: str = "median",
+    midpoint: float | None = None,
+) -> pd.Series:
+    """Four attachment styles from anxiety x avoidance (Bartholomew & Horowitz, 1991).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent with the two dimension scores.
+    anxiety, avoidance : str
+        Columns of the attachment anxiety and avoidance scores.
+    rule : {"median", "midpoint"}, default "median"
+        Where "high" starts: above the sample median of each dimension, or above the scale
+        midpoint (`midpoint`, e.g. 4 on a 1-7 scale). Medians give equal-sized halves in this
+        sample; midpoints give the same rule in every sample.
+    midpoint : float, optional
+        Required with ``rule="midpoint"``.
+
+    Returns
+    -------
+    pandas.Series
+        Categorical: ``secure`` (low anxiety, low avoidance), ``preoccupied`` (high anxiety,
+        low avoidance), ``dismissing`` (low anxiety, high avoidance), ``fearful`` (both high);
+        missing when either score is missing. ``.attrs`` records the rule and the cut points.
+
+    Notes
+    -----
+    A score equal to the cut point counts as low. Categories lose information: analyse the
+    continuous dimensions for inference (Fraley & Waller, 1998).
+
+    References
+    ----------
+    Bartholomew, K., & Horowitz, L. M. (1991). Attachment styles among young adults: A test of a
+    four-category model. Journal of Personality and Social Psychology, 61(2), 226-244.
+    Fraley, R. C., & Waller, N. G. (1998). Adult attachment patterns: A test of the typological
+    model. In J. A. Simpson & W. S. Rholes (Eds.), Attachment theory and close relationships
+    (pp. 77-114). Guilford Press.
+    """
+    _require_columns(data, [anxiety, avoidance])
+    _check_one_of("rule", rule, ("median", "midpoint"))
+    anx = pd.to_numeric(data[anxiety], errors="coerce").astype(float)
+    avo = pd.to_numeric(data[avoidance], errors="coerce").astype(float)
+    if rule == "midpoint":
+        if midpoint is None:
+            raise ParameterError("`midpoint` is required with rule='midpoint' (e.g. 4 on a 1-7 scale).")
+        cut_anx = cut_avo = float(midpoint)
+    else:
+        cut_anx, cut_avo = float(anx.median()), float(avo.median())
+    styles = [ATTACHMENT_STYLES[(a > cut_anx, v > cut_avo)] if not (np.isnan(a) or np.isnan(v)) else None
+              for a, v in zip(anx, avo, strict=True)]  # fmt: skip
+    result = pd.Series(pd.Categorical(styles, categories=list(ATTACHMENT_STYLES.values())), index=data.index,
+                       name="attachment_style")  # fmt: skip
+    result.attrs.update(rule=rule, cut_anxiety=cut_anx, cut_avoidance=cut_avo)
+    return result
