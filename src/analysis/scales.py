@@ -258,51 +258,71 @@ def score_scale(
         raise ParameterError(f"`min_answered` must be in (0, 1], but {min_answered!r} was passed.")
     mapping = _item_columns(ins, columns)
     _require_columns(data, mapping.values())
-    keyed, bounds = {}, {}
+    item_ids, cols = list(mapping), list(mapping.values())
+    items = []
     for item_id, col in mapping.items():
         item = ins.item(item_id)
         if ranges and col in ranges:
             item = Item(item.id, float(ranges[col][0]), float(ranges[col][1]), item.reverse, item.text)
-        raw = data[col]
-        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-        where = f"Column {col!r} (item {item_id} of {ins.id})"
-        text = np.isnan(values) & raw.notna().to_numpy()
-        if text.any():
-            row = int(np.flatnonzero(text)[0])
-            raise DataError(
-                f"{where} holds {int(text.sum())} value(s) that are not numbers; first at row {row} "
-                f"(index {data.index[row]!r}): {raw.iloc[row]!r}. Recode text answers to their numbers "
-                "(or declare them as missing codes in the codebook)."
-            )
-        outside = ~np.isnan(values) & ((values < item.min) | (values > item.max))
-        fraction = ~np.isnan(values) & ~outside & (values % 1 != 0)
-        for bad, what in ((outside, f"outside {item.min:g}..{item.max:g}"), (fraction, "not whole numbers")):
-            if bad.any():
-                row = int(np.flatnonzero(bad)[0])
+        items.append(item)
+    block = data[cols]
+    for col in cols:  # text cells are errors, not missing values
+        if not pd.api.types.is_numeric_dtype(block[col]):
+            raw = block[col]
+            text = pd.to_numeric(raw, errors="coerce").isna().to_numpy() & raw.notna().to_numpy()
+            if text.any():
+                row = int(np.flatnonzero(text)[0])
+                item_id = item_ids[cols.index(col)]
                 raise DataError(
-                    f"{where} has {int(bad.sum())} value(s) {what}; first at row {row} (index "
-                    f"{data.index[row]!r}): {values[row]:g}. Recode missing codes to empty cells or "
-                    "check the item mapping."
+                    f"Column {col!r} (item {item_id} of {ins.id}) holds {int(text.sum())} value(s) that are not "
+                    f"numbers; first at row {row} (index {data.index[row]!r}): {raw.iloc[row]!r}. Recode text "
+                    "answers to their numbers (or declare them as missing codes in the codebook)."
                 )
-        keyed[item_id] = (item.min + item.max) - values if item.reverse else values
-        bounds[item_id] = (item.min, item.max)
+    numeric = all(pd.api.types.is_numeric_dtype(block[c]) for c in cols)
+    x = (block if numeric else block.apply(pd.to_numeric, errors="coerce")).to_numpy(dtype=float, na_value=np.nan)
+    x = x.copy() if np.shares_memory(x, block.to_numpy()) else x
+    lo = np.array([i.min for i in items])
+    hi = np.array([i.max for i in items])
+    present = ~np.isnan(x)
+    with np.errstate(invalid="ignore"):
+        outside = present & ((x < lo) | (x > hi))
+        fraction = present & ~outside & (x != np.round(x))
+    for bad, what in ((outside, "outside"), (fraction, "not whole numbers")):
+        if bad.any():
+            j = int(np.flatnonzero(bad.any(axis=0))[0])
+            row = int(np.flatnonzero(bad[:, j])[0])
+            desc = f"outside {lo[j]:g}..{hi[j]:g}" if what == "outside" else what
+            raise DataError(
+                f"Column {cols[j]!r} (item {item_ids[j]} of {ins.id}) has {int(bad[:, j].sum())} value(s) {desc}; "
+                f"first at row {row} (index {data.index[row]!r}): {x[row, j]:g}. Recode missing codes to empty "
+                "cells or check the item mapping."
+            )
+    reverse = np.array([i.reverse for i in items])
+    if reverse.any():
+        x[:, reverse] = (lo + hi)[reverse] - x[:, reverse]
+    position = {item_id: j for j, item_id in enumerate(item_ids)}
     out = {}
     for score, members in ins.scores.items():
-        if not all(m in keyed for m in members):
+        if not all(m in position for m in members):
             continue
-        block = np.column_stack([keyed[m] for m in members])
-        lo = np.array([bounds[m][0] for m in members])
-        width = np.array([bounds[m][1] - bounds[m][0] for m in members])
-        answered = ~np.isnan(block)
-        # person-mean imputation on each item's own range (POMP): equals the mean of the
-        # answered items when all ranges are equal, and never leaves the score's range
-        pomp = np.where(answered, (block - lo) / width, 0.0).sum(axis=1)
+        idx = [position[m] for m in members]
+        sub, answered = x[:, idx], present[:, idx]
         n_answered = answered.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            person_pomp = pomp / n_answered
-        filled = np.where(answered, block, lo + person_pomp[:, None] * width)
-        value = filled.mean(axis=1) if ins.scoring == "mean" else filled.sum(axis=1)
         ok = n_answered >= min_answered * len(members) - 1e-9
+        if (n_answered == len(members)).all():  # complete data: a plain mean or sum
+            value = sub.mean(axis=1) if ins.scoring == "mean" else sub.sum(axis=1)
+        elif np.ptp(lo[idx]) == 0 and np.ptp(hi[idx]) == 0:  # one range: person mean of answered items
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.nansum(sub, axis=1) / n_answered
+            value = mean if ins.scoring == "mean" else mean * len(members)
+        else:
+            # person-mean imputation on each item's own range (POMP): equals the mean of the
+            # answered items when all ranges are equal, and never leaves the score's range
+            low, width = lo[idx], (hi - lo)[idx]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                person_pomp = np.where(answered, (sub - low) / width, 0.0).sum(axis=1) / n_answered
+            filled = np.where(answered, sub, low + person_pomp[:, None] * width)
+            value = filled.mean(axis=1) if ins.scoring == "mean" else filled.sum(axis=1)
         out[f"{ins.id}_{score}"] = np.where(ok, value, np.nan)
     return pd.DataFrame(out, index=data.index)
 
