@@ -408,11 +408,11 @@ def test_every_bundled_instrument_loads_and_its_scores_use_its_items(name):
     assert isinstance(ins, Instrument)
     assert ins.id == name
     assert ins.scoring in ("mean", "sum")
-    assert len(ins.items) >= 3
+    assert len(ins.items) >= (1 if name == "ios" else 3)  # the IOS is a single pictorial item
     assert len(ins.scores) >= 1
     assert all(item.min < item.max for item in ins.items)
     for score, members in ins.scores.items():
-        assert len(members) >= 2, score
+        assert len(members) >= (1 if name == "ios" else 2), score
         assert set(members) <= set(ins.item_ids), score
         assert len(set(members)) == len(members), score
     # every score of an all-minimum respondent equals the score's minimum
