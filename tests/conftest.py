@@ -14,6 +14,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _single_threaded_blas():
+    """One BLAS thread: on a shared 2-core machine numpy's default threading is much slower."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _global_rng_untouched():
     """Fail a test that draws from numpy's global RNG: randomness goes through `seed` arguments."""

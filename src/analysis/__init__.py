@@ -1,6 +1,7 @@
 """ConnectionLab analysis package: read data, score instruments, model, report."""
 
 from .exceptions import AnalysisError, AnalysisWarning, CodebookError, DataError, ParameterError
+from .factor import efa, omega, parallel_analysis, velicer_map
 from .io import Dataset, load_dataset, read_codebook, write_processed
 from .reshape import (
     ReshapeError,
@@ -35,6 +36,10 @@ __all__ = [
     "load_instrument",
     "score_scale",
     "simulate_demo_survey",
+    "efa",
+    "omega",
+    "parallel_analysis",
+    "velicer_map",
     "write_demo_survey",
 ]
 
