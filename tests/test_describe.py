@@ -265,3 +265,22 @@ def test_sample_overview_without_id_columns_counts_rows_per_couple():
         ("t", "couples_one_partner"): 1.0,
         ("t", "couples_more_than_two"): 1.0,
     }
+
+
+@pytest.mark.parametrize("x, y, n, r, lo, hi, t, df, p", [
+    # R: with(read.csv("tests/data/bfi.csv"), cor.test(A2, C2))
+    ("A2", "C2", 2752, 0.136278026160190, 0.099419825908070, 0.172762767651121, 7.213779996193, 2750, 7.00452154334602e-13),
+    # cor.test(N1, E1)
+    ("N1", "E1", 2759, 0.017208664591759, -0.020121260797234, 0.054490676000142, 0.903711623386, 2757, 0.36622728840001),
+    # cor.test(age, O1)
+    ("age", "O1", 2778, 0.048761065327522, 0.011592936859395, 0.085794637721198, 2.572170952390, 2776, 0.0101578536593624),
+])  # fmt: skip
+def test_correlations_match_cor_test(x, y, n, r, lo, hi, t, df, p):
+    from analysis.describe import correlations
+    from conftest import PROJECT_ROOT
+
+    bfi = pd.read_csv(PROJECT_ROOT / "tests" / "data" / "bfi.csv")
+    row = correlations(bfi, x=x, y=y).iloc[0]
+    assert (row["n"], row["df"]) == (n, df)
+    np.testing.assert_allclose([row["r"], row["ci_low"], row["ci_high"], row["statistic"]], [r, lo, hi, t], rtol=1e-10)
+    np.testing.assert_allclose(row["p_value"], p, rtol=1e-8)

@@ -2,6 +2,7 @@
 
 from .exceptions import AnalysisError, AnalysisWarning, CodebookError, DataError, ParameterError
 from .factor import efa, omega, parallel_analysis, velicer_map
+from .reliability import cronbach_alpha, item_statistics
 from .io import Dataset, load_dataset, read_codebook, write_processed
 from .reshape import (
     ReshapeError,
@@ -36,6 +37,8 @@ __all__ = [
     "load_instrument",
     "score_scale",
     "simulate_demo_survey",
+    "cronbach_alpha",
+    "item_statistics",
     "efa",
     "omega",
     "parallel_analysis",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 
 __all__ = ["score_distributions", "correlation_heatmap", "diary_trajectories", "item_missingness",
-           "careless_distributions"]
+           "careless_distributions", "attachment_quadrants", "by_group"]
 
 
 def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None, col_wrap: int = 4):
@@ -88,3 +88,41 @@ def careless_distributions(indices: pd.DataFrame, *, status: pd.Series):
                      bins=30, ax=ax, legend=ax is axes[-1])  # fmt: skip
     fig.tight_layout()
     return fig
+
+
+def attachment_quadrants(scores: pd.DataFrame, *, styles: pd.Series, title: str = ""):
+    """Anxiety x avoidance: each respondent (hexagonal bins when n > 5,000), the cut lines of the
+    style rule and the four regions (secure, preoccupied, dismissing, fearful) labelled."""
+    cut_anx, cut_avo = styles.attrs["cut_anxiety"], styles.attrs["cut_avoidance"]
+    data = scores.assign(style=styles).dropna()
+    fig, ax = plt.subplots(figsize=(6.4, 5.4))
+    if len(data) > 5000:
+        hb = ax.hexbin(data["avoidance"], data["anxiety"], gridsize=35, cmap="Blues", mincnt=1)
+        fig.colorbar(hb, ax=ax, label="respondents")
+    else:
+        sns.scatterplot(data=data, x="avoidance", y="anxiety", hue="style", s=14, alpha=0.7, ax=ax,
+                        hue_order=["secure", "preoccupied", "dismissing", "fearful"])  # fmt: skip
+    ax.axvline(cut_avo, color="0.3", lw=1, ls="--")
+    ax.axhline(cut_anx, color="0.3", lw=1, ls="--")
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for text, x, y in (("secure", x0, y0), ("dismissing", x1, y0), ("preoccupied", x0, y1), ("fearful", x1, y1)):
+        share = 100 * (data["style"] == text).mean()
+        ax.text(x, y, f" {text} {share:.0f}% ", ha="left" if x == x0 else "right", va="bottom" if y == y0 else "top",
+                fontsize=10, weight="bold", color="0.15", bbox={"fc": "white", "alpha": 0.7, "lw": 0})  # fmt: skip
+    ax.set_xlabel("Attachment avoidance")
+    ax.set_ylabel("Attachment anxiety")
+    ax.set_title(title or f"Four regions ({styles.attrs['rule']} split)")
+    return fig
+
+
+def by_group(data: pd.DataFrame, *, columns: Sequence[str], group: str):
+    """Box plots of `columns` by the levels of `group` (one panel per column)."""
+    cols = list(columns)
+    frame = data[cols + [group]].dropna(subset=[group]).melt(id_vars=group, var_name="variable")
+    if frame.empty:
+        return None
+    grid = sns.catplot(data=frame, x=group, y="value", col="variable", kind="box", sharey=False, height=3,
+                       aspect=1.2, color="#9db4d6", fliersize=1.5)  # fmt: skip
+    grid.set_titles("{col_name}")
+    return grid.figure

@@ -22,7 +22,11 @@ from .exceptions import AnalysisWarning, DataError, InstrumentError, ParameterEr
 from .paths import INSTRUMENTS_DIR
 
 __all__ = ["Instrument", "Item", "load_instrument", "list_instruments", "score_scale",
-           "score_instruments", "score_labels", "score_categories", "attachment_styles", "ATTACHMENT_STYLES"]
+           "score_instruments", "score_labels", "score_categories", "attachment_styles", "ATTACHMENT_STYLES",
+           "keyed_items", "attachment_scores", "ATTACHMENT_INSTRUMENTS"]
+
+#: attachment instruments, in the order `attachment_scores` looks for them
+ATTACHMENT_INSTRUMENTS = ("ecr_s", "ecr", "ecr_r")
 
 #: Bartholomew & Horowitz (1991) four categories, as (high anxiety, high avoidance) -> style
 ATTACHMENT_STYLES = {(False, False): "secure", (True, False): "preoccupied",
@@ -454,3 +458,88 @@ def attachment_styles(
                        name="attachment_style")  # fmt: skip
     result.attrs.update(rule=rule, cut_anxiety=cut_anx, cut_avoidance=cut_avo)
     return result
+
+
+def keyed_items(
+    data: pd.DataFrame,
+    *,
+    instrument: str | Instrument,
+    columns: Mapping[str, str] | None = None,
+    ranges: Mapping[str, Sequence[float]] | None = None,
+) -> pd.DataFrame:
+    """Item responses with reverse-keyed items reversed, for reliability and factor analyses.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    instrument : str or Instrument
+    columns : dict, optional
+        ``{item id: column}`` (default ``<instrument id>_<item id>``).
+    ranges : dict, optional
+        ``{column: [min, max]}`` response ranges of the data (see :func:`score_scale`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as `data`; one column per mapped item, named by its column, reversed as
+        ``(min + max) - x`` where the instrument keys it so. Missing stays missing.
+    """
+    ins = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    mapping = _item_columns(ins, columns)
+    _require_columns(data, mapping.values())
+    out = {}
+    for item_id, col in mapping.items():
+        item = ins.item(item_id)
+        lo, hi = (ranges[col] if ranges and col in ranges else (item.min, item.max))
+        values = pd.to_numeric(data[col], errors="coerce").astype(float)
+        out[col] = (lo + hi) - values if item.reverse else values
+    return pd.DataFrame(out, index=data.index)
+
+
+def attachment_scores(
+    data: pd.DataFrame,
+    *,
+    instruments: Mapping[str, Mapping[str, str]],
+    ranges: Mapping[str, Sequence[float]] | None = None,
+    instrument: str | None = None,
+    min_answered: float = 0.8,
+) -> pd.DataFrame:
+    """Attachment anxiety and avoidance from the attachment instrument a data set holds.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    instruments : dict
+        ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``).
+    ranges : dict, optional
+        Response ranges of the data (``Dataset.item_ranges(table)``).
+    instrument : str, optional
+        Which one to use; default: the first of ECR-S, ECR, ECR-R present.
+    min_answered : float, default 0.8
+        Prorating rule (see :func:`score_scale`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as `data`: ``anxiety`` and ``avoidance``; ``.attrs["instrument"]`` and
+        ``.attrs["midpoint"]`` (the response-scale midpoint, for the midpoint style rule).
+
+    Raises
+    ------
+    InstrumentError
+        If the data hold no attachment instrument (the message lists what they hold).
+    """
+    chosen = instrument or next((i for i in ATTACHMENT_INSTRUMENTS if i in instruments), None)
+    if chosen is None or chosen not in instruments:
+        held = ", ".join(instruments) or "none"
+        raise InstrumentError(f"No attachment instrument ({', '.join(ATTACHMENT_INSTRUMENTS)}) in the data; "
+                              f"instruments held: {held}.")  # fmt: skip
+    ins = load_instrument(chosen)
+    scored = score_scale(data, instrument=ins, columns=dict(instruments[chosen]), min_answered=min_answered,
+                         ranges=ranges)  # fmt: skip
+    out = pd.DataFrame({"anxiety": scored[f"{ins.id}_anxiety"], "avoidance": scored[f"{ins.id}_avoidance"]})
+    cols = list(instruments[chosen].values())
+    lo = min((ranges or {}).get(c, (ins.items[0].min, ins.items[0].max))[0] for c in cols)
+    hi = max((ranges or {}).get(c, (ins.items[0].min, ins.items[0].max))[1] for c in cols)
+    out.attrs.update(instrument=ins.id, instrument_name=ins.short_name, midpoint=(lo + hi) / 2)
+    return out
