@@ -13,6 +13,7 @@ NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 
 def test_there_are_notebooks():
     assert [p.stem for p in NOTEBOOKS][:2] == ["00_data_quality", "00_overview"]
+    assert "02_attachment_explorer" in [p.stem for p in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -11,7 +11,7 @@ from ._validation import _as_list, _require_columns
 from .io import Dataset
 
 __all__ = ["sample_overview", "missingness", "descriptives", "careless_indices", "input_files", "correlations",
-           "QUANTITY_LABELS"]
+           "frequencies", "group_means", "QUANTITY_LABELS"]
 
 #: readable text for the `quantity` ids of :func:`sample_overview` (for report tables)
 QUANTITY_LABELS = {
@@ -264,3 +264,40 @@ def correlations(data: pd.DataFrame, *, x: Sequence[str] | str, y: Sequence[str]
     out = pd.DataFrame(rows, columns=["x", "y", "n", "r", "ci_low", "ci_high", "statistic", "df", "p_value"])
     out.attrs["ci"] = ci
     return out
+
+
+def frequencies(values: pd.Series) -> pd.DataFrame:
+    """Counts and percentages of each category (missing counted separately).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``category``, ``n``, ``pct`` (of all rows, missing included); categories in their order.
+    """
+    counts = values.value_counts(dropna=False, sort=False)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        order = list(values.cat.categories) + ([np.nan] if values.isna().any() else [])
+        counts = counts.reindex(order, fill_value=0)
+    labels = ["missing" if pd.isna(c) else str(c) for c in counts.index]
+    return pd.DataFrame({"category": labels, "n": counts.to_numpy(), "pct": 100 * counts.to_numpy() / len(values)})
+
+
+def group_means(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
+    """Mean and SD of `columns` within each level of each grouping column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group column, level and variable: ``group``, ``level``, ``variable``, ``n``,
+        ``mean``, ``sd``. Grouping columns absent from `data` are skipped.
+    """
+    cols = _as_list(columns)
+    _require_columns(data, cols)
+    rows = []
+    for group in [g for g in _as_list(groups) if g in data.columns]:
+        for level, part in data.groupby(group, observed=True, dropna=True):
+            for col in cols:
+                x = pd.to_numeric(part[col], errors="coerce").dropna()
+                rows.append({"group": group, "level": str(level), "variable": col, "n": len(x),
+                             "mean": x.mean(), "sd": x.std(ddof=1)})  # fmt: skip
+    return pd.DataFrame(rows, columns=["group", "level", "variable", "n", "mean", "sd"])

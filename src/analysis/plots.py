@@ -10,7 +10,8 @@ import pandas as pd
 import seaborn as sns
 
 __all__ = ["score_distributions", "correlation_heatmap", "diary_trajectories", "item_missingness",
-           "careless_distributions", "attachment_quadrants", "by_group"]
+           "careless_distributions", "attachment_quadrants", "by_group",
+           "profile_scatter"]
 
 
 def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None, col_wrap: int = 4):
@@ -102,6 +103,7 @@ def attachment_quadrants(scores: pd.DataFrame, *, styles: pd.Series, title: str 
     else:
         sns.scatterplot(data=data, x="avoidance", y="anxiety", hue="style", s=14, alpha=0.7, ax=ax,
                         hue_order=["secure", "preoccupied", "dismissing", "fearful"])  # fmt: skip
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, title="style")
     ax.axvline(cut_avo, color="0.3", lw=1, ls="--")
     ax.axhline(cut_anx, color="0.3", lw=1, ls="--")
     x0, x1 = ax.get_xlim()
@@ -116,13 +118,30 @@ def attachment_quadrants(scores: pd.DataFrame, *, styles: pd.Series, title: str 
     return fig
 
 
-def by_group(data: pd.DataFrame, *, columns: Sequence[str], group: str):
-    """Box plots of `columns` by the levels of `group` (one panel per column)."""
+def by_group(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[str]):
+    """Box plots of each of `columns` (panel columns) by each grouping column (panel rows);
+    grouping columns absent from `data` are skipped. None if there is nothing to draw."""
     cols = list(columns)
-    frame = data[cols + [group]].dropna(subset=[group]).melt(id_vars=group, var_name="variable")
-    if frame.empty:
+    present = [g for g in groups if g in data.columns and data[g].notna().any()]
+    if not present or not cols:
         return None
-    grid = sns.catplot(data=frame, x=group, y="value", col="variable", kind="box", sharey=False, height=3,
-                       aspect=1.2, color="#9db4d6", fliersize=1.5)  # fmt: skip
-    grid.set_titles("{col_name}")
-    return grid.figure
+    fig, axes = plt.subplots(len(present), len(cols), figsize=(4.2 * len(cols), 2.8 * len(present)), squeeze=False)
+    for i, group in enumerate(present):
+        frame = data[cols + [group]].dropna(subset=[group]).astype({group: str})
+        for j, col in enumerate(cols):
+            sns.boxplot(data=frame, x=group, y=col, ax=axes[i, j], color="#9db4d6", fliersize=1.5)
+            axes[i, j].tick_params(axis="x", labelrotation=20)
+    fig.tight_layout()
+    return fig
+
+
+def profile_scatter(data: pd.DataFrame, *, x: str, y: str, membership: pd.DataFrame):
+    """Respondents coloured by latent profile (a random 5,000 shown when there are more)."""
+    frame = data.loc[membership.index, [x, y]].assign(profile=membership["profile"].astype(str))
+    if len(frame) > 5000:
+        frame = frame.sample(5000, random_state=0)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    sns.scatterplot(data=frame, x=x, y=y, hue="profile", s=12, alpha=0.6, ax=ax,
+                    hue_order=sorted(frame["profile"].unique()))  # fmt: skip
+    ax.set_title("Latent profiles")
+    return fig

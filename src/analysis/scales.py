@@ -23,7 +23,7 @@ from .paths import INSTRUMENTS_DIR
 
 __all__ = ["Instrument", "Item", "load_instrument", "list_instruments", "score_scale",
            "score_instruments", "score_labels", "score_categories", "attachment_styles", "ATTACHMENT_STYLES",
-           "keyed_items", "attachment_scores", "ATTACHMENT_INSTRUMENTS"]
+           "keyed_items", "attachment_scores", "subscale_items", "ATTACHMENT_INSTRUMENTS"]
 
 #: attachment instruments, in the order `attachment_scores` looks for them
 ATTACHMENT_INSTRUMENTS = ("ecr_s", "ecr", "ecr_r")
@@ -543,3 +543,11 @@ def attachment_scores(
     hi = max((ranges or {}).get(c, (ins.items[0].min, ins.items[0].max))[1] for c in cols)
     out.attrs.update(instrument=ins.id, instrument_name=ins.short_name, midpoint=(lo + hi) / 2)
     return out
+
+
+def subscale_items(instrument: str | Instrument, columns: Mapping[str, str]) -> dict[str, list[str]]:
+    """``{score: [columns]}`` of an instrument's subscales (the ``total`` score left out when there
+    are subscales): the factor structure a CFA of the instrument tests."""
+    ins = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    scores = {k: v for k, v in ins.scores.items() if k != "total"} or ins.scores
+    return {score: [columns[m] for m in members if m in columns] for score, members in scores.items()}
