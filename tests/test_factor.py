@@ -368,3 +368,19 @@ def test_map_and_omega_bad_options(bfi):
         omega(bfi, items=BFI, n_factors=1)
     with pytest.raises(ParameterError, match="rotation"):
         omega(bfi, items=BFI, rotation="varimax")
+
+
+def test_dimensionality_recovers_the_demo_two_attachment_dimensions():
+    # the generator builds ECR-S from two latent dimensions (anxiety, avoidance) and CSI-16 from one
+    from analysis import simulate_demo_survey
+    from analysis.factor import dimensionality
+
+    survey = simulate_demo_survey(n_couples=300, seed=5).survey
+    ecr_s = {str(i): f"ecr_s_{i}" for i in range(1, 13)}
+    csi = {str(i): f"csi_16_{i}" for i in range(1, 17)}
+    table = dimensionality(survey, instruments={"ecr_s": ecr_s, "csi_16": csi, "ucla_3": {}}, n_iter=10, seed=1)
+    rows = table.set_index("instrument")
+    assert list(rows.index) == ["ecr_s", "csi_16"]  # ucla_3: fewer than 6 items
+    assert rows.loc["ecr_s", "n_subscales"] == 2 and rows.loc["ecr_s", "parallel_components"] == 2
+    assert rows.loc["ecr_s", "map_components"] == 2
+    assert rows.loc["csi_16", "parallel_components"] == 1 and rows.loc["csi_16", "map_components"] == 1

@@ -395,3 +395,19 @@ def test_scale_reliability_table_on_the_scoring_sample():
     expected = cronbach_alpha(keyed, items=anx).iloc[0]["alpha"]
     assert table.iloc[1]["alpha"] == pytest.approx(expected, rel=1e-12)
     assert table.iloc[1]["omega_method"] == "Schmid-Leiman, 3 group factors"
+
+
+def test_scale_item_statistics_is_item_statistics_of_the_keyed_subscales():
+    from analysis.reliability import scale_item_statistics
+
+    sample = pd.read_csv(Path(__file__).parent / "data" / "scoring_sample.csv")
+    ecr_s = {str(i): f"ecr_s_{i}" for i in range(1, 13)}
+    table = scale_item_statistics(sample, instruments={"ecr_s": ecr_s})
+    assert table.groupby("score").size().to_dict() == {"anxiety": 6, "avoidance": 6}
+    keyed = sample[list(ecr_s.values())].copy()
+    for i in (1, 5, 8, 9):  # ECR-S reverse keys, 8 - x
+        keyed[f"ecr_s_{i}"] = 8 - keyed[f"ecr_s_{i}"]
+    avo = [f"ecr_s_{i}" for i in (1, 3, 5, 7, 9, 11)]
+    expected = item_statistics(keyed, items=avo)
+    got = table[table["score"] == "avoidance"].drop(columns=["instrument", "score"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected.reset_index(drop=True))

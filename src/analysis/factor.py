@@ -25,7 +25,7 @@ from ._validation import _as_list, _check_one_of, _require_columns
 from .exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
 
 __all__ = ["EFAResult", "efa", "ParallelResult", "parallel_analysis", "MAPResult", "velicer_map",
-           "OmegaResult", "omega"]
+           "OmegaResult", "omega", "dimensionality"]
 
 METHODS = ("minres", "ml")
 ROTATIONS = ("oblimin", "promax", "varimax", "none")
@@ -864,3 +864,50 @@ def omega(data, *, items, n_factors=3, method="minres", rotation="oblimin", miss
         groups=pd.DataFrame(rows, columns=["factor", "omega_total", "omega_general",
                                            "omega_group"]),
     )
+
+
+def dimensionality(data, *, instruments, ranges=None, n_iter=20, seed=None, min_items=6):
+    """How many factors each instrument's items suggest, against the number it is scored on.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Raw item responses, one row per respondent.
+    instruments : dict
+        ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``).
+    ranges : dict, optional
+        Response ranges of the data, for reverse keying (``Dataset.item_ranges(table)``).
+    n_iter : int, default 20
+        Simulated data sets for parallel analysis.
+    seed : int, optional
+        Seed of the parallel analysis.
+    min_items : int, default 6
+        Instruments with fewer items are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per instrument: ``instrument``, ``n_items``, ``n_subscales`` (scores other than
+        ``total``, at least 1), ``parallel_factors`` and ``parallel_components`` (psych's
+        fa.parallel rule), ``map_components`` (Velicer's MAP).
+    """
+    from .exceptions import InstrumentError
+    from .scales import keyed_items, load_instrument, subscale_items
+
+    rows = []
+    for ins_id, cols in instruments.items():
+        try:
+            ins = load_instrument(ins_id)
+        except InstrumentError:
+            continue
+        if len(cols) < min_items:
+            continue
+        keyed = keyed_items(data, instrument=ins, columns=dict(cols), ranges=ranges)
+        items = list(keyed.columns)
+        pa = parallel_analysis(keyed, items=items, n_iter=n_iter, seed=seed)
+        mp = velicer_map(keyed, items=items, max_factors=min(8, len(items) - 1))
+        rows.append({"instrument": ins.id, "n_items": len(items), "n_subscales": len(subscale_items(ins, dict(cols))),
+                     "parallel_factors": pa.n_factors, "parallel_components": pa.n_components,
+                     "map_components": mp.n_components})  # fmt: skip
+    return pd.DataFrame(rows, columns=["instrument", "n_items", "n_subscales", "parallel_factors",
+                                       "parallel_components", "map_components"])  # fmt: skip

@@ -18,7 +18,7 @@ from scipy import stats
 from ._validation import _as_list, _check_one_of, _require_columns
 from .exceptions import AnalysisWarning, DataError, ParameterError
 
-__all__ = ["cronbach_alpha", "item_statistics", "scale_reliability"]
+__all__ = ["cronbach_alpha", "item_statistics", "scale_reliability", "scale_item_statistics"]
 
 _MISSING = ("pairwise", "listwise")
 _CI_METHODS = ("feldt", "bootstrap")
@@ -540,3 +540,43 @@ def scale_reliability(
     out = pd.DataFrame(rows).reindex(columns=columns)
     out.attrs["ci"] = ci
     return out
+
+
+def scale_item_statistics(
+    data: pd.DataFrame,
+    *,
+    instruments: Mapping[str, Mapping[str, str]],
+    ranges: Mapping[str, Sequence[float]] | None = None,
+    missing: str = "pairwise",
+) -> pd.DataFrame:
+    """:func:`item_statistics` of every subscale of every instrument, on the keyed items.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``instrument``, ``score`` and the columns of :func:`item_statistics` (one row per item of
+        each subscale; the ``total`` of an instrument with subscales is left out).
+    """
+    import warnings
+
+    from .exceptions import InstrumentError
+    from .scales import keyed_items, load_instrument, subscale_items
+
+    parts = []
+    for ins_id, cols in instruments.items():
+        try:
+            ins = load_instrument(ins_id)
+        except InstrumentError:
+            continue
+        keyed = keyed_items(data, instrument=ins, columns=dict(cols), ranges=ranges)
+        for score, items in subscale_items(ins, dict(cols)).items():
+            if len(items) < 2:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # mixed-key warnings are reported by scale_reliability
+                stats = item_statistics(keyed, items=items, missing=missing)
+            parts.append(stats.assign(instrument=ins.id, score=score))
+    if not parts:
+        return pd.DataFrame(columns=["instrument", "score", "item"])
+    out = pd.concat(parts, ignore_index=True)
+    return out[["instrument", "score"] + [c for c in out.columns if c not in ("instrument", "score")]]
