@@ -70,7 +70,13 @@ def test_ecr_scored_on_its_5_point_range_replicates_source_md(shared_data):
     assert scores.corr().iloc[0, 1] == pytest.approx(-0.05, abs=0.01)
 
 
-@pytest.mark.parametrize("name, params", [("openpsychometrics_ecr", []), ("kashy_diary", ["-p", "diary_outcome=satisf"])])
+@pytest.mark.parametrize("name, params", [
+    # ECR: the data notebooks and the attachment explorer (it has no satisfaction measure)
+    ("openpsychometrics_ecr", ["--only", "00", "02", "-p", "satisfaction=none", "-p", "max_profiles=3",
+                               "-p", "profile_starts=1"]),
+    # Kashy diary: no instrument items, so only the data notebooks apply
+    ("kashy_diary", ["--only", "00", "-p", "diary_outcome=satisf"]),
+])  # fmt: skip
 def test_notebook_suite_runs_on_real_data(shared_data, tmp_path, name, params):
     import json
 
@@ -81,3 +87,8 @@ def test_notebook_suite_runs_on_real_data(shared_data, tmp_path, name, params):
     analysed = [s for s in quality["results"]["flow"] if s["step"] == "analysed"]
     expected = {"openpsychometrics_ecr": 51313, "kashy_diary": 2884}[name]
     assert analysed[0]["remaining"] == expected
+    if name == "openpsychometrics_ecr":
+        attach = json.loads((tmp_path / "02_attachment_explorer" / "results.json").read_text())
+        dims = {r["variable"]: r for r in attach["results"]["dimensions"]}
+        assert dims["avoidance"]["mean"] == pytest.approx(2.57, abs=0.005)  # SOURCE.md
+        assert sum(r["n"] for r in attach["results"]["styles"]) == expected
