@@ -891,22 +891,16 @@ def dimensionality(data, *, instruments, ranges=None, n_iter=20, seed=None, min_
         ``total``, at least 1), ``parallel_factors`` and ``parallel_components`` (psych's
         fa.parallel rule), ``map_components`` (Velicer's MAP).
     """
-    from .exceptions import InstrumentError
-    from .scales import keyed_items, load_instrument, subscale_items
+    from .scales import keyed_instruments, subscale_items
 
     rows = []
-    for ins_id, cols in instruments.items():
-        try:
-            ins = load_instrument(ins_id)
-        except InstrumentError:
-            continue
+    for ins, cols, keyed in keyed_instruments(data, instruments, ranges):
         if len(cols) < min_items:
             continue
-        keyed = keyed_items(data, instrument=ins, columns=dict(cols), ranges=ranges)
         items = list(keyed.columns)
         pa = parallel_analysis(keyed, items=items, n_iter=n_iter, seed=seed)
         mp = velicer_map(keyed, items=items, max_factors=min(8, len(items) - 1))
-        rows.append({"instrument": ins.id, "n_items": len(items), "n_subscales": len(subscale_items(ins, dict(cols))),
+        rows.append({"instrument": ins.id, "n_items": len(items), "n_subscales": len(subscale_items(ins, cols)),
                      "parallel_factors": pa.n_factors, "parallel_components": pa.n_components,
                      "map_components": mp.n_components})  # fmt: skip
     return pd.DataFrame(rows, columns=["instrument", "n_items", "n_subscales", "parallel_factors",

@@ -502,17 +502,11 @@ def scale_reliability(
     """
     import warnings
 
-    from .exceptions import InstrumentError
     from .factor import efa, omega
-    from .scales import keyed_items, load_instrument
+    from .scales import keyed_instruments
 
     rows = []
-    for ins_id, cols in instruments.items():
-        try:
-            ins = load_instrument(ins_id)
-        except InstrumentError:
-            continue
-        keyed = keyed_items(data, instrument=ins, columns=dict(cols), ranges=ranges)
+    for ins, cols, keyed in keyed_instruments(data, instruments, ranges):
         for score, members in ins.scores.items():
             items = [cols[m] for m in members if m in cols]
             if len(items) != len(members) or len(items) < 2:
@@ -559,17 +553,11 @@ def scale_item_statistics(
     """
     import warnings
 
-    from .exceptions import InstrumentError
-    from .scales import keyed_items, load_instrument, subscale_items
+    from .scales import keyed_instruments, subscale_items
 
     parts = []
-    for ins_id, cols in instruments.items():
-        try:
-            ins = load_instrument(ins_id)
-        except InstrumentError:
-            continue
-        keyed = keyed_items(data, instrument=ins, columns=dict(cols), ranges=ranges)
-        for score, items in subscale_items(ins, dict(cols)).items():
+    for ins, cols, keyed in keyed_instruments(data, instruments, ranges):
+        for score, items in subscale_items(ins, cols).items():
             if len(items) < 2:
                 continue
             with warnings.catch_warnings():

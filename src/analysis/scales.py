@@ -23,7 +23,8 @@ from .paths import INSTRUMENTS_DIR
 
 __all__ = ["Instrument", "Item", "load_instrument", "list_instruments", "score_scale",
            "score_instruments", "score_labels", "score_categories", "attachment_styles", "ATTACHMENT_STYLES",
-           "keyed_items", "attachment_scores", "subscale_items", "ATTACHMENT_INSTRUMENTS"]
+           "keyed_items", "attachment_scores", "subscale_items", "keyed_instruments",
+           "ATTACHMENT_INSTRUMENTS"]
 
 #: attachment instruments, in the order `attachment_scores` looks for them
 ATTACHMENT_INSTRUMENTS = ("ecr_s", "ecr", "ecr_r")
@@ -551,3 +552,18 @@ def subscale_items(instrument: str | Instrument, columns: Mapping[str, str]) -> 
     ins = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     scores = {k: v for k, v in ins.scores.items() if k != "total"} or ins.scores
     return {score: [columns[m] for m in members if m in columns] for score, members in scores.items()}
+
+
+def keyed_instruments(
+    data: pd.DataFrame,
+    instruments: Mapping[str, Mapping[str, str]],
+    ranges: Mapping[str, Sequence[float]] | None = None,
+):
+    """Yield ``(instrument, columns, keyed items)`` for every instrument that has a definition
+    file (others are skipped): the loop shared by the per-instrument reliability and factor tables."""
+    for ins_id, cols in instruments.items():
+        try:
+            ins = load_instrument(ins_id)
+        except InstrumentError:
+            continue
+        yield ins, dict(cols), keyed_items(data, instrument=ins, columns=dict(cols), ranges=ranges)
