@@ -64,6 +64,11 @@ m_bfi <- "agree =~ A1 + A2 + A3 + A4 + A5
 keep("bfi_listwise", cfa(m_bfi, data = bfi, estimator = "ML", missing = "listwise"))
 keep("bfi_stdlv", cfa(m_bfi, data = bfi, estimator = "ML", std.lv = TRUE))
 keep("bfi_fiml", cfa(m_bfi, data = bfi, estimator = "ML", missing = "ml"))
+# FIML on complete rows: same estimates as listwise, but lavaan's missing = "ml" adds a mean
+# structure and uses the observed (not expected) information for standard errors
+bfi_items <- c(paste0("A", 1:5), paste0("C", 1:5))
+keep("bfi_fiml_complete", cfa(m_bfi, data = bfi[complete.cases(bfi[bfi_items]), ],
+                              estimator = "ML", missing = "ml"))
 
 # ---------------------------------------------------------------------------------------------
 # 2. Measurement invariance of the bfi model by gender (1 = male, 2 = female; lavaan orders
@@ -86,6 +91,10 @@ for (miss in c("listwise", "ml")) {
                            chisq_diff = tab[["Chisq diff"]], df_diff = tab[["Df diff"]],
                            pvalue = tab[["Pr(>Chisq)"]])
   if (miss == "listwise") {
+    # std.lv = TRUE with equal loadings and intercepts: lavaan fixes the latent variances (means)
+    # to 1 (0) in the first group only and frees them in the second
+    keep("mi_stdlv_scalar", cfa(m_bfi, data = bfi, group = "gender", std.lv = TRUE,
+                                group.equal = c("loadings", "intercepts")))
     # the same comparison through semTools (delta CFI / RMSEA are differences of fitMeasures)
     print(summary(compareFit(conf, metr, scal, nested = TRUE)))
   }
