@@ -211,6 +211,14 @@ def test_lavaan_syntax_equals_dict(bfi):
     pd.testing.assert_frame_equal(a.fit, b.fit)
 
 
+def test_rows_with_missing_group_are_dropped(bfi):
+    gappy = bfi.assign(gender=bfi["gender"].astype(float).mask(bfi.index < 100))
+    items = BFI_FACTORS["agree"] + BFI_FACTORS["consc"]
+    res = cfa(gappy, factors=BFI_FACTORS, group="gender")
+    assert res.fit["n"].iloc[0] == bfi.iloc[100:].dropna(subset=items).shape[0]
+    assert set(res.parameters["group"]) == {"1.0", "2.0"}
+
+
 def test_input_not_mutated(bfi):
     before = bfi.copy()
     cfa(bfi, factors=BFI_FACTORS, missing="fiml", group="gender")
