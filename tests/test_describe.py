@@ -284,3 +284,32 @@ def test_correlations_match_cor_test(x, y, n, r, lo, hi, t, df, p):
     assert (row["n"], row["df"]) == (n, df)
     np.testing.assert_allclose([row["r"], row["ci_low"], row["ci_high"], row["statistic"]], [r, lo, hi, t], rtol=1e-10)
     np.testing.assert_allclose(row["p_value"], p, rtol=1e-8)
+
+
+def test_careless_indices_by_hand():
+    from analysis.describe import careless_indices
+
+    data = pd.DataFrame({"a": [3, 1, 5, 2], "b": [3, 2, 5, np.nan], "c": [3, 3, 1, 2], "d": [4, 4, 5, 2],
+                         "t": [100, 900, 300, 50]})  # fmt: skip
+    out = careless_indices(data, items=["a", "b", "c", "d"], duration="t")
+    # longstring: 3,3,3 -> 3; 1,2,3,4 -> 1; 5,5 then 1 then 5 -> 2; 2, NA breaks the run, 2, 2 -> 2
+    assert out["longstring"].tolist() == [3, 1, 2, 2]
+    # IRV = SD (n - 1) of the answered items: [3,3,3,4] -> 0.5; [2,2,2] -> 0
+    assert out["irv"].iloc[0] == pytest.approx(0.5)
+    assert out["irv"].iloc[3] == pytest.approx(0.0)
+    assert out["irv"].iloc[1] == pytest.approx(np.std([1, 2, 3, 4], ddof=1))
+    assert out["pct_missing"].tolist() == [0.0, 0.0, 0.0, 25.0]
+    assert out["duration"].tolist() == [100.0, 900.0, 300.0, 50.0]
+
+
+def test_frequencies_and_group_means_by_hand():
+    from analysis.describe import frequencies, group_means
+
+    styles = pd.Series(pd.Categorical(["secure", "fearful", "secure", None], categories=["secure", "fearful", "x"]))
+    freq = frequencies(styles)
+    assert freq["category"].tolist() == ["secure", "fearful", "x", "missing"]
+    assert freq["n"].tolist() == [2, 1, 0, 1] and freq["pct"].tolist() == [50.0, 25.0, 0.0, 25.0]
+    data = pd.DataFrame({"g": ["a", "a", "b", None], "v": [1.0, 3.0, 5.0, 7.0]})
+    means = group_means(data, columns=["v"], groups=["g", "absent"])
+    assert means[["level", "n", "mean"]].values.tolist() == [["a", 2, 2.0], ["b", 1, 5.0]]
+    assert means["sd"].iloc[0] == pytest.approx(np.sqrt(2))
