@@ -67,3 +67,17 @@ def test_run_writes_results_and_provenance(tmp_path, small_demo):
     assert "git_commit" in prov and prov["started_at"].endswith("+00:00")
     assert prov["run_time_s"] >= 0 and not math.isnan(prov["run_time_s"])
     assert "Provenance" in shown and ds.files[0].sha256 in shown
+
+
+def test_text_formatters_follow_apa():
+    from analysis.report import apa_paragraph, format_ci, format_p, format_stat, format_value
+
+    assert format_p(0.0234) == "p = .023"
+    assert format_p(0.0004) == "p < .001"
+    assert format_ci(0.0123, 0.534) == "95% CI [0.01, 0.53]"
+    assert format_ci(-0.5, 0.25, level=0.90, decimals=3) == "90% CI [\u22120.500, 0.250]"
+    assert format_stat("b", -0.2413) == "b = \u22120.24"
+    assert format_stat("r", 0.456, bounded=True) == "r = .46"
+    assert format_value(-0.001) == "0.00"  # no negative zero
+    assert format_value(float("nan")) == "NA"
+    assert apa_paragraph("A <b>.", "B.").html == '<p class="apa-text">A &lt;b&gt;. B.</p>'

@@ -20,7 +20,10 @@ from .io import Dataset, TableFile
 from .paths import resolve
 from .provenance import git_commit, package_versions, utc_now
 
-__all__ = ["HtmlBlock", "apa_table", "dataset_notice", "Run", "start_run", "format_number"]
+__all__ = [
+    "HtmlBlock", "apa_table", "dataset_notice", "Run", "start_run", "format_number",
+    "format_value", "format_p", "format_ci", "format_stat", "apa_paragraph",
+]  # fmt: skip
 
 #: column name -> APA header (HTML); other names are turned into words.
 HEADERS = {
@@ -63,6 +66,44 @@ def format_number(value, column: str = "", decimals: int = 2) -> str:
     if column in NO_LEADING_ZERO:
         text = text.replace("0.", ".", 1)
     return text.replace("-", "&minus;")
+
+
+def format_value(value: float, decimals: int = 2, *, bounded: bool = False) -> str:
+    """A number for running text (plain Unicode): ``−0.24``; `bounded` drops the leading zero
+    (APA 7 for statistics that cannot exceed 1, e.g. r, p, alpha); NaN as ``NA``."""
+    if value is None or value is pd.NA or (isinstance(value, float | np.floating) and math.isnan(value)):
+        return "NA"
+    text = f"{float(value):.{decimals}f}"
+    if text.lstrip("-").strip("0.") == "":  # rounds to zero: no negative zero
+        text = text.lstrip("-")
+    if bounded:
+        text = text.replace("0.", ".", 1)
+    return text.replace("-", "\u2212")
+
+
+def format_p(p: float) -> str:
+    """APA p value for text: ``p < .001`` or ``p = .023`` (three decimals, no leading zero)."""
+    if p is None or (isinstance(p, float | np.floating) and math.isnan(p)):
+        return "p = NA"
+    return "p < .001" if p < 0.001 else f"p = {format_value(p, 3, bounded=True)}"
+
+
+def format_ci(low: float, high: float, *, level: float = 0.95, decimals: int = 2, bounded: bool = False) -> str:
+    """Confidence interval for text: ``95% CI [0.01, 0.53]``."""
+    pct = f"{100 * level:g}"
+    return f"{pct}% CI [{format_value(low, decimals, bounded=bounded)}, {format_value(high, decimals, bounded=bounded)}]"
+
+
+def format_stat(symbol: str, value: float, decimals: int = 2, *, bounded: bool = False) -> str:
+    """``symbol = value`` for text, e.g. ``format_stat("b", 0.2413)`` -> ``b = 0.24``; integer
+    statistics such as df are passed with ``decimals=0``."""
+    return f"{symbol} = {format_value(value, decimals, bounded=bounded)}"
+
+
+def apa_paragraph(*sentences: str) -> HtmlBlock:
+    """Sentences shown as one paragraph of a report (escaped; the `apa-text` style)."""
+    text = " ".join(s.strip() for s in sentences if s and s.strip())
+    return HtmlBlock(f'<p class="apa-text">{html.escape(text)}</p>')
 
 
 def _header(column: str) -> str:
