@@ -36,6 +36,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) install -e ".[test]"
 	@touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(PIP) install -e ".[test,bench]"
+	@touch $@
+
 $(KERNEL): $(VENV)/.installed
 	$(PY) -m ipykernel install --sys-prefix --name connectionlab --display-name "Python 3.11 (ConnectionLab)" >/dev/null
 
@@ -63,7 +67,7 @@ lab: $(VENV)/.installed $(KERNEL) $(DEMO)/codebook.yaml
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --MultiKernelManager.default_kernel_name=connectionlab \
 	  $(if $(filter 0,$(shell id -u)),--allow-root)
 
-bench: $(VENV)/.installed-test $(KERNEL) $(DEMO)/codebook.yaml
+bench: $(VENV)/.installed-bench $(KERNEL) $(DEMO)/codebook.yaml
 	$(PY) bench/run_all.py
 
 clean:
