@@ -1,4 +1,4 @@
-"""Tests for analysis.cfa (CFA, measurement and dyadic invariance) against lavaan.
+"""Tests for analysis.sem (CFA, measurement and dyadic invariance) against lavaan.
 
 Reference values come from lavaan 0.6-14 / semTools 0.5-6 via tests/reference/cfa.R (session
 in tests/reference/cfa.Rout), written to tests/reference/cfa_fit.csv (fitMeasures),
@@ -9,6 +9,7 @@ do (its gradient at its estimates is ~1e-6, ours ~1e-8), which leaves ~1e-6 diff
 estimates, and up to ~1e-3 in a z statistic whose estimate is near zero.
 """
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +18,10 @@ import pytest
 from numpy.testing import assert_allclose
 
 import analysis._sem_ml as sem_ml
-from analysis.cfa import CFAResult, cfa, dyadic_invariance, measurement_invariance
+from analysis.sem import CFAResult, cfa, dyadic_invariance, measurement_invariance
 from analysis.exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
+from analysis.scales import keyed_items
+from conftest import PROJECT_ROOT
 
 TESTS = Path(__file__).resolve().parent
 REFERENCE = TESTS / "reference"
@@ -418,3 +421,81 @@ def test_heywood_case_warns():
         res = cfa(x, factors="f =~ x1 + x2 + x3")
     theta = res.parameters.query("lhs == 'x1' and op == '~~'")
     assert_allclose(theta["std_estimate"], [-0.28], atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every instrument of a data set (01_psychometrics, 02_attachment_explorer)
+# ---------------------------------------------------------------------------------------------
+def test_scale_cfa_on_the_real_ecr_gives_lavaans_fit(ecr):
+    from analysis.sem import scale_cfa
+
+    items = {"ecr": {str(i): f"Q{i}" for i in range(1, 37)}}
+    out = scale_cfa(ecr, instruments=items, ranges=dict.fromkeys(ECR_ITEMS, [1, 5])).set_index("instrument")
+    # reverse keying is linear, so the fit equals lavaan's on the raw items (CFI .7769262)
+    assert out.loc["ecr", "factors"] == "avoidance, anxiety"  # order of the instrument file
+    assert_allclose(out.loc["ecr", "cfi"], 0.7769262, atol=1e-7)
+    assert out.loc["ecr", "min_loading"] > 0  # keyed items: every loading positive
+
+
+@pytest.fixture(scope="module")
+def demo_tables(small_demo):
+    from analysis.io import load_dataset
+
+    ds = load_dataset(small_demo)
+    return ds.table(None), ds.instruments(None), ds.item_ranges(None)
+
+
+def test_scale_cfa_fits_each_instrument_like_cfa_on_keyed_items(demo_tables):
+    from analysis.sem import scale_cfa
+    from analysis.scales import subscale_items
+
+    table, items, ranges = demo_tables
+    out = scale_cfa(table, instruments=items, ranges=ranges).set_index("instrument")
+    keyed = keyed_items(table, instrument="prqc", columns=items["prqc"], ranges=ranges)
+    direct = cfa(keyed, factors=subscale_items("prqc", items["prqc"])).fit.iloc[0]
+    for col in ("chi_square", "df", "cfi", "rmsea", "srmr", "n"):
+        assert out.loc["prqc", col] == pytest.approx(direct[col], rel=1e-12)
+    assert out.loc["ucla_3", "note"].startswith("3 item(s)")  # 3 items: df = 0, not fitted
+    assert pd.isna(out.loc["ucla_3", "cfi"])
+
+
+def test_scale_invariance_leaves_out_small_groups_and_says_so(demo_tables):
+    from analysis.sem import scale_invariance
+
+    table, items, ranges = demo_tables
+    out = scale_invariance(table, instruments={"swls": items["swls"]}, ranges=ranges, group="gender",
+                           min_group_n=5)
+    assert list(out["level"]) == ["configural", "metric", "scalar"]
+    counts = table["gender"].value_counts()
+    assert out["groups"].iloc[0] == ", ".join(f"{k} ({v})" for k, v in counts[counts >= 5].items())
+    keyed = keyed_items(table, instrument="swls", columns=items["swls"], ranges=ranges)
+    big = table["gender"].isin(counts.index[counts >= 5])
+    direct = measurement_invariance(keyed.assign(gender=table["gender"])[big],
+                                    factors={"total": list(keyed.columns)}, group="gender")
+    assert_allclose(out["chi_square"], direct["chi_square"], rtol=1e-10)
+    small = counts[counts < 5]
+    if len(small):
+        assert all(f"{k} ({v})" in out["note"].iloc[0] for k, v in small.items())
+    none = scale_invariance(table, instruments={"swls": items["swls"]}, ranges=ranges, group="gender",
+                            min_group_n=10_000)
+    assert "fewer than two groups" in none["note"].iloc[0]
+
+
+def test_scale_dyadic_invariance_pairs_partners_of_each_couple(demo_tables):
+    from analysis.sem import scale_dyadic_invariance
+    from analysis.reshape import individual_to_dyad
+
+    table, items, ranges = demo_tables
+    out = scale_dyadic_invariance(table, instruments={"swls": items["swls"]}, ranges=ranges,
+                                  dyad="couple_id", partner="partner")
+    keyed = keyed_items(table, instrument="swls", columns=items["swls"], ranges=ranges)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AnalysisWarning)  # persons with no SWLS item answered
+        wide = individual_to_dyad(keyed.assign(couple_id=table["couple_id"], partner=table["partner"]),
+                                  dyad="couple_id", partner="partner")
+    cols = list(keyed.columns)
+    direct = dyadic_invariance(wide, factors_partner1={"total": [f"{c}_1" for c in cols]},
+                               factors_partner2={"total": [f"{c}_2" for c in cols]})
+    assert_allclose(out["chi_square"], direct["chi_square"], rtol=1e-10)
+    both = int(wide[[f"{cols[0]}_1", f"{cols[0]}_2"]].notna().all(axis=1).sum())
+    assert out["groups"].iloc[0] == f"partner 1 and 2 ({both:,} couples)"

@@ -1,5 +1,6 @@
 """ConnectionLab analysis package: read data, score instruments, model, report."""
 
+from .sem import cfa, dyadic_invariance, measurement_invariance
 from .exceptions import AnalysisError, AnalysisWarning, CodebookError, DataError, ParameterError
 from .factor import efa, omega, parallel_analysis, velicer_map
 from .reliability import cronbach_alpha, item_statistics
@@ -40,6 +41,9 @@ __all__ = [
     "cronbach_alpha",
     "item_statistics",
     "efa",
+    "cfa",
+    "measurement_invariance",
+    "dyadic_invariance",
     "omega",
     "parallel_analysis",
     "velicer_map",

@@ -183,7 +183,7 @@ def minus2_terms(sigma, mu, padded, grad=False):
 
 
 # --------------------------------------------------------------------------------------------
-# parameter tables of the models fitted by analysis.cfa
+# parameter tables of the models fitted by analysis.sem
 # --------------------------------------------------------------------------------------------
 def row(group, matrix, row, col, free, value=np.nan, label=None):
     """One parameter-table row."""

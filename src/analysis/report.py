@@ -31,10 +31,16 @@ HEADERS = {
     "min": "Min", "max": "Max", "skew": "Skew", "kurtosis": "Kurtosis", "p_value": "<i>p</i>",
     "estimate": "<i>b</i>", "statistic": "Statistic", "df": "<i>df</i>", "r": "<i>r</i>",
     "ci_low": "CI low", "ci_high": "CI high", "std_estimate": "&beta;", "r2": "<i>R</i>&sup2;",
+    "chi_square": "&chi;&sup2;", "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA", "srmr": "SRMR",
+    "rmsea_ci_low": "RMSEA 90% CI low", "rmsea_ci_high": "RMSEA 90% CI high",
+    "delta_chi_square": "&Delta;&chi;&sup2;", "delta_df": "&Delta;<i>df</i>", "delta_p_value": "<i>p</i>(&Delta;&chi;&sup2;)",
+    "delta_cfi": "&Delta;CFI", "delta_rmsea": "&Delta;RMSEA", "min_loading": "Min. &lambda;",
+    "std_loading": "&lambda;", "n_items": "Items", "aic": "AIC", "bic": "BIC",
 }  # fmt: skip
 #: statistics bounded by 1 in absolute value: APA drops the leading zero
-NO_LEADING_ZERO = {"r", "p_value", "alpha", "omega", "cfi", "tli", "rmsea", "srmr", "icc", "rho", "r2"}
-INTEGER_COLUMNS = {"n", "n_items", "df", "rows", "columns", "persons", "couples"}
+NO_LEADING_ZERO = {"r", "p_value", "alpha", "omega", "cfi", "tli", "rmsea", "srmr", "icc", "rho", "r2",
+                   "rmsea_ci_low", "rmsea_ci_high", "delta_p_value", "min_loading", "std_loading"}
+INTEGER_COLUMNS = {"n", "n_items", "df", "rows", "columns", "persons", "couples", "delta_df"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ def format_number(value, column: str = "", decimals: int = 2) -> str:
         return html.escape(value)
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
-    if column == "p_value":
+    if column in ("p_value", "delta_p_value"):
         return "&lt; .001" if value < 0.001 else f"{value:.3f}".replace("0.", ".", 1)
     if column in INTEGER_COLUMNS or isinstance(value, int | np.integer):
         return f"{int(value):,}"

@@ -1,4 +1,4 @@
-# Reference values for tests/test_cfa.py (analysis.cfa), computed with lavaan (+ semTools).
+# Reference values for tests/test_cfa.py (analysis.sem), computed with lavaan (+ semTools).
 #
 # Input : tests/data/bfi.csv                          (psych::bfi, 2,800 rows)
 #         ../shared/data/openpsychometrics_ecr/data.csv (ECR, 51,491 rows; 0 = missing)

@@ -1,0 +1,660 @@
+"""Structural equation models: confirmatory factor analysis and measurement invariance, matching lavaan (ML and FIML).
+
+Engine choice. The estimator is our own (`analysis._sem_ml`, numpy/scipy): the normal-theory
+ML discrepancy with an analytic gradient, minimised by scipy's L-BFGS-B; FIML as a casewise
+likelihood summed over missing-data patterns; equality constraints across groups or partners
+as shared parameters (lavaan's simple equality constraints). semopy 2.3.11 was tried first
+(in a scratch virtualenv with numpy 2.4.6 / pandas 3.1.1 / scikit-learn 1.9.1, where it
+installs and runs): its listwise ML matches lavaan on the ECR two-factor model (CFI .7769), but
+(a) FIML fails there (`Model.fit(obj="FIML")` returned a non-converged chi-square of 161 after
+102 s with LAPACK errors; `ModelMeans` raises "Unknown method FIML"), (b) `semopy.multigroup`
+fits each group separately, so metric and scalar invariance (equality constraints across
+groups) cannot be expressed, and (c) it reports neither SRMR nor the RMSEA interval. Wrapping it
+would still have meant writing the FIML, the multi-group model and lavaan's fit measures
+ourselves (style principle 6 prefers a library only where one fits), so a small private
+estimator (`_sem_ml`, under 500 lines, no new dependency) checked against lavaan is the smaller,
+testable choice. It follows lavaan's conventions where they affect numbers: divisor N, the EM
+start and stopping rule for the saturated FIML moments, expected vs observed information,
+Bentler's SRMR with means, and the RMSEA interval by root-finding on the noncentral chi-square.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import _sem_ml
+from ._validation import _check_one_of, _require_columns
+from .exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
+
+__all__ = ["CFAResult", "cfa", "dyadic_invariance", "measurement_invariance", "scale_cfa",
+           "scale_invariance", "scale_dyadic_invariance"]
+
+FIT_COLUMNS = ["chi_square", "df", "p_value", "cfi", "tli", "rmsea", "rmsea_ci_low",
+               "rmsea_ci_high", "srmr", "aic", "bic", "n", "loglik", "npar",
+               "baseline_chi_square", "baseline_df"]
+PARAMETER_COLUMNS = ["group", "lhs", "op", "rhs", "label", "estimate", "se", "z", "p_value",
+                     "std_estimate"]
+LOADING_COLUMNS = ["group", "factor", "item", "estimate", "se", "z", "p_value", "std_estimate"]
+LEVELS = ("configural", "metric", "scalar")
+_MISSING = ("listwise", "fiml")
+
+
+@dataclass(frozen=True)
+class CFAResult:
+    """Result of `cfa`: one-row `fit` table, `loadings` and all free `parameters`."""
+
+    fit: pd.DataFrame
+    loadings: pd.DataFrame
+    parameters: pd.DataFrame
+
+
+def cfa(data, *, factors, missing="listwise", estimator="ML", std_lv=False, group=None, equal=()):
+    """Fit a confirmatory factor model by maximum likelihood, as ``lavaan::cfa``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent; item columns numeric (NaN = missing).
+    factors : dict of {str: list of str} or str
+        Factor name -> its item columns, e.g. ``{"anx": ["Q2", "Q4"], "avo": ["Q1", "Q3"]}``, or
+        the same in lavaan syntax, one ``factor =~ item + item`` per line (or ``;``-separated).
+        Factors are correlated; each item's residual is uncorrelated.
+    missing : {"listwise", "fiml"}, optional
+        Drop incomplete rows (lavaan ``missing = "listwise"``, the default) or use full
+        information ML under MAR (lavaan ``missing = "ml"``; rows with every item missing are
+        dropped).
+    estimator : {"ML"}, optional
+        Normal-theory maximum likelihood (the only estimator).
+    std_lv : bool, optional
+        Identify factors by fixing their variances to 1 (lavaan ``std.lv = TRUE``) instead of
+        fixing each factor's first loading to 1 (marker variable, the default).
+    group : str, optional
+        Column defining groups for a multi-group model (lavaan ``group =``). Groups are ordered by
+        first appearance in `data`, as lavaan; rows with a missing group are dropped.
+    equal : sequence of {"loadings", "intercepts"}, optional
+        Parameters constrained equal across groups (lavaan ``group.equal``). With equal
+        intercepts, latent means are free in every group but the first; with `std_lv` and equal
+        loadings, latent variances are free in every group but the first (as lavaan).
+
+    Returns
+    -------
+    CFAResult
+        Frozen dataclass with three DataFrames.
+
+        ``fit`` (one row): ``chi_square`` (likelihood-ratio test against the saturated model),
+        ``df``, ``p_value``, ``cfi``, ``tli``, ``rmsea``, ``rmsea_ci_low``/``rmsea_ci_high``
+        (90% interval), ``srmr`` (Bentler's, lavaan's ``srmr``), ``aic``, ``bic``, ``n`` (rows
+        used), ``loglik`` (model log-likelihood), ``npar`` (free parameters after equality
+        constraints), ``baseline_chi_square`` and ``baseline_df`` (independence model, used by
+        CFI and TLI).
+
+        ``loadings`` (one row per group, factor and item, markers included): ``group`` (group
+        level as a string, missing for a single-group model), ``factor``, ``item``, ``estimate``
+        (unstandardized loading; 1 for a marker), ``se``, ``z``, ``p_value`` (two-sided Wald;
+        missing for fixed loadings), ``std_estimate`` (completely standardized, lavaan ``std.all``).
+
+        ``parameters`` (every free parameter; an equality-constrained parameter once per group):
+        ``group``, ``lhs``, ``op`` (``=~`` loading, ``~~`` (co)variance, ``~1`` intercept or
+        latent mean), ``rhs``, ``label`` (shared by equality-constrained parameters, else missing),
+        ``estimate``, ``se``, ``z``, ``p_value``, ``std_estimate`` (``std.all``).
+
+    Raises
+    ------
+    ParameterError
+        Unknown option, malformed `factors`, `equal` without `group`, or a model with negative df.
+    DataError
+        Missing or non-numeric columns, too few rows, or an item without variance.
+
+    Warns
+    -----
+    ConvergenceWarning
+        The optimiser did not converge or the information matrix is singular (SEs are NaN).
+    AnalysisWarning
+        A negative variance estimate (Heywood case).
+
+    See Also
+    --------
+    measurement_invariance, dyadic_invariance
+
+    Notes
+    -----
+    Matches ``lavaan::cfa(model, data, estimator = "ML", missing = "listwise" | "ml",
+    std.lv =, group =, group.equal =)`` with ``fitMeasures()`` and
+    ``parameterEstimates(standardized = TRUE)`` (lavaan 0.6-14; tests/reference/cfa.R).
+    The sample covariance uses divisor N and the likelihood N (lavaan's ``likelihood =
+    "normal"``). Listwise single-group models have no mean structure; FIML and multi-group
+    models do. Standard errors use the expected information for complete data and the observed
+    information (Hessian) for FIML, as lavaan's defaults. Under FIML the saturated model is
+    estimated by EM with lavaan's starting values and stopping rule; SRMR compares the model
+    with these EM moments (and means), and the baseline model has per-variable means and
+    variances, so CFI and SRMR differ from their listwise values.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of
+    Statistical Software, 48*(2), 1-36. https://doi.org/10.18637/jss.v048.i02
+
+    Enders, C. K., & Bandalos, D. L. (2001). The relative performance of full information maximum
+    likelihood estimation for missing data in structural equation models. *Structural Equation
+    Modeling, 8*(3), 430-457. https://doi.org/10.1207/S15328007SEM0803_5
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.sem import cfa
+    >>> bfi = pd.read_csv("tests/data/bfi.csv")
+    >>> res = cfa(bfi, factors="agree =~ A1 + A2 + A3 + A4 + A5; consc =~ C1 + C2 + C3 + C4 + C5")
+    >>> round(float(res.fit["cfi"].iloc[0]), 3)
+    0.913
+    """
+    _check_one_of("missing", missing, _MISSING)
+    _check_one_of("estimator", estimator, ("ML",))
+    if not isinstance(std_lv, bool):
+        raise ParameterError(f"The value for `std_lv` must be True or False, but {std_lv!r} "
+                             "was passed.")
+    equal = (equal,) if isinstance(equal, str) else tuple(equal)
+    for e in equal:
+        _check_one_of("equal", e, ("loadings", "intercepts"))
+    if equal and group is None:
+        raise ParameterError("`equal` constrains parameters across groups, so it needs `group`.")
+    factors = _parse_factors(factors)
+    items = _items(factors)
+    data_g, labels = _prepare(data, items, group, missing)
+    means = missing == "fiml" or group is not None
+    table = _sem_ml.cfa_table(factors, items, len(data_g), std_lv=std_lv, means=means,
+                              equal=set(equal))
+    info = "observed" if missing == "fiml" else "expected"  # lavaan's defaults
+    fit, est = _run(table, data_g, items, list(factors), means, info)
+    params, loadings = _tidy(est, items, list(factors), labels if group is not None else None)
+    fit = pd.DataFrame([fit], columns=FIT_COLUMNS)
+    return CFAResult(fit=fit, loadings=loadings, parameters=params)
+
+
+def measurement_invariance(data, *, factors, group, missing="listwise"):
+    """Configural, metric and scalar invariance of a factor model across groups.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent.
+    factors : dict of {str: list of str} or str
+        The factor model, as in `cfa` (marker-variable identification).
+    group : str
+        Column defining the groups (ordered by first appearance; rows with a missing group are
+        dropped).
+    missing : {"listwise", "fiml"}, optional
+        As in `cfa`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per level, ``level`` in {"configural", "metric", "scalar"}: configural (same
+        pattern, all parameters free per group), metric (loadings equal), scalar (loadings and
+        intercepts equal, latent means free beyond the first group). Columns: ``level``, the fit
+        columns of `cfa` (``chi_square`` ... ``baseline_df``), then ``delta_chi_square``,
+        ``delta_df`` and ``delta_p_value`` (chi-square difference test against the previous
+        level, lavaan ``lavTestLRT``), ``delta_cfi`` and ``delta_rmsea`` (this level minus the
+        previous one); the deltas are missing on the configural row.
+
+    Raises
+    ------
+    ParameterError, DataError
+        As in `cfa`; also when `group` has fewer than two levels.
+
+    Warns
+    -----
+    ConvergenceWarning, AnalysisWarning
+        As in `cfa`, for any of the three models.
+
+    See Also
+    --------
+    cfa, dyadic_invariance
+
+    Notes
+    -----
+    Matches ``lavaan::cfa(model, group = , group.equal = c("loadings"))`` /
+    ``c("loadings", "intercepts")`` and ``lavTestLRT(configural, metric, scalar)``
+    (equivalently ``semTools::compareFit``). A drop in CFI of more than .01 is a common rule of
+    thumb against the more constrained level (Cheung & Rensvold, 2002).
+
+    References
+    ----------
+    Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for testing
+    measurement invariance. *Structural Equation Modeling, 9*(2), 233-255.
+    https://doi.org/10.1207/S15328007SEM0902_5
+
+    Putnick, D. L., & Bornstein, M. H. (2016). Measurement invariance conventions and reporting:
+    The state of the art and future directions for psychological research. *Developmental
+    Review, 41*, 71-90. https://doi.org/10.1016/j.dr.2016.06.004
+    """
+    _check_one_of("missing", missing, _MISSING)
+    if group is None:
+        raise ParameterError("`group` is required for measurement_invariance.")
+    factors = _parse_factors(factors)
+    items = _items(factors)
+    data_g, _ = _prepare(data, items, group, missing)
+    if len(data_g) < 2:
+        raise DataError(
+            f"`group` column {group!r} has only one level; invariance needs two or more."
+        )
+    rows = []
+    for equal in [set(), {"loadings"}, {"loadings", "intercepts"}]:
+        table = _sem_ml.cfa_table(
+            factors, items, len(data_g), std_lv=False, means=True, equal=equal
+        )
+        rows.append(_run(table, data_g, items, list(factors), True, None)[0])
+    return _invariance_table(rows)
+
+
+def dyadic_invariance(data, *, factors_partner1, factors_partner2, missing="listwise"):
+    """Invariance of a construct across the two partners of a dyad (dyad/wide format).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per couple, with both partners' items as columns.
+    factors_partner1, factors_partner2 : dict of {str: list of str} or str
+        The same factors (same names, same number of items, items in corresponding order) for
+        partner 1 and partner 2, e.g. ``{"sat": ["prqc.1_1", "prqc.1_2", "prqc.1_3"]}`` and
+        ``{"sat": ["prqc.2_1", "prqc.2_2", "prqc.2_3"]}``.
+    missing : {"listwise", "fiml"}, optional
+        As in `cfa`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per level, ``level`` in {"configural", "metric", "scalar"} (dySEM's
+        "configural", "loading" and "intercept"), with the columns of `measurement_invariance`.
+
+    Raises
+    ------
+    ParameterError
+        The two partners' factors differ in names or item counts, or share an item.
+    DataError
+        As in `cfa`.
+
+    Warns
+    -----
+    ConvergenceWarning, AnalysisWarning
+        As in `cfa`, for any of the three models.
+
+    See Also
+    --------
+    measurement_invariance
+
+    Notes
+    -----
+    One model holds both partners' factors, all correlated, with a mean structure; the residual
+    of each item is correlated with the same item of the other partner. Identification follows
+    dySEM's ``scriptCFA(scaleset = "FF")``: configural fixes every latent variance to 1 and mean
+    to 0 with all loadings and intercepts free; metric equates corresponding loadings across
+    partners and frees partner 2's latent variances; scalar also equates intercepts and frees
+    partner 2's latent means. Matches these models fitted with ``lavaan::cfa`` and
+    ``lavTestLRT`` (tests/reference/cfa.R).
+
+    References
+    ----------
+    Sakaluk, J. K., Fisher, A. N., & Kilshaw, R. E. (2021). Dyadic measurement invariance and its
+    importance for replicability in romantic relationship science. *Personal Relationships,
+    28*(1), 190-226. https://doi.org/10.1111/pere.12341
+    """
+    _check_one_of("missing", missing, _MISSING)
+    f1, f2 = _parse_factors(factors_partner1), _parse_factors(factors_partner2)
+    if list(f1) != list(f2) or any(len(f1[k]) != len(f2[k]) for k in f1):
+        raise ParameterError(
+            "`factors_partner1` and `factors_partner2` must name the same factors, in the "
+            f"same order, with the same number of items; got {f1} and {f2}."
+        )
+    items = _items(f1) + _items(f2)
+    if len(set(items)) != len(items):
+        raise ParameterError(
+            "The two partners' factors share an item; each partner needs their own columns."
+        )
+    data_g, _ = _prepare(data, items, None, missing)
+    names = [f"{k}_{p}" for p in (1, 2) for k in f1]
+    rows = [
+        _run(_sem_ml.dyad_table(f1, f2, items, names, level), data_g, items, names, True, None)[0]
+        for level in LEVELS
+    ]
+    return _invariance_table(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# every instrument of a data set (the tables of 01_psychometrics and 02_attachment_explorer)
+# --------------------------------------------------------------------------------------------
+SCALE_FIT = ["n", "chi_square", "df", "p_value", "cfi", "tli", "rmsea", "rmsea_ci_low",
+             "rmsea_ci_high", "srmr"]
+SCALE_DELTA = ["n", "chi_square", "df", "cfi", "rmsea", "srmr", "delta_chi_square", "delta_df",
+               "delta_p_value", "delta_cfi", "delta_rmsea"]
+
+
+def _instrument_models(data, instruments, ranges, min_items):
+    """Yield (instrument id, {factor: keyed item columns}, keyed items, reason to skip or None)."""
+    from .scales import keyed_instruments, subscale_items
+
+    for ins, cols, keyed in keyed_instruments(data, instruments, ranges):
+        factors = {f: its for f, its in subscale_items(ins, cols).items() if its}
+        n_items = len(_items(factors))
+        reason = None
+        if n_items < min_items:
+            reason = f"{n_items} item(s): fewer than {min_items}, fit is not testable"
+        elif any(len(its) < 2 for its in factors.values()):
+            reason = "a subscale with one item cannot be a factor"
+        yield ins.id, factors, keyed, reason
+
+
+def _fit_quietly(fn, **kwargs):
+    """Call a fitting function; warnings and data errors become a note instead of stopping."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = fn(**kwargs)
+        except DataError as err:
+            return None, str(err)
+    notes = list(dict.fromkeys(str(w.message).split(";")[0] for w in caught))
+    return out, "; ".join(notes) or None
+
+
+def scale_cfa(data, *, instruments, ranges=None, missing="listwise", min_items=4):
+    """CFA of every instrument's scoring structure: its subscales as correlated factors.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent, raw item responses.
+    instruments : dict
+        ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``); instruments
+        without a definition file are left out.
+    ranges : dict, optional
+        Response ranges (``Dataset.item_ranges(table)``): reverse-keyed items are reversed first,
+        so every loading is expected positive.
+    missing : {"listwise", "fiml"}, default "listwise"
+        As in `cfa`.
+    min_items : int, default 4
+        Instruments with fewer items are listed with a note, not fitted (three items on one
+        factor have df = 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per instrument: ``instrument``, ``factors`` (names of the subscales fitted as
+        factors), ``n_items``, the fit columns of `cfa` (``n`` ... ``srmr``), ``min_loading``
+        (smallest standardized loading) and ``note`` (why a model was not fitted, or its
+        estimation warnings).
+    """
+    _check_one_of("missing", missing, _MISSING)
+    rows = []
+    for ins_id, factors, keyed, reason in _instrument_models(data, instruments, ranges, min_items):
+        row = {"instrument": ins_id, "factors": ", ".join(factors), "n_items": len(_items(factors))}
+        if reason is None:
+            res, reason = _fit_quietly(cfa, data=keyed, factors=factors, missing=missing)
+            if res is not None:
+                row |= res.fit[SCALE_FIT].iloc[0].to_dict()
+                row["min_loading"] = float(res.loadings["std_estimate"].min())
+        rows.append(row | {"note": reason})
+    return pd.DataFrame(rows, columns=["instrument", "factors", "n_items", *SCALE_FIT,
+                                       "min_loading", "note"])
+
+
+def scale_invariance(data, *, instruments, group, ranges=None, missing="listwise", min_items=4,
+                     min_group_n=100):
+    """Measurement invariance (configural, metric, scalar) of every instrument across groups.
+
+    Parameters
+    ----------
+    data, instruments, ranges, missing, min_items
+        As in `scale_cfa`.
+    group : str
+        Column defining the groups (e.g. ``"gender"``).
+    min_group_n : int, default 100
+        Groups with fewer rows holding `group` are left out (and named in ``note``): a
+        multi-group CFA on a handful of people is not informative and often not estimable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Three rows per fitted instrument (``level`` configural, metric, scalar): ``instrument``,
+        ``level``, ``groups`` (the groups compared, with their n), ``n``, ``chi_square``, ``df``,
+        ``cfi``, ``rmsea``, ``srmr`` and the differences to the previous level of
+        `measurement_invariance`; one row with a ``note`` for instruments not tested.
+    """
+    _check_one_of("missing", missing, _MISSING)
+    _require_columns(data, [group])
+    counts = data[group].value_counts()
+    small = counts[counts < min_group_n]
+    kept = data[data[group].isin(counts.index[counts >= min_group_n])]
+    left_out = (f"left out (n < {min_group_n}): " + ", ".join(f"{k} ({v})" for k, v in small.items())
+                if len(small) else None)
+    groups = ", ".join(f"{k} ({v})" for k, v in counts[counts >= min_group_n].items())
+    rows = []
+    for ins_id, factors, keyed, reason in _instrument_models(kept, instruments, ranges, min_items):
+        base = {"instrument": ins_id, "groups": groups}
+        if reason is None and counts.ge(min_group_n).sum() < 2:
+            reason = f"fewer than two groups of {group!r} with at least {min_group_n} rows"
+        if reason is None:
+            res, reason = _fit_quietly(measurement_invariance, data=keyed.assign(**{group: kept[group]}),
+                                       factors=factors, group=group, missing=missing)
+            if res is not None:
+                note = "; ".join(x for x in (reason, left_out) if x) or None
+                rows += [base | r | {"note": note} for r in res[["level", *SCALE_DELTA]].to_dict("records")]
+                continue
+        rows.append(base | {"note": reason})
+    return pd.DataFrame(rows, columns=["instrument", "level", "groups", *SCALE_DELTA, "note"])
+
+
+def scale_dyadic_invariance(data, *, instruments, dyad, partner, ranges=None, missing="listwise",
+                            min_items=4):
+    """Dyadic invariance (configural, loading, intercept) of every instrument across partners.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Individual format: one row per person, with the couple id in `dyad` and the member's
+        role in `partner` (two roles).
+    instruments, ranges, missing, min_items
+        As in `scale_cfa`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As `scale_invariance` (``groups`` names the two roles and the number of couples with
+        both members; incomplete couples are dropped listwise or kept under FIML), from
+        `dyadic_invariance` on the couples' wide data.
+    """
+    from .reshape import individual_to_dyad
+
+    _check_one_of("missing", missing, _MISSING)
+    _require_columns(data, [dyad, partner])
+    roles = sorted(pd.unique(data[partner].dropna()).tolist())
+    rows = []
+    for ins_id, factors, keyed, reason in _instrument_models(data, instruments, ranges, min_items):
+        with warnings.catch_warnings():  # persons with no item answered: dropped below anyway
+            warnings.simplefilter("ignore", AnalysisWarning)
+            wide = individual_to_dyad(keyed.assign(**{dyad: data[dyad], partner: data[partner]}),
+                                      dyad=dyad, partner=partner, roles=roles)
+        both = int(wide[[f"{_items(factors)[0]}_{r}" for r in roles]].notna().all(axis=1).sum())
+        base = {"instrument": ins_id, "groups": f"{partner} {roles[0]} and {roles[-1]} ({both:,} couples)"}
+        if reason is None and len(roles) != 2:
+            reason = f"{partner!r} has {len(roles)} roles; dyadic invariance needs two"
+        if reason is None:
+            res, reason = _fit_quietly(
+                dyadic_invariance, data=wide, missing=missing,
+                factors_partner1={f: [f"{i}_{roles[0]}" for i in its] for f, its in factors.items()},
+                factors_partner2={f: [f"{i}_{roles[1]}" for i in its] for f, its in factors.items()})
+            if res is not None:
+                rows += [base | r | {"note": reason} for r in res[["level", *SCALE_DELTA]].to_dict("records")]
+                continue
+        rows.append(base | {"note": reason})
+    return pd.DataFrame(rows, columns=["instrument", "level", "groups", *SCALE_DELTA, "note"])
+
+
+# --------------------------------------------------------------------------------------------
+# private helpers
+# --------------------------------------------------------------------------------------------
+def _parse_factors(factors) -> dict:
+    """`factors` as an ordered {factor: [items]} dict (from a dict or lavaan `=~` syntax)."""
+    if isinstance(factors, str):
+        parsed = {}
+        for line in re.split(r"[\n;]", factors):
+            line = line.split("#")[0].strip()
+            if not line:
+                continue
+            m = re.fullmatch(r"([A-Za-z_.][\w.]*)\s*=~\s*(.+)", line)
+            if not m:
+                raise ParameterError(
+                    "`factors` lines must look like 'factor =~ item1 + item2', "
+                    f"but {line!r} was passed."
+                )
+            terms = [t.strip() for t in m.group(2).split("+")]
+            if not all(re.fullmatch(r"[A-Za-z_.][\w.]*", t) for t in terms):
+                raise ParameterError(
+                    "`factors` supports plain item names only (no modifiers), "
+                    f"but {line!r} was passed."
+                )
+            parsed.setdefault(m.group(1), []).extend(terms)
+        factors = parsed
+    if not isinstance(factors, dict) or not factors:
+        raise ParameterError(
+            "`factors` must be a non-empty dict {factor: [items]} or lavaan "
+            f"syntax, but {factors!r} was passed."
+        )
+    out = {}
+    for name, its in factors.items():
+        its = [its] if isinstance(its, str) else list(its) if isinstance(its, list | tuple) else []
+        if not isinstance(name, str) or not its or not all(isinstance(i, str) for i in its):
+            raise ParameterError(
+                "`factors` must map each factor name to a list of item columns, "
+                f"but {name!r}: {factors[name]!r} was passed."
+            )
+        if len(set(its)) != len(its):
+            raise ParameterError(f"Factor {name!r} lists an item twice: {its}.")
+        out[name] = its
+    clash = set(out) & set(_items(out))
+    if clash:
+        raise ParameterError(
+            f"Factor names must differ from item names, but {sorted(clash)} is both."
+        )
+    return out
+
+
+def _items(factors: dict) -> list:
+    return list(dict.fromkeys(i for its in factors.values() for i in its))
+
+
+def _prepare(data, items, group, missing):
+    """Per-group pattern data (list of _sem_ml.GroupData) and the group labels."""
+    _require_columns(data, items + ([group] if group is not None else []))
+    types = pd.api.types
+    bad = [c for c in items if not types.is_numeric_dtype(data[c]) or types.is_bool_dtype(data[c])]
+    if bad:
+        raise DataError(f"Items must be numeric, but {bad} are not; recode them first.")
+    Y = data[items].to_numpy(dtype=float)
+    if group is None:
+        codes, labels = np.zeros(len(data), int), [None]
+    else:
+        g = data[group]
+        labels = list(pd.unique(g.dropna()))
+        codes = pd.Index(labels).get_indexer(g.astype(object)).astype(int)
+    keep = codes >= 0
+    keep &= ~np.isnan(Y).any(axis=1) if missing == "listwise" else ~np.isnan(Y).all(axis=1)
+    out = []
+    for k, lab in enumerate(labels):
+        Yg = Y[keep & (codes == k)]
+        where = "" if group is None else f" in group {group}={lab!r}"
+        if len(Yg) <= len(items):
+            raise DataError(
+                f"Only {len(Yg)} usable rows{where} for {len(items)} items; a factor "
+                "model needs more rows than items."
+            )
+        sd = np.nanstd(Yg, axis=0)
+        if not np.all(sd > 0):
+            flat = [i for i, v in zip(items, sd, strict=True) if not v > 0]
+            raise DataError(f"Items without variance{where}: {flat}.")
+        out.append(_sem_ml.group_data(Yg))
+    return out, [str(lab) for lab in labels]
+
+
+def _run(table, data_g, items, latent, means, information):
+    """Fit a parameter table; returns (fit-measure dict, estimate table) and warns.
+    `information` None skips standard errors (invariance tables report fit only)."""
+    p, m = len(items), len(latent)
+    model = _sem_ml.Model(table, p, m, len(data_g), means)
+    moments = len(data_g) * (p * (p + 1) // 2 + (p if means else 0))
+    if model.q > moments:
+        raise ParameterError(
+            f"The model has {model.q} free parameters but only {moments} sample "
+            f"moments (df = {moments - model.q}); it is not identified."
+        )
+    out = _sem_ml.fit(model, data_g, model.start(data_g), information)
+    if not out["converged"]:
+        warnings.warn(
+            f"The ML estimator did not converge after {out['iterations']} iterations; "
+            "estimates and fit measures may be wrong.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    if out["singular"]:
+        warnings.warn(
+            "The information matrix is singular, so standard errors are NaN; the model "
+            "may not be identified (e.g. a factor with one item).",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    est = _sem_ml.estimates(model, out)
+    var = est[est["matrix"].isin(["psi", "theta"]) & (est["row"] == est["col"])]
+    if (var["estimate"] < 0).any():
+        warnings.warn(
+            "Some estimated variances are negative (a Heywood case); check the model.",
+            AnalysisWarning,
+            stacklevel=3,
+        )
+    return _sem_ml.fit_measures(model, data_g, out), est
+
+
+def _names(matrix, r, c, items, latent):
+    """lavaan's (lhs, op, rhs) for one matrix entry."""
+    if matrix == "lambda":
+        return latent[c], "=~", items[r]
+    if matrix in ("psi", "theta"):
+        names = latent if matrix == "psi" else items
+        return names[min(r, c)], "~~", names[max(r, c)]
+    return (latent if matrix == "alpha" else items)[r], "~1", ""
+
+
+def _tidy(est, items, latent, labels):
+    """lavaan-style parameter table (free rows) and loadings table from an estimate table."""
+    order = {"lambda": 0, "theta": 1, "psi": 2, "nu": 3, "alpha": 4}  # lavaan's row order
+    est = est.assign(_o=est["matrix"].map(order))
+    est = est.sort_values(["group", "_o"], kind="stable").reset_index(drop=True)
+    keys = zip(est["matrix"], est["row"], est["col"], strict=True)
+    tidy = pd.DataFrame([_names(*k, items, latent) for k in keys], columns=["lhs", "op", "rhs"])
+    group = [labels[g] for g in est["group"]] if labels else [None] * len(est)
+    tidy.insert(0, "group", pd.Series(group, dtype=object))
+    tidy["label"] = est["label"].where(est["label"].notna(), None)
+    for col in ("estimate", "se", "z", "p_value", "std_estimate"):
+        tidy[col] = est[col].to_numpy(dtype=float)
+    params = tidy[est["free"].to_numpy()].reset_index(drop=True)[PARAMETER_COLUMNS]
+    load = tidy[(est["matrix"] == "lambda").to_numpy()]
+    load = load.rename(columns={"lhs": "factor", "rhs": "item"}).reset_index(drop=True)
+    return params, load[LOADING_COLUMNS]
+
+
+def _invariance_table(rows):
+    """Fit rows of nested models + differences to the previous level (lavTestLRT, deltas)."""
+    out = pd.DataFrame(rows, columns=FIT_COLUMNS)
+    out.insert(0, "level", list(LEVELS))
+    out["delta_chi_square"] = out["chi_square"].diff()
+    out["delta_df"] = out["df"].diff()
+    out["delta_p_value"] = [
+        stats.chi2.sf(x, d) if d > 0 else np.nan
+        for x, d in zip(out["delta_chi_square"], out["delta_df"], strict=True)
+    ]
+    out["delta_cfi"] = out["cfi"].diff()
+    out["delta_rmsea"] = out["rmsea"].diff()
+    return out
