@@ -1,0 +1,126 @@
+"""Reliability and CFA on the ECR (51,491 x 36; shared data, or a simulated stand-in of that shape).
+
+1. Alpha: ours = `cronbach_alpha` (raw and standardized alpha, lambda 6, Feldt CI) plus
+   `item_statistics` (item-total r, alpha if deleted) on the 18 avoidance items; peer, same run:
+   pingouin's `cronbach_alpha` (alpha and its Feldt CI only). Goal (issue 4): ours <= 0.5x peer.
+2. CFA: the two-factor ECR model (ML, listwise), ours = `analysis.sem.cfa` with its fit measures
+   and standard errors; peers, same run: semopy 2.3.11 (`Model.fit` + `calc_stats`, when
+   installed: `make bench` installs it) and lavaan (`cfa()` + `fitMeasures()`, timed inside R,
+   when Rscript and lavaan are installed). Goal: ours no slower than semopy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.reliability import cronbach_alpha, item_statistics
+from analysis.scales import keyed_items
+from analysis.sem import cfa
+
+RESULTS = Path(__file__).resolve().parent / "results" / "bench_psychometrics.json"
+ECR = Path(__file__).resolve().parents[2] / "shared" / "data" / "openpsychometrics_ecr" / "data.csv"
+ITEMS = [f"Q{i}" for i in range(1, 37)]
+FACTORS = {"avoidance": ITEMS[0::2], "anxiety": ITEMS[1::2]}
+
+
+def load_ecr() -> tuple[pd.DataFrame, str]:
+    if ECR.exists():
+        raw = pd.read_csv(ECR, keep_default_na=False)
+        return raw[ITEMS].replace(0, np.nan).astype(float), f"ECR, {ECR}"
+    rng = np.random.default_rng(0)  # same shape: two correlated factors, 5-point items
+    n = 51_491
+    f = rng.multivariate_normal([0, 0], [[1, 0.1], [0.1, 1]], n)
+    cols = {q: np.clip(np.round(3 + 0.8 * f[:, i % 2] + rng.normal(0, 0.9, n)), 1, 5) for i, q in enumerate(ITEMS)}
+    return pd.DataFrame(cols), "simulated stand-in (../shared absent)"
+
+
+def median_time(fn, repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def semopy_time(data: pd.DataFrame) -> float | None:
+    try:
+        import semopy
+    except ImportError:
+        return None
+    desc = "\n".join(f"{f} =~ {' + '.join(its)}" for f, its in FACTORS.items())
+    complete = data.dropna()
+
+    def fit():
+        model = semopy.Model(desc)
+        model.fit(complete)
+        semopy.calc_stats(model)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return median_time(fit, repeats=3)
+
+
+def lavaan_time(data: pd.DataFrame) -> float | None:
+    if not any((Path(p) / "Rscript").exists() for p in os.environ.get("PATH", "").split(os.pathsep)):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "ecr.csv"
+        data.to_csv(csv, index=False)
+        model = "; ".join(f"{f} =~ {' + '.join(its)}" for f, its in FACTORS.items())
+        script = (f'suppressMessages(library(lavaan)); d <- read.csv("{csv}"); m <- "{model}"\n'
+                  "t <- replicate(3, system.time({f <- cfa(m, data = d, missing = 'listwise'); "
+                  "fitMeasures(f, c('cfi','tli','rmsea','rmsea.ci.lower','srmr'))})['elapsed'])\n"
+                  "cat(median(t))\n")  # fmt: skip
+        out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, timeout=600)
+        return float(out.stdout.strip()) if out.returncode == 0 else None
+
+
+def main() -> int:
+    data, source = load_ecr()
+    avoid = FACTORS["avoidance"]
+    keyed = keyed_items(data, instrument="ecr", columns={str(i): f"Q{i}" for i in range(1, 37)},
+                        ranges=dict.fromkeys(ITEMS, [1, 5]))[avoid]  # reverse-keyed items reversed
+    import pingouin
+
+    peer_alpha = median_time(lambda: pingouin.cronbach_alpha(data=keyed, ci=0.95))
+    ours_alpha = median_time(lambda: (cronbach_alpha(keyed, items=avoid), item_statistics(keyed, items=avoid)))
+    ours_cfa = median_time(lambda: cfa(data, factors=FACTORS), repeats=3)
+    semopy_s, lavaan_s = semopy_time(data), lavaan_time(data)
+
+    print(f"Data: {source}; {len(data):,} rows")
+    print(f"alpha + Feldt CI + item statistics (ours)  {ours_alpha:7.3f} s")
+    print(f"pingouin.cronbach_alpha (peer)             {peer_alpha:7.3f} s   ratio {ours_alpha / peer_alpha:5.2f}x  "
+          f"goal <= 0.5x: {'met' if ours_alpha <= 0.5 * peer_alpha else 'not met'}")  # fmt: skip
+    print(f"CFA two-factor ECR, ML listwise (ours)     {ours_cfa:7.3f} s")
+    if semopy_s is not None:
+        print(f"semopy Model.fit + calc_stats (peer)       {semopy_s:7.3f} s   ratio {ours_cfa / semopy_s:5.2f}x  "
+              f"goal <= 1x: {'met' if ours_cfa <= semopy_s else 'not met'}")  # fmt: skip
+    else:
+        print("semopy: not installed (make bench installs it)")
+    if lavaan_s is not None:
+        print(f"lavaan cfa + fitMeasures (R, in-R time)    {lavaan_s:7.3f} s   ratio {ours_cfa / lavaan_s:5.2f}x")
+    else:
+        print("lavaan: Rscript or lavaan not available")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "data": source, "rows": len(data), "alpha_ours_s": ours_alpha, "alpha_pingouin_s": peer_alpha,
+        "alpha_ratio": ours_alpha / peer_alpha, "cfa_ours_s": ours_cfa, "cfa_semopy_s": semopy_s,
+        "cfa_lavaan_s": lavaan_s, "cfa_ratio_semopy": ours_cfa / semopy_s if semopy_s else None,
+        "cfa_ratio_lavaan": ours_cfa / lavaan_s if lavaan_s else None}, indent=2))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
