@@ -1,0 +1,281 @@
+"""Tests of analysis.mediation (PROCESS models 4, 6, 7, 14) against R and pyprocessmacro.
+
+References (tests/reference/):
+  process.R -> process_estimates.csv   lm()/glm() paths and their products (exact, 1e-6 here)
+            -> process_boot.csv        boot::boot percentile CIs, R = 5000 (Monte-Carlo)
+  process_pyprocessmacro.py -> process_pyprocessmacro.csv   pyprocessmacro's Process(...).tidy(),
+                                        5,000 resamples, percentile CIs (Monte-Carlo)
+Data: process_tal_or.csv = psych::Tal_Or (Hayes 2018, ch. 3: X = cond, M = pmi, Y = reaction)
+plus hi = reaction > 3. Published (Hayes 2018, sec. 3.3): a = 0.4765, b = 0.5064, c' = 0.2544,
+ab = 0.2413.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from analysis.exceptions import DataError, ParameterError
+from analysis.mediation import mediation, moderated_mediation
+
+REF = Path(__file__).resolve().parent / "reference"
+TOL = 1e-6
+N_BOOT = 5000  # as the references; Monte-Carlo tolerance below
+KEY4 = "cond -> pmi -> reaction"  # boot column of the model 4 indirect effect
+MC = 0.25  # (standardized effect, no draws kept) CI endpoints agree within MC * bootstrap SE
+
+
+def mc_band(draws, level=0.95, z=3.5):
+    """Monte-Carlo tolerance of the two percentile endpoints: an endpoint is an order statistic at
+    p = alpha/2 (1 - alpha/2) whose rank has SD sqrt(B p (1 - p)); two independent runs differ by
+    sqrt(2) times that. Read off our own draws, `z` such SDs either side (z = 3.5: a false
+    failure about once in 2,000 comparisons)."""
+    d = np.sort(np.asarray(draws))
+    b = len(d)
+    out = []
+    for p in ((1 - level) / 2, (1 + level) / 2):
+        k = z * np.sqrt(2 * b * p * (1 - p))
+        lo, hi = d[max(int(b * p - k), 0)], d[min(int(b * p + k), b - 1)]
+        out.append(max(hi - lo, 1e-12) / 2)
+    return np.array(out)
+
+
+def assert_ci_close(res, key, row, low, high):
+    """Our [ci_low, ci_high] of `row` against a reference interval within the MC band of `key`."""
+    diff = np.abs(np.array([row["ci_low"], row["ci_high"]]) - [low, high])
+    band = mc_band(res.boot[key])
+    assert np.all(diff <= band), f"{key}: |ours - reference| = {diff} exceeds the Monte-Carlo band {band}"
+
+
+@pytest.fixture(scope="module")
+def tal() -> pd.DataFrame:
+    return pd.read_csv(REF / "process_tal_or.csv")
+
+
+@pytest.fixture(scope="module")
+def r_est() -> dict:
+    e = pd.read_csv(REF / "process_estimates.csv")
+    return {(f, q): v for f, q, v in e.itertuples(index=False)}
+
+
+@pytest.fixture(scope="module")
+def r_boot() -> pd.DataFrame:
+    return pd.read_csv(REF / "process_boot.csv").set_index(["fixture", "quantity"])
+
+
+@pytest.fixture(scope="module")
+def peer() -> pd.DataFrame:
+    return pd.read_csv(REF / "process_pyprocessmacro.csv")
+
+
+@pytest.fixture(scope="module")
+def m4(tal):
+    return mediation(tal, x="cond", m="pmi", y="reaction", n_boot=N_BOOT, seed=11)
+
+
+def _path(res, outcome, term, col="estimate"):
+    t = res.paths
+    return t.loc[(t["outcome"] == outcome) & (t["term"] == term), col].item()
+
+
+def _effect(res, effect, path=None, w=None):
+    e = res.effects
+    sel = e["effect"] == effect
+    if path is not None:
+        sel &= e["path"] == path
+    if w is not None:
+        sel &= np.isclose(e["w"], w)
+    return e.loc[sel].iloc[0]
+
+
+def test_tal_or_published_and_r(m4, r_est):
+    # Hayes (2018), sec. 3.3, printed to 4 decimals
+    assert_allclose([_path(m4, "pmi", "cond"), _path(m4, "reaction", "pmi"), _path(m4, "reaction", "cond")],
+                    [0.4765, 0.5064, 0.2544], atol=5e-5)
+    assert_allclose(_effect(m4, "indirect")["estimate"], 0.2413, atol=5e-5)
+    # lm(pmi ~ cond), lm(reaction ~ cond + pmi), lm(reaction ~ cond): coefficients and SEs
+    for fixture, outcome in (("m4_pmi", "pmi"), ("m4_reaction", "reaction")):
+        for term in m4.paths.loc[m4.paths["outcome"] == outcome, "term"]:
+            rname = "(Intercept)" if term == "constant" else term
+            assert_allclose(_path(m4, outcome, term), r_est[(fixture, f"b:{rname}")], rtol=TOL)
+            assert_allclose(_path(m4, outcome, term, "se"), r_est[(fixture, f"se:{rname}")], rtol=TOL)
+    total = _effect(m4, "total")
+    assert_allclose(total["estimate"], r_est[("m4_total", "b:cond")], rtol=TOL)
+    assert_allclose(total["se"], r_est[("m4_total", "se:cond")], rtol=TOL)
+    ind = _effect(m4, "indirect")
+    assert_allclose(ind["estimate"], r_est[("m4", "indirect")], rtol=TOL)  # coef(a) * coef(b)
+    assert_allclose(ind["std_estimate"], r_est[("m4", "std_indirect")], rtol=TOL)  # ab * sd(X) / sd(Y)
+    # OLS decomposition: c = c' + ab
+    assert_allclose(total["estimate"], _effect(m4, "direct")["estimate"] + ind["estimate"], rtol=1e-12)
+    assert_allclose(m4.fit.loc[m4.fit["outcome"] == "reaction", "r2"].item(), r_est[("m4", "r2_reaction")], rtol=TOL)
+
+
+def test_bootstrap_ci_within_mc_error(m4, r_boot, peer):
+    ind = _effect(m4, "indirect")
+    ref = r_boot.loc[("m4", "indirect")]  # boot.ci(boot(d, f4, R = 5000), type = "perc")
+    assert_ci_close(m4, KEY4, ind, ref["ci_low"], ref["ci_high"])
+    assert_allclose(ind["se"], ref["se"], rtol=0.05)
+    p = peer[(peer["fixture"] == "m4") & (peer["component"] == "indirect")].iloc[0]
+    assert_ci_close(m4, KEY4, ind, p["conf_low"], p["conf_high"])
+    std = r_boot.loc[("m4", "std_indirect")]
+    assert_allclose([ind["std_ci_low"], ind["std_ci_high"]], [std["ci_low"], std["ci_high"]], atol=MC * std["se"])
+    pcs = peer[(peer["fixture"] == "m4") & (peer["component"] == "indirect_cs")].iloc[0]
+    assert_allclose(ind["std_estimate"], pcs["estimate"], rtol=TOL)
+
+
+def test_seed_reproducible_and_different(tal):
+    a = mediation(tal, x="cond", m="pmi", y="reaction", n_boot=500, seed=3)
+    b = mediation(tal, x="cond", m="pmi", y="reaction", n_boot=500, seed=3)
+    c = mediation(tal, x="cond", m="pmi", y="reaction", n_boot=500, seed=4)
+    pd.testing.assert_frame_equal(a.effects, b.effects)
+    pd.testing.assert_frame_equal(a.boot, b.boot)
+    assert not np.allclose(a.boot.to_numpy(), c.boot.to_numpy())
+
+
+def test_batched_bootstrap_equals_refits(tal):
+    """Each batched resample equals an explicit refit on the rows the counts describe."""
+    from analysis._bootstrap import CHUNK_CELLS
+
+    res = mediation(tal, x="cond", m="pmi", y="reaction", n_boot=200, seed=5)
+    rng = np.random.default_rng(5)  # the draws the engine makes: integers(0, n, (chunk, n))
+    n = len(tal)
+    idx = rng.integers(0, n, size=(min(200, CHUNK_CELLS // n), n))
+    for b in (0, 1, 57):
+        s = tal.iloc[idx[b]]
+        a = np.polyfit(s["cond"], s["pmi"], 1)[0]
+        X = np.column_stack([np.ones(n), s["cond"], s["pmi"]])
+        bb = np.linalg.lstsq(X, s["reaction"].to_numpy(), rcond=None)[0][2]
+        assert_allclose(res.boot.iloc[b, 0], a * bb, rtol=1e-9)
+
+
+def test_covariates(tal, r_est, peer):
+    res = mediation(tal, x="cond", m="pmi", y="reaction", covariates=["gender", "age"], n_boot=N_BOOT, seed=2)
+    for term in ("cond", "pmi", "gender", "age"):
+        assert_allclose(_path(res, "reaction", term), r_est[("m4cov_reaction", f"b:{term}")], rtol=TOL)
+        assert_allclose(_path(res, "reaction", term, "se"), r_est[("m4cov_reaction", f"se:{term}")], rtol=TOL)
+    ind = _effect(res, "indirect")
+    assert_allclose(ind["estimate"], r_est[("m4cov", "indirect")], rtol=TOL)
+    p = peer[(peer["fixture"] == "m4cov") & (peer["component"] == "indirect")].iloc[0]
+    assert_ci_close(res, KEY4, ind, p["conf_low"], p["conf_high"])
+
+
+def test_parallel(tal, r_est, peer):
+    res = mediation(tal, x="cond", m=["pmi", "import"], y="reaction", n_boot=N_BOOT, seed=2)
+    pp = peer[(peer["fixture"] == "par") & (peer["component"] == "indirect")].set_index("term")
+    for m, key in (("pmi", "ind_pmi"), ("import", "ind_import")):
+        row = _effect(res, "indirect", f"cond -> {m} -> reaction")
+        assert_allclose(row["estimate"], r_est[("par", key)], rtol=TOL)
+        assert_ci_close(res, f"cond -> {m} -> reaction", row, pp.loc[m, "conf_low"], pp.loc[m, "conf_high"])
+    assert_allclose(_effect(res, "indirect", "total indirect")["estimate"],
+                    r_est[("par", "ind_pmi")] + r_est[("par", "ind_import")], rtol=TOL)
+
+
+def test_serial(tal, r_est, peer):
+    # Hayes (2018), sec. 5.4: X = cond, M1 = import, M2 = pmi, Y = reaction
+    res = mediation(tal, x="cond", m=["import", "pmi"], y="reaction", serial=True, n_boot=N_BOOT, seed=2)
+    assert_allclose(_path(res, "pmi", "import"), r_est[("ser_pmi", "b:import")], rtol=TOL)
+    pp = peer[(peer["fixture"] == "ser") & (peer["component"] == "indirect")].set_index("term")
+    for path, key in (("cond -> import -> reaction", "ind_import"), ("cond -> pmi -> reaction", "ind_pmi"),
+                      ("cond -> import -> pmi -> reaction", "ind_import_pmi")):
+        row = _effect(res, "indirect", path)
+        assert_allclose(row["estimate"], r_est[("ser", key)], rtol=TOL)
+        assert_allclose(row["estimate"], pp.loc[path, "estimate"], rtol=TOL)
+        assert_ci_close(res, path, row, pp.loc[path, "conf_low"], pp.loc[path, "conf_high"])
+    assert_allclose(_effect(res, "indirect", "total indirect")["estimate"], r_est[("ser", "total_indirect")], rtol=TOL)
+    three = mediation(tal, x="cond", m=["import", "pmi", "gender"], y="reaction", serial=True, n_boot=200, seed=1)
+    assert (three.effects["effect"] == "indirect").sum() == 8  # 7 chains + total
+
+
+@pytest.mark.parametrize("path,model,fixture", [("a", 7, "m7"), ("b", 14, "m14")])
+def test_moderated_mediation(tal, r_est, r_boot, peer, path, model, fixture):
+    res = moderated_mediation(tal, x="cond", m="pmi", y="reaction", w="age", path=path, n_boot=N_BOOT, seed=8)
+    assert res.model == model
+    w = [r_est[("m7", f"w{i}")] for i in (1, 2, 3)]  # quantile(age, c(.16, .5, .84), type = 6)
+    cond = res.effects[res.effects["effect"] == "conditional indirect"]
+    assert_allclose(cond["w"], w, rtol=TOL)
+    assert_allclose(cond["estimate"], [r_est[(fixture, f"cond_ind{i}")] for i in (1, 2, 3)], rtol=TOL)
+    index = _effect(res, "index")
+    assert_allclose(index["estimate"], r_est[(fixture, "index")], rtol=TOL)
+    ref = r_boot.loc[(fixture, "index")]
+    assert_ci_close(res, "index cond -> pmi -> reaction", index, ref["ci_low"], ref["ci_high"])
+    ref2 = r_boot.loc[(fixture, "cond_ind2")]
+    mid = cond.iloc[1]
+    assert_ci_close(res, "cond -> pmi -> reaction | age=50th pct", mid, ref2["ci_low"], ref2["ci_high"])
+    p = peer[(peer["fixture"] == fixture)]
+    pi = p[p["component"] == "index_mm"].iloc[0]
+    assert_allclose(index["estimate"], pi["estimate"], rtol=TOL)
+    assert_ci_close(res, "index cond -> pmi -> reaction", index, pi["conf_low"], pi["conf_high"])
+    assert_allclose(cond["estimate"], p.loc[p["component"] == "indirect", "estimate"], rtol=TOL)
+
+
+def test_binary_outcome(tal, r_est, peer):
+    res = mediation(tal, x="cond", m="pmi", y="hi", binary_y=True, n_boot=N_BOOT, seed=4)
+    for term in ("(Intercept)", "cond", "pmi"):  # glm(hi ~ cond + pmi, binomial)
+        ours = "constant" if term == "(Intercept)" else term
+        assert_allclose(_path(res, "hi", ours), r_est[("m4bin_hi", f"b:{term}")], rtol=TOL)
+        assert_allclose(_path(res, "hi", ours, "se"), r_est[("m4bin_hi", f"se:{term}")], rtol=1e-5)
+    ind = _effect(res, "indirect")
+    assert_allclose(ind["estimate"], r_est[("m4bin", "indirect")], rtol=TOL)
+    p = peer[(peer["fixture"] == "m4bin") & (peer["component"] == "indirect")].iloc[0]
+    assert_ci_close(res, "cond -> pmi -> hi", ind, p["conf_low"], p["conf_high"])
+    assert "total" not in set(res.effects["effect"])
+
+
+def test_bias_corrected_differs_and_brackets(m4, tal):
+    bc = mediation(tal, x="cond", m="pmi", y="reaction", n_boot=2000, seed=11, ci_type="bc")
+    row = _effect(bc, "indirect")
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    assert row["ci_low"] != _effect(m4, "indirect")["ci_low"]
+
+
+def test_missing_rows_counted(tal):
+    d = tal.copy()
+    d.loc[[0, 5, 9], "pmi"] = np.nan
+    res = mediation(d, x="cond", m="pmi", y="reaction", n_boot=200, seed=1)
+    assert res.excluded["n"].sum() == 3
+    assert res.fit["n"].iloc[0] == len(tal) - 3
+
+
+def test_apa_output(m4):
+    text = m4.sentence(x_label="self-disclosure", y_label="satisfaction", m_labels={"pmi": "perceived responsiveness"})
+    ind = _effect(m4, "indirect")
+    assert "The indirect effect of self-disclosure on satisfaction through perceived responsiveness was b = 0.24, 95% CI [" in text
+    assert f"{ind['ci_high']:.2f}]." in text
+    assert "<table" in m4.table().html
+
+
+def test_errors(tal):
+    with pytest.raises(DataError, match="nope"):
+        mediation(tal, x="cond", m="nope", y="reaction", n_boot=200)
+    with pytest.raises(ParameterError, match="ci_type"):
+        mediation(tal, x="cond", m="pmi", y="reaction", ci_type="bca")
+    with pytest.raises(ParameterError, match="n_boot"):
+        mediation(tal, x="cond", m="pmi", y="reaction", n_boot=10)
+    with pytest.raises(ParameterError, match="two or three"):
+        mediation(tal, x="cond", m="pmi", y="reaction", serial=True)
+    with pytest.raises(DataError, match="0/1"):
+        mediation(tal, x="cond", m="pmi", y="reaction", binary_y=True, n_boot=200)
+    with pytest.raises(DataError, match="not numeric"):
+        mediation(tal.assign(g=tal["gender"].map({1: "a", 2: "b"})), x="g", m="pmi", y="reaction", n_boot=200)
+    with pytest.raises(ParameterError, match="twice"):
+        mediation(tal, x="cond", m="cond", y="reaction", n_boot=200)
+    with pytest.raises(ParameterError, match="path"):
+        moderated_mediation(tal, x="cond", m="pmi", y="reaction", w="age", path="c")
+
+
+def test_boot_ci_order_statistics():
+    """PROCESS's positions: sorted draws round(B * .025) and trunc(B * .975) + 1 (1-based)."""
+    from analysis._bootstrap import boot_ci
+
+    draws = np.random.default_rng(0).permutation(np.arange(1.0, 5001.0))
+    assert boot_ci(2500.5, draws, ci=0.95, method="percentile") == (125.0, 4876.0)
+    assert boot_ci(2500.5, draws, ci=0.90, method="percentile") == (250.0, 4751.0)
+    # bias-corrected: z0 = qnorm(mean(draws < est)); est at the 60th percentile shifts both positions
+    lo, hi = boot_ci(3000.5, draws, ci=0.95, method="bc")
+    from scipy.stats import norm
+
+    z0 = norm.ppf(0.6)
+    assert lo == np.floor(5000 * norm.cdf(2 * z0 - 1.959963984540054) + 0.5)
+    assert hi == np.trunc(5000 * norm.cdf(2 * z0 + 1.959963984540054)) + 1

@@ -1,0 +1,156 @@
+"""Tests of analysis.moderation (PROCESS models 1 and 3) against R and published PROCESS output.
+
+References (tests/reference/):
+  process.R -> process_estimates.csv  lm(justify ~ frame * skeptic) on process_disaster.csv (coefficients,
+      SEs, sandwich::vcovHC(type = "HC3") SEs, Johnson-Neyman roots from polyroot() on the same
+      quadratic, conditional effects at quantile(type = 6) values); lm(reaction ~ cond * pmi * age) on
+      psych::Tal_Or (model 3)
+  process_pyprocessmacro.csv  pyprocessmacro model 1 (its moderator letter is m) on the disaster data
+Published: Hayes (2018), ch. 7 (disaster data, PROCESS model 1, X = frame, W = skeptic,
+Y = justify): b = 2.452, -0.562, 0.105, 0.201; Johnson-Neyman boundaries 1.171 (6.635% below) and
+3.934 (67.773% below); W probed at 1.592, 2.800, 5.200 with theta = -0.242, 0.001, 0.484.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from analysis.exceptions import DataError, ParameterError
+from analysis.moderation import moderation
+
+REF = Path(__file__).resolve().parent / "reference"
+TOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def disaster() -> pd.DataFrame:
+    return pd.read_csv(REF / "process_disaster.csv")
+
+
+@pytest.fixture(scope="module")
+def tal() -> pd.DataFrame:
+    return pd.read_csv(REF / "process_tal_or.csv")
+
+
+@pytest.fixture(scope="module")
+def r_est() -> dict:
+    e = pd.read_csv(REF / "process_estimates.csv")
+    return {(f, q): v for f, q, v in e.itertuples(index=False)}
+
+
+@pytest.fixture(scope="module")
+def m1(disaster):
+    return moderation(disaster, x="frame", w="skeptic", y="justify")
+
+
+def _r(term: str) -> str:
+    return {"constant": "(Intercept)"}.get(term, term.replace("*", ":"))
+
+
+def test_model1_published(m1):
+    # Hayes (2018), ch. 7, PROCESS model 1 output, printed to 3 decimals
+    assert_allclose(m1.coefficients["estimate"], [2.452, -0.562, 0.105, 0.201], atol=5e-4)
+    assert_allclose(m1.johnson_neyman["value"], [1.171, 3.934], atol=5e-4)
+    assert_allclose(m1.johnson_neyman["pct_below"], [6.635, 67.773], atol=5e-3)
+    pct = m1.conditional_effects[m1.conditional_effects["rule"] == "percentiles"]
+    assert_allclose(pct["w"], [1.592, 2.800, 5.200], atol=5e-4)
+    assert_allclose(pct["estimate"], [-0.242, 0.001, 0.484], atol=5e-4)
+
+
+def test_model1_against_r(m1, r_est, disaster):
+    for term, est, se in m1.coefficients[["term", "estimate", "se"]].itertuples(index=False):
+        assert_allclose(est, r_est[("m1", f"b:{_r(term)}")], rtol=TOL)  # coef(lm(justify ~ frame * skeptic))
+        assert_allclose(se, r_est[("m1", f"se:{_r(term)}")], rtol=TOL)  # sqrt(diag(vcov(m1)))
+    # polyroot() on the same quadratic; pct below: 100 * mean(skeptic < root)
+    assert_allclose(m1.johnson_neyman["value"], [r_est[("m1_jn_ols", "root1")], r_est[("m1_jn_ols", "root2")]], rtol=TOL)
+    assert_allclose(m1.johnson_neyman["pct_below"], [r_est[("m1_jn_ols", f"pct_below{i}")] for i in (1, 2)], rtol=TOL)
+    assert_allclose(m1.johnson_neyman["pct_above"] + m1.johnson_neyman["pct_below"], 100)  # no case at a root
+    pct = m1.conditional_effects[m1.conditional_effects["rule"] == "percentiles"]
+    assert_allclose(pct["w"], [r_est[("m1", f"w{i}")] for i in (1, 2, 3)], rtol=TOL)  # quantile(type = 6)
+    assert_allclose(pct["estimate"], [r_est[("m1", f"theta{i}")] for i in (1, 2, 3)], rtol=TOL)
+    assert_allclose(pct["se"], [r_est[("m1", f"theta_se{i}")] for i in (1, 2, 3)], rtol=TOL)
+    assert_allclose(m1.interaction["r2_change"].item(), r_est[("m1", "r2_change")], rtol=TOL)
+    # at a boundary the conditional effect is exactly significant at .05
+    bounds = m1.jn_curve[np.isin(m1.jn_curve["moderator"], m1.johnson_neyman["value"])]
+    assert_allclose(bounds["p_value"], 0.05, rtol=1e-8)
+    moments = m1.conditional_effects[m1.conditional_effects["rule"] == "moments"]
+    sk = disaster["skeptic"]
+    assert_allclose(moments["w"], [sk.mean() - sk.std(), sk.mean(), sk.mean() + sk.std()], rtol=1e-12)
+
+
+def test_model1_against_pyprocessmacro(m1):
+    peer = pd.read_csv(REF / "process_pyprocessmacro.csv")
+    p = peer[peer["fixture"] == "m1"]
+    assert_allclose(m1.coefficients["estimate"], p.loc[p["component"] == "outcome", "estimate"], rtol=TOL)
+    pct = m1.conditional_effects[m1.conditional_effects["rule"] == "percentiles"]
+    d = p[p["component"] == "direct"]
+    assert_allclose(pct["w"], d["w"], rtol=TOL)
+    assert_allclose(pct[["estimate", "se", "ci_low", "ci_high"]].to_numpy(),
+                    d[["estimate", "std_error", "conf_low", "conf_high"]].to_numpy(), rtol=TOL)
+
+
+def test_hc3(disaster, r_est):
+    res = moderation(disaster, x="frame", w="skeptic", y="justify", hc3=True)
+    for term, se in res.coefficients[["term", "se"]].itertuples(index=False):
+        assert_allclose(se, r_est[("m1_hc3", f"se:{_r(term)}")], rtol=TOL)  # vcovHC(m1, type = "HC3")
+    assert_allclose(res.johnson_neyman["value"], [r_est[("m1_jn_hc3", f"root{i}")] for i in (1, 2)], rtol=TOL)
+
+
+def test_centering(disaster, r_est, m1):
+    res = moderation(disaster, x="frame", w="skeptic", y="justify", center=True)
+    for term, est in res.coefficients[["term", "estimate"]].itertuples(index=False):
+        assert_allclose(est, r_est[("m1c", f"b:{_r(term)}")], rtol=TOL)
+    # centring moves the boundaries by the mean of W and leaves the interaction unchanged
+    assert_allclose(res.johnson_neyman["value"] + disaster["skeptic"].mean(), m1.johnson_neyman["value"], rtol=1e-9)
+
+
+def test_model3(tal, r_est):
+    res = moderation(tal, x="cond", w="pmi", z="age", y="reaction")
+    assert res.model == 3
+    for term, est, se in res.coefficients[["term", "estimate", "se"]].itertuples(index=False):
+        assert_allclose(est, r_est[("m3", f"b:{_r(term)}")], rtol=TOL)  # lm(reaction ~ cond * pmi * age)
+        assert_allclose(se, r_est[("m3", f"se:{_r(term)}")], rtol=TOL)
+    assert_allclose(res.johnson_neyman["value"], [r_est[("m3_jn", "root1")], r_est[("m3_jn", "root2")]], rtol=TOL)
+    b = res.coefficients.set_index("term")["estimate"]
+    ce = res.conditional_effects
+    row = ce[(ce["effect"] == "cond") & (ce["rule"] == "percentiles")].iloc[4]
+    assert_allclose(row["estimate"], b["cond"] + b["cond*pmi"] * row["w"] + b["cond*age"] * row["z"]
+                    + b["cond*pmi*age"] * row["w"] * row["z"], rtol=1e-12)
+    assert "cond \u00d7 pmi interaction depended on age" in res.sentence()
+
+
+def test_dichotomous_moderator_and_covariates(tal):
+    res = moderation(tal, x="pmi", w="cond", y="reaction", covariates=["age"])
+    pct = res.conditional_effects[res.conditional_effects["rule"] == "percentiles"]
+    assert list(pct["w"]) == [0.0, 1.0]
+    assert res.johnson_neyman.empty
+    assert "age" in set(res.coefficients["term"])
+    assert len(res.visual) == 6  # 3 values of X x 2 of W
+
+
+def test_missing_rows_counted(disaster):
+    d = disaster.copy()
+    d.loc[[1, 2], "skeptic"] = np.nan
+    res = moderation(d, x="frame", w="skeptic", y="justify")
+    assert res.excluded["n"].sum() == 2 and res.fit["n"].item() == len(d) - 2
+
+
+def test_apa_output(m1):
+    text = m1.sentence()
+    assert text.startswith("The effect of frame on justify depended on skeptic: b = 0.20, 95% CI [0.09, 0.31], t(207) = 3.64, p < .001")
+    assert "skeptic = 1.17 and 3.93" in text
+    assert "<table" in m1.table().html
+
+
+def test_errors(disaster):
+    with pytest.raises(DataError, match="skeptik"):
+        moderation(disaster, x="frame", w="skeptik", y="justify")
+    with pytest.raises(ParameterError, match="probe"):
+        moderation(disaster, x="frame", w="skeptic", y="justify", probe="quartiles")
+    with pytest.raises(DataError, match="constant"):
+        moderation(disaster.assign(k=1.0), x="frame", w="k", y="justify")
+    with pytest.raises(DataError, match="complete rows"):
+        moderation(disaster.head(4), x="frame", w="skeptic", y="justify")
