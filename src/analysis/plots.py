@@ -145,3 +145,45 @@ def profile_scatter(data: pd.DataFrame, *, x: str, y: str, membership: pd.DataFr
                     hue_order=sorted(frame["profile"].unique()))  # fmt: skip
     ax.set_title("Latent profiles")
     return fig
+
+
+def forest_plot(result, *, xlabel: str = "Estimate", null: float | None = 0.0, transform=None):
+    """Forest plot of an ``analysis.meta.random_effects`` result: each study's estimate (square
+    sized by its weight) and CI, the pooled estimate as a diamond spanning its CI, and the
+    prediction interval as a line through the diamond. `transform` (e.g. ``numpy.tanh`` for
+    Fisher z) maps every value before drawing; `null` draws a reference line (None: no line)."""
+    from .report import format_ci, format_value  # text formatting lives in analysis.report
+
+    f = transform or (lambda v: v)
+    studies, pooled = result.studies, result.pooled.iloc[0]
+    level = result.pooled.attrs.get("level", 0.95)
+    k = len(studies)
+    fig, ax = plt.subplots(figsize=(7.5, 0.38 * (k + 3) + 1.2))
+    ys = np.arange(k, 0, -1) + 1.0
+    sizes = 30 + 250 * studies["weight"].to_numpy() / studies["weight"].max()
+    ax.hlines(ys, f(studies["ci_low"].to_numpy()), f(studies["ci_high"].to_numpy()), color="0.25", lw=1.2)
+    ax.scatter(f(studies["estimate"].to_numpy()), ys, s=sizes, marker="s", color="#4c72b0", zorder=3)
+    est, lo, hi = (f(pooled[c]) for c in ("estimate", "ci_low", "ci_high"))
+    ax.fill([lo, est, hi, est], [0.5, 0.78, 0.5, 0.22], color="#c44e52", zorder=3)
+    if pooled["method"] != "FE":
+        ax.hlines(0.5, f(pooled["pi_low"]), f(pooled["pi_high"]), color="#c44e52", lw=1.2, zorder=2)
+    if null is not None:
+        ax.axvline(f(null), color="0.5", lw=0.8, ls="--")
+    labels = list(studies["term"]) + [f"Pooled ({pooled['method']})"]
+    ax.set_yticks(list(ys) + [0.5], labels)
+    right = [f"{format_value(f(e))} {format_ci(f(a), f(b), level=level)[len(f'{100 * level:g}% CI '):]}  "
+             f"{format_value(w, 1)}%" for e, a, b, w in
+             zip(studies["estimate"], studies["ci_low"], studies["ci_high"], studies["weight"], strict=True)]  # fmt: skip
+    right.append(f"{format_value(est)} [{format_value(lo)}, {format_value(hi)}]")
+    for y, text in zip(list(ys) + [0.5], right, strict=True):
+        ax.annotate(text, xy=(1.02, y), xycoords=("axes fraction", "data"), va="center", fontsize=8)
+    ax.set_ylim(-0.2, k + 1.8)
+    ax.set_xlabel(xlabel)
+    note = "" if pooled["method"] == "FE" else f"; line: {100 * level:g}% prediction interval"
+    ax.set_title(f"Estimates with {100 * level:g}% CI (diamond: pooled{note})", fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["forest_plot"]
