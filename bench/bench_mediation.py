@@ -1,0 +1,98 @@
+"""Simple mediation (PROCESS model 4), n = 1,000 simulated cases, 5,000 bootstrap resamples.
+
+Ours: analysis.mediation.mediation (paths, total/direct/indirect effects, percentile bootstrap CI,
+completely standardized indirect effect with its own CI). Peers, same run: pyprocessmacro
+``Process(model=4, boot=5000, percent=True).indirect_model.coeff_summary()`` (its batched
+bootstrap), and pingouin ``mediation_analysis(n_boot=5000)``. Goal (issue 5): ours at most 0.2x
+pyprocessmacro's time. BLAS is limited to one thread for every contender (threadpoolctl).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from analysis.mediation import mediation
+
+RESULTS = Path(__file__).resolve().parent / "results" / "bench_mediation.json"
+N, N_BOOT = 1_000, 5_000
+
+
+def make_data(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=N)
+    m = 0.4 * x + rng.normal(size=N)
+    y = 0.3 * m + 0.2 * x + rng.normal(size=N)
+    return pd.DataFrame({"x": x, "m": m, "y": y})
+
+
+def median_time(fn, repeats: int = 5) -> float:
+    fn()  # warm-up (imports, caches)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    data = make_data()
+    times, ci = {}, {}
+    with threadpool_limits(limits=1):
+        res = mediation(data, x="x", m="m", y="y", n_boot=N_BOOT, seed=1)
+        row = res.effects[res.effects["effect"] == "indirect"].iloc[0]
+        ci["ours"] = (row["ci_low"], row["ci_high"])
+        times["ours"] = median_time(lambda: mediation(data, x="x", m="m", y="y", n_boot=N_BOOT, seed=1))
+        try:
+            from pyprocessmacro import Process
+
+            def ppm():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    p = Process(data=data, model=4, x="x", m=["m"], y="y", boot=N_BOOT, seed=1, percent=True,
+                                suppr_init=True)
+                    return p.indirect_model.coeff_summary()
+
+            s = ppm()
+            ci["pyprocessmacro"] = (float(s["BootLLCI"].iloc[0]), float(s["BootULCI"].iloc[0]))
+            times["pyprocessmacro"] = median_time(ppm)
+        except ImportError:
+            print("pyprocessmacro not installed (make bench installs it): skipped")
+        try:
+            import pingouin as pg
+
+            def pgm():
+                return pg.mediation_analysis(data=data, x="x", m="m", y="y", n_boot=N_BOOT, seed=1)
+
+            s = pgm()
+            ind = s[s["path"] == "Indirect"].iloc[0]
+            ci["pingouin"] = (float(ind["CI2.5"]), float(ind["CI97.5"]))
+            times["pingouin"] = median_time(pgm, repeats=3)
+        except ImportError:
+            print("pingouin not installed: skipped")
+    print(f"model 4, n = {N:,}, {N_BOOT:,} resamples, percentile CI; median of repeated runs, 1 BLAS thread")
+    print(f"{'':16}{'time (s)':>10}{'ours / peer':>13}   95% CI of the indirect effect")
+    for name, t in times.items():
+        ratio = times["ours"] / t
+        print(f"{name:16}{t:10.4f}{ratio:13.3f}   [{ci[name][0]:.4f}, {ci[name][1]:.4f}]")
+    out = {"n": N, "n_boot": N_BOOT, "seconds": times, "ci": ci,
+           "ratios": {k: times["ours"] / v for k, v in times.items() if k != "ours"}}
+    if "pyprocessmacro" in times:
+        r = times["ours"] / times["pyprocessmacro"]
+        print(f"goal ours <= 0.2 x pyprocessmacro: {'met' if r <= 0.2 else 'not met'} ({r:.3f}x)")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
