@@ -348,7 +348,9 @@ def fisher_z(r, n) -> pd.DataFrame:
         bad = r_arr[np.abs(r_arr) >= 1][0]
         raise ParameterError(f"Correlations must lie strictly between -1 and 1, but {bad!r} was passed.")
     if np.any(n_arr <= 3):
-        raise ParameterError(f"`n` must exceed 3 for the Fisher z SE 1/sqrt(n - 3), but {n_arr.min():g} was passed.")
+        raise ParameterError(
+            f"`n` must exceed 3 for the Fisher z SE 1/sqrt(n - 3), but {n_arr.min():g} was passed."
+        )
     return pd.DataFrame({"r": r_arr, "n": n_arr, "estimate": np.arctanh(r_arr), "se": 1 / np.sqrt(n_arr - 3)})
 
 
