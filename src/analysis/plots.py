@@ -187,3 +187,53 @@ def forest_plot(result, *, xlabel: str = "Estimate", null: float | None = 0.0, t
 
 
 __all__ += ["forest_plot"]
+
+
+def interaction_plot(result, *, x_label: str | None = None, y_label: str | None = None, w_label: str | None = None):
+    """Simple slopes of a moderation result (`analysis.moderation.moderation`): predicted Y across
+    the probe values of X, one line per probe value of W (panels by Z in model 3), covariates at
+    their means (PROCESS's "data for visualizing the conditional effect")."""
+    vis = result.visual
+    x, w, z = result.x, result.w, result.z
+    panels = [None] if z is None else sorted(vis[z].unique())
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False, sharey=True)
+    palette = sns.color_palette("crest", n_colors=vis[w].nunique())
+    for ax, zval in zip(axes[0], panels, strict=True):
+        sub = vis if zval is None else vis[vis[z] == zval]
+        for color, (wval, line) in zip(palette, sub.groupby(w, sort=True), strict=True):
+            ax.plot(line[x], line["y_hat"], marker="o", color=color, label=f"{wval:.2f}")
+        ax.set_xlabel(x_label or x)
+        if zval is not None:
+            ax.set_title(f"{z} = {zval:.2f}", fontsize=10)
+    axes[0, 0].set_ylabel(f"predicted {y_label or result.y}")
+    axes[0, -1].legend(title=w_label or w, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1))
+    fig.tight_layout()
+    return fig
+
+
+def johnson_neyman_plot(result, *, x_label: str | None = None, w_label: str | None = None):
+    """Conditional effect of X (model 3: of the X*W interaction) across the moderator with its
+    confidence band; Johnson-Neyman boundaries marked and the significant region shaded."""
+    curve, jn = result.jn_curve, result.johnson_neyman
+    mod = result.w if result.z is None else result.z
+    what = f"effect of {x_label or result.x}" if result.z is None else f"{result.x} \u00d7 {result.w} interaction"
+    fig, ax = plt.subplots(figsize=(6.2, 3.8))
+    ax.plot(curve["moderator"], curve["estimate"], color="#1f4e79", lw=2, label="conditional effect")
+    ax.fill_between(curve["moderator"], curve["ci_low"], curve["ci_high"], color="#9db4d6", alpha=0.5,
+                    label=f"{100 * result.ci:g}% CI")  # fmt: skip
+    signif = (curve["ci_low"] > 0) | (curve["ci_high"] < 0)
+    ax.fill_between(curve["moderator"], 0, 1, where=signif.to_numpy(), transform=ax.get_xaxis_transform(),
+                    color="0.85", alpha=0.5, lw=0, label="significant")  # fmt: skip
+    ax.axhline(0, color="0.3", lw=0.8)
+    for value in jn["value"]:
+        ax.axvline(value, color="#b03a2e", ls="--", lw=1)
+        ax.annotate(f"{value:.2f}", (value, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                    textcoords="offset points", color="#b03a2e", fontsize=9)  # fmt: skip
+    ax.set_xlabel(w_label or mod)
+    ax.set_ylabel(f"conditional {what}")
+    ax.legend(frameon=False, fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["interaction_plot", "johnson_neyman_plot"]
