@@ -226,3 +226,16 @@ def test_small_effect_override():
     res = replication(0.8, 0.32, 0.10, 0.12, small_effect=d33(20, 20)).summary.iloc[0]
     assert_allclose(res["effect33"], 0.4958891990331229, rtol=1e-10)
     assert bool(res["too_small"]) == (0.10 + 1.6448536269514722 * 0.12 < 0.4958891990331229)
+
+
+def test_simonsohn_rule_of_thumb_two_and_a_half_times_n():
+    # Simonsohn (2015): a replication with 2.5 times the original sample has about 80% power to
+    # conclude "too small" (reject d33 one-sided at .05) when the true effect is 0.
+    from scipy.stats import norm
+
+    for n in (15, 20, 50):
+        se_rep = np.sqrt(2 / (2.5 * n))  # SE of d with 2.5 n per cell, at d = 0
+        power = norm.cdf(d33(n, n) / se_rep - norm.ppf(0.95))
+        assert 0.77 < power < 0.83
+    # the same under normal theory: effect33 = 1.5285 se_orig, se_rep = se_orig / sqrt(2.5)
+    assert_allclose(norm.cdf(effect33(1.0) * np.sqrt(2.5) - norm.ppf(0.95)), 0.78, atol=0.01)
