@@ -17,8 +17,8 @@
 #                (Q < df: tau2 = 0 for every estimator)
 # Methods REML, ML, DL, FE with test = "z"; REML and DL also with test = "knha".
 # Iterative estimators (REML, ML) are run with control = list(threshold = 1e-12, maxiter = 1000)
-# so the fixture is the exact optimum (metafor's default threshold 1e-5 stops within ~1e-7 of
-# it; the default fit is printed below for comparison).
+# so the fixture is the exact optimum (metafor's default threshold 1e-5 on the tau2 step stops
+# up to ~1e-6 from it: column tau2_default holds the default fit's tau2).
 #
 # Run from tests/reference:  R CMD BATCH --no-save --no-restore meta.R
 
@@ -69,7 +69,8 @@ for (f in names(fixtures)) {
       estimate = as.numeric(res$beta), se = res$se, statistic = res$zval, pval = res$pval,
       ci_lb = res$ci.lb, ci_ub = res$ci.ub, tau2 = res$tau2, tau = sqrt(res$tau2),
       QE = res$QE, QEdf = res$k - 1, QEp = res$QEp, I2 = res$I2, H2 = res$H2,
-      pi_lb = pi_lb, pi_ub = pi_ub, df = if (test == "knha") res$dfs else NA_real_
+      pi_lb = pi_lb, pi_ub = pi_ub, df = if (test == "knha") res$dfs else NA_real_,
+      tau2_default = rma(yi = fx$yi, sei = fx$sei, method = method, test = test)$tau2
     )
     weights_out[[length(weights_out) + 1]] <- data.frame(
       fixture = f, method = method, test = test, study = seq_along(fx$yi),
