@@ -167,8 +167,10 @@ def directional_claim(estimate: float, se: float, *, sesoi: float, direction: st
     (even when also significantly different from zero: the effect is real but too small to
     matter); p_value < alpha → "supported"; p_opposite < alpha → "opposite"; else
     "inconclusive". Each rule is the position of the 100(1 - 2 alpha)% CI: inside ±SESOI,
-    above 0, below 0, or straddling. The TOST p values equal TOSTER's z-based ``TOSTmeta``
-    and were checked against base-R ``pnorm`` (tests/reference/replication.R).
+    above 0, below 0, or straddling. The TOST is the z-test version (Lakens, 2017, for
+    meta-analytic estimates); its p values were checked against base-R ``pnorm``
+    (tests/reference/replication.R). For the conventional two-sided .05 direction test and a
+    95% CI, pass ``alpha=0.025``.
 
     References
     ----------
