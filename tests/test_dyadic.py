@@ -177,8 +177,7 @@ def test_acitelli_distinguishability(acitelli):
 
 def test_acitelli_nonindependence(acitelli_individual):
     ind = dyadic_icc(acitelli_individual, y="satisfaction", dyad="cuplid").set_index("kind")
-    dist = dyadic_icc(acitelli_individual, y="satisfaction", dyad="cuplid", partner="gender",
-                      distinguishable=True).set_index("kind")
+    dist = dyadic_icc(acitelli_individual, y="satisfaction", dyad="cuplid", role="gender").set_index("kind")
     ref = ICC[ICC["data"] == "acitelli"].set_index("kind")
     both = pd.concat([ind, dist])
     for col in ["estimate", "statistic", "p_value"]:
@@ -326,7 +325,54 @@ def test_data_errors():
         dyadic_icc(text, y="x", dyad="dyad")
     with pytest.raises(DataError, match="rows"):
         apim(NEGATIVE.head(2), formula="y ~ x_A", dyad="dyad", partner="person")
-    with pytest.raises(ParameterError, match="partner"):
-        dyadic_icc(NEGATIVE, y="y", dyad="dyad", distinguishable=True)
+    with pytest.raises(ParameterError, match="roles"):
+        dyadic_icc(NEGATIVE, y="y", dyad="dyad", role="person", roles=[1])
     with pytest.raises(ParameterError, match="APIMResult"):
         apim_k("fit")
+
+
+def test_roles_select_rows_and_ledger():
+    """Same-role dyads and a third role are excluded (listed) from distinguishable models."""
+    data = INCOMPLETE.assign(member=INCOMPLETE["role"].map({"woman": 1, "man": 2}))
+    same = data["dyad"].isin([1, 2, 3])
+    data.loc[same, "role"] = "woman"  # three same-gender couples
+    data.loc[data.index[(data["dyad"] == 4) & (data["role"] == "man")], "role"] = "non-binary"
+    with pytest.raises(DataError, match="roles="):
+        apim(data, formula="y ~ x_A + x_P", dyad="dyad", partner="member", role="role", model="two_intercept")
+    res = apim(data, formula="y ~ x_A + x_P", dyad="dyad", partner="member", role="role", roles=["woman", "man"],
+               model="two_intercept")
+    reasons = res.excluded["reason"]
+    assert reasons.str.contains("both members have role = 'woman'").sum() == (same & data["y"].notna()).sum()
+    assert reasons.str.contains("'non-binary' is not one of the roles").sum() == 1
+    assert res.variances["role"].tolist() == ["woman", "man"]  # `roles` order: woman is the reference
+    # dropping the same-role dyads beforehand gives the same fit as excluding them
+    dropped = apim(data[~same], formula="y ~ x_A + x_P", dyad="dyad", partner="member", role="role", roles=["woman", "man"],
+                   model="two_intercept")
+    assert_allclose(res.coefficients["estimate"], dropped.coefficients["estimate"], rtol=1e-10)
+    assert res.fit["n"].iloc[0] == dropped.fit["n"].iloc[0]
+    # the indistinguishable model ignores roles and keeps every dyad
+    every = apim(data, formula="y ~ x_A + x_P", dyad="dyad", partner="member", role="role")
+    assert every.fit["n"].iloc[0] == 337
+    # the distinguishability test compares the two models on the same rows
+    test = distinguishability_test(data, formula="y ~ x_A + x_P", dyad="dyad", partner="member", role="role",
+                                   roles=["woman", "man"])
+    assert test["n"].nunique() == 1 and test["n"].iloc[0] == res.fit["n"].iloc[0]
+    icc = dyadic_icc(data, y="y", dyad="dyad", role="role", roles=["woman", "man"])
+    assert icc["n"].iloc[0] == dropped_pairs(data[~same & (data["dyad"] != 4)])
+
+
+def dropped_pairs(frame):
+    """Dyads with y for both members."""
+    return int((frame.dropna(subset=["y"]).groupby("dyad").size() == 2).sum())
+
+
+def test_separate_member_and_role_columns():
+    """Pair by member number, distinguish by another column (as the demo survey: partner, gender)."""
+    data = INCOMPLETE.assign(member=INCOMPLETE["role"].map({"woman": 1, "man": 2}),
+                             gender=INCOMPLETE["role"].str.upper())
+    a = apim(INCOMPLETE, formula="y ~ x_A + x_P", dyad="dyad", partner="role", model="two_intercept",
+             roles=["man", "woman"])
+    b = apim(data, formula="y ~ x_A + x_P", dyad="dyad", partner="member", role="gender", model="two_intercept",
+             roles=["MAN", "WOMAN"])
+    assert_allclose(a.coefficients["estimate"], b.coefficients["estimate"], rtol=1e-10)
+    assert b.coefficients["term"].iloc[0] == "Intercept (MAN)"

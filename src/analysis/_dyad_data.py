@@ -36,17 +36,17 @@ def _formula_names(formula: str) -> tuple[str, set]:
     return lhs[0], names - _PATSY_NAMES
 
 
-def _frame(data, formula, dyad, partner):
-    """The pairwise frame of the variables in `formula` (+ dyad, partner, `_row`)."""
+def _frame(data, formula, dyad, partner, role):
+    """The pairwise frame of the variables in `formula` (+ dyad, partner, role, `_row`)."""
     outcome, names = _formula_names(formula)
-    _require_columns(data, [dyad] + ([partner] if partner else []))
+    keys = list(dict.fromkeys([dyad] + [c for c in (partner, role) if c]))
+    _require_columns(data, keys)
     pair = sorted({n[:-2] for n in names if n not in data.columns and n.endswith((ACTOR, PARTNER))
                    and n[:-2] in data.columns})
-    plain = sorted(n for n in names if n in data.columns and n not in (dyad, partner))
+    plain = sorted(n for n in names if n in data.columns and n not in keys)
     unknown = sorted(n for n in names if n not in data.columns and n[:-2] not in pair)
     if unknown:
         _require_columns(data, unknown)
-    keys = [dyad] + ([partner] if partner else [])
     frame = data[keys + sorted(set(plain) | set(pair))].reset_index(drop=True)
     frame["_row"] = np.asarray(data.index, dtype=object)
     if pair:
@@ -58,20 +58,70 @@ def _frame(data, formula, dyad, partner):
     return outcome, frame
 
 
-def prepare(data, formula, dyad, partner, model):
-    """Complete-case rows, the design, term names, role labels and the excluded-row table."""
+def _excluded(frame, dyad, mask, reasons) -> pd.DataFrame:
+    return pd.DataFrame({"row": frame["_row"][mask].to_list(), "dyad": frame[dyad][mask].to_list(),
+                         "reason": list(reasons)})
+
+
+def select_roles(frame, dyad, role, roles):
+    """Keep rows whose `role` is one of `roles` (default: the two values present) and dyads
+    whose two members differ in role. Returns (kept frame, excluded table, roles, 0/1 code)."""
+    values = frame[role]
+    if roles is None:
+        roles = (list(values.cat.categories[values.cat.categories.isin(values)])
+                 if isinstance(values.dtype, pd.CategoricalDtype) else sorted(pd.unique(values.dropna())))
+        if len(roles) != 2:
+            raise DataError(f"Distinguishable dyads need two roles, but `{role}` holds {len(roles)} "
+                            f"values {[_py(r) for r in roles][:6]}. Pass `roles=` with the two to "
+                            "compare (other rows are then excluded and listed), or use an "
+                            "indistinguishable model.")
+    elif isinstance(roles, str) or not pd.api.types.is_list_like(roles) or len(roles) != 2 \
+            or list(roles)[0] == list(roles)[1]:
+        raise ParameterError(f"The value for `roles` must be a list of two different values of "
+                             f"`{role}`, such as ['woman', 'man'], but {roles!r} was passed.")
+    roles = [_py(r) for r in roles]
+    other = ~values.isin(roles).to_numpy()
+    out = [_excluded(frame, dyad, other, [f"{role} = {_py(v)!r} is not one of the roles {roles}"
+                                          for v in values[other]])]
+    frame = frame[~other].reset_index(drop=True)
+    grp = frame.groupby(dyad, sort=False)[role]
+    same = ((grp.transform("size") == 2) & (grp.transform("nunique") == 1)).to_numpy()
+    out.append(_excluded(frame, dyad, same, [f"both members have {role} = {_py(v)!r}"
+                                             for v in frame[role][same]]))
+    frame = frame[~same].reset_index(drop=True)
+    return frame, pd.concat(out, ignore_index=True), roles, (frame[role] == roles[1]).to_numpy(int)
+
+
+def _py(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+def prepare(data, formula, dyad, partner, model, role=None, roles=None, same_rows=False):
+    """Complete-case rows, the design, term names, role labels and the excluded-row table.
+
+    `same_rows`: for an indistinguishable model, select the rows a distinguishable one would use.
+    """
     _check_one_of("model", model, MODELS)
-    if model != "indistinguishable" and partner is None:
-        raise ParameterError(f"model={model!r} needs `partner`: the column holding each member's "
-                             "role (e.g. gender), whose two values tell the members apart.")
-    outcome, frame = _frame(data, formula, dyad, partner)
-    used = [c for c in frame.columns if c != "_row" and (c != partner or model != "indistinguishable")]
+    role = role or partner
+    distinct = model != "indistinguishable"
+    if (distinct or same_rows) and role is None:
+        raise ParameterError(f"model={model!r} needs `role` (or `partner`): the column whose two "
+                             "values tell the members apart (e.g. gender).")
+    outcome, frame = _frame(data, formula, dyad, partner, role if distinct or same_rows else None)
+    used = [c for c in frame.columns if c not in ("_row", partner, role)]
+    used += [role] if distinct or same_rows else []
     miss = frame[used].isna().to_numpy()
     drop = miss.any(axis=1)
-    excluded = pd.DataFrame({"row": frame["_row"][drop].to_list(), "dyad": frame[dyad][drop].to_list(),
-                             "reason": ["missing " + ", ".join(c for c, m in zip(used, row, strict=True) if m)
-                                        for row in miss[drop]]})
+    excluded = _excluded(frame, dyad, drop, ["missing " + ", ".join(c for c, m in zip(used, row, strict=True) if m)
+                                             for row in miss[drop]])
     frame = frame[~drop].reset_index(drop=True)
+    code = np.zeros(len(frame), dtype=int)
+    labels = ["both"]
+    if distinct or same_rows:
+        frame, more, labels, code = select_roles(frame, dyad, role, roles)
+        excluded = pd.concat([excluded, more], ignore_index=True)
+        if same_rows:
+            code, labels = np.zeros(len(frame), dtype=int), ["both"]
     if len(frame) < 3:
         raise DataError(f"Only {len(frame)} rows have every variable of {formula!r}; the APIM "
                         "needs more (see which variables are missing).")
@@ -84,35 +134,21 @@ def prepare(data, formula, dyad, partner, model):
     if y.shape[1] != 1:
         raise DataError(f"The outcome {outcome!r} must be numeric (it became {y.shape[1]} columns).")
     dyad_code = pd.factorize(frame[dyad])[0]
-    roles, role = _roles(frame, partner, model)
     xm, terms = x.to_numpy(float), list(x.columns)
     if model == "two_intercept":
-        xm = np.hstack([xm * (role == 0)[:, None], xm * (role == 1)[:, None]])
-        terms = [f"{t} ({roles[k]})" for k in (0, 1) for t in terms]
+        xm = np.hstack([xm * (code == 0)[:, None], xm * (code == 1)[:, None]])
+        terms = [f"{t} ({labels[k]})" for k in (0, 1) for t in terms]
     elif model == "interaction":
-        e = np.where(role == 0, -1.0, 1.0)[:, None]
-        terms = terms + [partner if t == "Intercept" else f"{t}:{partner}" for t in terms]
+        e = np.where(code == 0, -1.0, 1.0)[:, None]
+        terms = terms + [role if t == "Intercept" else f"{t}:{role}" for t in terms]
         xm = np.hstack([xm, xm * e])
     if np.linalg.matrix_rank(xm) < xm.shape[1]:
         raise DataError(f"The predictors of {formula!r} are collinear (terms {terms}); a "
                         "dyad-level variable cannot enter as both _A and _P, and a constant "
                         "cannot be a predictor. Drop the redundant term.")
-    design, info = _design(xm, y.to_numpy(float)[:, 0], dyad_code, role, model != "indistinguishable")
-    info.update(n_excluded=len(excluded), roles=roles)
+    design, info = _design(xm, y.to_numpy(float)[:, 0], dyad_code, code, distinct)
+    info.update(n_excluded=len(excluded), roles=labels, role=role)
     return design, terms, info, excluded
-
-
-def _roles(frame, partner, model):
-    if model == "indistinguishable":
-        return ["both"], np.zeros(len(frame), dtype=int)
-    values = frame[partner]
-    roles = (list(values.cat.categories[values.cat.categories.isin(values)])
-             if isinstance(values.dtype, pd.CategoricalDtype) else sorted(pd.unique(values)))
-    if len(roles) != 2:
-        raise DataError(f"Distinguishable dyads need exactly two roles in `{partner}`, but the "
-                        f"analysed rows hold {len(roles)}: {roles[:6]}. Recode `{partner}` or use "
-                        "model='indistinguishable'.")
-    return [r.item() if hasattr(r, "item") else r for r in roles], (values == roles[1]).to_numpy(int)
 
 
 def _design(x, y, dyad_code, role, two):

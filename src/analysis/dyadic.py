@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from . import _gls
-from ._dyad_data import ACTOR, PARTNER, empty_design, prepare
+from ._dyad_data import ACTOR, PARTNER, empty_design, prepare, select_roles
 from ._validation import _check_one_of, _require_columns
 from .exceptions import ConvergenceWarning, DataError, ParameterError
 from .report import HtmlBlock, apa_table, format_ci, format_p, format_stat, format_value
@@ -98,7 +98,8 @@ def _stem(term: str) -> str:
     return base[: -len(ACTOR)] if base.endswith((ACTOR, PARTNER)) else base
 
 
-def apim(data, *, formula, dyad, partner=None, model="indistinguishable", method="REML", ci=0.95):
+def apim(data, *, formula, dyad, partner=None, role=None, roles=None, model="indistinguishable",
+         method="REML", ci=0.95):
     """Actor-Partner Interdependence Model by GLS, as ``nlme::gls`` with ``corCompSymm``.
 
     Parameters
@@ -114,9 +115,15 @@ def apim(data, *, formula, dyad, partner=None, model="indistinguishable", method
     dyad : str
         Dyad (couple) id column.
     partner : str, optional
-        Role or member-number column: needed to pair rows of individual data and, for
-        distinguishable dyads, the role (two values; the first in sorted or categorical order
-        is the reference).
+        Member column (role or member number within the dyad): needed to pair the rows of
+        individual data; the default `role`.
+    role : str, optional
+        Distinguishing variable of a distinguishable model (e.g. gender); default `partner`.
+    roles : list of two values, optional
+        The two roles compared, the first being the reference (default: the two values of
+        `role`, in sorted or categorical order; more than two is an error). Rows with another
+        role, and dyads whose two members share a role (e.g. same-gender couples), are
+        excluded and listed in ``.excluded``. Ignored by the indistinguishable model.
     model : {"indistinguishable", "two_intercept", "interaction"}
         Indistinguishable: one set of effects and one residual variance. Distinguishable:
         ``"two_intercept"`` crosses every term with the two roles (role-specific intercepts,
@@ -137,10 +144,11 @@ def apim(data, *, formula, dyad, partner=None, model="indistinguishable", method
     Raises
     ------
     ParameterError
-        Bad `formula`, `model`, `method` or `ci`; `partner` missing where needed.
+        Bad `formula`, `model`, `method`, `roles` or `ci`; `partner`/`role` missing where
+        needed.
     DataError
         Unknown columns, non-numeric variables, too few rows, collinear predictors, more than
-        two members in a dyad, not exactly two roles for a distinguishable model.
+        two members in a dyad, more than two roles and no `roles`.
 
     Warns
     -----
@@ -177,18 +185,22 @@ def apim(data, *, formula, dyad, partner=None, model="indistinguishable", method
     >>> res.coefficients["term"].tolist()
     ['Intercept', 'x_A', 'x_P']
     """
+    return _apim(data, formula, dyad, partner, role, roles, model, method, ci)
+
+
+def _apim(data, formula, dyad, partner, role, roles, model, method, ci, same_rows=False):
     _check_one_of("method", method, ("REML", "ML"))
     _check_ci(ci)
-    design, terms, info, excluded = prepare(data, formula, dyad, partner, model)
+    design, terms, info, excluded = prepare(data, formula, dyad, partner, model, role, roles, same_rows)
     reml = method == "REML"
     res = _gls.fit(design, reml)
     if res["at_bound"]:
         warnings.warn(f"The within-dyad correlation was estimated at {res['rho']:.6f} (the boundary): "
                       "the two members' outcomes are (nearly) exact linear functions of each other.",
-                      ConvergenceWarning, stacklevel=2)
+                      ConvergenceWarning, stacklevel=3)
     n_roles = len(info["roles"])
     empty = _gls.fit(empty_design(design, n_roles), reml)
-    coefficients = _coef_table(res, terms, partner if model == "interaction" else None, model, ci)
+    coefficients = _coef_table(res, terms, info["role"] if model == "interaction" else None, model, ci)
     npar = res["p"] + 2 + (model != "indistinguishable")
     loglik = res["loglik"]
     n_bic = res["n"] - res["p"] if reml else res["n"]
@@ -308,23 +320,24 @@ def apim_k(result: APIMResult, *, n_boot=2000, ci=0.95, seed=None):
     return out
 
 
-def distinguishability_test(data, *, formula, dyad, partner):
+def distinguishability_test(data, *, formula, dyad, partner=None, role=None, roles=None):
     """Likelihood-ratio test of distinguishability (Kenny, Kashy & Cook, 2006, ch. 7).
 
-    Fits, by ML, the indistinguishable APIM of `formula` and the two-intercept model (every
-    term and the residual variance per role) and compares them.
+    Fits, by ML and on the same rows, the indistinguishable APIM of `formula` and the
+    two-intercept model (every term and the residual variance per role) and compares them.
 
     Parameters
     ----------
-    data, formula, dyad, partner
-        As in `apim`; `partner` holds the two roles.
+    data, formula, dyad, partner, role, roles
+        As in `apim`; `role` (default `partner`) holds the roles. Both models use the rows the
+        distinguishable model can use (dyads with one member of each role, and one-member dyads).
 
     Returns
     -------
     pandas.DataFrame
-        Two rows (``model`` indistinguishable, distinguishable) with ``npar``, ``loglik``,
-        ``aic``, ``bic``; the second row also ``statistic`` (chi-square = 2 * difference in
-        log-likelihood), ``df`` and ``p_value``.
+        Two rows (``model`` indistinguishable, distinguishable) with ``n``, ``npar``,
+        ``loglik``, ``aic``, ``bic``; the second row also ``statistic`` (chi-square = 2 *
+        difference in log-likelihood), ``df`` and ``p_value``.
 
     Notes
     -----
@@ -334,19 +347,19 @@ def distinguishability_test(data, *, formula, dyad, partner):
     says roles matter (treat the dyads as distinguishable); a non-significant one permits the
     simpler indistinguishable model. As ``anova(gls_ml_indist, gls_ml_dist)`` in nlme.
     """
-    a = apim(data, formula=formula, dyad=dyad, partner=partner, method="ML").fit.iloc[0]
-    b = apim(data, formula=formula, dyad=dyad, partner=partner, model="two_intercept",
-             method="ML").fit.iloc[0]
+    a = _apim(data, formula, dyad, partner, role, roles, "indistinguishable", "ML", 0.95, same_rows=True)
+    b = _apim(data, formula, dyad, partner, role, roles, "two_intercept", "ML", 0.95)
+    a, b = a.fit.iloc[0], b.fit.iloc[0]
     stat = 2 * (b["loglik"] - a["loglik"])
     df = int(b["npar"] - a["npar"])
-    return pd.DataFrame({"model": ["indistinguishable", "distinguishable"],
+    return pd.DataFrame({"model": ["indistinguishable", "distinguishable"], "n": [int(a["n"]), int(b["n"])],
                          "npar": [int(a["npar"]), int(b["npar"])], "loglik": [a["loglik"], b["loglik"]],
                          "aic": [a["aic"], b["aic"]], "bic": [a["bic"], b["bic"]],
                          "statistic": [np.nan, stat], "df": [np.nan, df],
                          "p_value": [np.nan, stats.chi2.sf(stat, df)]})
 
 
-def dyadic_icc(data, *, y, dyad, partner=None, distinguishable=False, ci=0.95):
+def dyadic_icc(data, *, y, dyad, role=None, roles=None, ci=0.95):
     """Nonindependence of `y` within dyads (Kenny, Kashy & Cook, 2006, ch. 2).
 
     Parameters
@@ -357,12 +370,13 @@ def dyadic_icc(data, *, y, dyad, partner=None, distinguishable=False, ci=0.95):
         The variable (numeric).
     dyad : str
         Dyad id column.
-    partner : str, optional
-        Role column; required when `distinguishable` (its first value in sorted or categorical
-        order is the first variable of the correlation), else only orders the members.
-    distinguishable : bool, default False
-        False: intraclass correlations (pairwise and ANOVA); True: the Pearson correlation of
-        the two roles' scores.
+    role : str, optional
+        Distinguishing variable (e.g. gender). None: indistinguishable dyads, intraclass
+        correlations; given: the Pearson correlation between the two roles' scores.
+    roles : list of two values, optional
+        The two roles (the first is the first variable of the correlation); default the two
+        values of `role`. Persons with another role and dyads whose members share a role are
+        left out (counted in ``n_excluded``).
     ci : float, default 0.95
         Confidence level (ANOVA ICC: F-based interval as ``psych::ICC`` ICC1; Pearson: Fisher z).
 
@@ -372,44 +386,47 @@ def dyadic_icc(data, *, y, dyad, partner=None, distinguishable=False, ci=0.95):
         One row per estimate: ``kind`` ("pairwise", "anova" or "pearson"), ``estimate``,
         ``test`` ("z", "F", "t"), ``statistic``, ``df``, ``df2`` (F only), ``p_value``
         (two-sided), ``ci_low``, ``ci_high``, ``n`` (dyads with both scores), ``n_excluded``
-        (persons left out: `y` missing, or no partner with a score).
+        (persons left out: `y` missing, no partner with a score, or role not usable).
+
+    Raises
+    ------
+    DataError
+        Missing or non-numeric columns, fewer than 3 complete dyads, more than two members in a
+        dyad, more than two roles without `roles`.
 
     Notes
     -----
     Pairwise ICC: the Pearson correlation of the double-entered data (each dyad twice, once
-    per member order), tested by ``z = r * sqrt(n)``. ANOVA ICC:
-    ``(MS_between - MS_within) / (MS_between + MS_within)``, tested by
-    ``F = MS_b / MS_w`` on (n - 1, n) df, or ``MS_w / MS_b`` on (n, n - 1) df when the ICC is
-    negative, the p value doubled (the ICC can be negative). Distinguishable dyads: Pearson r
-    with ``t = r sqrt((n - 2) / (1 - r^2))`` on n - 2 df. The residual (partial) ICC after
-    predictors is ``rho`` of `apim`.
+    per member order), tested by ``z = r * sqrt(n)``; it is the ML estimate of the
+    intercept-only model's rho. ANOVA ICC: ``(MS_b - MS_w) / (MS_b + MS_w)`` (the REML rho),
+    tested by ``F = MS_b / MS_w`` on (n - 1, n) df, or ``MS_w / MS_b`` on (n, n - 1) df when the
+    ICC is negative, the p value doubled (the ICC can be negative). Distinguishable dyads:
+    Pearson r with ``t = r sqrt((n - 2) / (1 - r^2))`` on n - 2 df. The residual (partial) ICC
+    after predictors is ``rho`` of `apim`.
 
     References
     ----------
     Kenny, D. A., Kashy, D. A., & Cook, W. L. (2006). *Dyadic data analysis*. Guilford Press.
     """
-    _require_columns(data, [y, dyad] + ([partner] if partner else []))
+    _require_columns(data, [y, dyad] + ([role] if role else []))
     _check_ci(ci)
-    if distinguishable and partner is None:
-        raise ParameterError("distinguishable=True needs `partner`, the column with each member's role.")
     if not pd.api.types.is_numeric_dtype(data[y]):
         raise DataError(f"`{y}` must be numeric, but it holds {data[y].dtype} values.")
-    cols = [dyad] + ([partner] if partner else [])
-    frame = data[cols + [y]].dropna()
-    frame = frame[frame.groupby(dyad, sort=False)[y].transform("size") == 2]
-    if partner:
-        frame = frame.sort_values([dyad, partner], kind="stable")
-    else:
-        frame = frame.sort_values(dyad, kind="stable")
+    frame = data[list(dict.fromkeys([dyad] + ([role] if role else []) + [y]))].dropna().reset_index(drop=True)
+    frame["_row"] = 0
+    if role:
+        frame, _, roles, code = select_roles(frame, dyad, role, roles)
+        frame = frame.assign(_code=code)
+    size = frame.groupby(dyad, sort=False)[y].transform("size")
+    if size.max() > 2:
+        raise DataError(f"Some dyads in `{dyad}` have more than two rows with `{y}`; a dyad has two members.")
+    frame = frame[size == 2].sort_values([dyad] + (["_code"] if role else []), kind="stable")
     v = frame[y].to_numpy(float)
     y1, y2, n = v[0::2], v[1::2], len(v) // 2
-    excluded = len(data) - 2 * n
     if n < 3:
         raise DataError(f"Only {n} dyads have `{y}` for both members; at least 3 are needed.")
-    base = {"n": n, "n_excluded": excluded}
-    if distinguishable:
-        if frame[partner].nunique() != 2 or (frame[partner].to_numpy()[0::2] == frame[partner].to_numpy()[1::2]).any():
-            raise DataError(f"`{partner}` must hold two roles, one per member of each dyad.")
+    base = {"n": n, "n_excluded": len(data) - 2 * n}
+    if role:
         r = float(np.corrcoef(y1, y2)[0, 1])
         t = r * math.sqrt((n - 2) / (1 - r * r))
         zq = stats.norm.ppf(0.5 + ci / 2) / math.sqrt(n - 3)
@@ -421,14 +438,13 @@ def dyadic_icc(data, *, y, dyad, partner=None, distinguishable=False, ci=0.95):
     z = rp * math.sqrt(n)
     msb = 2 * np.var((y1 + y2) / 2, ddof=1)
     msw = np.sum((y1 - y2) ** 2) / 2 / n
-    ri = (msb - msw) / (msb + msw)
     f1 = msb / msw
     fstat, d1, d2 = (f1, n - 1, n) if f1 >= 1 else (1 / f1, n, n - 1)
     fl = f1 / stats.f.ppf(0.5 + ci / 2, n - 1, n)
     fu = f1 * stats.f.ppf(0.5 + ci / 2, n, n - 1)
     rows = [{"kind": "pairwise", "estimate": rp, "test": "z", "statistic": z, "df": np.nan, "df2": np.nan,
              "p_value": 2 * stats.norm.sf(abs(z)), "ci_low": np.nan, "ci_high": np.nan, **base},
-            {"kind": "anova", "estimate": ri, "test": "F", "statistic": fstat, "df": float(d1),
-             "df2": float(d2), "p_value": min(1.0, 2 * stats.f.sf(fstat, d1, d2)),
+            {"kind": "anova", "estimate": (msb - msw) / (msb + msw), "test": "F", "statistic": fstat,
+             "df": float(d1), "df2": float(d2), "p_value": min(1.0, 2 * stats.f.sf(fstat, d1, d2)),
              "ci_low": (fl - 1) / (fl + 1), "ci_high": (fu - 1) / (fu + 1), **base}]
     return pd.DataFrame(rows)
