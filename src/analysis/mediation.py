@@ -47,9 +47,11 @@ class MediationResult:
         cols = ["effect", "path", "w", "estimate", "se", "ci_low", "ci_high", "std_estimate"]
         data = self.effects[[c for c in cols if c in self.effects and self.effects[c].notna().any()]]
         ci_name = "percentile" if self.ci_type == "percentile" else "bias-corrected"
-        note = (f"PROCESS model {self.model}; n = {int(self.fit['n'].iloc[0])}. Indirect effects: bootstrap SE and "
+        dropped = int(self.excluded["n"].sum())
+        note = (f"PROCESS model {self.model}; n = {int(self.fit['n'].iloc[0]):,}"
+                + (f" ({dropped:,} rows with a missing value excluded)" if dropped else "") + ". Indirect effects: bootstrap SE and "
                 f"{100 * self.ci:g}% {ci_name} bootstrap CI ({self.n_boot:,} resamples); total and direct "
-                "effects: t-based CI. std_estimate: completely standardized effect.")
+                "effects: t-based CI. \u03b2: completely standardized effect (b \u00d7 SD of X / SD of Y).")
         title = f"Effects of {self.x} on {self.y} through {', '.join(self.m)}"
         return report.apa_table(data, title=title, number=number, note=note, labels=labels)
 
@@ -65,7 +67,9 @@ class MediationResult:
         for row in self.effects.itertuples():
             ci = report.format_ci(row.ci_low, row.ci_high, level=self.ci)
             through = " through " + " and then ".join(ml.get(p, p) for p in row.path.split(" -> ")[1:-1])
-            if row.effect == "indirect":
+            if row.effect == "indirect" and row.path == "total indirect":
+                out.append(f"The total indirect effect of {xl} on {yl} was {report.format_stat('b', row.estimate)}, {ci}.")
+            elif row.effect == "indirect":
                 out.append(f"The indirect effect of {xl} on {yl}{through} was {report.format_stat('b', row.estimate)}, {ci}.")
             elif row.effect == "conditional indirect":
                 out.append(f"At {self.w} = {report.format_value(row.w)}, the indirect effect of {xl} on {yl}{through} "

@@ -26,6 +26,7 @@ class ModerationResult:
     z: str | None
     y: str
     ci: float
+    hc3: bool
     coefficients: pd.DataFrame  #: term, estimate, se, statistic, df, p_value, ci_low, ci_high
     fit: pd.DataFrame  #: n, r2, mse, f, df1, df2, p_value
     interaction: pd.DataFrame  #: highest-order interaction(s): r2_change, f, df1, df2, p_value
@@ -39,8 +40,10 @@ class ModerationResult:
         """The coefficient table of the outcome model (APA)."""
         title = f"Moderation of the effect of {self.x} on {self.y} by {self.w}" + (f" and {self.z}" if self.z else "")
         n = int(self.fit["n"].iloc[0])
-        note = (f"PROCESS model {self.model}; n = {n}; R\u00b2 = {report.format_value(self.fit['r2'].iloc[0], 3)}. "
-                f"CI = {100 * self.ci:g}% confidence interval.")
+        dropped = int(self.excluded["n"].sum())
+        note = (f"PROCESS model {self.model}; n = {n:,}" + (f" ({dropped:,} rows with a missing value excluded)" if dropped else "")
+                + f"; R\u00b2 = {report.format_value(self.fit['r2'].iloc[0], 3, bounded=True)}. "
+                f"CI = {100 * self.ci:g}% confidence interval" + ("; HC3 standard errors." if self.hc3 else "."))
         cols = ["term", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high"]
         return report.apa_table(self.coefficients[cols], title=title, number=number, note=note, labels=labels)
 
@@ -253,7 +256,7 @@ def moderation(
     fit = pd.DataFrame([{k_: v for k_, v in f.fit.items() if k_ != "outcome" and k_ != "model"}])
     inter = pd.DataFrame([interaction_test(frame, eq, f, [t]) for t in ([(x, w)] if z is None else top)])
     return ModerationResult(
-        model=1 if z is None else 3, x=x, w=w, z=z, y=y, ci=ci, coefficients=f.table.drop(columns="outcome"),
+        model=1 if z is None else 3, x=x, w=w, z=z, y=y, ci=ci, hc3=hc3, coefficients=f.table.drop(columns="outcome"),
         fit=fit, interaction=inter, conditional_effects=cond, johnson_neyman=jn, jn_curve=curve, visual=vis,
         excluded=excluded,
     )
