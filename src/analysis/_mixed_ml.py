@@ -85,7 +85,8 @@ class _Problem:
         self.n_clusters = g = codes.size
         self.cluster_index = cl
         time = np.zeros(n) if resid.time is None else np.asarray(resid.time, float)
-        order = np.lexsort((time, resid.person, cl))
+        self.pair = resid.partner_corr and not resid.ar1  # partner correlation alone: pairs by day
+        order = np.lexsort((resid.person, time, cl) if self.pair else (time, resid.person, cl))
         self.order = order
         cl_s = cl[order]
         counts = np.bincount(cl_s, minlength=g)
@@ -115,12 +116,15 @@ class _Problem:
         self.n_theta_re = sum(q * (q + 1) // 2 for q, _ in blocks)
         self.roles = np.zeros(n, int) if resid.role is None else np.asarray(resid.role)[order]
         self.n_roles = int(self.roles.max()) + 1
-        self.dense = resid.partner_corr
-        self.whiten = resid.ar1 and not resid.partner_corr
-        if self.whiten:  # AR(1) alone: closed-form whitening of each person's series (gaps allowed)
+        self.dense = resid.partner_corr and resid.ar1
+        self.whiten = (resid.ar1 or resid.partner_corr) and not self.dense
+        if self.whiten:  # closed-form whitening: AR(1) per person series (gaps allowed), or day pairs
             pers, ts = np.asarray(resid.person)[order], time[order]
-            first = np.r_[True, (pers[1:] != pers[:-1]) | (cl_s[1:] != cl_s[:-1])]
-            self.dt_prev = np.where(first, np.inf, np.r_[0.0, np.diff(ts)])
+            if self.pair:
+                self.pair_prev = np.r_[False, (cl_s[1:] == cl_s[:-1]) & (ts[1:] == ts[:-1]) & (pers[1:] != pers[:-1])]
+            else:
+                first = np.r_[True, (pers[1:] != pers[:-1]) | (cl_s[1:] != cl_s[:-1])]
+                self.dt_prev = np.where(first, np.inf, np.r_[0.0, np.diff(ts)])
             self.W, self.starts = W, starts
         elif not self.dense:
             self.S_role = []
@@ -205,8 +209,11 @@ class _Problem:
     def cross_products(self, phi, rho, delta):
         """Per-cluster S = A'A with A = R^-1/2 [X Z y], and the total log|R|."""
         if self.whiten:
-            c = np.power(abs(phi), self.dt_prev) * np.sign(phi) ** np.where(np.isinf(self.dt_prev), 0, self.dt_prev)
-            c = np.where(np.isinf(self.dt_prev), 0.0, c)
+            if self.pair:
+                c = np.where(self.pair_prev, rho, 0.0)
+            else:
+                c = np.power(abs(phi), self.dt_prev) * np.sign(phi) ** np.where(np.isinf(self.dt_prev), 0, self.dt_prev)
+                c = np.where(np.isinf(self.dt_prev), 0.0, c)
             s2 = 1.0 - c**2
             Wd = self.W / delta[self.roles][:, None]
             A = (Wd - c[:, None] * np.r_[Wd[:1] * 0, Wd[:-1]]) / np.sqrt(s2)[:, None]
