@@ -345,3 +345,19 @@ def test_ar1_with_partner_correlation_reduces_to_each_part(sim):
     res = dyadic_diary(sim, outcome="y", predictors="x_within", couple="couple", role="role", day="day", ar1=True)
     v = res.variances.set_index("parameter")["estimate"]
     assert 0.2 < v["phi"] < 0.6 and 0.1 < v["rho"] < 0.5  # simulated: phi .4, rho .3 (before the SD ratio)
+
+
+def test_person_slopes_plot(sim):
+    import matplotlib.pyplot as plt
+
+    from analysis.plots import person_slopes
+
+    res = mixed_model(sim, formula=FORMULA, person="person", random="~ 1 + x_within")
+    fig = person_slopes(res, term="x_within", n_persons=20, seed=3)
+    left, right = fig.axes[:2]
+    assert len(left.lines) == 21  # 20 persons + the average line
+    slope = res.coefficients.set_index("term").loc["x_within", "estimate"]
+    assert_allclose(np.diff(left.lines[-1].get_ydata()) / np.diff(left.lines[-1].get_xdata()), slope)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no random slope"):
+        person_slopes(res, term="w")

@@ -237,3 +237,44 @@ def johnson_neyman_plot(result, *, x_label: str | None = None, w_label: str | No
 
 
 __all__ += ["interaction_plot", "johnson_neyman_plot"]
+
+
+def person_slopes(result, *, term: str, x_range: tuple[float, float] = (-2.0, 2.0), n_persons: int | None = 60,
+                  seed: int | None = None, x_label: str | None = None, y_label: str | None = None):  # fmt: skip
+    """Person-specific slopes of a multilevel model (`analysis.multilevel.mixed_model` with a
+    random slope for `term`): left, a spaghetti plot of each person's predicted line
+    ``(intercept + u0_i) + (slope + u1_i) * x`` over `x_range` (other predictors at 0; a random
+    `n_persons` drawn with `seed`, None = all) with the average line in bold; right, the
+    distribution of the person slopes with the fixed slope marked."""
+    from .report import format_value  # text formatting lives in analysis.report
+
+    pe = result.person_effects.pivot(index="person", columns="term", values="estimate")
+    if term not in pe.columns:
+        raise ValueError(f"{term!r} has no random slope in this model; random terms: {', '.join(pe.columns)}.")
+    coef = result.coefficients.set_index("term")["estimate"]
+    fixed_int, fixed_slope = coef.get("Intercept", 0.0), coef[term]
+    ints = pe["Intercept"] if "Intercept" in pe.columns else pd.Series(fixed_int, index=pe.index)
+    shown = pe.index
+    if n_persons is not None and n_persons < len(pe):
+        shown = np.random.default_rng(seed).choice(pe.index.to_numpy(), size=n_persons, replace=False)
+    xs = np.array(x_range, dtype=float)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [1.6, 1]})
+    for p in shown:
+        ax.plot(xs, ints[p] + pe.loc[p, term] * xs, color="#4c72b0", alpha=0.35, lw=0.9)
+    ax.plot(xs, fixed_int + fixed_slope * xs, color="#c44e52", lw=3, label="average person")
+    ax.set_xlabel(x_label or term)
+    ax.set_ylabel(y_label or result.outcome)
+    ax.set_title(f"Person-specific lines ({len(shown)} of {len(pe)} persons)", fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    sns.histplot(pe[term], bins=30, color="#4c72b0", ax=ax2)
+    ax2.axvline(fixed_slope, color="#c44e52", lw=2)
+    ax2.set_xlabel(f"slope of {x_label or term} (fixed {format_value(fixed_slope)})")
+    ax2.set_ylabel("persons")
+    ax2.set_title("Predicted person slopes (shrunken)", fontsize=10)
+    for a in (ax, ax2):
+        a.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["person_slopes"]
