@@ -312,6 +312,8 @@ def test_unknown_column(small, fit):
         (lambda d: ols(d["y"], "y ~ x"), ParameterError, "`data` must be a pandas DataFrame"),
         (lambda d: logistic_regression(d, "level ~ x"), DataError, "'level' is not binary: it has the values 1, 2, 3, 4"),
         (lambda d: logistic_regression(d, "word ~ x"), DataError, "'word' is not binary"),
+        (lambda d: logistic_regression(d, "I(x > 0) ~ x"), DataError, "separate the outcome 'I\\(x > 0\\)' perfectly"),
+        (lambda d: ols(d, 'y ~ Q("no such")'), DataError, "names 'no such', which is not a column"),
         (lambda d: ordinal_regression(d, "word ~ x"), DataError, "'word' is not ordinal .*ordered=True"),
         (lambda d: ordinal_regression(d, "cont ~ x"), DataError, "'cont' is not ordinal"),
         (lambda d: ordinal_regression(d.assign(two=d["level"] > 2), "two ~ x"), DataError, "'two' is not ordinal"),

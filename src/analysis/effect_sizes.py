@@ -159,6 +159,17 @@ def cohens_d(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) -> pd
     Steiger, J. H., & Fouladi, R. T. (1997). Noncentrality interval estimation and the evaluation
     of statistical models. In L. L. Harlow et al. (Eds.), What if there were no significance
     tests? (pp. 221-257). Erlbaum.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.effect_sizes import cohens_d
+    >>> data = pd.DataFrame({"score": [5.1, 4.8, 6.2, 5.9, 5.5, 4.2, 4.6, 5.3, 3.9, 4.8],
+    ...                      "group": ["a"] * 5 + ["b"] * 5})
+    >>> out = cohens_d(data, dv="score", group="group")
+    >>> print(out[["cohen_d", "ci_low", "ci_high"]].round(3).to_string(index=False))
+     cohen_d  ci_low  ci_high
+       1.691   0.172    3.138
     """
     _require_columns(data, [dv, group])
     _check_level("ci", ci)
@@ -230,6 +241,12 @@ def p_adjust(p_values: Sequence[float] | pd.Series, *, method: str = "holm"):
     Journal of Statistics, 6(2), 65-70.
     Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate. Journal of the
     Royal Statistical Society B, 57(1), 289-300.
+
+    Examples
+    --------
+    >>> from analysis.effect_sizes import p_adjust
+    >>> p_adjust([0.01, 0.04, 0.03, 0.20], method="holm")
+    array([0.04, 0.09, 0.09, 0.2 ])
     """
     _check_one_of("method", method, _P_METHODS)
     try:
@@ -319,6 +336,13 @@ def minimal_detectable_effect(n: int, *, kind: str = "r", n_predictors: int = 1,
     Cohen, J. (1988). Statistical power analysis for the behavioral sciences (2nd ed.). Erlbaum.
     Faul, F., Erdfelder, E., Buchner, A., & Lang, A.-G. (2009). Statistical power analyses using
     G*Power 3.1. Behavior Research Methods, 41(4), 1149-1160.
+
+    Examples
+    --------
+    >>> from analysis.effect_sizes import minimal_detectable_effect
+    >>> print(minimal_detectable_effect(120)[["n", "effect"]].round(3).to_string(index=False))
+      n  effect
+    120   0.252
     """
     _check_one_of("kind", kind, ("r", "f2"))
     _check_level("power", power)

@@ -19,6 +19,7 @@ import patsy
 import statsmodels.api as sm
 from scipy import optimize, special, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
+from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
 from ._validation import _check_one_of
 from .exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
@@ -142,7 +143,9 @@ def _names(code: str, columns) -> tuple[set[str], set[str]]:
     used, unknown = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q":
-            used.update(a.value for a in node.args if isinstance(a, ast.Constant))
+            for a in node.args:
+                if isinstance(a, ast.Constant):
+                    (used if a.value in columns else unknown).add(a.value)
         elif isinstance(node, ast.Name):
             if node.id in columns:
                 used.add(node.id)
@@ -172,7 +175,7 @@ def _prepare(data: pd.DataFrame, formula: str) -> _Design:
                 variables += [v for v in sorted(used) if v not in variables]
                 if side == "lhs":
                     lhs.append(factor.code)
-    if unknown - columns:
+    if unknown:
         have = ", ".join(repr(c) for c in list(data.columns)[:12])
         raise DataError(f"The formula {formula!r} names {', '.join(map(repr, sorted(unknown)))}, which "
                         f"is not a column of data (columns: {have}{' ...' if data.shape[1] > 12 else ''}). "
@@ -311,6 +314,19 @@ def ols(data: pd.DataFrame, formula: str, *, robust: str | None = None, alpha: f
     MacKinnon, J. G., & White, H. (1985). Some heteroskedasticity-consistent covariance matrix
     estimators with improved finite sample properties. Journal of Econometrics, 29(3), 305-325.
     Fox, J., & Weisberg, S. (2019). An R companion to applied regression (3rd ed.). Sage.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.regression import ols
+    >>> data = pd.DataFrame({"y": [1, 3, 2, 5, 4, 6], "x": [1, 2, 3, 4, 5, 6]})
+    >>> res = ols(data, "y ~ x")
+    >>> print(res.coefficients[["term", "estimate", "se", "p_value"]].round(3).to_string(index=False))
+         term  estimate    se  p_value
+    Intercept     0.400 0.904    0.681
+            x     0.886 0.232    0.019
+    >>> res.sentence("x")
+    'The coefficient of x on y was b = 0.89, SE = 0.23, t(4) = 3.82, p = .019, 95% CI [0.24, 1.53], β = 0.89.'
     """
     _check_one_of("robust", robust, (None, "HC3"))
     _check_alpha(alpha)
@@ -425,7 +441,18 @@ def logistic_regression(data: pd.DataFrame, formula: str, *, alpha: float = 0.05
     if y.nunique() < 2:
         raise DataError(f"The outcome {design.outcome!r} has only one value in the rows used.")
     X = _rhs(design)
-    res = sm.Logit(y, X).fit(method="newton", tol=1e-12, maxiter=100, disp=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            res = sm.Logit(y, X).fit(method="newton", tol=1e-12, maxiter=100, disp=False)
+        except PerfectSeparationError:
+            caught.append(warnings.WarningMessage("separation", PerfectSeparationWarning, "", 0))
+    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught):
+        raise DataError(f"The predictors separate the outcome {design.outcome!r} perfectly (some fitted "
+                        "probabilities are 0 or 1), so the estimates diverge. Remove or merge the "
+                        "predictor that separates the groups, or use penalized (Firth) logistic regression.")  # fmt: skip
+    if not res.mle_retvals.get("converged", True):
+        warnings.warn("The logistic model did not converge.", ConvergenceWarning, stacklevel=2)
     out = _wald_table(X.columns, res.params.to_numpy(), res.bse.to_numpy(), alpha)
     out["odds_ratio"], out["or_ci_low"], out["or_ci_high"] = np.exp(out[["estimate", "ci_low", "ci_high"]]).T.to_numpy()
     n, k1 = len(y), float(y.sum())
