@@ -334,3 +334,21 @@ def test_all_rows_incomplete(small):
     data = small.assign(a=[np.nan, 1.0] * 15, b=[1.0, np.nan] * 15)
     with pytest.raises(DataError, match="No row has a value for every variable"):
         ols(data, "y ~ a + b")
+
+
+def test_tables_and_model_sentences(bfi):
+    data = pd.read_csv(REFERENCE / "regression_tobit_sim.csv")
+    results = {
+        "logistic": logistic_regression(sm_fair.load_pandas().data, FAIR),
+        "ordinal": ordinal_regression(bfi, "A3 ~ A1 + A2"),
+        "tobit": tobit(data, "y ~ x1 + x2 + g", left=0, right=10),
+    }
+    for model, res in results.items():
+        html = res.table(title=f"{model} model").html
+        assert f"{model} model" in html and "rows excluded for missing values" in html
+        assert res.sentence().startswith("The ")
+    assert "Odds ratio" in results["logistic"].table().html
+    assert results["ordinal"].sentence("A2").endswith(", OR = 2.34, 95% CI [2.18, 2.52].")
+    assert results["tobit"].sentence() == (
+        "The Wald test of all predictors of y gave χ²(4) = 164.31, p < .001 (log-likelihood = "
+        "−656.71; n = 298, 2 rows excluded for missing values).")  # fmt: skip

@@ -31,7 +31,8 @@ _P_NAMES = {"holm": "Holm's (1979)", "fdr_bh": "the Benjamini-Hochberg (1995) fa
 
 def _check_level(name: str, value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
-        raise ParameterError(f"The value for `{name}` must be a number between 0 and 1, but {value!r} was passed.")
+        raise ParameterError(f"The value for `{name}` must be a number between 0 and 1, but "
+                             f"{value!r} was passed.")  # fmt: skip
 
 
 def _root(f, lo: float, hi: float) -> float:
@@ -43,7 +44,9 @@ def _root(f, lo: float, hi: float) -> float:
     raise ParameterError("No solution was found; check the arguments.")
 
 
-def partial_eta_squared(data: pd.DataFrame, formula: str, *, ss_type: int = 2, ci: float = 0.95) -> pd.DataFrame:
+def partial_eta_squared(
+    data: pd.DataFrame, formula: str, *, ss_type: int = 2, ci: float = 0.95
+) -> pd.DataFrame:
     """Partial eta squared of each term of a linear model, with a noncentral-F interval.
 
     Parameters
@@ -103,11 +106,15 @@ def partial_eta_squared(data: pd.DataFrame, formula: str, *, ss_type: int = 2, c
         F, df1 = r["F"], r["df"]
         bounds = []
         for p in ((1 + ci) / 2, (1 - ci) / 2):
-            cdf = lambda L, p=p: stats.ncf.cdf(F, df1, df_error, L) - p if L > 0 else stats.f.cdf(F, df1, df_error) - p  # noqa: E731
+            def cdf(L, p=p):
+                dist = stats.ncf(df1, df_error, L) if L > 0 else stats.f(df1, df_error)
+                return dist.cdf(F) - p
+
             L = 0.0 if cdf(0.0) <= 0 else _root(cdf, 0.0, max(10.0, 4 * F * df1))
             bounds.append(L / (L + df1 + df_error + 1))
         rows.append({"term": term, "sum_sq": r["sum_sq"], "df": int(df1), "df_error": int(df_error),
-                     "statistic": F, "p_value": r["PR(>F)"], "partial_eta_sq": r["sum_sq"] / (r["sum_sq"] + ss_error),
+                     "statistic": F, "p_value": r["PR(>F)"],
+                     "partial_eta_sq": r["sum_sq"] / (r["sum_sq"] + ss_error),
                      "ci_low": bounds[0], "ci_high": bounds[1], "n": int(model.nobs),
                      "n_excluded": len(design.excluded)})  # fmt: skip
     out = pd.DataFrame(rows)
@@ -199,7 +206,8 @@ def cohens_d(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) -> pd
     J = np.exp(special.gammaln(df / 2) - np.log(np.sqrt(df / 2)) - special.gammaln((df - 1) / 2))
     out = pd.DataFrame([{
         "group1": getattr(levels[0], "item", lambda: levels[0])(),
-        "group2": getattr(levels[1], "item", lambda: levels[1])(), "n1": n1, "n2": n2, "mean1": a.mean(), "mean2": b.mean(),
+        "group2": getattr(levels[1], "item", lambda: levels[1])(),
+        "n1": n1, "n2": n2, "mean1": a.mean(), "mean2": b.mean(),
         "sd_pooled": sp, "cohen_d": d, "ci_low": lo, "ci_high": hi, "hedges_g": d * J, "statistic": t,
         "df": df, "p_value": 2 * stats.t.sf(abs(t), df), "n_excluded": int((~keep).sum()),
     }])  # fmt: skip
@@ -349,14 +357,16 @@ def minimal_detectable_effect(n: int, *, kind: str = "r", n_predictors: int = 1,
     _check_level("alpha", alpha)
     if not isinstance(n_predictors, numbers.Integral) or isinstance(n_predictors, bool) or n_predictors < 1 \
             or (kind == "r" and n_predictors != 1):  # fmt: skip
-        raise ParameterError(f"`n_predictors` must be a positive integer (1 for kind='r'), but {n_predictors!r} was passed.")
+        raise ParameterError("`n_predictors` must be a positive integer (1 for kind='r'), but "
+                             f"{n_predictors!r} was passed.")  # fmt: skip
     need = 4 if kind == "r" else n_predictors + 2
     if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < need:
         raise ParameterError(f"`n` must be an integer of at least {need}, but {n!r} was passed.")
     if power <= alpha:
         raise ParameterError(f"`power` ({power}) must exceed `alpha` ({alpha}).")
     if kind == "r":
-        effect = optimize.brentq(lambda r: _power_r(r, n, alpha) - power, 1e-9, 1 - 1e-12, xtol=1e-15, rtol=1e-14)
+        effect = optimize.brentq(lambda r: _power_r(r, n, alpha) - power, 1e-9, 1 - 1e-12,
+                                 xtol=1e-15, rtol=1e-14)  # fmt: skip
         r2 = effect**2
     else:
         effect = _root(lambda f: _power_f2(f, n, n_predictors, alpha) - power, 1e-9, 10.0)

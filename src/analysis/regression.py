@@ -214,9 +214,11 @@ def _rhs(design: _Design, rows: pd.DataFrame | None = None) -> pd.DataFrame:
                             "constant cannot be estimated beside the intercept. Drop it from the formula.")
     scaled = values / np.linalg.norm(values, axis=0)
     if np.linalg.matrix_rank(scaled, tol=1e-10) < X.shape[1]:  # name the first redundant column
-        first = next(j for j in range(1, X.shape[1]) if np.linalg.matrix_rank(scaled[:, :j + 1], tol=1e-10) <= j)
+        first = next(j for j in range(1, X.shape[1])
+                     if np.linalg.matrix_rank(scaled[:, :j + 1], tol=1e-10) <= j)  # fmt: skip
         raise DataError(f"The predictors are perfectly collinear: {X.columns[first]!r} is a linear "
-                        "combination of the predictors before it. Remove it (or one it depends on).")  # fmt: skip
+                        "combination of the predictors before it. Remove it (or one it "
+                        "depends on).")  # fmt: skip
     if len(X) <= X.shape[1]:
         raise DataError(f"Only {len(X)} complete rows for {X.shape[1]} coefficients; more rows are needed.")
     return X
@@ -240,7 +242,8 @@ def _numeric_outcome(design: _Design) -> pd.Series:
 
 def _check_alpha(alpha: float) -> None:
     if isinstance(alpha, bool) or not isinstance(alpha, float | int) or not 0 < alpha < 1:
-        raise ParameterError(f"The value for `alpha` must be a number between 0 and 1, but {alpha!r} was passed.")
+        raise ParameterError("The value for `alpha` must be a number between 0 and 1, but "
+                             f"{alpha!r} was passed.")  # fmt: skip
 
 
 def _wald_table(names, est, se, alpha, dist="norm", df=None) -> pd.DataFrame:
@@ -265,7 +268,9 @@ def _fit_row(design: _Design, n: int, **values) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------
 
 
-def ols(data: pd.DataFrame, formula: str, *, robust: str | None = None, alpha: float = 0.05) -> RegressionResult:
+def ols(
+    data: pd.DataFrame, formula: str, *, robust: str | None = None, alpha: float = 0.05
+) -> RegressionResult:
     """Ordinary least squares regression with classical or HC3 standard errors.
 
     Parameters
@@ -364,11 +369,13 @@ def _standardized(design: _Design, X: pd.DataFrame) -> np.ndarray:
     try:
         with np.errstate(all="ignore"):
             Xz = _rhs(design, rows)
-            y = _numeric_outcome(_Design(design.desc, rows, design.excluded, design.outcome, design.outcome_column))
+            zdesign = _Design(design.desc, rows, design.excluded, design.outcome, design.outcome_column)
+            y = _numeric_outcome(zdesign)
         return sm.OLS(y, Xz).fit().params.reindex(X.columns).to_numpy()
     except (DataError, ValueError):
         warnings.warn("Standardized estimates are not available for this formula (a transformation "
-                      "is undefined on z-scores); std_estimate is NaN.", AnalysisWarning, stacklevel=3)  # fmt: skip
+                      "is undefined on z-scores); std_estimate is NaN.", AnalysisWarning,
+                      stacklevel=3)  # fmt: skip
         return np.full(X.shape[1], np.nan)
 
 
@@ -450,11 +457,13 @@ def logistic_regression(data: pd.DataFrame, formula: str, *, alpha: float = 0.05
     if any(issubclass(w.category, PerfectSeparationWarning) for w in caught):
         raise DataError(f"The predictors separate the outcome {design.outcome!r} perfectly (some fitted "
                         "probabilities are 0 or 1), so the estimates diverge. Remove or merge the "
-                        "predictor that separates the groups, or use penalized (Firth) logistic regression.")  # fmt: skip
+                        "predictor that separates the groups, or use penalized (Firth) logistic "
+                        "regression.")  # fmt: skip
     if not res.mle_retvals.get("converged", True):
         warnings.warn("The logistic model did not converge.", ConvergenceWarning, stacklevel=2)
     out = _wald_table(X.columns, res.params.to_numpy(), res.bse.to_numpy(), alpha)
-    out["odds_ratio"], out["or_ci_low"], out["or_ci_high"] = np.exp(out[["estimate", "ci_low", "ci_high"]]).T.to_numpy()
+    odds = np.exp(out[["estimate", "ci_low", "ci_high"]].to_numpy())
+    out["odds_ratio"], out["or_ci_low"], out["or_ci_high"] = odds.T
     n, k1 = len(y), float(y.sum())
     ll0 = k1 * np.log(k1 / n) + (n - k1) * np.log(1 - k1 / n)  # intercept-only model, closed form
     lr = 2 * (res.llf - ll0)
@@ -464,7 +473,9 @@ def logistic_regression(data: pd.DataFrame, formula: str, *, alpha: float = 0.05
     return RegressionResult("logistic", formula, design.outcome, out, fit, design.excluded, alpha)
 
 
-def ordinal_regression(data: pd.DataFrame, formula: str, *, link: str = "logit", alpha: float = 0.05) -> RegressionResult:
+def ordinal_regression(
+    data: pd.DataFrame, formula: str, *, link: str = "logit", alpha: float = 0.05
+) -> RegressionResult:
     """Proportional-odds (cumulative link) regression of an ordinal outcome.
 
     Parameters
@@ -571,7 +582,8 @@ def ordinal_regression(data: pd.DataFrame, formula: str, *, link: str = "logit",
     ll0 = float(np.sum(counts * np.log(counts / counts.sum())))
     lr = 2 * (res.llf - ll0)
     fit = _fit_row(design, len(y), n_levels=len(levels), loglik=res.llf, aic=-2 * res.llf + 2 * len(est),
-                   pseudo_r2=1 - res.llf / ll0, statistic=lr, df=k, p_value=stats.chi2.sf(lr, k), link=link)  # fmt: skip
+                   pseudo_r2=1 - res.llf / ll0, statistic=lr, df=k, p_value=stats.chi2.sf(lr, k),
+                   link=link)  # fmt: skip
     return RegressionResult("ordinal", formula, design.outcome, out, fit, design.excluded, alpha)
 
 
@@ -655,14 +667,16 @@ def tobit(data: pd.DataFrame, formula: str, *, left: float | None = 0.0, right: 
     lo = -np.inf if left is None else float(left)
     hi = np.inf if right is None else float(right)
     if not lo < hi:
-        raise ParameterError(f"`left` must be below `right`, but left={left!r} and right={right!r} were passed.")
+        raise ParameterError(f"`left` must be below `right`, but left={left!r} and right={right!r} "
+                             "were passed.")  # fmt: skip
     design = _prepare(data, formula)
     y = _numeric_outcome(design).to_numpy(dtype=float)
     X = _rhs(design)
     Xv = X.to_numpy(dtype=float)
     cens = np.where(y <= lo, -1, np.where(y >= hi, 1, 0))
     if not (cens == 0).any():
-        raise DataError(f"Every outcome value of {design.outcome!r} is censored; the model cannot be estimated.")
+        raise DataError(f"Every outcome value of {design.outcome!r} is censored; the model cannot "
+                        "be estimated.")  # fmt: skip
     b0 = np.linalg.lstsq(Xv, y, rcond=None)[0]
     start = np.append(b0, np.log(np.std(y - Xv @ b0) or 1.0))
 
