@@ -146,8 +146,16 @@ def prepare(data, formula, dyad, partner, model, role=None, roles=None, same_row
         raise DataError(f"The predictors of {formula!r} are collinear (terms {terms}); a "
                         "dyad-level variable cannot enter as both _A and _P, and a constant "
                         "cannot be a predictor. Drop the redundant term.")
-    design, info = _design(xm, y.to_numpy(float)[:, 0], dyad_code, code, distinct)
-    info.update(n_excluded=len(excluded), roles=labels, role=role)
+    yv, x0 = y.to_numpy(float)[:, 0], x.to_numpy(float)
+    if model == "two_intercept":  # SDs within each role
+        sdx = np.concatenate([x0[code == k].std(0, ddof=1) for k in (0, 1)])
+        sdy = np.repeat([yv[code == k].std(ddof=1) for k in (0, 1)], x0.shape[1])
+    else:
+        sdx, sdy = xm.std(0, ddof=1), np.full(xm.shape[1], yv.std(ddof=1))
+    design, info = _design(xm, yv, dyad_code, code, distinct)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(sdx > 0, sdx / sdy, np.nan)
+    info.update(n_excluded=len(excluded), roles=labels, role=role, std_scale=scale)
     return design, terms, info, excluded
 
 

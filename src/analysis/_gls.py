@@ -96,34 +96,60 @@ def profile(stats: Stats, rho: float, log_delta: float, reml: bool, p: int):
     return m2ll, beta, sigma2, m
 
 
-def _best_rho(stats, log_delta, reml, p, fixed_rho=None):
-    if fixed_rho is not None:
-        return fixed_rho, profile(stats, fixed_rho, log_delta, reml, p)[0]
+def _best_rho(stats, reml, p):
+    """1-D bounded search for rho (delta = 1)."""
     if stats.n_pairs == 0:
-        return 0.0, profile(stats, 0.0, log_delta, reml, p)[0]
-    res = optimize.minimize_scalar(lambda r: profile(stats, r, log_delta, reml, p)[0],
+        return 0.0
+    res = optimize.minimize_scalar(lambda r: profile(stats, r, 0.0, reml, p)[0],
                                    bounds=(-_RHO_BOUND, _RHO_BOUND), method="bounded",
                                    options={"xatol": 1e-11, "maxiter": 500})
-    return float(res.x), float(res.fun)
+    return float(res.x)
 
 
-def fit(design: Design, reml: bool, stats: Stats | None = None, fixed_rho=None) -> dict:
-    """Maximise the (restricted) likelihood; returns estimates and their covariance.
+def _best_rho_delta(stats, reml, p):
+    """2-D search for (rho, log delta), L-BFGS-B from rho = 0 and the OLS SD ratio."""
+    if stats.n_pairs == 0:
+        res = optimize.minimize_scalar(lambda d: profile(stats, 0.0, d, reml, p)[0],
+                                       bracket=(-0.2, 0.2), method="brent", options={"xtol": 1e-10})
+        return 0.0, float(res.x)
+    res = optimize.minimize(lambda v: profile(stats, v[0], v[1], reml, p)[0],
+                            [0.0, _start_log_delta(stats, p)], method="L-BFGS-B",
+                            bounds=[(-_RHO_BOUND, _RHO_BOUND), (-20, 20)],
+                            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
+    return _newton_polish(lambda v: profile(stats, v[0], v[1], reml, p)[0], res.x)
 
-    `fixed_rho` fixes the within-dyad correlation (0 gives the empty-structure OLS/WLS fit).
-    """
+
+def _newton_polish(f, x, steps=2, h=1e-4):
+    """Two Newton steps with central-difference derivatives: L-BFGS-B stops ~1e-6 short."""
+    x = np.asarray(x, float)
+    for _ in range(steps):
+        e = np.eye(2) * h
+        f0 = f(x)
+        fp = np.array([f(x + e[i]) for i in range(2)])
+        fm = np.array([f(x - e[i]) for i in range(2)])
+        g = (fp - fm) / (2 * h)
+        hess = np.diag((fp - 2 * f0 + fm) / h**2)
+        hess[0, 1] = hess[1, 0] = (f(x + e[0] + e[1]) - f(x + e[0] - e[1]) - f(x - e[0] + e[1])
+                                   + f(x - e[0] - e[1])) / (4 * h * h)
+        try:
+            step = np.linalg.solve(hess, g)
+        except np.linalg.LinAlgError:
+            break
+        new = x - step
+        if np.linalg.eigvalsh(hess).min() <= 0 or abs(new[0]) >= _RHO_BOUND or f(new) > f0:
+            break
+        x = new
+    return float(x[0]), float(x[1])
+
+
+def fit(design: Design, reml: bool, stats: Stats | None = None) -> dict:
+    """Maximise the (restricted) likelihood; returns estimates and their covariance."""
     stats = cross_products(design) if stats is None else stats
     p = design.n_coef
     if design.two_variances:
-        def outer(ld):
-            return _best_rho(stats, ld, reml, p, fixed_rho)[1]
-        start = _start_log_delta(stats, p)
-        res = optimize.minimize_scalar(outer, bracket=(start - 0.2, start + 0.2), method="brent",
-                                       options={"xtol": 1e-10, "maxiter": 500})
-        log_delta = float(res.x)
+        rho, log_delta = _best_rho_delta(stats, reml, p)
     else:
-        log_delta = 0.0
-    rho, _ = _best_rho(stats, log_delta, reml, p, fixed_rho)
+        rho, log_delta = _best_rho(stats, reml, p), 0.0
     m2ll, beta, sigma2, m = profile(stats, rho, log_delta, reml, p)
     n = stats.n_obs
     # summary.gls: sigma^2 (X' Lambda^-1 X)^-1 with RSS / (N - p) under ML as well

@@ -28,7 +28,7 @@ from .report import HtmlBlock, apa_table, format_ci, format_p, format_stat, form
 __all__ = ["APIMResult", "apim", "apim_k", "distinguishability_test", "dyadic_icc"]
 
 COEF_COLUMNS = ["term", "effect", "role", "estimate", "se", "statistic", "df", "p_value",
-                "ci_low", "ci_high"]
+                "ci_low", "ci_high", "std_estimate"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,10 @@ class APIMResult:
     coefficients : DataFrame
         One row per fixed effect: ``term``, ``effect`` (intercept, actor, partner, role,
         interaction, other), ``role`` (two-intercept terms), ``estimate``, ``se``, ``statistic``
-        (t), ``df`` (N - p, as nlme), ``p_value``, ``ci_low``, ``ci_high``.
+        (t), ``df`` (N - p, as nlme), ``p_value``, ``ci_low``, ``ci_high``, ``std_estimate``
+        (estimate x SD(term) / SD(outcome) over the analysed rows, within each role for the
+        two-intercept model: the coefficient of the same model on z-scored variables; NaN
+        for intercepts).
     fit : DataFrame
         One row: ``model``, ``method``, ``n`` (persons analysed), ``n_dyads``, ``n_complete``
         (dyads with both members), ``n_single`` (dyads with one member), ``n_excluded`` (rows
@@ -201,6 +204,7 @@ def _apim(data, formula, dyad, partner, role, roles, model, method, ci, same_row
     n_roles = len(info["roles"])
     empty = _gls.fit(empty_design(design, n_roles), reml)
     coefficients = _coef_table(res, terms, info["role"] if model == "interaction" else None, model, ci)
+    coefficients["std_estimate"] = coefficients["estimate"] * info["std_scale"]
     npar = res["p"] + 2 + (model != "indistinguishable")
     loglik = res["loglik"]
     n_bic = res["n"] - res["p"] if reml else res["n"]
@@ -245,7 +249,7 @@ def _coef_table(res, terms, partner, model, ci):
     return pd.DataFrame({"term": terms, "effect": [_effect(t_, partner) for t_ in terms],
                          "role": pd.array(role, dtype="string"), "estimate": est, "se": se,
                          "statistic": t, "df": float(df), "p_value": 2 * stats.t.sf(np.abs(t), df),
-                         "ci_low": est - q * se, "ci_high": est + q * se})[COEF_COLUMNS]
+                         "ci_low": est - q * se, "ci_high": est + q * se, "std_estimate": np.nan})[COEF_COLUMNS]
 
 
 _PATTERNS = {"actor-only": 0.0, "couple": 1.0, "contrast": -1.0}
