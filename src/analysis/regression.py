@@ -555,16 +555,15 @@ def ordinal_regression(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsmodels' own convergence notes; checked below
         res = model.fit(method="bfgs", maxiter=5000, gtol=1e-10, disp=False)
-        res = model.fit(start_params=res.params, method="newton", maxiter=50, disp=False)
     k, raw_par = X.shape[1], res.params.to_numpy()
     est = np.concatenate([raw_par[:k], model.transform_threshold_params(raw_par)[1:-1]])
     Xv, codes = X.to_numpy(dtype=float), y.cat.codes.to_numpy()
-    for _ in range(3):  # Newton steps with the analytic Hessian polish statsmodels' optimum
-        H, grad = _cumulative_hessian(Xv, codes, est, link)
+    for _ in range(4):  # Newton steps with the analytic Hessian polish statsmodels' optimum
+        H, grad, _ = _cumulative_hessian(Xv, codes, est, link)
         step = est - np.linalg.solve(H, grad)
         if np.all(np.diff(step[k:]) > 0):
             est = step
-    H, grad = _cumulative_hessian(Xv, codes, est, link)
+    H, grad, ll = _cumulative_hessian(Xv, codes, est, link)
     if np.abs(grad).max() > 1e-4:
         warnings.warn(f"The ordinal model did not converge (largest gradient {np.abs(grad).max():.2g}).",
                       ConvergenceWarning, stacklevel=2)  # fmt: skip
@@ -580,15 +579,15 @@ def ordinal_regression(
     out["odds_ratio"], out["or_ci_low"], out["or_ci_high"] = ors.T
     counts = y.value_counts().to_numpy()
     ll0 = float(np.sum(counts * np.log(counts / counts.sum())))
-    lr = 2 * (res.llf - ll0)
-    fit = _fit_row(design, len(y), n_levels=len(levels), loglik=res.llf, aic=-2 * res.llf + 2 * len(est),
-                   pseudo_r2=1 - res.llf / ll0, statistic=lr, df=k, p_value=stats.chi2.sf(lr, k),
+    lr = 2 * (ll - ll0)
+    fit = _fit_row(design, len(y), n_levels=len(levels), loglik=ll, aic=-2 * ll + 2 * len(est),
+                   pseudo_r2=1 - ll / ll0, statistic=lr, df=k, p_value=stats.chi2.sf(lr, k),
                    link=link)  # fmt: skip
     return RegressionResult("ordinal", formula, design.outcome, out, fit, design.excluded, alpha)
 
 
 def _cumulative_hessian(X: np.ndarray, codes: np.ndarray, theta: np.ndarray, link: str):
-    """Analytic Hessian and gradient of the cumulative-link log-likelihood in polr's
+    """Analytic Hessian, gradient and value of the cumulative-link log-likelihood in polr's
     parameters (b, zeta): with a = zeta_k - x'b, c = zeta_(k-1) - x'b, p = F(a) - F(c), the
     observation's gradient is g = (f(a) u - f(c) v) / p and its Hessian
     (f'(a) u u' - f'(c) v v') / p - g g' (u, v: derivatives of a, c)."""
@@ -612,7 +611,7 @@ def _cumulative_hessian(X: np.ndarray, codes: np.ndarray, theta: np.ndarray, lin
     dfa, dfc = np.where(top, df(a), 0.0), np.where(bottom, df(c), 0.0)
     G = (fa[:, None] * U - fc[:, None] * W) / p[:, None]
     H = (U * (dfa / p)[:, None]).T @ U - (W * (dfc / p)[:, None]).T @ W - G.T @ G
-    return H, G.sum(axis=0)
+    return H, G.sum(axis=0), float(np.log(p).sum())
 
 
 def tobit(data: pd.DataFrame, formula: str, *, left: float | None = 0.0, right: float | None = None,
