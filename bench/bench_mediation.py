@@ -34,24 +34,26 @@ def make_data(seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"x": x, "m": m, "y": y})
 
 
-def median_time(fn, repeats: int = 5) -> float:
-    fn()  # warm-up (imports, caches)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def interleaved_medians(fns: dict, repeats: int = 7) -> dict:
+    """Median time of each contender, the contenders taking turns in every round so that all see
+    the same load on this shared machine (one warm-up round first)."""
+    times = {name: [] for name in fns}
+    for round_ in range(repeats + 1):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            if round_:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main() -> int:
     data = make_data()
-    times, ci = {}, {}
+    fns, ci = {}, {}
     with threadpool_limits(limits=1):
-        res = mediation(data, x="x", m="m", y="y", n_boot=N_BOOT, seed=1)
-        row = res.effects[res.effects["effect"] == "indirect"].iloc[0]
+        fns["ours"] = lambda: mediation(data, x="x", m="m", y="y", n_boot=N_BOOT, seed=1)
+        row = fns["ours"]().effects.query("effect == 'indirect'").iloc[0]
         ci["ours"] = (row["ci_low"], row["ci_high"])
-        times["ours"] = median_time(lambda: mediation(data, x="x", m="m", y="y", n_boot=N_BOOT, seed=1))
         try:
             from pyprocessmacro import Process
 
@@ -64,7 +66,7 @@ def main() -> int:
 
             s = ppm()
             ci["pyprocessmacro"] = (float(s["BootLLCI"].iloc[0]), float(s["BootULCI"].iloc[0]))
-            times["pyprocessmacro"] = median_time(ppm)
+            fns["pyprocessmacro"] = ppm
         except ImportError:
             print("pyprocessmacro not installed (make bench installs it): skipped")
         try:
@@ -76,10 +78,11 @@ def main() -> int:
             s = pgm()
             ind = s[s["path"] == "Indirect"].iloc[0]
             ci["pingouin"] = (float(ind["CI2.5"]), float(ind["CI97.5"]))
-            times["pingouin"] = median_time(pgm, repeats=3)
+            fns["pingouin"] = pgm
         except ImportError:
             print("pingouin not installed: skipped")
-    print(f"model 4, n = {N:,}, {N_BOOT:,} resamples, percentile CI; median of repeated runs, 1 BLAS thread")
+        times = interleaved_medians(fns)
+    print(f"model 4, n = {N:,}, {N_BOOT:,} resamples, percentile CI; median of 7 interleaved rounds, 1 BLAS thread")
     print(f"{'':16}{'time (s)':>10}{'ours / peer':>13}   95% CI of the indirect effect")
     for name, t in times.items():
         ratio = times["ours"] / t

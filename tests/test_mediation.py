@@ -279,3 +279,12 @@ def test_boot_ci_order_statistics():
     z0 = norm.ppf(0.6)
     assert lo == np.floor(5000 * norm.cdf(2 * z0 - 1.959963984540054) + 0.5)
     assert hi == np.trunc(5000 * norm.cdf(2 * z0 + 1.959963984540054)) + 1
+
+
+def test_resamples_do_not_depend_on_chunk_size(tal, monkeypatch):
+    from analysis import _bootstrap
+
+    a = mediation(tal, x="cond", m=["pmi", "import"], y="reaction", n_boot=300, seed=9)
+    monkeypatch.setattr(_bootstrap, "CHUNK_CELLS", 7 * len(tal))  # 7 resamples per chunk instead of 300
+    b = mediation(tal, x="cond", m=["pmi", "import"], y="reaction", n_boot=300, seed=9)
+    assert_allclose(a.boot.to_numpy(), b.boot.to_numpy(), rtol=1e-12)

@@ -176,50 +176,56 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
         raise ParameterError(f"`n_boot` must be an integer of at least 100, but {n_boot!r} was passed.")
     rng = np.random.default_rng(seed)
     n = len(frame)
-    blocks, layout = [], []
-    col = 0
+    # Every cross-product needed is a monomial in the data columns (x*x, x*m, m*y, ...): each
+    # distinct one is one column of `products`; the constant's (sum of counts) is n itself.
+    monomials: dict[tuple, int] = {(): -1}
+
+    def column(term: tuple) -> int:
+        key = tuple(sorted(term))
+        if key not in monomials:
+            monomials[key] = len(monomials) - 1
+        return monomials[key]
+
+    layout = []
     for eq in equations:
-        X = design(frame, eq.terms)
-        y = frame[eq.outcome].to_numpy(dtype=float)
-        k = X.shape[1]
-        i, j = _pairs(k)
-        blocks.append(X[:, i] * X[:, j])
-        if eq.logistic:
-            layout.append((eq, X, y, col, None))
-            col += len(i)
-        else:
-            blocks.append(X * y[:, None])
-            layout.append((eq, X, y, col, col + len(i)))
-            col += len(i) + k
-    for name in sd_columns:
-        v = frame[name].to_numpy(dtype=float)
-        v = v - v.mean()  # centred: numerically stable weighted variance
-        blocks.append(np.column_stack([v, v * v]))
-    products = np.ascontiguousarray(np.column_stack(blocks))
+        cols = [()] + list(eq.terms)
+        k = len(cols)
+        if eq.logistic:  # batched Newton-Raphson on the design itself
+            layout.append((eq, design(frame, eq.terms), frame[eq.outcome].to_numpy(dtype=float), None, None))
+            continue
+        xx = np.array([column(a + b) for a in cols for b in cols])
+        xy = np.array([column(a + (eq.outcome,)) for a in cols])
+        layout.append((eq, None, None, xx, xy))
+    sd_index = {name: (column((name,)), column((name, name))) for name in sd_columns}
+    names = sorted((m for m in monomials if m), key=monomials.get)
+    products = np.ones((n, len(names)))
+    for c_, mono in enumerate(names):
+        for name in mono:
+            products[:, c_] *= frame[name].to_numpy(dtype=float)
     chunk = int(max(1, min(n_boot, CHUNK_CELLS // n)))
     out = {eq.outcome: np.empty((n_boot, len(eq.terms) + 1)) for eq in equations}
     sds = {name: np.empty(n_boot) for name in sd_columns}
     filled, failed = 0, 0
-    offsets = (n * np.arange(chunk, dtype=np.int64))[:, None]
+    # int32 indices (chunk * n < 2**31): the 32-bit draws are buffered in the generator, so the
+    # stream, and every resample, does not depend on the chunk size
+    offsets = (n * np.arange(chunk, dtype=np.int32))[:, None]
+    const = np.full((chunk, 1), float(n))  # the constant's monomial (index -1): the counts sum to n
     while filled < n_boot:
         c = min(chunk, n_boot - filled)
-        idx = rng.integers(0, n, size=(c, n))
+        idx = rng.integers(0, n, size=(c, n), dtype=np.int32)
         idx += offsets[:c]
         counts = np.bincount(idx.ravel(), minlength=c * n).reshape(c, n).astype(np.float64)
-        sums = counts @ products
+        sums = np.concatenate([counts @ products, const[:c]], axis=1)
         ok = np.ones(c, dtype=bool)
         coefs = {}
-        for eq, X, y, start, start_y in layout:
-            k = X.shape[1]
-            i, j = _pairs(k)
-            xtx = np.empty((c, k, k))
-            xtx[:, i, j] = sums[:, start:start + len(i)]
-            xtx[:, j, i] = sums[:, start:start + len(i)]
+        for eq, X, y, xx, xy in layout:
+            k = len(eq.terms) + 1
             if eq.logistic:
                 beta, conv = _batch_logit(counts, X, y)
                 ok &= conv
             else:
-                xty = sums[:, start_y:start_y + k]
+                xtx = sums[:, xx].reshape(c, k, k)
+                xty = sums[:, xy]
                 with np.errstate(all="ignore"):
                     try:
                         beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
@@ -232,11 +238,9 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
         keep = np.flatnonzero(ok)[:take]
         for name, beta in coefs.items():
             out[name][filled:filled + take] = beta[keep]
-        base = col
-        for name in sd_columns:
-            s1, s2 = sums[keep, base], sums[keep, base + 1]
-            sds[name][filled:filled + take] = np.sqrt((s2 - s1 * s1 / n) / (n - 1))
-            base += 2
+        for name, (i1, i2) in sd_index.items():
+            s1, s2 = sums[keep, i1], sums[keep, i2]
+            sds[name][filled:filled + take] = np.sqrt(np.maximum(s2 - s1 * s1 / n, 0) / (n - 1))
         filled += take
         failed += c - int(ok.sum())
         if failed > n_boot:
