@@ -228,7 +228,7 @@ def test_person_effects_and_excluded(sim):
 def test_table_and_sentence(sim):
     res = mixed_model(sim, formula=FORMULA, person="person", random="~ 1 + x_within", ar1="day")
     html = res.table(number=2).html
-    assert "Fixed: x_within" in html and "Random: Person SD (x_within)" in html and "Residual phi" in html
+    assert "Fixed: x_within" in html and "Random: Person SD (x_within)" in html and "Residual AR(1) φ" in html
     text = res.sentence("x_within")
     assert text.endswith("p < .001.") and "b = 0.43" in text and "t(922)" in text and "95% CI [0.35, 0.51]" in text
     with pytest.raises(ParameterError, match="No fixed effect 'nope'"):

@@ -52,8 +52,9 @@ class MultilevelResult:
         """APA table: fixed effects, then the random part (SDs, correlations, phi, rho)."""
         fixed = self.coefficients.assign(term=self.coefficients["term"].map(lambda t: f"Fixed: {t}"))
         v = self.variances
-        labels = [f"{'Residual' if lv == 'residual' else lv.capitalize()} {par.replace('_', ' ').upper() if par in ('sd', 'sd_ratio') else par}"
-                  + (f" ({t})" if t else "") for lv, par, t in zip(v["level"], v["parameter"], v["term"])]  # fmt: skip
+        names = {"sd": "SD", "cor": "r", "sd_ratio": "SD ratio", "phi": "AR(1) \u03c6", "rho": "partners' same-day \u03c1"}
+        labels = [f"{lv.capitalize()} {names.get(par, par)}" + (f" ({t})" if t else "")
+                  for lv, par, t in zip(v["level"], v["parameter"], v["term"], strict=True)]  # fmt: skip
         rand = pd.DataFrame({"term": [f"Random: {s}" for s in labels], "estimate": v["estimate"].to_numpy()})
         body = pd.concat([fixed, rand], ignore_index=True)
         f = self.fit.iloc[0]
@@ -105,6 +106,9 @@ def design(data: pd.DataFrame, formula: str, random: str, ids: list[str]):
     lhs = formula.split("~", 1)[0].strip()
     if lhs in data.columns and (not pd.api.types.is_numeric_dtype(data[lhs]) or pd.api.types.is_bool_dtype(data[lhs])):
         raise DataError(f"The outcome {lhs!r} must be numeric, but it has dtype {data[lhs].dtype}.")
+    # nullable (Int64/Float64) columns as float64 with NaN, which patsy understands
+    num = [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
+    data = data.astype({c: "float64" for c in num})
     try:
         yd, X = patsy.dmatrices(formula, data, NA_action="drop", return_type="dataframe")
         Z = patsy.dmatrix(rhs, data, NA_action="drop", return_type="dataframe")
