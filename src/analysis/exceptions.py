@@ -4,6 +4,7 @@ __all__ = [
     "AnalysisError",
     "DataError",
     "CodebookError",
+    "ClaimError",
     "InstrumentError",
     "ParameterError",
     "AnalysisWarning",
@@ -25,6 +26,10 @@ class CodebookError(AnalysisError, ValueError):
 
 class InstrumentError(AnalysisError, ValueError):
     """An instrument definition is missing or malformed, or items do not fit it."""
+
+
+class ClaimError(AnalysisError, ValueError):
+    """A claim or study file is malformed (missing field, unknown model, bad value)."""
 
 
 class ParameterError(AnalysisError, ValueError):

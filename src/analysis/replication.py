@@ -515,7 +515,7 @@ def replication_bf(orig_estimate: float, orig_se: float, new_estimate: float, ne
     _positive("new_se", new_se)
     log_bf = (stats.norm.logpdf(new_estimate, orig_estimate, math.hypot(orig_se, new_se))
               - stats.norm.logpdf(new_estimate, 0.0, new_se))  # fmt: skip
-    return float(math.exp(log_bf))
+    return float(math.exp(log_bf)) if log_bf < 709 else math.inf  # beyond float range: overwhelming
 
 
 def replication_bf_t(t_orig: float, n_orig, t_rep: float, n_rep, *, method: str = "exact") -> float:

@@ -1,0 +1,563 @@
+"""Claims registry and replication scorecard: state a claim once, test it on any data set.
+
+A claim is a YAML file (``analysis/claim_registry/<id>.yaml``; the fields are described in
+``claim_registry/SCHEMA.md``): a statement and its source, the variables it needs (candidate
+column or instrument-score names per role), the model that yields the estimate it is about,
+and the rule that turns the estimate into a verdict:
+
+- ``directional``: the effect has the claimed sign and is not negligible: one-sided test and
+  equivalence test (TOST) against a smallest effect size of interest (`replication.directional_claim`);
+- ``negligible``: the effect is negligible (a "null" claim) (TOST against the SESOI);
+- ``replication``: a published estimate, tested on new data: difference test, prediction
+  interval, small telescopes and replication Bayes factor (`replication.replication`);
+- ``reproduction``: a published estimate on the same data, reproduced when the new estimate
+  rounds to the published one (within half a unit of its last reported decimal).
+
+A study file lists data sets (codebooks) and claims; `scorecard` tests every claim on every
+data set that can speak to it ("not testable here" names what is missing) and pools a claim
+tested on two or more data sets by a random-effects meta-analysis (REML, `meta.random_effects`).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import _claim_models
+from .exceptions import AnalysisError, ClaimError
+from .paths import resolve
+from .report import HtmlBlock, apa_table, format_ci, format_stat, format_value
+
+__all__ = ["Claim", "Study", "Scorecard", "load_claim", "list_claims", "load_study", "test_claim", "scorecard",
+           "REGISTRY_DIR"]  # fmt: skip
+
+REGISTRY_DIR = Path(__file__).resolve().parent / "claim_registry"
+KINDS = ("directional", "negligible", "replication", "reproduction")
+DESIGNS = ("individual", "dyadic", "diary")
+MODELS = tuple(_claim_models.ESTIMATORS)
+NOT_TESTABLE = "not testable here"
+NULL_VERDICTS = {"equivalent to zero (negligible)": "supported (negligible, as claimed)",
+                 "supported": "not supported (a non-negligible effect)",
+                 "opposite": "not supported (a non-negligible effect)", "inconclusive": "inconclusive"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim read from its YAML file (see ``claim_registry/SCHEMA.md``)."""
+
+    id: str
+    statement: str
+    kind: str
+    model: str
+    design: str
+    citation: str
+    variables: dict  #: role -> tuple of candidate names (mediators: role "m" may be a list of lists)
+    covariates: tuple  #: tuple of candidate-name tuples
+    formula: str | None
+    term: str
+    expect: dict  #: direction ("positive"/"negative"), sesoi, scale ("std"/"raw"/"r")
+    original: dict  #: estimate, se, n, decimals, ci (published values)
+    options: dict
+    source_note: str = ""
+    path: str = ""
+
+
+def _fail(path, message):
+    raise ClaimError(f"Claim file {path}: {message}")
+
+
+def load_claim(claim: str | Path) -> Claim:
+    """Read and check one claim: a registry id (``"acitelli_apim_actor"``) or a YAML path."""
+    path = Path(claim) if str(claim).endswith((".yaml", ".yml")) else REGISTRY_DIR / f"{claim}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in REGISTRY_DIR.glob("*.yaml")))
+        raise ClaimError(f"No claim {str(claim)!r} (looked for {path}). Registry claims: {known}.")
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        _fail(path, f"not valid YAML ({err}).")
+    if not isinstance(spec, dict):
+        _fail(path, "must be a mapping of fields (id, statement, kind, model, ...).")
+    for key in ("id", "statement", "kind", "model", "design", "source"):
+        if key not in spec:
+            _fail(path, f"missing field `{key}`.")
+    for key, allowed in (("kind", KINDS), ("model", MODELS), ("design", DESIGNS)):
+        if spec[key] not in allowed:
+            _fail(path, f"`{key}` is {spec[key]!r}; use one of {', '.join(allowed)}.")
+    if spec["id"] != path.stem and path.parent == REGISTRY_DIR:
+        _fail(path, f"`id` {spec['id']!r} must equal the file name {path.stem!r}.")
+    expect, original = dict(spec.get("expect") or {}), dict(spec.get("original") or {})
+    if spec["kind"] in ("directional", "negligible"):
+        if not (isinstance(expect.get("sesoi"), int | float) and expect["sesoi"] > 0):
+            _fail(path, "a directional or negligible claim needs `expect.sesoi`, a positive number.")
+        if spec["kind"] == "directional" and expect.get("direction") not in ("positive", "negative"):
+            _fail(path, "a directional claim needs `expect.direction`: positive or negative.")
+    if spec["kind"] in ("replication", "reproduction") and not isinstance(original.get("estimate"), int | float):
+        _fail(path, "a replication or reproduction needs `original.estimate` (the published number).")
+    if spec["kind"] == "replication" and not (original.get("se") or original.get("n")):
+        _fail(path, "a replication needs `original.se` (or `original.n` for a correlation).")
+    source = spec["source"] if isinstance(spec["source"], dict) else {"citation": str(spec["source"])}
+    variables = {}
+    for role, cands in (spec.get("variables") or {}).items():
+        if role == "m" and cands and isinstance(cands[0], list):
+            variables[role] = tuple(tuple(c) for c in cands)
+        else:
+            variables[role] = tuple([cands] if isinstance(cands, str) else cands)
+    covariates = tuple(tuple([c] if isinstance(c, str) else c) for c in spec.get("covariates") or [])
+    if spec["model"] != "alpha" and not spec.get("formula") and not {"x", "y"} <= set(variables):
+        _fail(path, "give `variables` x and y, or a `formula`.")
+    return Claim(id=str(spec["id"]), statement=str(spec["statement"]).strip(), kind=spec["kind"],
+                 model=spec["model"], design=spec["design"], citation=str(source.get("citation", "")).strip(),
+                 variables=variables, covariates=covariates, formula=spec.get("formula"),
+                 term=str(spec.get("term", "{x}")), expect=expect, original=original,
+                 options=dict(spec.get("options") or {}), source_note=str(source.get("note", "")).strip(),
+                 path=str(path))  # fmt: skip
+
+
+def list_claims() -> pd.DataFrame:
+    """The bundled registry: ``id``, ``kind``, ``model``, ``design``, ``statement``, ``citation``."""
+    rows = [load_claim(p) for p in sorted(REGISTRY_DIR.glob("*.yaml"))]
+    return pd.DataFrame([{"id": c.id, "kind": c.kind, "model": c.model, "design": c.design,
+                          "statement": c.statement, "citation": c.citation} for c in rows])  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Studies: data sets x claims
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StudyData:
+    label: str
+    data: str  #: data path or codebook path, as `load_dataset` takes it
+    codebook: str | None
+    aliases: dict = field(default_factory=dict)  #: candidate name -> column of this data set
+
+
+@dataclass(frozen=True)
+class Study:
+    title: str
+    datasets: tuple
+    claims: tuple  #: claim ids or paths
+    path: str = ""
+
+
+def load_study(study: str | Path | None = None, *, data: str | None = None, codebook: str | None = None) -> Study:
+    """Read a study file (YAML: ``title``, ``datasets`` [each ``label``, ``data`` and/or
+    ``codebook`` (paths relative to the study file), optional ``aliases``], ``claims``: ``all``
+    or a list of ids). Without a file: every registry claim on one data set, `data` (default the
+    demo survey)."""
+    if study is None:
+        from .paths import DEMO_DIR
+
+        target = data or str(DEMO_DIR)
+        return Study(title="Registry claims on " + Path(target).name, claims=tuple(list_claims()["id"]),
+                     datasets=(StudyData(Path(target).name, str(resolve(target)),
+                                         str(resolve(codebook)) if codebook else None),))  # fmt: skip
+    path = resolve(study)
+    if not path.exists():
+        raise ClaimError(f"Study file {path} does not exist. Give the path of a study YAML (see studies/).")
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(spec.get("datasets"), list) or not spec["datasets"]:
+        raise ClaimError(f"Study file {path}: `datasets` must be a non-empty list of data sets.")
+    sets = []
+    for i, entry in enumerate(spec["datasets"], 1):
+        if not isinstance(entry, dict) or not (entry.get("data") or entry.get("codebook")):
+            raise ClaimError(f"Study file {path}: data set {i} needs `data` or `codebook` (a path).")
+        rel = {k: str((path.parent / entry[k]).resolve()) if entry.get(k) else None for k in ("data", "codebook")}
+        sets.append(StudyData(str(entry.get("label", f"data set {i}")), rel["data"] or rel["codebook"],
+                              rel["codebook"] if rel["data"] else None, dict(entry.get("aliases") or {})))  # fmt: skip
+    claims = spec.get("claims", "all")
+    ids = tuple(list_claims()["id"]) if claims == "all" else tuple(claims)
+    for c in ids:
+        load_claim(c if str(c).endswith((".yaml", ".yml")) else c)  # fail early on an unknown claim
+    return Study(title=str(spec.get("title", path.stem)), datasets=tuple(sets), claims=ids, path=str(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Testing one claim on one data set
+# ---------------------------------------------------------------------------------------------
+class _NotTestable(Exception):
+    pass
+
+
+def _numeric_view(dataset, table: str, claim: Claim) -> pd.DataFrame:
+    """The table with instrument scores joined and ordered categories coded as numbers
+    (1 = the lowest level; ``options.high_first`` lists variables whose codebook values run
+    from the highest level down), and the indicator columns of ``options.indicators``."""
+    from .scales import score_instruments
+
+    frame = dataset.table(table)
+    specs = dataset.variables(table)
+    items = dataset.instruments(table)
+    if items:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scores = score_instruments(frame, instruments=items, ranges=dataset.item_ranges(table))
+        frame = frame.join(scores[[c for c in scores.columns if c not in frame.columns]])
+    else:
+        frame = frame.copy()
+    high_first = set(claim.options.get("high_first", []))
+    for name, spec in specs.items():
+        if name in frame and spec.get("type") == "categorical" and spec.get("ordered") and spec.get("values"):
+            levels = [str(v).lower() for v in spec["values"]]
+            codes = frame[name].map(lambda v, lv=levels: lv.index(str(v).lower()) + 1 if pd.notna(v)
+                                    and str(v).lower() in lv else np.nan).astype(float)  # fmt: skip
+            frame[name] = len(levels) + 1 - codes if name in high_first else codes
+    for new, rule in claim.options.get("indicators", {}).items():
+        col = rule["column"]
+        if col in frame:
+            if "above" in rule:
+                hit = pd.to_numeric(frame[col], errors="coerce") > float(rule["above"])
+            else:
+                hit = frame[col].astype(str).str.lower().isin({str(v).lower() for v in rule["equals"]})
+            frame[new] = np.where(frame[col].isna(), np.nan, hit.astype(float))
+    return frame
+
+
+def _filter(frame: pd.DataFrame, where: dict, *, strict: bool) -> tuple[pd.DataFrame, list]:
+    """Rows where every `where` column equals its value (numbers compared as numbers)."""
+    missing = []
+    for col, value in where.items():
+        if col not in frame:
+            if strict:
+                missing.append(f"filter column {col}")
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            keep = pd.to_numeric(frame[col], errors="coerce") == value
+        else:
+            keep = frame[col].astype(str).str.lower() == str(value).lower()
+        frame = frame[keep.fillna(False).to_numpy(dtype=bool)]
+    return frame, missing
+
+
+def _tables_for(dataset, design: str) -> list[str]:
+    names = list(dataset.tables)
+    roles = {t: {v.get("role") for v in dataset.variables(t).values()} for t in names}
+    if design == "diary":
+        return [t for t in names if "day" in roles[t]]
+    if design == "dyadic":
+        return [t for t in names if {"dyad_id", "partner_role"} <= roles[t]]
+    units = {t: str(dataset.codebook["tables"][t].get("unit", "")) for t in names}
+    return [t for t in names if "day" not in units[t]]  # one row per person (or person-wave)
+
+
+def _pick(candidates, frame, aliases) -> str | None:
+    for cand in candidates:
+        name = aliases.get(cand, cand)
+        if name in frame.columns:
+            return name
+    return None
+
+
+def _prepare(claim: Claim, dataset, aliases: dict):
+    """(frame, resolved names, table) for the first table that holds everything the claim needs."""
+    tables = _tables_for(dataset, claim.design)
+    if not tables:
+        need = {"diary": "a table with a `day` role", "dyadic": "a table with `dyad_id` and `partner_role` roles"}
+        raise _NotTestable(f"the claim needs {claim.design} data: {need.get(claim.design, 'a table')}")
+    missing_by_table = {}
+    for table in tables:
+        frame = _numeric_view(dataset, table, claim)
+        names, missing = {}, []
+        for role, cands in claim.variables.items():
+            if role == "m" and cands and isinstance(cands[0], tuple):
+                found = [_pick(c, frame, aliases) for c in cands]
+                names[role] = found
+                missing += [f"m ({' / '.join(c)})" for c, f in zip(cands, found, strict=True) if f is None]
+                continue
+            names[role] = _pick(cands, frame, aliases)
+            if names[role] is None:
+                missing.append(f"{role} ({' / '.join(cands)})")
+        covs = [_pick(c, frame, aliases) for c in claim.covariates]
+        missing += [f"covariate ({' / '.join(c)})" for c, f in zip(claim.covariates, covs, strict=True) if f is None]
+        names["covariates"] = covs
+        if claim.design == "dyadic":
+            names["dyad"] = dataset.role_column(table, "dyad_id")
+            names["partner"] = dataset.role_column(table, "partner_role")
+        if claim.design == "diary":
+            person = dataset.role_column(table, "id")
+            if person is None:  # persons identified by couple and member
+                dyad, member = dataset.role_column(table, "dyad_id"), dataset.role_column(table, "partner_role")
+                if dyad and member:
+                    frame["person_key"] = frame[dyad].astype(str) + "_" + frame[member].astype(str)
+                    person = "person_key"
+            if person is None:
+                missing.append("a person id (codebook role `id`, or `dyad_id` + `partner_role`)")
+            names["person"] = person
+        if claim.model == "alpha":
+            ins, score = claim.options.get("instrument", []), claim.options.get("score")
+            held = dataset.instruments(table)
+            use = next((i for i in ([ins] if isinstance(ins, str) else ins) if i in held), None)
+            if use is None:
+                missing.append(f"items of {' / '.join([ins] if isinstance(ins, str) else ins)}")
+            else:
+                from .scales import keyed_items, load_instrument
+
+                keyed = keyed_items(frame, instrument=use, columns=held[use], ranges=dataset.item_ranges(table))
+                members = load_instrument(use).scores[score]
+                names["items"] = [held[use][m] for m in members if m in held[use]]
+                frame = frame.drop(columns=names["items"]).join(keyed[names["items"]])
+        if not missing:
+            frame, missing = _filter(frame, claim.options.get("where", {}), strict=True)
+            frame, _ = _filter(frame, claim.options.get("where_if_present", {}), strict=False)
+        if not missing:
+            return frame, names, table
+        missing_by_table[table] = missing
+    best = min(missing_by_table.values(), key=len)
+    raise _NotTestable("missing " + "; ".join(best))
+
+
+@dataclass(frozen=True)
+class ClaimTest:
+    """One claim on one data set: the estimate, the verdict and the words for them."""
+
+    claim: Claim
+    dataset: str
+    table: str | None
+    estimate: _claim_models.Estimate | None
+    verdict: str
+    rule: str
+    sentence: str
+    numbers: dict  #: verdict-rule numbers (p values, CIs, prediction interval, BF, ...)
+    names: dict
+
+    def row(self) -> dict:
+        e = self.estimate
+        return {
+            "claim": self.claim.id, "dataset": self.dataset, "kind": self.claim.kind, "model": self.claim.model,
+            "n": e.n if e else np.nan, "n_excluded": e.n_excluded if e else np.nan,
+            "estimate": e.estimate if e else np.nan, "se": e.se if e else np.nan,
+            "ci_low": e.ci_low if e else np.nan, "ci_high": e.ci_high if e else np.nan,
+            "original": self.claim.original.get("estimate", np.nan), "scale": e.scale if e else "",
+            "verdict": self.verdict, "rule": self.rule,
+        }  # fmt: skip
+
+
+def _decimals(claim: Claim) -> int:
+    if "decimals" in claim.original:
+        return int(claim.original["decimals"])
+    text = repr(float(claim.original["estimate"]))
+    return len(text.split(".")[1]) if "." in text and "e" not in text else 0
+
+
+def _judge(claim: Claim, est: _claim_models.Estimate) -> tuple[str, str, str, dict]:
+    from . import replication as rep
+
+    alpha = float(claim.options.get("alpha", 0.05))
+    what = est.label
+    if claim.kind in ("directional", "negligible"):
+        sesoi = float(claim.expect["sesoi"])
+        direction = claim.expect.get("direction", "positive")
+        if est.scale == "r":
+            res = rep.directional_claim_r(est.estimate, est.n, sesoi=sesoi, direction=direction, alpha=alpha)
+        else:
+            res = rep.directional_claim(est.estimate, est.se, sesoi=sesoi, direction=direction, alpha=alpha)
+        verdict = NULL_VERDICTS[res.verdict] if claim.kind == "negligible" else res.verdict
+        rule = res.rule if claim.kind == "directional" else f"claim of a negligible effect: {res.rule}"
+        return verdict, rule, res.sentence(effect=what), res.summary.iloc[0].to_dict()
+    orig = claim.original
+    if claim.kind == "reproduction":
+        dec = _decimals(claim)
+        tol = 0.5 * 10 ** (-dec) + 1e-12
+        diff = est.estimate - float(orig["estimate"])
+        ok = abs(diff) <= tol
+        verdict = "reproduced" if ok else "not reproduced"
+        rule = (f"reproduction: the estimate on the same data rounds to the published value "
+                f"(|difference| <= {format_value(tol, dec + 1)}, half a unit of the published {dec} decimals)")
+        sentence = (f"Reproduction of {what}: published {format_value(orig['estimate'], dec)}, here "
+                    f"{format_value(est.estimate, dec + 2)} (difference {format_value(diff, dec + 2)}); "
+                    f"verdict: {verdict} (rule: {rule}).")  # fmt: skip
+        numbers = {"difference": diff, "tolerance": tol, "decimals": dec}
+        if orig.get("se"):
+            numbers["se_ratio"] = est.se / float(orig["se"])
+            sentence = sentence[:-1] + (f"; SE published {format_value(orig['se'], dec)}, here "
+                                        f"{format_value(est.se, dec + 2)}.")  # fmt: skip
+        return verdict, rule, sentence, numbers
+    if est.scale == "r" and orig.get("n") and not orig.get("se"):
+        res = rep.replication_r(float(orig["estimate"]), float(orig["n"]), est.estimate, est.n, alpha=alpha)
+    else:
+        se = float(orig["se"]) if orig.get("se") else _feldt_se(claim)
+        res = rep.replication(float(orig["estimate"]), se, est.estimate, est.se, alpha=alpha)
+    return res.verdict, res.rule, res.sentence(effect=what), res.summary.iloc[0].to_dict()
+
+
+def _feldt_se(claim: Claim) -> float:
+    """SE of a published alpha from its Feldt CI (n respondents, k items): width / 3.92."""
+    from scipy import stats
+
+    a, n, k = float(claim.original["estimate"]), float(claim.original["n"]), float(claim.original["k"])
+    d1, d2 = n - 1, (n - 1) * (k - 1)
+    lo = 1 - (1 - a) * stats.f.ppf(0.975, d1, d2)
+    hi = 1 - (1 - a) * stats.f.ppf(0.025, d1, d2)
+    return (hi - lo) / (2 * _claim_models.Z95)
+
+
+def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases: dict | None = None,
+               seed: int | None = None, n_boot: int | None = None) -> ClaimTest:  # fmt: skip
+    """Test one claim on one loaded data set (`io.load_dataset`); never raises for data that
+    cannot speak to the claim (verdict "not testable here", with what is missing)."""
+    claim = claim if isinstance(claim, Claim) else load_claim(claim)
+    label = label or dataset.name
+    opts = dict(claim.options)
+    if claim.model == "mediation":
+        opts.setdefault("seed", seed)
+        if n_boot is not None:
+            opts["n_boot"] = n_boot
+    claim = Claim(**{**claim.__dict__, "options": opts})
+    try:
+        frame, names, table = _prepare(claim, dataset, aliases or {})
+    except _NotTestable as why:
+        return ClaimTest(claim, label, None, None, NOT_TESTABLE, str(why), f"Not testable on {label}: {why}.", {}, {})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = _claim_models.ESTIMATORS[claim.model](frame, claim, names)
+    except AnalysisError as err:
+        return ClaimTest(claim, label, table, None, "could not be estimated", str(err),
+                         f"The model for this claim could not be estimated on {label}: {err}", {}, names)  # fmt: skip
+    verdict, rule, sentence, numbers = _judge(claim, est)
+    return ClaimTest(claim, label, table, est, verdict, rule, sentence, numbers, names)
+
+
+# ---------------------------------------------------------------------------------------------
+# The scorecard
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scorecard:
+    """Every claim of a study on every data set: ``verdicts`` (one row per claim and data set),
+    ``meta`` (one row per claim estimated on two or more data sets), the tests themselves."""
+
+    title: str
+    verdicts: pd.DataFrame
+    meta: pd.DataFrame
+    tests: tuple
+    meta_results: dict  #: claim id -> `meta.MetaResult` (on Fisher's z for correlations)
+
+    def summary(self) -> pd.DataFrame:
+        """Counts of verdicts over the tested claims."""
+        return self.verdicts["verdict"].value_counts().rename_axis("verdict").reset_index(name="n")
+
+    def table(self, *, number: int | None = None) -> HtmlBlock:
+        """The verdict table (APA) with each claim linked to its detail section."""
+        cols = ["claim", "dataset", "model", "n", "estimate", "ci_low", "ci_high", "original", "verdict"]
+        return apa_table(self.verdicts[cols], title="Verdicts", number=number, decimals=3,
+                         note="Estimate: r, a standardized (std) or raw coefficient, or alpha, as the claim "
+                              "states; CI 95%. Details and the rule behind each verdict below.")  # fmt: skip
+
+    def meta_table(self, *, number: int | None = None) -> HtmlBlock:
+        cols = ["claim", "k", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2"]
+        return apa_table(self.meta[cols] if len(self.meta) else pd.DataFrame(columns=cols), decimals=3,
+                         title="Claims tested on several data sets: random-effects meta-analysis", number=number,
+                         note="REML tau-squared (metafor's rma); correlations pooled on Fisher's z and shown as r; "
+                              "PI: 95% prediction interval.")  # fmt: skip
+
+    def details(self) -> HtmlBlock:
+        """One section per claim: statement, source, each data set's model, numbers and sentence."""
+        parts = []
+        for cid in dict.fromkeys(t.claim.id for t in self.tests):
+            tests = [t for t in self.tests if t.claim.id == cid]
+            c = tests[0].claim
+            parts.append(f'<section class="claim" id="claim-{html.escape(cid)}"><h3>{html.escape(cid)}</h3>'
+                         f"<p><strong>Claim.</strong> {html.escape(c.statement)}</p>"
+                         f"<p><strong>Source.</strong> {html.escape(c.citation)}"
+                         + (f" {html.escape(c.source_note)}" if c.source_note else "") + "</p>"
+                         f"<p><strong>Test.</strong> {html.escape(c.kind)} claim, {html.escape(c.model)} model, "
+                         f"{html.escape(c.design)} design.</p>")  # fmt: skip
+            for t in tests:
+                used = {k: v for k, v in t.names.items() if v}
+                parts.append(f"<h4>{html.escape(t.dataset)}: {html.escape(t.verdict)}</h4>"
+                             f'<p class="apa-text">{html.escape(t.sentence)}</p>'
+                             + (f"<p><small>Table {html.escape(str(t.table))}; variables {html.escape(str(used))}; "
+                                f"{t.estimate.n:,} analysed, {t.estimate.n_excluded:,} rows left out (missing "
+                                "values or the claim's filter).</small></p>" if t.estimate else "")
+                             + (t.estimate.table.html if t.estimate and t.estimate.table else ""))  # fmt: skip
+            if cid in self.meta_results:
+                parts.append(f'<p class="apa-text">{html.escape(self.meta.set_index("claim").loc[cid, "sentence"])}</p>')
+            parts.append("</section>")
+        return HtmlBlock("".join(parts))
+
+
+def _pool(tests) -> tuple[pd.DataFrame, dict]:
+    from .meta import fisher_z_inverse, random_effects
+
+    rows, results = [], {}
+    for cid in dict.fromkeys(t.claim.id for t in tests):
+        done = [t for t in tests if t.claim.id == cid and t.estimate is not None]
+        if len(done) < 2 or len({t.estimate.scale for t in done}) != 1:
+            continue
+        scale = done[0].estimate.scale
+        if scale == "r":
+            y = [math.atanh(t.estimate.estimate) for t in done]
+            se = [1 / math.sqrt(t.estimate.n - 3) for t in done]
+        else:
+            y, se = [t.estimate.estimate for t in done], [t.estimate.se for t in done]
+        res = random_effects(y, se, labels=[t.dataset for t in done], method="REML")
+        results[cid] = res
+        p = res.pooled.iloc[0]
+        back = fisher_z_inverse if scale == "r" else (lambda v: v)
+        vals = {k: float(back(p[k])) for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
+        sym, bounded = ("r", True) if scale == "r" else ("b", False)
+        sentence = (f"Pooled over {int(p['k'])} data sets (random effects, REML), "
+                    f"{format_stat(sym, vals['estimate'], bounded=bounded)}, "
+                    f"{format_ci(vals['ci_low'], vals['ci_high'], bounded=bounded)}; "
+                    f"tau-squared = {format_value(p['tau2'], 3)}, I-squared = {format_value(p['i2'], 1)}%, "
+                    f"95% prediction interval [{format_value(vals['pi_low'], bounded=bounded)}, "
+                    f"{format_value(vals['pi_high'], bounded=bounded)}].")  # fmt: skip
+        rows.append({"claim": cid, "k": int(p["k"]), **vals, "tau2": float(p["tau2"]), "i2": float(p["i2"]),
+                     "scale": scale, "sentence": sentence})  # fmt: skip
+    cols = ["claim", "k", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "scale", "sentence"]
+    return pd.DataFrame(rows, columns=cols), results
+
+
+def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = None, datasets: dict | None = None) -> Scorecard:
+    """Test every claim of `study` on every data set; pool claims tested on several data sets.
+
+    Parameters
+    ----------
+    study : Study
+        From `load_study`.
+    seed : int, optional
+        Seed of the bootstrap of mediation claims (same seed, same numbers).
+    n_boot : int, optional
+        Bootstrap resamples of mediation claims (default: the claim's, else 5,000).
+    datasets : dict, optional
+        Already loaded data sets by label (else each is loaded; a data set whose files are
+        missing makes its claims "not testable here").
+
+    Returns
+    -------
+    Scorecard
+    """
+    from .io import load_dataset
+
+    loaded = dict(datasets or {})
+    tests = []
+    claims = [load_claim(c) for c in study.claims]
+    for entry in study.datasets:
+        ds, problem = loaded.get(entry.label), None
+        if ds is None:
+            try:
+                ds = load_dataset(entry.data, codebook=entry.codebook)
+            except (AnalysisError, FileNotFoundError, OSError) as err:
+                problem = f"data set could not be loaded ({str(err).splitlines()[0]})"
+            loaded[entry.label] = ds
+        for claim in claims:
+            if ds is None:
+                tests.append(ClaimTest(claim, entry.label, None, None, NOT_TESTABLE, problem,
+                                       f"Not testable on {entry.label}: {problem}.", {}, {}))  # fmt: skip
+            else:
+                tests.append(test_claim(claim, ds, label=entry.label, aliases=entry.aliases, seed=seed, n_boot=n_boot))
+    order = {c.id: i for i, c in enumerate(claims)}
+    tests.sort(key=lambda t: (order[t.claim.id], t.verdict == NOT_TESTABLE))
+    verdicts = pd.DataFrame([t.row() for t in tests])
+    meta, results = _pool(tests)
+    return Scorecard(study.title, verdicts, meta, tuple(tests), results)
+
+
+__all__ += ["ClaimTest", "StudyData"]
