@@ -245,7 +245,9 @@ def mediation(
         equation), ``fit`` (one row per equation), ``effects`` (effect: total / direct /
         indirect; path; estimate; se (bootstrap SD for indirect effects); statistic; p_value;
         ci_low; ci_high; std_estimate, std_ci_low, std_ci_high: completely standardized effect
-        ``estimate * SD(X) / SD(Y)`` with its bootstrap CI), ``boot`` (the draws) and ``excluded``.
+        ``estimate * SD(X) / SD(Y)`` with its bootstrap CI; SDs recomputed in every resample),
+        ``boot`` (one column of draws per indirect effect, named by its path, e.g.
+        ``"x -> m -> y"``, and ``"total indirect"``) and ``excluded`` (reason, n).
 
     Raises
     ------
@@ -330,7 +332,8 @@ def moderated_mediation(
         As :func:`mediation`; ``effects`` holds the direct effect, the conditional indirect
         effects at W's 16th, 50th and 84th percentiles (or its two values when W is
         dichotomous; column ``w``) and the index of moderated mediation (``a3 b`` in model 7,
-        ``a b3`` in model 14) with bootstrap SE and CI.
+        ``a b3`` in model 14) with bootstrap SE and CI; ``boot`` columns are
+        ``"x -> m -> y | w=16th pct"`` ... and ``"index x -> m -> y"``.
 
     Raises
     ------
