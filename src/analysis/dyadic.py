@@ -31,6 +31,11 @@ COEF_COLUMNS = ["term", "effect", "role", "estimate", "se", "statistic", "df", "
                 "ci_low", "ci_high", "std_estimate"]
 
 
+_MODEL_TEXT = {"indistinguishable": "indistinguishable dyads",
+               "two_intercept": "distinguishable dyads, two-intercept model",
+               "interaction": "distinguishable dyads, interaction model"}
+
+
 @dataclass(frozen=True)
 class APIMResult:
     """Result of `apim`.
@@ -67,15 +72,15 @@ class APIMResult:
     def table(self, *, number: int | None = None, title: str | None = None) -> HtmlBlock:
         """The coefficients as an APA table; the note gives rho, the SDs and the sample."""
         f = self.fit.iloc[0]
-        sds = "; ".join(f"residual SD {r['role']} {format_value(r['sigma'])}"
-                        for _, r in self.variances.iterrows())
+        sds = "; ".join(f"residual SD{'' if r['role'] == 'both' else ' ' + r['role']} "
+                        f"{format_value(r['sigma'])}" for _, r in self.variances.iterrows())
         note = (f"GLS ({f['method']}) with compound symmetry within dyads; {self.formula}. "
                 f"Residual within-dyad correlation {format_stat('rho', f['rho'], bounded=True)}; "
                 f"{sds}. {int(f['n'])} persons in {int(f['n_dyads'])} dyads "
                 f"({int(f['n_single'])} with one member); {int(f['n_excluded'])} rows excluded. "
                 f"CI: {100 * self.ci:g}% (t).")
         cols = ["term", "estimate", "se", "statistic", "df", "p_value", "ci_low", "ci_high"]
-        return apa_table(self.coefficients[cols], title=title or f"APIM ({f['model']} dyads)",
+        return apa_table(self.coefficients[cols], title=title or f"APIM ({_MODEL_TEXT[f['model']]})",
                          number=number, note=note)
 
     def sentence(self) -> str:
@@ -83,12 +88,12 @@ class APIMResult:
         f = self.fit.iloc[0]
         parts = []
         for _, r in self.coefficients[self.coefficients["effect"].isin(["actor", "partner"])].iterrows():
-            who = f" for {r['role']}" if isinstance(r["role"], str) and r["role"] else ""
+            who = f" ({r['role']})" if isinstance(r["role"], str) and r["role"] else ""
             parts.append(f"the {r['effect']} effect of {_stem(r['term'])}{who} was "
                          f"{format_stat('b', r['estimate'])}, {format_stat('SE', r['se'])}, "
                          f"t({int(r['df'])}) = {format_value(r['statistic'])}, {format_p(r['p_value'])}, "
                          f"{format_ci(r['ci_low'], r['ci_high'], level=self.ci)}")
-        lead = (f"In the actor-partner interdependence model ({f['model']} dyads, GLS with "
+        lead = (f"In the actor-partner interdependence model ({_MODEL_TEXT[f['model']]}, GLS with "
                 f"{f['method']}, {int(f['n_dyads'])} dyads), ")
         body = "; ".join(parts) if parts else "no actor or partner terms were estimated"
         tail = (f" The residual within-dyad correlation (partial ICC) was "
@@ -388,7 +393,8 @@ def dyadic_icc(data, *, y, dyad, role=None, roles=None, ci=0.95):
     -------
     pandas.DataFrame
         One row per estimate: ``kind`` ("pairwise", "anova" or "pearson"), ``estimate``,
-        ``test`` ("z", "F", "t"), ``statistic``, ``df``, ``df2`` (F only), ``p_value``
+        ``test`` ("z", "F", "t"), ``statistic``, ``df``, ``df2`` (F only; both nullable
+        integers), ``p_value``
         (two-sided), ``ci_low``, ``ci_high``, ``n`` (dyads with both scores), ``n_excluded``
         (persons left out: `y` missing, no partner with a score, or role not usable).
 
@@ -435,9 +441,9 @@ def dyadic_icc(data, *, y, dyad, role=None, roles=None, ci=0.95):
         t = r * math.sqrt((n - 2) / (1 - r * r))
         zq = stats.norm.ppf(0.5 + ci / 2) / math.sqrt(n - 3)
         return pd.DataFrame([{"kind": "pearson", "estimate": r, "test": "t", "statistic": t,
-                              "df": float(n - 2), "df2": np.nan, "p_value": 2 * stats.t.sf(abs(t), n - 2),
+                              "df": n - 2, "df2": pd.NA, "p_value": 2 * stats.t.sf(abs(t), n - 2),
                               "ci_low": math.tanh(math.atanh(r) - zq),
-                              "ci_high": math.tanh(math.atanh(r) + zq), **base}])
+                              "ci_high": math.tanh(math.atanh(r) + zq), **base}]).astype({"df": "Int64", "df2": "Int64"})
     rp = float(np.corrcoef(np.r_[y1, y2], np.r_[y2, y1])[0, 1])
     z = rp * math.sqrt(n)
     msb = 2 * np.var((y1 + y2) / 2, ddof=1)
@@ -446,9 +452,9 @@ def dyadic_icc(data, *, y, dyad, role=None, roles=None, ci=0.95):
     fstat, d1, d2 = (f1, n - 1, n) if f1 >= 1 else (1 / f1, n, n - 1)
     fl = f1 / stats.f.ppf(0.5 + ci / 2, n - 1, n)
     fu = f1 * stats.f.ppf(0.5 + ci / 2, n, n - 1)
-    rows = [{"kind": "pairwise", "estimate": rp, "test": "z", "statistic": z, "df": np.nan, "df2": np.nan,
+    rows = [{"kind": "pairwise", "estimate": rp, "test": "z", "statistic": z, "df": pd.NA, "df2": pd.NA,
              "p_value": 2 * stats.norm.sf(abs(z)), "ci_low": np.nan, "ci_high": np.nan, **base},
             {"kind": "anova", "estimate": (msb - msw) / (msb + msw), "test": "F", "statistic": fstat,
-             "df": float(d1), "df2": float(d2), "p_value": min(1.0, 2 * stats.f.sf(fstat, d1, d2)),
+             "df": d1, "df2": d2, "p_value": min(1.0, 2 * stats.f.sf(fstat, d1, d2)),
              "ci_low": (fl - 1) / (fl + 1), "ci_high": (fu - 1) / (fu + 1), **base}]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype({"df": "Int64", "df2": "Int64"})
