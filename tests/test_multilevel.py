@@ -20,9 +20,12 @@ from analysis.exceptions import DataError, ParameterError
 from analysis.multilevel import center_within, dyadic_diary, lag, mixed_model, multilevel_icc
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
-# Agreement with nlme: fixed effects and SEs to ~1e-7, SDs to ~1e-5 (the two-intercept model's
-# likelihood is flat in the role SDs), log-likelihoods to ~1e-7.
-TOL_FIXED, TOL_RANDOM, TOL_LOGLIK = 2e-5, 1e-4, 1e-5
+# Agreement seen (tests/reference/multilevel.Rout vs ours): fixed effects to <= 2e-7, SEs to
+# <= 2.4e-6, SDs/correlations/phi/rho to <= 1.2e-6 except the simulated two-intercept model (flat
+# likelihood in the role SDs: 2.2e-5, where ours has the higher log-likelihood, by 4e-8),
+# log-likelihoods to <= 4e-8.
+TOL_FIXED, TOL_SE, TOL_RANDOM, TOL_LOGLIK = 1e-6, 5e-6, 5e-6, 1e-6
+TOL_RANDOM_FLAT = 5e-5
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +57,7 @@ def _assert_matches(res, ref, model, *, terms=None, components=None):
         if "lmer" in model and res.fit["method"].iloc[0] == "ML":
             n, p = res.fit["n"].iloc[0], len(res.coefficients)
             factor = np.sqrt((n - p) / n)
-        assert_allclose(ours["se"] * factor, row["se"], atol=TOL_FIXED, err_msg=f"{model} {row['term']} se")
+        assert_allclose(ours["se"] * factor, row["se"], atol=TOL_SE, err_msg=f"{model} {row['term']} se")
         if pd.notna(row["df"]):
             assert ours["df"] == row["df"], f"{model} {row['term']} df"
             assert_allclose(ours["p_value"], row["p_value"], atol=1e-5)
@@ -76,7 +79,8 @@ def _assert_matches(res, ref, model, *, terms=None, components=None):
         if term is not None:
             sel &= v["term"] == term
         assert sel.sum() == 1, f"{model}: no unique row for {comp}"
-        assert_allclose(v.loc[sel, "estimate"].iloc[0], row["value"], atol=TOL_RANDOM, err_msg=f"{model} {comp}")
+        tol = TOL_RANDOM_FLAT if model.startswith("sim_two_intercept") else TOL_RANDOM
+        assert_allclose(v.loc[sel, "estimate"].iloc[0], row["value"], atol=tol, err_msg=f"{model} {comp}")
     rfit = ref["fit"][ref["fit"]["model"] == model].iloc[0]
     assert res.fit["n"].iloc[0] == rfit["nobs"]
     assert_allclose(res.fit["loglik"].iloc[0], rfit["loglik"], atol=TOL_LOGLIK)  # logLik(m)
@@ -361,3 +365,10 @@ def test_person_slopes_plot(sim):
     plt.close(fig)
     with pytest.raises(ValueError, match="no random slope"):
         person_slopes(res, term="w")
+
+
+def test_nested_couple_person_with_ar1(sim, ref):
+    res = mixed_model(sim, formula=FORMULA, person="person", random="~ 1 + x_within", couple="couple", ar1="day")
+    # lme(..., random = list(couple = ~ 1, person = ~ 1 + x_within),
+    #     correlation = corAR1(form = ~ day | couple / person))
+    _assert_matches(res, ref, "sim_nested_ar1_reml")

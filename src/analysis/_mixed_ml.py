@@ -153,7 +153,6 @@ class _Problem:
             self.dt = np.abs(tp[:, :, None] - tp[:, None, :])
             self.same_person = (pp[:, :, None] == pp[:, None, :]) & vpair
             self.other_person = (pp[:, :, None] != pp[:, None, :]) & vpair
-            self.eye = np.broadcast_to(np.eye(m), (g, m, m))
             self.pad_diag = np.eye(m)[None] * (~valid)[:, :, None]
 
     # ---------------------------------------------------------------- parameters

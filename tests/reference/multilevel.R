@@ -157,6 +157,9 @@ cat("gapped data: corAR1 logLik", logLik(g1), " corCAR1 logLik", logLik(g2), "\n
 add_lme("sim_nested_rs_reml", lme(y ~ x_within + x_between + w,
                                   random = list(couple = ~ 1, person = ~ 1 + x_within),
                                   data = d, control = ctl))
+add_lme("sim_nested_ar1_reml", lme(y ~ x_within + x_between + w,
+                                   random = list(couple = ~ 1, person = ~ 1 + x_within),
+                                   correlation = corAR1(form = ~ day | couple / person), data = d, control = ctl))
 # two-intercept dyadic diary (Laurenceau & Bolger): role intercepts and slopes, correlated role
 # random intercepts per couple, partners' same-day residuals correlated, role-specific variance
 add_lme("sim_two_intercept_reml",
