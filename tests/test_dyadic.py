@@ -376,3 +376,69 @@ def test_separate_member_and_role_columns():
              roles=["MAN", "WOMAN"])
     assert_allclose(a.coefficients["estimate"], b.coefficients["estimate"], rtol=1e-10)
     assert b.coefficients["term"].iloc[0] == "Intercept (MAN)"
+
+
+def test_std_estimate_is_the_coefficient_on_z_scores():
+    res = apim(NEGATIVE, formula="y ~ x_A + x_P + w", dyad="dyad", partner="person")
+    z = NEGATIVE.assign(**{c: (NEGATIVE[c] - NEGATIVE[c].mean()) / NEGATIVE[c].std() for c in ["x", "y", "w"]})
+    zres = apim(z, formula="y ~ x_A + x_P + w", dyad="dyad", partner="person")
+    assert_allclose(res.coefficients["std_estimate"].iloc[1:], zres.coefficients["estimate"].iloc[1:], rtol=1e-8)
+    assert np.isnan(res.coefficients["std_estimate"].iloc[0])
+    # two-intercept: within each role
+    two = apim(INCOMPLETE, formula="y ~ x_A + x_P", dyad="dyad", partner="role", model="two_intercept")
+    used = INCOMPLETE.drop(index=two.excluded["row"])
+    man = used[used["role"] == "man"]
+    assert_allclose(two.coefficients["std_estimate"].iloc[1],
+                    two.coefficients["estimate"].iloc[1] * man["x"].std() / man["y"].std(), rtol=1e-10)
+
+
+def test_statsmodels_mixedlm_agrees_when_rho_is_positive():
+    """A random dyad intercept is the same model when rho >= 0 (one-member dyads included)."""
+    import statsmodels.formula.api as smf
+
+    from analysis.reshape import individual_to_pairwise
+
+    res = apim(INCOMPLETE, formula="y ~ x_A + x_P", dyad="dyad", partner="role")
+    pw = individual_to_pairwise(INCOMPLETE, dyad="dyad", partner="role").dropna(subset=["y_A", "x_A", "x_P"])
+    sm = smf.mixedlm("y_A ~ x_A + x_P", pw, groups=pw["dyad"]).fit(reml=True)
+    assert_allclose(res.coefficients["estimate"], sm.fe_params, rtol=1e-5)
+    assert_allclose(res.coefficients["se"], sm.bse_fe, rtol=5e-4)  # MixedLM: from its own Hessian
+    assert_allclose(res.fit["rho"].iloc[0], sm.cov_re.iloc[0, 0] / (sm.cov_re.iloc[0, 0] + sm.scale), atol=1e-4)
+    assert_allclose(res.fit["loglik"].iloc[0], sm.llf, atol=1e-4)
+
+
+def test_two_intercept_output_text():
+    res = apim(INCOMPLETE, formula="y ~ x_A + x_P", dyad="dyad", partner="role", model="two_intercept")
+    text = res.sentence()
+    assert "distinguishable dyads, two-intercept model" in text
+    assert "the actor effect of x (man) was b = " in text and "the partner effect of x (woman)" in text
+    html = res.table().html
+    assert "residual SD man" in html and "residual SD woman" in html and "x_A (woman)" in html
+    assert res.coefficients["effect"].tolist() == ["intercept", "actor", "partner"] * 2
+
+
+def test_more_data_errors():
+    three = pd.DataFrame({"d": [1, 1, 1, 2, 2, 3, 3], "y_A": [1.0, 2, 3, 4, 5, 6, 8], "x_A": [1.0, 0, 2, 3, 1, 0, 4]})
+    with pytest.raises(DataError, match="more than two rows"):
+        apim(three, formula="y_A ~ x_A", dyad="d")
+    with pytest.raises(DataError, match="more than two rows"):
+        dyadic_icc(three, y="y_A", dyad="d")
+    with pytest.raises(DataError, match="at least 3"):
+        dyadic_icc(three[three["d"] > 1], y="y_A", dyad="d")
+    text_y = NEGATIVE.assign(y=NEGATIVE["y"].astype(str))
+    with pytest.raises(DataError, match="numeric"):
+        apim(text_y, formula="y ~ x_A + x_P", dyad="dyad", partner="person")
+    res = apim(NEGATIVE, formula="y ~ w", dyad="dyad", partner="person")
+    with pytest.raises(DataError, match="actor and partner"):
+        apim_k(res, n_boot=10)
+    with pytest.raises(ParameterError, match="n_boot"):
+        apim_k(res, n_boot=0)
+    with pytest.raises(ParameterError, match="roles"):
+        apim(NEGATIVE, formula="y ~ x_A", dyad="dyad", partner="person", model="two_intercept", roles=[1, 1])
+
+
+def test_formula_transformations_and_categorical_moderator():
+    data = NEGATIVE.assign(group=np.where(NEGATIVE["w"] > 0, "high", "low"))
+    res = apim(data, formula="y ~ x_A + x_P + C(group) + np.exp(w)", dyad="dyad", partner="person")
+    assert res.coefficients["term"].tolist() == ["Intercept", "C(group)[T.low]", "x_A", "x_P", "np.exp(w)"]
+    assert res.fit["n"].iloc[0] == len(data)

@@ -59,6 +59,12 @@ class APIMResult:
         ``sigma2``, ``sigma2_empty`` (empty model), ``pseudo_r2`` (1 - sigma2 / sigma2_empty).
     excluded : DataFrame
         Rows left out: ``row`` (index label in `data`), ``dyad``, ``reason``.
+    ci : float
+        Confidence level of the intervals.
+    formula : str
+        The model formula.
+
+    Methods: ``table()`` (APA table of the coefficients) and ``sentence()`` (APA text).
     """
 
     coefficients: pd.DataFrame
@@ -295,6 +301,17 @@ def apim_k(result: APIMResult, *, n_boot=2000, ci=0.95, seed=None):
     ----------
     Kenny, D. A., & Ledermann, T. (2010). Detecting, measuring, and testing dyadic patterns in
     the actor-partner interdependence model. *Journal of Family Psychology, 24*(3), 359-366.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=(200, 2))
+    >>> y = 0.5 * x + 0.5 * x[:, ::-1] + rng.normal(size=(200, 2))
+    >>> df = pd.DataFrame({"couple": np.repeat(np.arange(200), 2), "member": [1, 2] * 200,
+    ...                    "x": x.ravel(), "y": y.ravel()})
+    >>> fit = apim(df, formula="y ~ x_A + x_P", dyad="couple", partner="member")
+    >>> apim_k(fit, n_boot=200, seed=1)["pattern"].item()
+    'couple'
     """
     if not isinstance(result, APIMResult):
         raise ParameterError(f"`result` must be an APIMResult from `apim`, not {type(result).__name__}.")
@@ -417,6 +434,14 @@ def dyadic_icc(data, *, y, dyad, role=None, roles=None, ci=0.95):
     References
     ----------
     Kenny, D. A., Kashy, D. A., & Cook, W. L. (2006). *Dyadic data analysis*. Guilford Press.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"couple": np.repeat(np.arange(4), 2), "sat": [5, 6, 3, 3, 6, 7, 2, 4]})
+    >>> dyadic_icc(df, y="sat", dyad="couple")[["kind", "estimate", "n"]].round(3)
+           kind  estimate  n
+    0  pairwise     0.727  4
+    1     anova     0.788  4
     """
     _require_columns(data, [y, dyad] + ([role] if role else []))
     _check_ci(ci)
