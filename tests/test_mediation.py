@@ -271,7 +271,8 @@ def test_missing_rows_counted(tal):
 def test_apa_output(m4):
     text = m4.sentence(x_label="self-disclosure", y_label="satisfaction", m_labels={"pmi": "perceived responsiveness"})
     ind = _effect(m4, "indirect")
-    assert "The indirect effect of self-disclosure on satisfaction through perceived responsiveness was b = 0.24, 95% CI [" in text
+    assert ("The indirect effect of self-disclosure on satisfaction through perceived responsiveness "
+            "was b = 0.24, 95% CI [") in text
     assert f"{ind['ci_high']:.2f}]." in text
     assert "<table" in m4.table().html
 

@@ -65,7 +65,8 @@ def test_model1_against_r(m1, r_est, disaster):
         assert_allclose(est, r_est[("m1", f"b:{_r(term)}")], rtol=TOL)  # coef(lm(justify ~ frame * skeptic))
         assert_allclose(se, r_est[("m1", f"se:{_r(term)}")], rtol=TOL)  # sqrt(diag(vcov(m1)))
     # polyroot() on the same quadratic; pct below: 100 * mean(skeptic < root)
-    assert_allclose(m1.johnson_neyman["value"], [r_est[("m1_jn_ols", "root1")], r_est[("m1_jn_ols", "root2")]], rtol=TOL)
+    roots = [r_est[("m1_jn_ols", "root1")], r_est[("m1_jn_ols", "root2")]]
+    assert_allclose(m1.johnson_neyman["value"], roots, rtol=TOL)
     assert_allclose(m1.johnson_neyman["pct_below"], [r_est[("m1_jn_ols", f"pct_below{i}")] for i in (1, 2)], rtol=TOL)
     assert_allclose(m1.johnson_neyman["pct_above"] + m1.johnson_neyman["pct_below"], 100)  # no case at a root
     pct = m1.conditional_effects[m1.conditional_effects["rule"] == "percentiles"]
@@ -140,7 +141,8 @@ def test_missing_rows_counted(disaster):
 
 def test_apa_output(m1):
     text = m1.sentence()
-    assert text.startswith("The effect of frame on justify depended on skeptic: b = 0.20, 95% CI [0.09, 0.31], t(207) = 3.64, p < .001")
+    assert text.startswith("The effect of frame on justify depended on skeptic: b = 0.20, "
+                           "95% CI [0.09, 0.31], t(207) = 3.64, p < .001")
     assert "skeptic = 1.17 and 3.93" in text
     assert "<table" in m1.table().html
 

@@ -53,7 +53,8 @@ def design(frame: pd.DataFrame, terms) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def prepare(data: pd.DataFrame, columns: dict[str, object], *, binary: tuple = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+def prepare(data: pd.DataFrame, columns: dict[str, object], *,
+            binary: tuple = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate the role columns, drop incomplete rows listwise and count them.
 
     `columns` maps a role name (``"x"``, ``"covariates"``) to a column name or list of names.
@@ -74,7 +75,8 @@ def prepare(data: pd.DataFrame, columns: dict[str, object], *, binary: tuple = (
             try:
                 frame[col] = pd.to_numeric(frame[col], errors="raise")
             except (TypeError, ValueError):
-                raise DataError(f"Column {col!r} is not numeric (dtype {data[col].dtype}); recode it to numbers first.") from None
+                raise DataError(f"Column {col!r} is not numeric (dtype {data[col].dtype}); "
+                                "recode it to numbers first.") from None
     frame = frame.astype(float)
     complete = frame.notna().all(axis=1)
     excluded = pd.DataFrame({"reason": ["missing value in a model variable"], "n": [int((~complete).sum())]})
@@ -88,7 +90,8 @@ def prepare(data: pd.DataFrame, columns: dict[str, object], *, binary: tuple = (
     for col in binary:
         values = set(np.unique(frame[col]))
         if not values <= {0.0, 1.0}:
-            raise DataError(f"Column {col!r} must be coded 0/1 for a logistic outcome, but has values {sorted(values)[:6]}.")
+            raise DataError(f"Column {col!r} must be coded 0/1 for a logistic outcome, "
+                            f"but has values {sorted(values)[:6]}.")
     return frame, excluded
 
 

@@ -49,7 +49,8 @@ class MediationResult:
         ci_name = "percentile" if self.ci_type == "percentile" else "bias-corrected"
         dropped = int(self.excluded["n"].sum())
         note = (f"PROCESS model {self.model}; n = {int(self.fit['n'].iloc[0]):,}"
-                + (f" ({dropped:,} rows with a missing value excluded)" if dropped else "") + ". Indirect effects: bootstrap SE and "
+                + (f" ({dropped:,} rows with a missing value excluded)" if dropped else "")
+                + ". Indirect effects: bootstrap SE and "
                 f"{100 * self.ci:g}% {ci_name} bootstrap CI ({self.n_boot:,} resamples); total and direct "
                 "effects: t-based CI. \u03b2: completely standardized effect (b \u00d7 SD of X / SD of Y).")
         title = f"Effects of {self.x} on {self.y} through {', '.join(self.m)}"
@@ -66,18 +67,19 @@ class MediationResult:
         out = []
         for row in self.effects.itertuples():
             ci = report.format_ci(row.ci_low, row.ci_high, level=self.ci)
+            b = report.format_stat("b", row.estimate)
             through = " through " + " and then ".join(ml.get(p, p) for p in row.path.split(" -> ")[1:-1])
             if row.effect == "indirect" and row.path == "total indirect":
-                out.append(f"The total indirect effect of {xl} on {yl} was {report.format_stat('b', row.estimate)}, {ci}.")
+                out.append(f"The total indirect effect of {xl} on {yl} was {b}, {ci}.")
             elif row.effect == "indirect":
-                out.append(f"The indirect effect of {xl} on {yl}{through} was {report.format_stat('b', row.estimate)}, {ci}.")
+                out.append(f"The indirect effect of {xl} on {yl}{through} was {b}, {ci}.")
             elif row.effect == "conditional indirect":
-                out.append(f"At {self.w} = {report.format_value(row.w)}, the indirect effect of {xl} on {yl}{through} "
-                           f"was {report.format_stat('b', row.estimate)}, {ci}.")
+                out.append(f"At {self.w} = {report.format_value(row.w)}, the indirect effect of {xl} "
+                           f"on {yl}{through} was {b}, {ci}.")
             elif row.effect == "index":
-                out.append(f"The index of moderated mediation{through} was {report.format_stat('b', row.estimate)}, {ci}.")
+                out.append(f"The index of moderated mediation{through} was {b}, {ci}.")
             elif row.effect == "direct":
-                out.append(f"The direct effect of {xl} on {yl} was {report.format_stat('b', row.estimate)}, {ci}, "
+                out.append(f"The direct effect of {xl} on {yl} was {b}, {ci}, "
                            f"{report.format_p(row.p_value)}.")
         return " ".join(out)
 
@@ -160,7 +162,8 @@ def _run(frame, excluded, *, x, mediators, y, w, covs, model, serial, logistic, 
     if total_fit is not None:
         t = total_fit.table.set_index("term").loc[x]
         rows.append({"effect": "total", "path": f"{x} -> {y}", "w": np.nan, "estimate": t["estimate"], "se": t["se"],
-                     "statistic": t["statistic"], "p_value": t["p_value"], "ci_low": t["ci_low"], "ci_high": t["ci_high"]})
+                     "statistic": t["statistic"], "p_value": t["p_value"], "ci_low": t["ci_low"],
+                     "ci_high": t["ci_high"]})
     rows.append({"effect": "direct", "path": f"{x} -> {y}", "w": np.nan, "estimate": direct["estimate"],
                  "se": direct["se"], "statistic": direct["statistic"], "p_value": direct["p_value"],
                  "ci_low": direct["ci_low"], "ci_high": direct["ci_high"]})
@@ -280,7 +283,8 @@ def mediation(
     if not mediators:
         raise ParameterError("`m` must name at least one mediator column.")
     if serial and not 2 <= len(mediators) <= 3:
-        raise ParameterError(f"Serial mediation (model 6) takes two or three mediators, but {len(mediators)} were passed.")
+        raise ParameterError("Serial mediation (model 6) takes two or three mediators, "
+                             f"but {len(mediators)} were passed.")
     frame, excluded = prepare(data, {"x": x, "m": mediators, "y": y, "covariates": covs},
                               binary=(y,) if binary_y else ())
     return _run(frame, excluded, x=x, mediators=mediators, y=y, w=None, covs=covs, model=6 if serial else 4,

@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from . import report
-from ._bootstrap import Equation, fit_equation, interaction_test, prepare, probe_values, term_name
+from ._bootstrap import Equation, design, fit_equation, interaction_test, prepare, probe_values, term_name
 from ._validation import _as_list, _check_one_of
 from .exceptions import ParameterError
 
@@ -41,7 +41,8 @@ class ModerationResult:
         title = f"Moderation of the effect of {self.x} on {self.y} by {self.w}" + (f" and {self.z}" if self.z else "")
         n = int(self.fit["n"].iloc[0])
         dropped = int(self.excluded["n"].sum())
-        note = (f"PROCESS model {self.model}; n = {n:,}" + (f" ({dropped:,} rows with a missing value excluded)" if dropped else "")
+        excl = f" ({dropped:,} rows with a missing value excluded)" if dropped else ""
+        note = (f"PROCESS model {self.model}; n = {n:,}{excl}"
                 + f"; R\u00b2 = {report.format_value(self.fit['r2'].iloc[0], 3, bounded=True)}. "
                 f"CI = {100 * self.ci:g}% confidence interval" + ("; HC3 standard errors." if self.hc3 else "."))
         cols = ["term", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high"]
@@ -232,7 +233,8 @@ def moderation(
     cond = pd.concat(rows, ignore_index=True)
     cond = cond[lead + [c for c in cond.columns if c not in lead]]
 
-    bounds = johnson_neyman(b, V, g0, g1, crit=crit, values=mod_values) if len(np.unique(mod_values)) > 2 else np.array([])
+    continuous = len(np.unique(mod_values)) > 2  # PROCESS: no J-N for a dichotomous moderator
+    bounds = johnson_neyman(b, V, g0, g1, crit=crit, values=mod_values) if continuous else np.array([])
     jn = pd.DataFrame({"value": bounds,
                        "pct_below": [100 * np.mean(mod_values < v) for v in bounds],
                        "pct_above": [100 * np.mean(mod_values > v) for v in bounds]})
@@ -248,8 +250,6 @@ def moderation(
     grids = np.meshgrid(xs, ws, *([probe_values(frame[z].to_numpy(), rule=probe)[1]] if z else []), indexing="ij")
     vis = pd.DataFrame({x: grids[0].ravel(), w: grids[1].ravel()} | ({z: grids[2].ravel()} if z else {}))
     full = vis.assign(**{c: frame[c].mean() for c in covs})
-    from ._bootstrap import design
-
     vis["y_hat"] = design(full, eq.terms) @ b
     vis.attrs = {"x": x, "w": w, "z": z, "y": y}
 
