@@ -435,6 +435,9 @@ def test_more_data_errors():
         apim_k(res, n_boot=0)
     with pytest.raises(ParameterError, match="roles"):
         apim(NEGATIVE, formula="y ~ x_A", dyad="dyad", partner="person", model="two_intercept", roles=[1, 1])
+    singles = NEGATIVE.assign(y=NEGATIVE["y"].where(NEGATIVE["person"] == 1))
+    with pytest.raises(DataError, match="No dyad has both members"):
+        apim(singles, formula="y ~ x_A + x_P", dyad="dyad", partner="person")
 
 
 def test_formula_transformations_and_categorical_moderator():

@@ -206,6 +206,10 @@ def _apim(data, formula, dyad, partner, role, roles, model, method, ci, same_row
     _check_one_of("method", method, ("REML", "ML"))
     _check_ci(ci)
     design, terms, info, excluded = prepare(data, formula, dyad, partner, model, role, roles, same_rows)
+    if info["n_complete"] == 0:
+        raise DataError(f"No dyad has both members among the {info['n']} rows analysed, so the "
+                        "within-dyad correlation cannot be estimated; check `dyad` and the missing "
+                        "values (see the reasons in the data).")
     reml = method == "REML"
     res = _gls.fit(design, reml)
     if res["at_bound"]:
