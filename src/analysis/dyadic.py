@@ -208,8 +208,8 @@ def _apim(data, formula, dyad, partner, role, roles, model, method, ci, same_row
     design, terms, info, excluded = prepare(data, formula, dyad, partner, model, role, roles, same_rows)
     if info["n_complete"] == 0:
         raise DataError(f"No dyad has both members among the {info['n']} rows analysed, so the "
-                        "within-dyad correlation cannot be estimated; check `dyad` and the missing "
-                        "values (see the reasons in the data).")
+                        f"within-dyad correlation cannot be estimated ({info['n_excluded']} rows were "
+                        "left out for missing values or roles); check `dyad` and the missing values.")
     reml = method == "REML"
     res = _gls.fit(design, reml)
     if res["at_bound"]:
