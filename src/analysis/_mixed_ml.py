@@ -110,6 +110,8 @@ class _Problem:
                 blocks.append((q, ns))
                 self.term_shapes.append((q, ns))
         Zf = np.hstack(zcols) if zcols else np.zeros((n, 0))
+        self.z_sd = [np.std(t.Z[np.any(t.Z != 0, axis=1)], axis=0) if np.any(t.Z != 0) else np.zeros(t.Z.shape[1])
+                     for t in terms]  # fmt: skip
         self.Q = Zf.shape[1]
         W = np.hstack([X[order], Zf, y[order, None]])
         self.K = W.shape[1]
@@ -123,9 +125,11 @@ class _Problem:
             if self.pair:
                 self.pair_prev = np.r_[False, (cl_s[1:] == cl_s[:-1]) & (ts[1:] == ts[:-1]) & (pers[1:] != pers[:-1])]
             else:
-                first = np.r_[True, (pers[1:] != pers[:-1]) | (cl_s[1:] != cl_s[:-1])]
-                self.dt_prev = np.where(first, np.inf, np.r_[0.0, np.diff(ts)])
-            self.W, self.starts = W, starts
+                self.first = np.r_[True, (pers[1:] != pers[:-1]) | (cl_s[1:] != cl_s[:-1])]
+                self.dt_fin = np.where(self.first, 0.0, np.r_[0.0, np.diff(ts)])
+            self.W = W
+            self.pad_idx = np.full((g, int(counts.max())), n)  # padded rows point at a zero row
+            self.pad_idx[cl_s, pos] = np.arange(n)
         elif not self.dense:
             self.S_role = []
             outer = W[:, :, None] * W[:, None, :]
@@ -189,10 +193,12 @@ class _Problem:
         return out
 
     def start_and_bounds(self):
+        """Start: Lambda diagonal 0.5 for constant columns (intercepts), 0.1 / SD(column) for
+        slopes (a slope SD of a tenth of the residual SD per SD of the predictor)."""
         theta, bounds = [], []
-        for q, _ in self.term_shapes:
+        for (q, _), sd in zip(self.term_shapes, self.z_sd):
             for i, j in zip(*np.tril_indices(q)):
-                theta.append(0.5 if i == j else 0.0)
+                theta.append((0.5 if sd[i] < 1e-12 else 0.1 / sd[i]) if i == j else 0.0)
                 bounds.append((0.0, None) if i == j else (None, None))
         if self.resid.ar1:
             theta.append(0.2)
@@ -210,13 +216,18 @@ class _Problem:
         if self.whiten:
             if self.pair:
                 c = np.where(self.pair_prev, rho, 0.0)
-            else:
-                c = np.power(abs(phi), self.dt_prev) * np.sign(phi) ** np.where(np.isinf(self.dt_prev), 0, self.dt_prev)
-                c = np.where(np.isinf(self.dt_prev), 0.0, c)
-            s2 = 1.0 - c**2
-            Wd = self.W / delta[self.roles][:, None]
-            A = (Wd - c[:, None] * np.r_[Wd[:1] * 0, Wd[:-1]]) / np.sqrt(s2)[:, None]
-            S = np.add.reduceat(A[:, :, None] * A[:, None, :], self.starts, axis=0)
+            else:  # phi^(day gap) to the previous day of the same person (integer gaps: any sign of phi)
+                c = np.power(phi, self.dt_fin)
+                c[self.first] = 0.0
+            s2 = 1.0 - c * c
+            inv_s = 1.0 / np.sqrt(s2)
+            Wd = self.W if self.n_roles == 1 else self.W / delta[self.roles][:, None]
+            n = Wd.shape[0]
+            A = np.zeros((n + 1, Wd.shape[1]))  # the last row stays zero: padding
+            A[0] = Wd[0]
+            A[1:n] = (Wd[1:] - c[1:, None] * Wd[:-1]) * inv_s[1:, None]
+            Ap = A[self.pad_idx]
+            S = np.matmul(np.swapaxes(Ap, 1, 2), Ap)
             logdet = float(np.sum(np.log(s2)) + 2.0 * np.sum(np.log(delta[self.roles])))
             return S, logdet, None
         if not self.dense:
@@ -295,10 +306,23 @@ def fit_lmm(X, y, cluster, terms, resid, *, reml=True) -> LmmFit:
     prob = _Problem(np.asarray(X, float), np.asarray(y, float), np.asarray(cluster), terms, resid, reml)
     theta0, bounds = prob.start_and_bounds()
     if theta0.size:
-        res = optimize.minimize(prob.profile, theta0, method="L-BFGS-B", jac="3-point", bounds=bounds,
-                                options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-6,
-                                         "finite_diff_rel_step": 1e-4})  # fmt: skip
-        theta, nit = res.x, int(res.nit)
+        opts = {"maxiter": 500, "ftol": 1e-13, "gtol": 1e-6, "finite_diff_rel_step": 1e-4}
+        res = optimize.minimize(prob.profile, theta0, method="L-BFGS-B", jac="3-point", bounds=bounds, options=opts)
+        nit = int(res.nit)
+        # A Cholesky diagonal at its bound 0 is a stationary point of the (even) criterion even
+        # when a positive value fits better: restart from 0.1 there and keep the better fit.
+        diag = np.array([lo == 0.0 for lo, _ in bounds])
+        for _ in range(3):
+            stuck = diag & (res.x < 1e-6)
+            if not stuck.any():
+                break
+            again = optimize.minimize(prob.profile, np.where(stuck, 0.1, res.x), method="L-BFGS-B", jac="3-point",
+                                      bounds=bounds, options=opts)  # fmt: skip
+            nit += int(again.nit)
+            if not again.fun < res.fun - 1e-9:
+                break
+            res = again
+        theta = res.x
         # an 'ABNORMAL' line-search stop at a flat optimum (finite-difference noise) is accepted
         converged = bool(res.success) or float(np.max(np.abs(res.jac))) < 1e-2
         if not converged:
