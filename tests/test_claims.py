@@ -101,7 +101,7 @@ def test_correlation_claim_matches_a_direct_computation(small_demo):
 def test_details_and_tables_render(demo_card):
     html = demo_card.details().html
     assert 'id="claim-responsiveness_satisfaction"' in html and "Reis, H. T." in html
-    assert "not testable here" in html
+    assert "Not testable here:</strong> demo_small" in html  # and what the data set lacks
     assert "<table" in demo_card.table().html
 
 

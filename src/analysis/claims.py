@@ -438,17 +438,44 @@ class Scorecard:
     meta: pd.DataFrame
     tests: tuple
     meta_results: dict  #: claim id -> `meta.MetaResult` (on Fisher's z for correlations)
+    datasets: dict = field(default_factory=dict)  #: label -> loaded `io.Dataset` (None: not loaded)
+    problems: dict = field(default_factory=dict)  #: label -> why a data set could not be loaded
+
+    def loaded(self) -> list:
+        """The data sets that were loaded (for `report.Run.add_input`)."""
+        return [d for d in self.datasets.values() if d is not None]
 
     def summary(self) -> pd.DataFrame:
-        """Counts of verdicts over the tested claims."""
-        return self.verdicts["verdict"].value_counts().rename_axis("verdict").reset_index(name="n")
+        """Counts of verdicts over the claim x data-set pairs that could be tested, and the number
+        of claims no data set of the study could test."""
+        tested = self.verdicts[self.verdicts["verdict"] != NOT_TESTABLE]
+        out = tested["verdict"].value_counts().rename_axis("verdict").reset_index(name="n")
+        never = sorted(set(self.verdicts["claim"]) - set(tested["claim"]))
+        return pd.concat([out, pd.DataFrame([{"verdict": "claims not testable on any data set here", "n": len(never)}])],
+                         ignore_index=True)  # fmt: skip
+
+    def compact(self) -> pd.DataFrame:
+        """The verdict rows a reader needs: every tested claim x data-set pair, and one row per claim
+        that no data set could test (``dataset`` "none of the data sets")."""
+        v = self.verdicts
+        tested = v[v["verdict"] != NOT_TESTABLE]
+        never = v[~v["claim"].isin(tested["claim"])].drop_duplicates("claim").assign(dataset="none of the data sets")
+        order = {c: i for i, c in enumerate(dict.fromkeys(v["claim"]))}
+        out = pd.concat([tested, never]).sort_values("claim", key=lambda c: c.map(order), kind="stable")
+        return out.reset_index(drop=True)
 
     def table(self, *, number: int | None = None) -> HtmlBlock:
-        """The verdict table (APA) with each claim linked to its detail section."""
+        """The verdict table (APA; `compact` rows) with each claim linked to its detail section."""
         cols = ["claim", "dataset", "model", "n", "estimate", "ci_low", "ci_high", "original", "verdict"]
-        return apa_table(self.verdicts[cols], title="Verdicts", number=number, decimals=3,
-                         note="Estimate: r, a standardized (std) or raw coefficient, or alpha, as the claim "
-                              "states; CI 95%. Details and the rule behind each verdict below.")  # fmt: skip
+        block = apa_table(self.compact()[cols].rename(columns={"estimate": "new_estimate"}), title="Verdicts",
+                          number=number, decimals=3,
+                          note="Estimate: r, a standardized or raw coefficient, or alpha, as the claim states; CI 95%; "
+                               "original: the published value. Each claim links to its details below.")  # fmt: skip
+        text = block.html
+        for cid in dict.fromkeys(self.verdicts["claim"]):
+            safe = html.escape(cid)
+            text = text.replace(f'<td class="text">{safe}</td>', f'<td class="text"><a href="#claim-{safe}">{safe}</a></td>')
+        return HtmlBlock(text)
 
     def meta_table(self, *, number: int | None = None) -> HtmlBlock:
         cols = ["claim", "k", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2"]
@@ -458,7 +485,8 @@ class Scorecard:
                               "PI: 95% prediction interval.")  # fmt: skip
 
     def details(self) -> HtmlBlock:
-        """One section per claim: statement, source, each data set's model, numbers and sentence."""
+        """One section per claim: statement, source, each data set's model, numbers and sentence,
+        and the data sets that could not test it, with what they lack."""
         parts = []
         for cid in dict.fromkeys(t.claim.id for t in self.tests):
             tests = [t for t in self.tests if t.claim.id == cid]
@@ -469,16 +497,19 @@ class Scorecard:
                          + (f" {html.escape(c.source_note)}" if c.source_note else "") + "</p>"
                          f"<p><strong>Test.</strong> {html.escape(c.kind)} claim, {html.escape(c.model)} model, "
                          f"{html.escape(c.design)} design.</p>")  # fmt: skip
-            for t in tests:
-                used = {k: v for k, v in t.names.items() if v}
+            for t in (t for t in tests if t.verdict != NOT_TESTABLE):
+                used = ", ".join(f"{k} = {', '.join(v) if isinstance(v, list) else v}" for k, v in t.names.items() if v)
                 parts.append(f"<h4>{html.escape(t.dataset)}: {html.escape(t.verdict)}</h4>"
                              f'<p class="apa-text">{html.escape(t.sentence)}</p>'
-                             + (f"<p><small>Table {html.escape(str(t.table))}; variables {html.escape(str(used))}; "
+                             + (f"<p><small>Table {html.escape(str(t.table))}; variables: {html.escape(used)}; "
                                 f"{t.estimate.n:,} analysed, {t.estimate.n_excluded:,} rows left out (missing "
                                 "values or the claim's filter).</small></p>" if t.estimate else "")
                              + (t.estimate.table.html if t.estimate and t.estimate.table else ""))  # fmt: skip
             if cid in self.meta_results:
                 parts.append(f'<p class="apa-text">{html.escape(self.meta.set_index("claim").loc[cid, "sentence"])}</p>')
+            untestable = [f"{t.dataset} ({t.rule})" for t in tests if t.verdict == NOT_TESTABLE]
+            if untestable:
+                parts.append(f"<p><strong>Not testable here:</strong> {html.escape('; '.join(untestable))}.</p>")
             parts.append("</section>")
         return HtmlBlock("".join(parts))
 
@@ -537,6 +568,7 @@ def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = Non
     from .io import load_dataset
 
     loaded = dict(datasets or {})
+    problems = {}
     tests = []
     claims = [load_claim(c) for c in study.claims]
     for entry in study.datasets:
@@ -546,6 +578,7 @@ def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = Non
                 ds = load_dataset(entry.data, codebook=entry.codebook)
             except (AnalysisError, FileNotFoundError, OSError) as err:
                 problem = f"data set could not be loaded ({str(err).splitlines()[0]})"
+                problems[entry.label] = problem
             loaded[entry.label] = ds
         for claim in claims:
             if ds is None:
@@ -557,7 +590,7 @@ def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = Non
     tests.sort(key=lambda t: (order[t.claim.id], t.verdict == NOT_TESTABLE))
     verdicts = pd.DataFrame([t.row() for t in tests])
     meta, results = _pool(tests)
-    return Scorecard(study.title, verdicts, meta, tuple(tests), results)
+    return Scorecard(study.title, verdicts, meta, tuple(tests), results, loaded, problems)
 
 
 __all__ += ["ClaimTest", "StudyData"]

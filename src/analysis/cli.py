@@ -1,4 +1,4 @@
-"""`connlab` command line: run the notebook suite, make the demo data.
+"""`connlab` command line: run the notebook suite, test a study's claims, make the demo data.
 
 Exit codes: 0 success; 1 a notebook failed; 2 bad usage or input (message, no traceback).
 """
@@ -27,6 +27,27 @@ def _cmd_run(args) -> int:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}. See {index}", file=sys.stderr)
     print(index)
     return 1 if failed else 0
+
+
+def _cmd_replicate(args) -> int:
+    from pathlib import Path
+
+    from .claims import load_study
+    from .paths import resolve
+    from .runner import run_suite
+
+    path = resolve(args.study)
+    study = load_study(path)  # a bad study file stops here, with its message (exit 2)
+    out = args.out or REPORTS_DIR / f"replication_{path.stem}"
+    print(f"{study.title}: {len(study.claims)} claims on {len(study.datasets)} data set(s)", file=sys.stderr)
+    runs = run_suite(only=["06_replication_scorecard"], overrides=[f"study={path}", *args.param], out_dir=out,
+                     jobs=1, show_code=args.show_code, notebooks_dir=NOTEBOOKS_DIR)  # fmt: skip
+    index = (out / "index.html").resolve()
+    if any(r.status != "succeeded" for r in runs):
+        print(f"The scorecard failed. See {index}", file=sys.stderr)
+        return 1
+    print(Path(runs[0].html).resolve())
+    return 0
 
 
 def _cmd_simulate(args) -> int:
@@ -138,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
                      help="folder of NN_name.ipynb notebooks to run (default: notebooks/)")  # fmt: skip
     run.set_defaults(func=_cmd_run)
+
+    rep = sub.add_parser("replicate", help="test the claims of a study file on its data sets: one scorecard report")
+    rep.add_argument("--study", required=True, help="study YAML (data sets and claims), e.g. studies/shared_real_data.yml")
+    rep.add_argument("--out", type=Path, default=None, help="output folder (default: reports/replication_<study>/)")
+    rep.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                     help="set a scorecard parameter (n_boot, seed)")  # fmt: skip
+    rep.add_argument("--show-code", action="store_true", help="keep code cells in the HTML report")
+    rep.set_defaults(func=_cmd_replicate)
 
     val = sub.add_parser("validate", help="check a data file against its codebook; exit 0 valid, 1 problems, 2 unreadable")
     val.add_argument("--data", required=True, help="data file or data-set folder")

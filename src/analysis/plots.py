@@ -278,3 +278,20 @@ def person_slopes(result, *, term: str, x_range: tuple[float, float] = (-2.0, 2.
 
 
 __all__ += ["person_slopes"]
+
+
+def forest_plots(scorecard):
+    """One forest plot per claim of a `claims.Scorecard` tested on two or more data sets
+    (correlations pooled on Fisher's z and drawn as r); returns the list of figures."""
+    figures = []
+    for row in scorecard.meta.itertuples():
+        is_r = row.scale == "r"
+        fig = forest_plot(scorecard.meta_results[row.claim], transform=np.tanh if is_r else None,
+                          xlabel="r" if is_r else "Estimate")
+        fig.suptitle(row.claim, fontsize=10, x=0.02, ha="left")
+        fig.tight_layout()
+        figures.append(fig)
+    return figures
+
+
+__all__ += ["forest_plots"]

@@ -35,12 +35,17 @@ HEADERS = {
     "rmsea_ci_low": "RMSEA 90% CI low", "rmsea_ci_high": "RMSEA 90% CI high",
     "delta_chi_square": "&Delta;&chi;&sup2;", "delta_df": "&Delta;<i>df</i>", "delta_p_value": "<i>p</i>(&Delta;&chi;&sup2;)",
     "delta_cfi": "&Delta;CFI", "delta_rmsea": "&Delta;RMSEA", "min_loading": "Min. &lambda;",
-    "std_loading": "&lambda;", "n_items": "Items", "aic": "AIC", "bic": "BIC",
+    "std_loading": "&lambda;", "n_items": "Items", "aic": "AIC", "bic": "BIC", "new_estimate": "Estimate",
+    "pi_low": "PI low", "pi_high": "PI high", "tau2": "&tau;&sup2;", "i2": "<i>I</i>&sup2; (%)", "k": "<i>k</i>",
+    "partial_r": "Partial <i>r</i>", "vif": "VIF", "odds_ratio": "<i>OR</i>", "or_ci_low": "<i>OR</i> CI low",
+    "or_ci_high": "<i>OR</i> CI high", "partial_eta_sq": "&eta;&sup2;<sub>p</sub>", "cohen_d": "<i>d</i>",
+    "hedges_g": "<i>g</i>",
 }  # fmt: skip
 #: statistics bounded by 1 in absolute value: APA drops the leading zero
 NO_LEADING_ZERO = {"r", "p_value", "alpha", "omega", "cfi", "tli", "rmsea", "srmr", "icc", "rho", "r2",
-                   "rmsea_ci_low", "rmsea_ci_high", "delta_p_value", "min_loading", "std_loading"}
-INTEGER_COLUMNS = {"n", "n_items", "df", "rows", "columns", "persons", "couples", "delta_df"}
+                   "rmsea_ci_low", "rmsea_ci_high", "delta_p_value", "min_loading", "std_loading", "partial_r",
+                   "partial_eta_sq"}
+INTEGER_COLUMNS = {"n", "n_items", "df", "rows", "columns", "persons", "couples", "delta_df", "k"}
 
 
 @dataclass(frozen=True)
@@ -226,9 +231,10 @@ class Run:
     inputs: list[TableFile] = field(default_factory=list)
     results: dict = field(default_factory=dict)
 
-    def add_input(self, dataset: Dataset) -> None:
-        """Record a data set's files (path, SHA-256, rows) as inputs of this run."""
-        self.inputs.extend(dataset.files)
+    def add_input(self, *datasets: Dataset) -> None:
+        """Record data sets' files (path, SHA-256, rows) as inputs of this run."""
+        for dataset in datasets:
+            self.inputs.extend(dataset.files)
 
     def record(self, key: str, value) -> None:
         """Store a key result under a stable `key` (tables become lists of records)."""
