@@ -44,7 +44,7 @@ HEADERS = {
 #: statistics bounded by 1 in absolute value: APA drops the leading zero
 NO_LEADING_ZERO = {"r", "p_value", "alpha", "omega", "cfi", "tli", "rmsea", "srmr", "icc", "rho", "r2",
                    "rmsea_ci_low", "rmsea_ci_high", "delta_p_value", "min_loading", "std_loading", "partial_r",
-                   "partial_eta_sq"}
+                   "partial_eta_sq", "rho_empty", "pseudo_r2"}
 INTEGER_COLUMNS = {"n", "n_items", "df", "rows", "columns", "persons", "couples", "delta_df", "k"}
 
 
