@@ -106,8 +106,10 @@ def design(data: pd.DataFrame, formula: str, random: str, ids: list[str]):
     lhs = formula.split("~", 1)[0].strip()
     if lhs in data.columns and (not pd.api.types.is_numeric_dtype(data[lhs]) or pd.api.types.is_bool_dtype(data[lhs])):
         raise DataError(f"The outcome {lhs!r} must be numeric, but it has dtype {data[lhs].dtype}.")
-    # nullable (Int64/Float64) columns as float64 with NaN, which patsy understands
-    num = [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
+    # only the columns the formulas can name (plus ids), nullable Int64/Float64 as float64 with NaN
+    used = [c for c in data.columns if isinstance(c, str) and (c in formula or c in random or c in ids)]
+    data = data[used]
+    num = [c for c in used if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
     data = data.astype({c: "float64" for c in num})
     try:
         yd, X = patsy.dmatrices(formula, data, NA_action="drop", return_type="dataframe")

@@ -272,6 +272,23 @@ def mixed_model(data: pd.DataFrame, *, formula: str, person: str, random: str = 
     Denominator df follow nlme: terms constant within persons (couples) get persons (couples)
     minus the number of such terms minus 1, the others days minus persons minus their number.
     Rows with a missing value in any model column are dropped and counted in ``.excluded``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis.multilevel import center_within, mixed_model
+    >>> rng = np.random.default_rng(1)
+    >>> person = np.repeat(np.arange(30), 10)
+    >>> x = rng.normal(size=300) + rng.normal(size=30)[person]
+    >>> y = 2 + 0.5 * x + rng.normal(size=30)[person] + rng.normal(size=300)
+    >>> d = center_within(pd.DataFrame({"person": person, "x": x, "y": y}), "x", "person")
+    >>> res = mixed_model(d, formula="y ~ x_within + x_between", person="person", random="~ 1 + x_within")
+    >>> print(res.coefficients[["term", "estimate", "se", "df"]].round(3).to_string(index=False))
+         term  estimate    se    df
+    Intercept     1.854 0.168 269.0
+     x_within     0.585 0.066 269.0
+    x_between     0.597 0.210  28.0
     """
     _check_one_of("method", method, _METHODS)
     check_ci(ci)
