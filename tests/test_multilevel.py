@@ -372,3 +372,20 @@ def test_nested_couple_person_with_ar1(sim, ref):
     # lme(..., random = list(couple = ~ 1, person = ~ 1 + x_within),
     #     correlation = corAR1(form = ~ day | couple / person))
     _assert_matches(res, ref, "sim_nested_ar1_reml")
+
+
+def test_variance_stuck_at_bound_is_restarted(sim, ref, monkeypatch):
+    """A Cholesky diagonal started at its bound 0 has zero gradient there (the criterion is even
+    in it); the engine restarts from 0.1 and still finds nlme's optimum."""
+    from analysis import _mixed_ml
+
+    original = _mixed_ml._Problem.start_and_bounds
+
+    def at_bound(self):
+        theta, bounds = original(self)
+        theta[2] = 0.0  # [lambda_11, lambda_21, lambda_22]: slope SD at 0
+        return theta, bounds
+
+    monkeypatch.setattr(_mixed_ml._Problem, "start_and_bounds", at_bound)
+    res = mixed_model(sim, formula=FORMULA, person="person", random="~ 1 + x_within")
+    _assert_matches(res, ref, "sim_rs_reml")
