@@ -363,7 +363,7 @@ def test_person_slopes_plot(sim):
     slope = res.coefficients.set_index("term").loc["x_within", "estimate"]
     assert_allclose(np.diff(left.lines[-1].get_ydata()) / np.diff(left.lines[-1].get_xdata()), slope)
     plt.close(fig)
-    with pytest.raises(ValueError, match="no random slope"):
+    with pytest.raises(ParameterError, match="no random slope"):
         person_slopes(res, term="w")
 
 

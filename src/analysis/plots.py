@@ -250,7 +250,9 @@ def person_slopes(result, *, term: str, x_range: tuple[float, float] = (-2.0, 2.
 
     pe = result.person_effects.pivot(index="person", columns="term", values="estimate")
     if term not in pe.columns:
-        raise ValueError(f"{term!r} has no random slope in this model; random terms: {', '.join(pe.columns)}.")
+        from .exceptions import ParameterError
+
+        raise ParameterError(f"{term!r} has no random slope in this model; random terms: {', '.join(pe.columns)}.")
     coef = result.coefficients.set_index("term")["estimate"]
     fixed_int, fixed_slope = coef.get("Intercept", 0.0), coef[term]
     ints = pe["Intercept"] if "Intercept" in pe.columns else pd.Series(fixed_int, index=pe.index)
