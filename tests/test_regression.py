@@ -347,7 +347,7 @@ def test_tables_and_model_sentences(bfi):
         html = res.table(title=f"{model} model").html
         assert f"{model} model" in html and "rows excluded for missing values" in html
         assert res.sentence().startswith("The ")
-    assert "Odds ratio" in results["logistic"].table().html
+    assert "<i>OR</i>" in results["logistic"].table().html  # odds ratios, APA header
     assert results["ordinal"].sentence("A2").endswith(", OR = 2.34, 95% CI [2.18, 2.52].")
     assert results["tobit"].sentence() == (
         "The Wald test of all predictors of y gave χ²(4) = 164.31, p < .001 (log-likelihood = "

@@ -7,7 +7,7 @@ from .effect_sizes import cohens_d, minimal_detectable_effect, p_adjust, partial
 from .exceptions import AnalysisError, AnalysisWarning, ClaimError, CodebookError, DataError, ParameterError
 from .mediation import moderated_mediation
 from .meta import fisher_z, random_effects
-from .multilevel import center_within, dyadic_diary, lag, mixed_model, multilevel_icc
+from .multilevel import MultilevelResult, center_within, dyadic_diary, lag, mixed_model, multilevel_icc
 from .regression import logistic_regression, ols, ordinal_regression, tobit
 from .replication import directional_claim, directional_claim_r, replication_r
 from .factor import efa, omega, parallel_analysis, velicer_map
@@ -73,6 +73,7 @@ __all__ = [
     "distinguishability_test",
     "dyadic_icc",
     "mixed_model",
+    "MultilevelResult",
     "center_within",
     "lag",
     "multilevel_icc",

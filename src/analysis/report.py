@@ -39,7 +39,7 @@ HEADERS = {
     "pi_low": "PI low", "pi_high": "PI high", "tau2": "&tau;&sup2;", "i2": "<i>I</i>&sup2; (%)", "k": "<i>k</i>",
     "partial_r": "Partial <i>r</i>", "vif": "VIF", "odds_ratio": "<i>OR</i>", "or_ci_low": "<i>OR</i> CI low",
     "or_ci_high": "<i>OR</i> CI high", "partial_eta_sq": "&eta;&sup2;<sub>p</sub>", "cohen_d": "<i>d</i>",
-    "hedges_g": "<i>g</i>",
+    "hedges_g": "<i>g</i>", "icc": "ICC",
 }  # fmt: skip
 #: statistics bounded by 1 in absolute value: APA drops the leading zero
 NO_LEADING_ZERO = {"r", "p_value", "alpha", "omega", "cfi", "tli", "rmsea", "srmr", "icc", "rho", "r2",
