@@ -152,3 +152,20 @@ def test_meta_analytic_line_matches_metafor(real_card):
         assert_allclose(sorted(per["estimate"]), sorted([row["r1"], row["r2"]]), rtol=1e-10)
         assert sorted(per["n"]) == sorted([row["n1"], row["n2"]])
     assert np.isfinite(meta["tau2"]).all()
+
+
+@pytest.mark.parametrize("citation, short", [
+    ("Reis, H. T., Clark, M. S., & Holmes, J. G. (2004). Perceived partner responsiveness.", "Reis et al., 2004"),
+    ("Hawkley, L. C., & Cacioppo, J. T. (2010). Loneliness matters.", "Hawkley & Cacioppo, 2010"),
+    ("Fair, R. C. (1978). A theory of extramarital affairs.", "Fair, 1978"),
+    ("Laurenceau, J.-P., Barrett, L. F., & Pietromonaco, P. R. (1998). Intimacy.", "Laurenceau et al., 1998"),
+])  # fmt: skip
+def test_short_citation(citation, short):
+    assert claims.short_citation(citation) == short
+
+
+def test_verdict_sentence_cites_the_original_and_the_rule(demo_card):
+    test = next(t for t in demo_card.tests if t.claim.id == "responsiveness_satisfaction")
+    assert test.sentence.startswith("The claim that people who see their partner as more responsive are more "
+                                    "satisfied with their relationship (Reis et al., 2004) was tested on demo_small")
+    assert "Verdict: supported (rule: direction:" in test.sentence

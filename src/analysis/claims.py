@@ -346,6 +346,20 @@ def _decimals(claim: Claim) -> int:
     return len(text.split(".")[1]) if "." in text and "e" not in text else 0
 
 
+def short_citation(citation: str) -> str:
+    """APA in-text form of a reference: "Reis et al., 2004", "Algoe & Gable, 2010", "Fair, 1978"."""
+    import re
+
+    year = re.search(r"\((\d{4})[a-z]?\)", citation)
+    head = citation[: year.start()] if year else citation
+    surnames = re.findall(r"(?:^|&\s*|\.,\s*)([A-Z][A-Za-z'\-]+(?: [A-Z][a-z]+)?),", head)
+    if not surnames:
+        return citation.split(".")[0]
+    who = surnames[0] if len(surnames) == 1 else (f"{surnames[0]} & {surnames[1]}" if len(surnames) == 2
+                                                   else f"{surnames[0]} et al.")  # fmt: skip
+    return f"{who}, {year.group(1)}" if year else who
+
+
 def _judge(claim: Claim, est: _claim_models.Estimate) -> tuple[str, str, str, dict]:
     from . import replication as rep
 
@@ -422,6 +436,8 @@ def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases
         return ClaimTest(claim, label, table, None, "could not be estimated", str(err),
                          f"The model for this claim could not be estimated on {label}: {err}", {}, names)  # fmt: skip
     verdict, rule, sentence, numbers = _judge(claim, est)
+    statement = claim.statement[:1].lower() + claim.statement[1:].rstrip(".")
+    sentence = f"The claim that {statement} ({short_citation(claim.citation)}) was tested on {label}. {sentence}"
     return ClaimTest(claim, label, table, est, verdict, rule, sentence, numbers, names)
 
 
@@ -593,4 +609,4 @@ def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = Non
     return Scorecard(study.title, verdicts, meta, tuple(tests), results, loaded, problems)
 
 
-__all__ += ["ClaimTest", "StudyData"]
+__all__ += ["ClaimTest", "StudyData", "short_citation"]
