@@ -411,3 +411,24 @@ def test_scale_item_statistics_is_item_statistics_of_the_keyed_subscales():
     expected = item_statistics(keyed, items=avo)
     got = table[table["score"] == "avoidance"].drop(columns=["instrument", "score"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, expected.reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------------------------
+# PRQC couples (dySEM, shared data): both partners' six components vs psych::alpha
+# (tests/reference/reliability_prqc.R)
+# --------------------------------------------------------------------------------------------
+def test_prqc_component_reliabilities_match_psych(shared_data):
+    ref = pd.read_csv(REFERENCE / "reliability_prqc.csv")
+    couples = pd.read_csv(shared_data / "dysem_prqcQ" / "data.csv")
+    for row in ref.itertuples():
+        items = row.items.split()
+        ours = cronbach_alpha(couples, items=items).iloc[0]
+        stats_ = item_statistics(couples, items=items).iloc[0]
+        assert ours["n"] == couples[items].notna().any(axis=1).sum() >= row.n  # row.n: complete cases
+        for got, want in ((ours["alpha"], row.raw_alpha), (ours["std_alpha"], row.std_alpha),
+                          (ours["average_r"], row.average_r), (ours["ci_low"], row.feldt_low),
+                          (ours["ci_high"], row.feldt_high), (stats_["r_drop"], row.r_drop_1),
+                          (stats_["alpha_if_deleted"], row.alpha_drop_1)):  # fmt: skip
+            assert_allclose(got, want, rtol=1e-9, err_msg=f"partner {row.partner} {row.component}")
+    # SOURCE.md: partner 1 satisfaction .937, partner 2 love .895
+    assert round(ref.loc[0, "raw_alpha"], 3) == 0.937
