@@ -498,4 +498,4 @@ def test_scale_dyadic_invariance_pairs_partners_of_each_couple(demo_tables):
                                factors_partner2={"total": [f"{c}_2" for c in cols]})
     assert_allclose(out["chi_square"], direct["chi_square"], rtol=1e-10)
     both = int(wide[[f"{cols[0]}_1", f"{cols[0]}_2"]].notna().all(axis=1).sum())
-    assert out["groups"].iloc[0] == f"partner 1 and 2 ({both:,} couples)"
+    assert out["groups"].iloc[0] == f"{both:,} couples"

@@ -81,3 +81,8 @@ def test_text_formatters_follow_apa():
     assert format_value(-0.001) == "0.00"  # no negative zero
     assert format_value(float("nan")) == "NA"
     assert apa_paragraph("A <b>.", "B.").html == '<p class="apa-text">A &lt;b&gt;. B.</p>'
+
+
+def test_format_number_never_prints_negative_zero():
+    assert format_number(-0.0004, "delta_cfi", 3) == "0.000"
+    assert format_number(-0.0006, "delta_cfi", 3) == "&minus;0.001"

@@ -74,6 +74,8 @@ def format_number(value, column: str = "", decimals: int = 2) -> str:
     if column == "value" and float(value).is_integer():  # generic value column: counts stay whole
         return f"{int(value):,}"
     text = f"{value:,.{1 if column.startswith('pct_') else decimals}f}"
+    if text.startswith("-") and text.strip("-0.,") == "":  # rounds to zero: no negative zero
+        text = text[1:]
     if column in NO_LEADING_ZERO:
         text = text.replace("0.", ".", 1)
     return text.replace("-", "&minus;")

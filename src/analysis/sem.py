@@ -463,8 +463,8 @@ def scale_dyadic_invariance(data, *, instruments, dyad, partner, ranges=None, mi
     Returns
     -------
     pandas.DataFrame
-        As `scale_invariance` (``groups`` names the two roles and the number of couples with
-        both members; incomplete couples are dropped listwise or kept under FIML), from
+        As `scale_invariance` (``groups``: the number of couples with both members answering;
+        incomplete couples are dropped listwise or kept under FIML), from
         `dyadic_invariance` on the couples' wide data.
     """
     from .reshape import individual_to_dyad
@@ -479,7 +479,7 @@ def scale_dyadic_invariance(data, *, instruments, dyad, partner, ranges=None, mi
             wide = individual_to_dyad(keyed.assign(**{dyad: data[dyad], partner: data[partner]}),
                                       dyad=dyad, partner=partner, roles=roles)
         both = int(wide[[f"{_items(factors)[0]}_{r}" for r in roles]].notna().all(axis=1).sum())
-        base = {"instrument": ins_id, "groups": f"{partner} {roles[0]} and {roles[-1]} ({both:,} couples)"}
+        base = {"instrument": ins_id, "groups": f"{both:,} couples"}
         if reason is None and len(roles) != 2:
             reason = f"{partner!r} has {len(roles)} roles; dyadic invariance needs two"
         if reason is None:
