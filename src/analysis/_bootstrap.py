@@ -21,7 +21,7 @@ from .exceptions import AnalysisWarning, DataError, ParameterError
 from ._validation import _as_list, _require_columns
 
 #: resamples x cases held in memory at once (counts matrix of one chunk)
-CHUNK_CELLS = 2**17
+CHUNK_CELLS = 2**16
 
 
 @dataclass(frozen=True)
@@ -77,15 +77,16 @@ def prepare(data: pd.DataFrame, columns: dict[str, object], *,
             except (TypeError, ValueError):
                 raise DataError(f"Column {col!r} is not numeric (dtype {data[col].dtype}); "
                                 "recode it to numbers first.") from None
-    frame = frame.astype(float)
-    complete = frame.notna().all(axis=1)
+    values = frame.to_numpy(dtype=float, na_value=np.nan)
+    complete = ~np.isnan(values).any(axis=1)
     excluded = pd.DataFrame({"reason": ["missing value in a model variable"], "n": [int((~complete).sum())]})
-    frame = frame.loc[complete]
+    values = values[complete]
+    frame = pd.DataFrame(values, index=frame.index[complete], columns=names)
     if len(frame) < len(names) + 3:
         raise DataError(f"Only {len(frame)} complete rows for {len(names)} variables ({', '.join(names)}); "
                         "the model needs more cases than parameters.")
-    for col in names:
-        if frame[col].nunique() < 2:
+    for col, spread in zip(names, np.ptp(values, axis=0), strict=True):
+        if spread == 0:
             raise DataError(f"Column {col!r} is constant in the complete rows; a constant cannot be a model variable.")
     for col in binary:
         values = set(np.unique(frame[col]))
@@ -209,43 +210,49 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
     out = {eq.outcome: np.empty((n_boot, len(eq.terms) + 1)) for eq in equations}
     sds = {name: np.empty(n_boot) for name in sd_columns}
     filled, failed = 0, 0
-    # int32 indices (chunk * n < 2**31): the 32-bit draws are buffered in the generator, so the
-    # stream, and every resample, does not depend on the chunk size
+    # int32 indices (chunk * n < 2**31): the 32-bit draws are buffered in the generator across
+    # calls, so the stream, and every resample, does not depend on the chunk size
     offsets = (n * np.arange(chunk, dtype=np.int32))[:, None]
-    const = np.full((chunk, 1), float(n))  # the constant's monomial (index -1): the counts sum to n
-    while filled < n_boot:
-        c = min(chunk, n_boot - filled)
-        idx = rng.integers(0, n, size=(c, n), dtype=np.int32)
-        idx += offsets[:c]
-        counts = np.bincount(idx.ravel(), minlength=c * n).reshape(c, n).astype(np.float64)
-        sums = np.concatenate([counts @ products, const[:c]], axis=1)
-        ok = np.ones(c, dtype=bool)
-        coefs = {}
-        for eq, X, y, xx, xy in layout:
-            k = len(eq.terms) + 1
+    while filled < n_boot:  # one round draws what is missing; failed resamples are redrawn
+        need = n_boot - filled
+        sums = np.empty((need, len(names) + 1))
+        sums[:, -1] = n  # the constant's monomial (index -1): the counts sum to n
+        coefs = {eq.outcome: np.empty((need, len(eq.terms) + 1)) for eq in equations}
+        ok = np.ones(need, dtype=bool)
+        for start in range(0, need, chunk):  # only the O(resamples x cases) work is chunked
+            c = min(chunk, need - start)
+            idx = rng.integers(0, n, size=(c, n), dtype=np.int32)
+            idx += offsets[:c]
+            counts = np.bincount(idx.ravel(), minlength=c * n).reshape(c, n).astype(np.float64)
+            sums[start:start + c, :-1] = counts @ products
+            for eq, X, y, _, _ in layout:
+                if eq.logistic:
+                    beta, conv = _batch_logit(counts, X, y)
+                    coefs[eq.outcome][start:start + c] = beta
+                    ok[start:start + c] &= conv
+        for eq, _, _, xx, xy in layout:  # OLS equations: one stacked solve for the whole round
             if eq.logistic:
-                beta, conv = _batch_logit(counts, X, y)
-                ok &= conv
-            else:
-                xtx = sums[:, xx].reshape(c, k, k)
-                xty = sums[:, xy]
-                with np.errstate(all="ignore"):
-                    try:
-                        beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
-                    except np.linalg.LinAlgError:  # a singular resample somewhere: solve one by one
-                        beta = np.stack([np.linalg.lstsq(a, b, rcond=None)[0] if np.linalg.matrix_rank(a) == k
-                                         else np.full(k, np.nan) for a, b in zip(xtx, xty, strict=True)])
-                ok &= np.isfinite(beta).all(axis=1)
+                continue
+            k = len(eq.terms) + 1
+            xtx = sums[:, xx].reshape(need, k, k)
+            xty = sums[:, xy]
+            with np.errstate(all="ignore"):
+                try:
+                    beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
+                except np.linalg.LinAlgError:  # a singular resample somewhere: solve one by one
+                    beta = np.stack([np.linalg.lstsq(a, b, rcond=None)[0] if np.linalg.matrix_rank(a) == k
+                                     else np.full(k, np.nan) for a, b in zip(xtx, xty, strict=True)])
             coefs[eq.outcome] = beta
-        take = min(int(ok.sum()), n_boot - filled)
-        keep = np.flatnonzero(ok)[:take]
+            ok &= np.isfinite(beta).all(axis=1)
+        keep = np.flatnonzero(ok)
+        take = len(keep)
         for name, beta in coefs.items():
             out[name][filled:filled + take] = beta[keep]
         for name, (i1, i2) in sd_index.items():
             s1, s2 = sums[keep, i1], sums[keep, i2]
             sds[name][filled:filled + take] = np.sqrt(np.maximum(s2 - s1 * s1 / n, 0) / (n - 1))
         filled += take
-        failed += c - int(ok.sum())
+        failed += need - take
         if failed > n_boot:
             raise DataError(f"{failed} bootstrap resamples could not be estimated (singular or separated); "
                             "the model is too close to the limits of these data.")

@@ -158,9 +158,9 @@ def _run(frame, excluded, *, x, mediators, y, w, covs, model, serial, logistic, 
     boot_frame = pd.DataFrame({k: np.asarray(v[3]) for k, v in boot.items()})
     rows = []
     yfit = fits[-1]
-    direct = yfit.table.set_index("term").loc[x]
+    direct = yfit.table.iloc[yfit.equation.names.index(x)]
     if total_fit is not None:
-        t = total_fit.table.set_index("term").loc[x]
+        t = total_fit.table.iloc[1]
         rows.append({"effect": "total", "path": f"{x} -> {y}", "w": np.nan, "estimate": t["estimate"], "se": t["se"],
                      "statistic": t["statistic"], "p_value": t["p_value"], "ci_low": t["ci_low"],
                      "ci_high": t["ci_high"]})
