@@ -123,6 +123,19 @@ def test_model3(tal, r_est):
     assert "cond \u00d7 pmi interaction depended on age" in res.sentence()
 
 
+def test_model3_against_pyprocessmacro(tal):
+    peer = pd.read_csv(REF / "process_pyprocessmacro.csv")
+    p = peer[(peer["fixture"] == "m3") & (peer["component"] == "direct")]  # effect of cond at (pmi, age)
+    res = moderation(tal, x="cond", w="pmi", z="age", y="reaction")
+    ce = res.conditional_effects
+    ours = ce[(ce["effect"] == "cond") & (ce["rule"] == "percentiles")].sort_values(["w", "z"])
+    p = p.sort_values(["w", "z"])
+    assert len(ours) == len(p) == 9
+    assert_allclose(ours[["w", "z"]].to_numpy(), p[["w", "z"]].to_numpy(), rtol=TOL)
+    assert_allclose(ours[["estimate", "se", "ci_low", "ci_high"]].to_numpy(),
+                    p[["estimate", "std_error", "conf_low", "conf_high"]].to_numpy(), rtol=TOL)
+
+
 def test_dichotomous_moderator_and_covariates(tal):
     res = moderation(tal, x="pmi", w="cond", y="reaction", covariates=["age"])
     pct = res.conditional_effects[res.conditional_effects["rule"] == "percentiles"]
