@@ -39,7 +39,7 @@ HEADERS = {
     "pi_low": "PI low", "pi_high": "PI high", "tau2": "&tau;&sup2;", "i2": "<i>I</i>&sup2; (%)", "k": "<i>k</i>",
     "partial_r": "Partial <i>r</i>", "vif": "VIF", "odds_ratio": "<i>OR</i>", "or_ci_low": "<i>OR</i> CI low",
     "or_ci_high": "<i>OR</i> CI high", "partial_eta_sq": "&eta;&sup2;<sub>p</sub>", "cohen_d": "<i>d</i>",
-    "hedges_g": "<i>g</i>", "icc": "ICC",
+    "hedges_g": "<i>g</i>", "icc": "ICC", "p_holm": "<i>p</i> (Holm)", "p_bh": "<i>p</i> (BH)",
 }  # fmt: skip
 #: statistics bounded by 1 in absolute value: APA drops the leading zero
 NO_LEADING_ZERO = {"r", "p_value", "alpha", "omega", "cfi", "tli", "rmsea", "srmr", "icc", "rho", "r2",
@@ -67,7 +67,7 @@ def format_number(value, column: str = "", decimals: int = 2) -> str:
         return html.escape(value)
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
-    if column in ("p_value", "delta_p_value"):
+    if column in ("p_value", "delta_p_value", "p_holm", "p_bh"):
         return "&lt; .001" if value < 0.001 else f"{value:.3f}".replace("0.", ".", 1)
     if column in INTEGER_COLUMNS or isinstance(value, int | np.integer):
         return f"{int(value):,}"
