@@ -71,11 +71,12 @@ def test_ecr_scored_on_its_5_point_range_replicates_source_md(shared_data):
 
 
 @pytest.mark.parametrize("name, params", [
-    # ECR: the data notebooks and the attachment explorer (it has no satisfaction measure)
-    ("openpsychometrics_ecr", ["--only", "00", "02", "-p", "satisfaction=none", "-p", "max_profiles=3",
-                               "-p", "profile_starts=1"]),
-    # Kashy diary: no instrument items, so only the data notebooks apply
-    ("kashy_diary", ["--only", "00", "-p", "diary_outcome=satisf"]),
+    # ECR: the data notebooks, psychometrics and the attachment explorer (no satisfaction measure)
+    ("openpsychometrics_ecr", ["--only", "00", "01", "02", "-p", "satisfaction=none", "-p", "max_profiles=3",
+                               "-p", "profile_starts=1", "-p", "parallel_iterations=5"]),
+    # Kashy diary: no instrument items (psychometrics has nothing to show, and says so by empty
+    # tables), the data notebooks, and the scorecard reproduces Kashy's two published estimates
+    ("kashy_diary", ["--only", "00", "01", "06", "-p", "diary_outcome=satisf", "-p", "n_boot=200"]),
 ])  # fmt: skip
 def test_notebook_suite_runs_on_real_data(shared_data, tmp_path, name, params):
     import json
@@ -92,3 +93,14 @@ def test_notebook_suite_runs_on_real_data(shared_data, tmp_path, name, params):
         dims = {r["variable"]: r for r in attach["results"]["dimensions"]}
         assert dims["avoidance"]["mean"] == pytest.approx(2.57, abs=0.005)  # SOURCE.md
         assert sum(r["n"] for r in attach["results"]["styles"]) == expected
+        psy = json.loads((tmp_path / "01_psychometrics" / "results.json").read_text())["results"]
+        cfa_01 = {r["instrument"]: r for r in psy["cfa"]}["ecr"]
+        # the two-factor CFA on the 51,313 analysed rows (46,544 complete): both reports agree,
+        # and CFI stays near lavaan's .777 on all 51,491 rows (tests/test_cfa.py)
+        assert cfa_01["cfi"] == pytest.approx(attach["results"]["cfa_fit"][0]["cfi"], rel=1e-12)
+        assert cfa_01["cfi"] == pytest.approx(0.779, abs=0.001) and cfa_01["n"] == 46544
+        assert [r["level"] for r in psy["invariance"]] == ["configural", "metric", "scalar"]
+    else:
+        card = json.loads((tmp_path / "06_replication_scorecard" / "results.json").read_text())["results"]
+        tested = {r["claim"]: r["verdict"] for r in card["verdicts"] if r["verdict"] != "not testable here"}
+        assert tested == {"kashy_growth_men": "reproduced", "kashy_avoidance_men": "reproduced"}
