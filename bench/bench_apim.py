@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import statsmodels.formula.api as smf
 
 from analysis.dyadic import apim
 from analysis.reshape import individual_to_pairwise
+from _timing import median_time_and_result
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_apim.json"
 N_DYADS = 10_000
@@ -55,14 +54,6 @@ def make_data(seed: int = 0) -> pd.DataFrame:
                          "x": x.ravel(), "y": y.ravel()})
 
 
-def median_time(fn, repeats: int = REPEATS):
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
-
 
 def run_r(pairwise: pd.DataFrame):
     """(median fit seconds, coefficients, rho) from nlme::gls, or None without R/nlme."""
@@ -83,8 +74,8 @@ def run_r(pairwise: pd.DataFrame):
 def main() -> int:
     data = make_data()
     pairwise = individual_to_pairwise(data, dyad="dyad", partner="person")
-    t_ours, res = median_time(lambda: apim(pairwise, formula="y_A ~ x_A + x_P", dyad="dyad"))
-    t_ind, _ = median_time(lambda: apim(data, formula="y ~ x_A + x_P", dyad="dyad", partner="person"))
+    t_ours, res = median_time_and_result(lambda: apim(pairwise, formula="y_A ~ x_A + x_P", dyad="dyad"), REPEATS)
+    t_ind, _ = median_time_and_result(lambda: apim(data, formula="y ~ x_A + x_P", dyad="dyad", partner="person"), REPEATS)
     ours_b = res.coefficients["estimate"].to_numpy()
 
     def mixedlm():
@@ -92,7 +83,7 @@ def main() -> int:
             warnings.simplefilter("ignore")
             return smf.mixedlm("y_A ~ x_A + x_P", pairwise, groups=pairwise["dyad"]).fit(reml=True)
 
-    t_sm, sm = median_time(mixedlm)
+    t_sm, sm = median_time_and_result(mixedlm, REPEATS)
     sm_b = sm.fe_params.to_numpy()
     sm_rho = float(sm.cov_re.iloc[0, 0] / (sm.cov_re.iloc[0, 0] + sm.scale))
     r = run_r(pairwise)

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -29,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.multilevel import center_within, dyadic_diary, mixed_model
+from _timing import median_time
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_diary.json"
 N_COUPLES, DAYS, REPEATS = 500, 14, 3
@@ -71,14 +70,6 @@ def make_data(seed: int = 0) -> pd.DataFrame:
     return d.assign(r1=(d["partner"] == 1).astype(float), r2=(d["partner"] == 2).astype(float))
 
 
-def median_time(fn, repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
 
 def r_times(data: pd.DataFrame):
     if shutil.which("Rscript") is None:
@@ -98,18 +89,18 @@ def main() -> int:
     import statsmodels.formula.api as smf
 
     d = make_data()
-    ours = median_time(lambda: mixed_model(d, formula=FORMULA, person="person", random="~ 1 + disclosure_within"))
+    ours = median_time(lambda: mixed_model(d, formula=FORMULA, person="person", random="~ 1 + disclosure_within"), REPEATS)
 
     def peer_fit():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return smf.mixedlm(FORMULA, d, groups=d["person"], re_formula="~disclosure_within").fit(reml=True)
 
-    peer = median_time(peer_fit)
+    peer = median_time(peer_fit, REPEATS)
     ours_ar1 = median_time(lambda: mixed_model(d, formula=FORMULA, person="person", random="~ 1 + disclosure_within",
-                                               ar1="day"))  # fmt: skip
+                                               ar1="day"), REPEATS)  # fmt: skip
     ours_dy = median_time(lambda: dyadic_diary(d, outcome="closeness", predictors="disclosure_within",
-                                               couple="couple", role="partner", day="day"))  # fmt: skip
+                                               couple="couple", role="partner", day="day"), REPEATS)  # fmt: skip
     res, sm = mixed_model(d, formula=FORMULA, person="person", random="~ 1 + disclosure_within"), peer_fit()
     diff = float(np.max(np.abs(res.coefficients["estimate"].to_numpy() - sm.fe_params.to_numpy())))
     r = r_times(d)

@@ -9,15 +9,14 @@ analysis.io.load_dataset. Peer = pandas.read_csv of the same file with default o
 from __future__ import annotations
 
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.io import load_dataset
 from analysis.readers import read_table
+from _timing import median_time
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "openpsychometrics_ecr" / "data.csv"
@@ -26,22 +25,14 @@ RESULTS = Path(__file__).resolve().parent / "results" / "bench_io.json"
 REPEATS = 5
 
 
-def median_time(fn) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
 
 def main() -> int:
     if not DATA.exists():
         print(f"skipped: {DATA} is absent (../shared/data sits beside the repository)")
         return 0
-    peer = median_time(lambda: pd.read_csv(DATA))
-    read = median_time(lambda: read_table(DATA))
-    full = median_time(lambda: load_dataset(CODEBOOK))
+    peer = median_time(lambda: pd.read_csv(DATA), REPEATS)
+    read = median_time(lambda: read_table(DATA), REPEATS)
+    full = median_time(lambda: load_dataset(CODEBOOK), REPEATS)
     rows = len(pd.read_csv(DATA))
     print(f"ECR file: {rows:,} rows; median of {REPEATS}")
     print(f"{'step':44s} {'seconds':>8s} {'ratio to read_csv':>18s}")

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import pandas as pd
 from analysis.reliability import cronbach_alpha, item_statistics
 from analysis.scales import keyed_items
 from analysis.sem import cfa
+from _timing import median_time
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_psychometrics.json"
 ECR = Path(__file__).resolve().parents[2] / "shared" / "data" / "openpsychometrics_ecr" / "data.csv"
@@ -45,14 +44,6 @@ def load_ecr() -> tuple[pd.DataFrame, str]:
     return pd.DataFrame(cols), "simulated stand-in (../shared absent)"
 
 
-def median_time(fn, repeats: int = 5) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
 
 def semopy_time(data: pd.DataFrame) -> float | None:
     try:
@@ -69,7 +60,7 @@ def semopy_time(data: pd.DataFrame) -> float | None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return median_time(fit, repeats=3)
+        return median_time(fit, 3)
 
 
 def lavaan_time(data: pd.DataFrame) -> float | None:
@@ -94,9 +85,9 @@ def main() -> int:
                         ranges=dict.fromkeys(ITEMS, [1, 5]))[avoid]  # reverse-keyed items reversed
     import pingouin
 
-    peer_alpha = median_time(lambda: pingouin.cronbach_alpha(data=keyed, ci=0.95))
-    ours_alpha = median_time(lambda: (cronbach_alpha(keyed, items=avoid), item_statistics(keyed, items=avoid)))
-    ours_cfa = median_time(lambda: cfa(data, factors=FACTORS), repeats=3)
+    peer_alpha = median_time(lambda: pingouin.cronbach_alpha(data=keyed, ci=0.95), 5)
+    ours_alpha = median_time(lambda: (cronbach_alpha(keyed, items=avoid), item_statistics(keyed, items=avoid)), 5)
+    ours_cfa = median_time(lambda: cfa(data, factors=FACTORS), 3)
     semopy_s, lavaan_s = semopy_time(data), lavaan_time(data)
 
     print(f"Data: {source}; {len(data):,} rows")

@@ -8,15 +8,14 @@ mean, no checks), the least any scorer must do. Goal (issue 4): under 1 s on thi
 from __future__ import annotations
 
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from analysis.scales import load_instrument, score_instruments
+from _timing import median_time
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_scoring.json"
 N = 1_000_000
@@ -35,14 +34,6 @@ def make_data(seed: int = 0):
     frame = pd.DataFrame(cols)
     return frame.mask(rng.random(frame.shape) < 0.02), mapping
 
-
-def median_time(fn, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from nbclient import NotebookClient
 from analysis import runner
 from analysis.paths import DEMO_DIR
 from analysis.render import render_notebook
+from _timing import median_time, timed
 
 REPEATS = 3  # small measurements: median of 3
 BUDGET_S = 90.0  # run each notebook a second time only if the whole stays under this
@@ -36,17 +36,6 @@ RESULTS = Path(__file__).resolve().parent / "results" / "bench_suite.json"
 KERNEL = runner._kernel_name()
 MANAGER = runner._kernel_manager_class()
 
-
-def timed(fn: Callable[[], object]) -> float:
-    """Wall seconds of one call of `fn`."""
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def median_time(fn: Callable[[], object], n: int = REPEATS) -> float:
-    """Median wall seconds of `n` calls of `fn`."""
-    return statistics.median(timed(fn) for _ in range(n))
 
 
 def tiny_notebook(with_parameters: bool) -> nbformat.NotebookNode:
@@ -65,7 +54,7 @@ def bare_kernel_start(tmp: Path) -> float:
         NotebookClient(tiny_notebook(False), kernel_name=KERNEL, kernel_manager_class=MANAGER,
                        resources={"metadata": {"path": str(tmp)}}).execute()  # fmt: skip
 
-    return median_time(run)
+    return median_time(run, REPEATS)
 
 
 def papermill_empty(tmp: Path) -> float:
@@ -78,7 +67,7 @@ def papermill_empty(tmp: Path) -> float:
                             cwd=str(tmp), progress_bar=False, log_output=False,
                             kernel_manager_class=MANAGER)  # fmt: skip
 
-    return median_time(run)
+    return median_time(run, REPEATS)
 
 
 def run_notebook(spec: runner.NotebookSpec, out: Path) -> tuple[float, Path]:
@@ -115,7 +104,7 @@ def measure_notebooks(specs, tmp: Path, start: float, empty_s: float) -> list[di
     rows = []
     for spec in specs:
         html = tmp / f"{spec.name}.html"
-        render_s = median_time(lambda: render_notebook(executed[spec.name], html))
+        render_s = median_time(lambda: render_notebook(executed[spec.name], html), REPEATS)
         nb_s = statistics.median(times[spec.name])
         rows.append({"notebook": spec.name, "papermill_runs_s": times[spec.name],
                      "papermill_s": nb_s, "render_s": render_s,
