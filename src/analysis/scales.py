@@ -7,6 +7,8 @@ written in code.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -83,6 +85,12 @@ def _instrument_path(name: str | Path) -> Path:
     return candidate
 
 
+@functools.lru_cache(maxsize=128)
+def _read_yaml(path: str, mtime_ns: int):
+    """Parsed YAML of an instrument file, cached by path and modification time."""
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
 def load_instrument(name: str | Path) -> Instrument:
     """Read an instrument definition by id (``"ecr_s"``) or from a YAML file path.
 
@@ -93,7 +101,7 @@ def load_instrument(name: str | Path) -> Instrument:
     """
     path = _instrument_path(name)
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = copy.deepcopy(_read_yaml(str(path.resolve()), path.stat().st_mtime_ns))
     except (OSError, yaml.YAMLError) as exc:
         raise InstrumentError(f"Cannot read instrument file {path}: {exc}") from None
     where = f"instrument file {path}"
@@ -285,15 +293,23 @@ def score_scale(
                 )
     numeric = all(pd.api.types.is_numeric_dtype(block[c]) for c in cols)
     x = (block if numeric else block.apply(pd.to_numeric, errors="coerce")).to_numpy(dtype=float, na_value=np.nan)
-    x = x.copy() if np.shares_memory(x, block.to_numpy()) else x
     lo = np.array([i.min for i in items])
     hi = np.array([i.max for i in items])
-    present = ~np.isnan(x)
+    missing = np.isnan(x)
+    # Missing cells are filled with a valid whole number of each item's range, so that whole-array
+    # checks and matrix products need no NaN handling; the fill is subtracted again below.
+    fill = np.where(np.ceil(lo) <= hi, np.ceil(lo), lo)
+    filled = np.where(missing, fill, x)
     with np.errstate(invalid="ignore"):
-        outside = present & ((x < lo) | (x > hi))
-        fraction = present & ~outside & (x != np.round(x))
-    for bad, what in ((outside, "outside"), (fraction, "not whole numbers")):
-        if bad.any():
+        if np.ptp(lo) == 0 and np.ptp(hi) == 0:  # one range (the usual case): two reductions
+            outside = filled.size > 0 and (filled.min() < lo[0] or filled.max() > hi[0])
+        else:
+            outside = ((filled < lo) | (filled > hi)).any()
+        bad_any = outside, (np.rint(filled) != filled).any()
+    for flag, what in zip(bad_any, ("outside", "not whole numbers"), strict=True):
+        if flag:  # locate the first offending column and row only when there is one
+            with np.errstate(invalid="ignore"):
+                bad = ((filled < lo) | (filled > hi)) if what == "outside" else (np.rint(filled) != filled)
             j = int(np.flatnonzero(bad.any(axis=0))[0])
             row = int(np.flatnonzero(bad[:, j])[0])
             desc = f"outside {lo[j]:g}..{hi[j]:g}" if what == "outside" else what
@@ -303,31 +319,40 @@ def score_scale(
                 "cells or check the item mapping."
             )
     reverse = np.array([i.reverse for i in items])
-    if reverse.any():
-        x[:, reverse] = (lo + hi)[reverse] - x[:, reverse]
     position = {item_id: j for j, item_id in enumerate(item_ids)}
+    scores = {k: [position[m] for m in v] for k, v in ins.scores.items() if all(m in position for m in v)}
+    # Keyed value of item j: (min + max) - x for reversed items, x otherwise: c_j + s_j x. The sum of
+    # a score over its answered items is one matrix product over all scores (exact for whole
+    # numbers): sum_j s_j filled_j + sum_j c_j - sum_j missing_j (s_j fill_j + c_j).
+    member = np.zeros((len(items), len(scores)))
+    for k, idx in enumerate(scores.values()):
+        member[idx, k] = 1.0
+    sign = np.where(reverse, -1.0, 1.0)[:, None] * member
+    const = np.where(reverse, lo + hi, 0.0)[:, None] * member
+    missing_f = missing.astype(np.float64)
+    correction = missing_f @ np.hstack([sign * fill[:, None] + const, member])
+    k_scores = len(scores)
+    sums = filled @ sign + const.sum(axis=0) - correction[:, :k_scores]
+    n_answered = member.sum(axis=0) - correction[:, k_scores:]
     out = {}
-    for score, members in ins.scores.items():
-        if not all(m in position for m in members):
-            continue
-        idx = [position[m] for m in members]
-        sub, answered = x[:, idx], present[:, idx]
-        n_answered = answered.sum(axis=1)
-        ok = n_answered >= min_answered * len(members) - 1e-9
-        if (n_answered == len(members)).all():  # complete data: a plain mean or sum
-            value = sub.mean(axis=1) if ins.scoring == "mean" else sub.sum(axis=1)
-        elif np.ptp(lo[idx]) == 0 and np.ptp(hi[idx]) == 0:  # one range: person mean of answered items
+    for k, (score, idx) in enumerate(scores.items()):
+        size, n_k = len(idx), n_answered[:, k]
+        ok = n_k >= min_answered * size - 1e-9
+        if np.ptp(lo[idx]) == 0 and np.ptp(hi[idx]) == 0:  # one range: person mean of answered items
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.nansum(sub, axis=1) / n_answered
-            value = mean if ins.scoring == "mean" else mean * len(members)
+                mean = sums[:, k] / n_k
+                value = mean if ins.scoring == "mean" else (sums[:, k] if (n_k == size).all() else mean * size)
         else:
             # person-mean imputation on each item's own range (POMP): equals the mean of the
             # answered items when all ranges are equal, and never leaves the score's range
+            sub, answered = x[:, idx].copy(), ~missing[:, idx]
+            rev = reverse[idx]
+            sub[:, rev] = (lo + hi)[idx][rev] - sub[:, rev]
             low, width = lo[idx], (hi - lo)[idx]
             with np.errstate(invalid="ignore", divide="ignore"):
-                person_pomp = np.where(answered, (sub - low) / width, 0.0).sum(axis=1) / n_answered
-            filled = np.where(answered, sub, low + person_pomp[:, None] * width)
-            value = filled.mean(axis=1) if ins.scoring == "mean" else filled.sum(axis=1)
+                person_pomp = np.where(answered, (sub - low) / width, 0.0).sum(axis=1) / n_k
+            filled_sub = np.where(answered, sub, low + person_pomp[:, None] * width)
+            value = filled_sub.mean(axis=1) if ins.scoring == "mean" else filled_sub.sum(axis=1)
         out[f"{ins.id}_{score}"] = np.where(ok, value, np.nan)
     return pd.DataFrame(out, index=data.index)
 
