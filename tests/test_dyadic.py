@@ -445,3 +445,20 @@ def test_formula_transformations_and_categorical_moderator():
     res = apim(data, formula="y ~ x_A + x_P + C(group) + np.exp(w)", dyad="dyad", partner="person")
     assert res.coefficients["term"].tolist() == ["Intercept", "C(group)[T.low]", "x_A", "x_P", "np.exp(w)"]
     assert res.fit["n"].iloc[0] == len(data)
+
+
+@pytest.mark.parametrize("model", ["negative_indist_REML", "incomplete_twoint_REML"])
+def test_partial_icc_test_matches_nlme(model):
+    # anova(gls(..., corCompSymm), gls(..., no correlation)) with the same fixed effects (apim_rho.R)
+    ref = pd.read_csv(REFERENCE / "apim_rho.csv").set_index("model").loc[model]
+    if model.startswith("negative"):
+        data = pd.read_csv(REFERENCE / "apim_negative_data.csv")
+        res = apim(data, formula="y ~ x_A + x_P", dyad="dyad", partner="person")
+    else:
+        data = pd.read_csv(REFERENCE / "apim_incomplete_data.csv")
+        res = apim(data, formula="y ~ x_A + x_P", dyad="dyad", partner="role", model="two_intercept")
+    fit = res.fit.iloc[0]
+    assert_allclose(fit["loglik"], ref["loglik_rho"], rtol=1e-8)
+    assert_allclose(fit["rho_statistic"], ref["statistic"], rtol=1e-5)
+    assert_allclose(fit["rho_p_value"], ref["p_value"], rtol=1e-4)
+    assert "likelihood-ratio test of ρ = 0: χ²(1) = " in res.sentence()

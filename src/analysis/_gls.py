@@ -189,3 +189,15 @@ def bootstrap(design: Design, reml: bool, n_boot: int, rng: np.random.Generator)
         except np.linalg.LinAlgError:
             pass
     return out
+
+
+def independent_minus2ll(design: Design, reml: bool, stats: Stats | None = None) -> float:
+    """-2 log-likelihood with rho fixed at 0 (the SD ratio still free for two roles): the null
+    model of the likelihood-ratio test of the partial ICC."""
+    stats = cross_products(design) if stats is None else stats
+    p = design.n_coef
+    if not design.two_variances:
+        return profile(stats, 0.0, 0.0, reml, p)[0]
+    res = optimize.minimize_scalar(lambda d: profile(stats, 0.0, d, reml, p)[0], bracket=(-0.2, 0.2),
+                                   method="brent", options={"xtol": 1e-12})
+    return float(res.fun)

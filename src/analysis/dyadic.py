@@ -52,7 +52,9 @@ class APIMResult:
     fit : DataFrame
         One row: ``model``, ``method``, ``n`` (persons analysed), ``n_dyads``, ``n_complete``
         (dyads with both members), ``n_single`` (dyads with one member), ``n_excluded`` (rows
-        dropped), ``rho`` (residual within-dyad correlation, the partial ICC), ``rho_empty``
+        dropped), ``rho`` (residual within-dyad correlation, the partial ICC), ``rho_statistic``
+        and ``rho_p_value`` (likelihood-ratio test of rho = 0: chi-square(1) between this model
+        and the same model with independent residuals, as nlme's ``anova()``), ``rho_empty``
         (the same in the intercept-only model), ``loglik``, ``aic``, ``bic``, ``npar``.
     variances : DataFrame
         One row per role (one row "both" for indistinguishable dyads): ``role``, ``sigma``,
@@ -103,7 +105,8 @@ class APIMResult:
                 f"{f['method']}, {int(f['n_dyads'])} dyads), ")
         body = "; ".join(parts) if parts else "no actor or partner terms were estimated"
         tail = (f" The residual within-dyad correlation (partial ICC) was "
-                f"{format_stat('ρ', f['rho'], bounded=True)}.")
+                f"{format_stat('ρ', f['rho'], bounded=True)} (likelihood-ratio test of ρ = 0: "
+                f"χ²(1) = {format_value(f['rho_statistic'])}, {format_p(f['rho_p_value'])}).")
         return lead + body + "." + tail
 
 
@@ -222,10 +225,14 @@ def _apim(data, formula, dyad, partner, role, roles, model, method, ci, same_row
     coefficients["std_estimate"] = coefficients["estimate"] * info["std_scale"]
     npar = res["p"] + 2 + (model != "indistinguishable")
     loglik = res["loglik"]
+    # likelihood-ratio test of the partial ICC: the same model with rho = 0 (nlme: anova() of
+    # gls with and without corCompSymm); rho can be negative, so the chi-square(1) is two-sided
+    rho_lr = max(_gls.independent_minus2ll(design, reml) + 2 * loglik, 0.0)
     n_bic = res["n"] - res["p"] if reml else res["n"]
     fit = pd.DataFrame([{"model": model, "method": method, "n": info["n"], "n_dyads": info["n_dyads"],
                          "n_complete": info["n_complete"], "n_single": info["n_single"],
-                         "n_excluded": info["n_excluded"], "rho": res["rho"], "rho_empty": empty["rho"],
+                         "n_excluded": info["n_excluded"], "rho": res["rho"], "rho_statistic": rho_lr,
+                         "rho_p_value": float(stats.chi2.sf(rho_lr, 1)), "rho_empty": empty["rho"],
                          "loglik": loglik, "aic": -2 * loglik + 2 * npar,
                          "bic": -2 * loglik + npar * math.log(n_bic), "npar": npar}])
     ratio = [1.0, res["delta"]] if n_roles == 2 else [1.0]
