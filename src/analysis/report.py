@@ -40,6 +40,8 @@ HEADERS = {
     "partial_r": "Partial <i>r</i>", "vif": "VIF", "odds_ratio": "<i>OR</i>", "or_ci_low": "<i>OR</i> CI low",
     "or_ci_high": "<i>OR</i> CI high", "partial_eta_sq": "&eta;&sup2;<sub>p</sub>", "cohen_d": "<i>d</i>",
     "hedges_g": "<i>g</i>", "icc": "ICC", "p_holm": "<i>p</i> (Holm)", "p_bh": "<i>p</i> (BH)",
+    "rho": "&rho;", "rho_empty": "&rho; (empty model)", "rho_statistic": "&chi;&sup2;(&rho; = 0)",
+    "rho_p_value": "<i>p</i>(&rho; = 0)",
 }  # fmt: skip
 #: statistics bounded by 1 in absolute value: APA drops the leading zero
 NO_LEADING_ZERO = {"r", "p_value", "alpha", "omega", "cfi", "tli", "rmsea", "srmr", "icc", "rho", "r2",
@@ -67,7 +69,7 @@ def format_number(value, column: str = "", decimals: int = 2) -> str:
         return html.escape(value)
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
-    if column in ("p_value", "delta_p_value", "p_holm", "p_bh"):
+    if column in ("p_value", "delta_p_value", "p_holm", "p_bh", "rho_p_value"):
         return "&lt; .001" if value < 0.001 else f"{value:.3f}".replace("0.", ".", 1)
     if column in INTEGER_COLUMNS or isinstance(value, int | np.integer):
         return f"{int(value):,}"
