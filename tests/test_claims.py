@@ -169,3 +169,14 @@ def test_verdict_sentence_cites_the_original_and_the_rule(demo_card):
     assert test.sentence.startswith("The claim that people who see their partner as more responsive are more "
                                     "satisfied with their relationship (Reis et al., 2004) was tested on demo_small")
     assert "Verdict: supported (rule: direction:" in test.sentence
+
+
+def test_study_provenance_hashes_the_study_and_claim_files(tmp_path):
+    from analysis.io import file_sha256
+
+    study = tmp_path / "s.yml"
+    study.write_text("title: t\ndatasets:\n  - label: demo\n    data: x\nclaims: [married_happier]\n")
+    prov = claims.load_study(study).provenance()
+    assert prov["study_sha256"] == file_sha256(study)
+    entry = prov["claims"]["married_happier"]
+    assert entry["sha256"] == file_sha256(claims.REGISTRY_DIR / "married_happier.yaml")

@@ -145,6 +145,15 @@ class Study:
     datasets: tuple
     claims: tuple  #: claim ids or paths
     path: str = ""
+    sha256: str = ""  #: of the study file (provenance)
+
+    def provenance(self) -> dict:
+        """Study file and claim files with their SHA-256, for a report's results."""
+        from .io import file_sha256
+
+        files = {c: load_claim(c).path for c in self.claims}
+        return {"study_file": self.path or None, "study_sha256": self.sha256 or None,
+                "claims": {c: {"file": p, "sha256": file_sha256(p)} for c, p in files.items()}}
 
 
 def load_study(study: str | Path | None = None, *, data: str | None = None, codebook: str | None = None) -> Study:
@@ -176,7 +185,10 @@ def load_study(study: str | Path | None = None, *, data: str | None = None, code
     ids = tuple(list_claims()["id"]) if claims == "all" else tuple(claims)
     for c in ids:
         load_claim(c if str(c).endswith((".yaml", ".yml")) else c)  # fail early on an unknown claim
-    return Study(title=str(spec.get("title", path.stem)), datasets=tuple(sets), claims=ids, path=str(path))
+    from .io import file_sha256
+
+    return Study(title=str(spec.get("title", path.stem)), datasets=tuple(sets), claims=ids, path=str(path),
+                 sha256=file_sha256(path))
 
 
 # ---------------------------------------------------------------------------------------------
