@@ -14,7 +14,7 @@ from statsmodels.stats.anova import anova_lm
 
 from ._validation import _check_one_of, _require_columns
 from .exceptions import DataError, ParameterError
-from .regression import _numeric_outcome, _prepare, _rhs
+from ._formula import _numeric_outcome, _prepare, _rhs
 from .report import format_ci, format_p, format_stat, format_value
 
 __all__ = [

@@ -1,0 +1,258 @@
+"""Formula designs and the regression result shared by `analysis.regression` and
+`analysis.effect_sizes`: parsing a patsy formula against a DataFrame (unknown names, missing rows
+listed), the design matrices, Wald tables and the `RegressionResult` with its APA table and
+sentences."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import patsy
+from scipy import stats
+
+from .exceptions import DataError, ParameterError
+from .report import HtmlBlock, apa_table, format_ci, format_p, format_stat, format_value
+
+_ENV = {"np": np}  # names a formula may use besides columns, patsy's and Python's builtins
+_KNOWN = set(_ENV) | set(patsy.builtins.__all__) | set(dir(builtins))
+
+
+@dataclass(frozen=True)
+class RegressionResult:
+    """A fitted regression: tidy tables and APA output.
+
+    Attributes
+    ----------
+    model : str
+        ``"ols"``, ``"logistic"``, ``"ordinal"`` or ``"tobit"``.
+    formula : str
+        The formula as passed.
+    outcome : str
+        The left-hand side of the formula.
+    coefficients : pandas.DataFrame
+        One row per coefficient (see the fitting function for the columns).
+    fit : pandas.DataFrame
+        One row of model statistics (``n``, ``n_excluded``, ...).
+    excluded : pandas.DataFrame
+        Rows of `data` not used: ``row`` (index label of `data`) and ``reason``.
+    alpha : float
+        1 - confidence level of the intervals.
+    """
+
+    model: str
+    formula: str
+    outcome: str
+    coefficients: pd.DataFrame
+    fit: pd.DataFrame
+    excluded: pd.DataFrame
+    alpha: float
+
+    def table(self, *, title: str | None = None, number: int | None = None) -> HtmlBlock:
+        """The coefficients as an APA table (`title` defaults to the model and outcome)."""
+        cols = {"ols": ["term", "estimate", "se", "statistic", "df", "p_value", "ci_low", "ci_high",
+                        "std_estimate", "partial_r", "vif"],
+                "logistic": ["term", "estimate", "se", "statistic", "p_value", "odds_ratio",
+                             "or_ci_low", "or_ci_high"],
+                "ordinal": ["term", "part", "estimate", "se", "statistic", "p_value", "ci_low",
+                            "ci_high", "odds_ratio"],
+                "tobit": ["term", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high"]}
+        names = {"ols": "Linear regression", "logistic": "Logistic regression",
+                 "ordinal": "Ordinal (proportional-odds) regression", "tobit": "Tobit regression"}
+        f = self.fit.iloc[0]
+        note = f"n = {int(f['n']):,}; {int(f['n_excluded']):,} rows excluded for missing values. "
+        note += f"CI = {100 * (1 - self.alpha):g}% confidence interval."
+        if self.model == "ols" and f["se_type"] == "HC3":
+            note += " Standard errors are heteroscedasticity-consistent (HC3)."
+        show = [c for c in cols[self.model] if c in self.coefficients.columns]
+        return apa_table(self.coefficients[show], title=title or f"{names[self.model]} of {self.outcome}",
+                         number=number, note=note)  # fmt: skip
+
+    def sentence(self, term: str | None = None) -> str:
+        """An APA sentence for one coefficient (`term`), or for the whole model (None)."""
+        f = self.fit.iloc[0]
+        if term is None:
+            return _model_sentence(self, f)
+        rows = self.coefficients[self.coefficients["term"] == term]
+        if rows.empty:
+            raise ParameterError(f"The model has no term {term!r}; terms: "
+                                 f"{', '.join(map(repr, self.coefficients['term']))}.")  # fmt: skip
+        r = rows.iloc[0]
+        stat = f"t({int(r['df'])}) = {format_value(r['statistic'])}" if "df" in r else \
+            format_stat("z", r["statistic"])  # fmt: skip
+        text = (f"The coefficient of {term} on {self.outcome} was {format_stat('b', r['estimate'])}, "
+                f"{format_stat('SE', r['se'])}, {stat}, {format_p(r['p_value'])}")  # fmt: skip
+        level = 1 - self.alpha
+        if "odds_ratio" in r and not np.isnan(r["odds_ratio"]):
+            text += (f", {format_stat('OR', r['odds_ratio'])}, "
+                     f"{format_ci(r['or_ci_low'], r['or_ci_high'], level=level)}")  # fmt: skip
+        else:
+            text += f", {format_ci(r['ci_low'], r['ci_high'], level=level)}"
+        if "std_estimate" in r and not np.isnan(r["std_estimate"]):
+            text += f", {format_stat('β', r['std_estimate'])}"
+        return text + "."
+
+
+def _model_sentence(res: RegressionResult, f: pd.Series) -> str:
+    n = f"n = {int(f['n']):,}" + (f", {int(f['n_excluded']):,} rows excluded for missing values"
+                                  if f["n_excluded"] else "")  # fmt: skip
+    if res.model == "ols":
+        return (f"The predictors explained {format_stat('R²', f['r2'], bounded=True)} of the variance "
+                f"in {res.outcome} (adjusted {format_stat('R²', f['adj_r2'], bounded=True)}), "
+                f"F({int(f['df1'])}, {int(f['df2'])}) = {format_value(f['statistic'])}, "
+                f"{format_p(f['p_value'])}, {format_stat('f²', f['f2'])} ({n}).")  # fmt: skip
+    test = "Wald" if res.model == "tobit" else "likelihood-ratio"
+    return (f"The {test} test of all predictors of {res.outcome} gave "
+            f"χ²({int(f['df'])}) = {format_value(f['statistic'])}, {format_p(f['p_value'])} "
+            f"(log-likelihood = {format_value(f['loglik'])}; {n}).")  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------------
+# formula, missing values, design
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Design:
+    desc: patsy.ModelDesc
+    rows: pd.DataFrame  # complete rows, the formula's variables
+    excluded: pd.DataFrame
+    outcome: str
+    outcome_column: str | None  # the column when the left-hand side is a bare column name
+
+
+def _names(code: str, columns) -> tuple[set[str], set[str]]:
+    """(columns, unknown names) referenced by one patsy factor's Python code."""
+    try:
+        tree = ast.parse(code.strip(), mode="eval")
+    except SyntaxError:
+        return set(), set()
+    used, unknown = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q":
+            for a in node.args:
+                if isinstance(a, ast.Constant):
+                    (used if a.value in columns else unknown).add(a.value)
+        elif isinstance(node, ast.Name):
+            if node.id in columns:
+                used.add(node.id)
+            elif node.id not in _KNOWN:
+                unknown.add(node.id)
+    return used, unknown
+
+
+def _prepare(data: pd.DataFrame, formula: str) -> _Design:
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError(f"`data` must be a pandas DataFrame, but {type(data).__name__} was passed.")
+    if not isinstance(formula, str) or formula.count("~") != 1:
+        raise ParameterError(f"`formula` must be a string 'outcome ~ predictors', but {formula!r} was passed.")
+    try:
+        desc = patsy.ModelDesc.from_formula(formula)
+    except patsy.PatsyError as err:
+        raise ParameterError(f"The formula {formula!r} cannot be read: {err.message}") from None
+    if not desc.lhs_termlist:
+        raise ParameterError(f"The formula {formula!r} has no outcome left of '~'.")
+    columns = set(map(str, data.columns))
+    variables, unknown, lhs = [], set(), []
+    for side, terms in (("lhs", desc.lhs_termlist), ("rhs", desc.rhs_termlist)):
+        for t in terms:
+            for factor in t.factors:
+                used, bad = _names(factor.code, columns)
+                unknown |= bad
+                variables += [v for v in sorted(used) if v not in variables]
+                if side == "lhs":
+                    lhs.append(factor.code)
+    if unknown:
+        have = ", ".join(repr(c) for c in list(data.columns)[:12])
+        raise DataError(f"The formula {formula!r} names {', '.join(map(repr, sorted(unknown)))}, which "
+                        f"is not a column of data (columns: {have}{' ...' if data.shape[1] > 12 else ''}). "
+                        "Check the spelling; quote odd names as Q('my name').")  # fmt: skip
+    sub = data[variables]
+    for v in variables:
+        if sub[v].isna().all():
+            raise DataError(f"Column {v!r} has no non-missing values; it cannot enter the model.")
+    miss = sub.isna()
+    bad_rows = miss.any(axis=1)
+    reasons = [f"missing value in {', '.join(c for c in variables if m[c])}"
+               for _, m in miss[bad_rows].iterrows()]  # fmt: skip
+    excluded = pd.DataFrame({"row": list(data.index[bad_rows.to_numpy()]), "reason": reasons})
+    rows = sub[~bad_rows.to_numpy()]
+    outcome = " ".join(lhs)
+    return _Design(desc, rows, excluded, outcome, outcome if outcome in columns else None)
+
+
+def _rhs(design: _Design, rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The right-hand side design matrix (patsy), with checks for constant or collinear columns."""
+    rows = design.rows if rows is None else rows
+    try:
+        X = patsy.dmatrix(patsy.ModelDesc([], design.desc.rhs_termlist), rows, NA_action="raise",
+                          eval_env=patsy.EvalEnvironment([_ENV]), return_type="dataframe")  # fmt: skip
+    except patsy.PatsyError as err:
+        raise DataError(f"A predictor of the formula could not be computed: {err.message}") from None
+    if len(X) == 0:
+        raise DataError("No row has a value for every variable of the formula; see `.excluded` "
+                        "or check the columns for missing values.")  # fmt: skip
+    values = X.to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        raise DataError("A predictor has infinite or undefined values (e.g. log of 0); transform it first.")
+    for j, name in enumerate(X.columns):
+        if name != "Intercept" and np.ptp(values[:, j]) == 0:
+            raise DataError(f"Predictor {name!r} is constant (every used row is {values[0, j]:g}); a "
+                            "constant cannot be estimated beside the intercept. Drop it from the formula.")
+    scaled = values / np.linalg.norm(values, axis=0)
+    if np.linalg.matrix_rank(scaled, tol=1e-10) < X.shape[1]:  # name the first redundant column
+        first = next(j for j in range(1, X.shape[1])
+                     if np.linalg.matrix_rank(scaled[:, :j + 1], tol=1e-10) <= j)  # fmt: skip
+        raise DataError(f"The predictors are perfectly collinear: {X.columns[first]!r} is a linear "
+                        "combination of the predictors before it. Remove it (or one it "
+                        "depends on).")  # fmt: skip
+    if len(X) <= X.shape[1]:
+        raise DataError(f"Only {len(X)} complete rows for {X.shape[1]} coefficients; more rows are needed.")
+    return X
+
+
+def _numeric_outcome(design: _Design) -> pd.Series:
+    col = design.outcome_column
+    if col is not None and not (pd.api.types.is_numeric_dtype(design.rows[col])
+                                and not pd.api.types.is_bool_dtype(design.rows[col])):  # fmt: skip
+        raise DataError(f"The outcome {col!r} is not numeric (dtype {design.rows[col].dtype}); "
+                        "convert it to numbers first.")  # fmt: skip
+    try:
+        y = patsy.dmatrix(patsy.ModelDesc([], design.desc.lhs_termlist), design.rows, NA_action="raise",
+                          eval_env=patsy.EvalEnvironment([_ENV]), return_type="dataframe")  # fmt: skip
+    except patsy.PatsyError as err:
+        raise DataError(f"The outcome {design.outcome!r} could not be computed: {err.message}") from None
+    if y.shape[1] != 1:
+        raise DataError(f"The outcome {design.outcome!r} is not numeric; convert it to numbers first.")
+    return y.iloc[:, 0]
+
+
+def _check_alpha(alpha: float) -> None:
+    if isinstance(alpha, bool) or not isinstance(alpha, float | int) or not 0 < alpha < 1:
+        raise ParameterError("The value for `alpha` must be a number between 0 and 1, but "
+                             f"{alpha!r} was passed.")  # fmt: skip
+
+
+def _wald_table(names, est, se, alpha, dist="norm", df=None) -> pd.DataFrame:
+    stat = est / se
+    if dist == "t":
+        p, q = 2 * stats.t.sf(np.abs(stat), df), stats.t.ppf(1 - alpha / 2, df)
+    else:
+        p, q = 2 * stats.norm.sf(np.abs(stat)), stats.norm.ppf(1 - alpha / 2)
+    out = pd.DataFrame({"term": list(names), "estimate": est, "se": se, "statistic": stat})
+    if dist == "t":
+        out["df"] = int(df)
+    out["p_value"], out["ci_low"], out["ci_high"] = p, est - q * se, est + q * se
+    return out
+
+
+def _fit_row(design: _Design, n: int, **values) -> pd.DataFrame:
+    return pd.DataFrame([{"n": n, "n_excluded": len(design.excluded), **values}])
+
+
+# ------------------------------------------------------------------------------------------------
+# models
+# ------------------------------------------------------------------------------------------------
