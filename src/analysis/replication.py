@@ -16,18 +16,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._replication_stats import (
+from ._replication_stats import (  # d33, r33 and replication_bf_t: public, re-exported
     _check_alpha,
     _number,
     _positive,
-    d33,  # noqa: F401 (public, re-exported)
+    d33,
+    effect33,
+    r33,
+    replication_bf,
+    replication_bf_t,
+)
 from ._validation import _check_one_of
 from .exceptions import ParameterError
-    effect33,
-    r33,  # noqa: F401
-    replication_bf,
-    replication_bf_t,  # noqa: F401
-)
 from .report import apa_table, format_ci, format_p, format_stat, format_value
 
 __all__ = ["ClaimResult", "ReplicationResult", "directional_claim", "directional_claim_r", "replication",
