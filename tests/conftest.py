@@ -68,3 +68,23 @@ def suite_run(tmp_path_factory, small_demo):
     out = root / "reports"
     code = main(["run", "--data", str(small_demo), "--notebooks", str(notebooks), "--out", str(out), "--jobs", "2"])
     return code, notebooks, out
+
+
+# --------------------------------------------------------------------------------------------
+# PROCESS fixtures shared by test_moderation.py and test_mediation.py (tests/reference/process.R)
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def tal():
+    """Hayes' Tal-Or data (psych::Tal_Or, exported by process.R)."""
+    import pandas as pd
+
+    return pd.read_csv(PROJECT_ROOT / "tests" / "reference" / "process_tal_or.csv")
+
+
+@pytest.fixture(scope="session")
+def r_est() -> dict:
+    """R reference estimates of process.R: {(fixture, quantity): value}."""
+    import pandas as pd
+
+    e = pd.read_csv(PROJECT_ROOT / "tests" / "reference" / "process_estimates.csv")
+    return {(f, q): v for f, q, v in e.itertuples(index=False)}

@@ -50,17 +50,6 @@ def assert_ci_close(res, key, row, low, high):
 
 
 @pytest.fixture(scope="module")
-def tal() -> pd.DataFrame:
-    return pd.read_csv(REF / "process_tal_or.csv")
-
-
-@pytest.fixture(scope="module")
-def r_est() -> dict:
-    e = pd.read_csv(REF / "process_estimates.csv")
-    return {(f, q): v for f, q, v in e.itertuples(index=False)}
-
-
-@pytest.fixture(scope="module")
 def r_boot() -> pd.DataFrame:
     return pd.read_csv(REF / "process_boot.csv").set_index(["fixture", "quantity"])
 

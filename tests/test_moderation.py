@@ -31,17 +31,6 @@ def disaster() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def tal() -> pd.DataFrame:
-    return pd.read_csv(REF / "process_tal_or.csv")
-
-
-@pytest.fixture(scope="module")
-def r_est() -> dict:
-    e = pd.read_csv(REF / "process_estimates.csv")
-    return {(f, q): v for f, q, v in e.itertuples(index=False)}
-
-
-@pytest.fixture(scope="module")
 def m1(disaster):
     return moderation(disaster, x="frame", w="skeptic", y="justify")
 
