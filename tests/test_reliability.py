@@ -432,3 +432,12 @@ def test_prqc_component_reliabilities_match_psych(shared_data):
             assert_allclose(got, want, rtol=1e-9, err_msg=f"partner {row.partner} {row.component}")
     # SOURCE.md: partner 1 satisfaction .937, partner 2 love .895
     assert round(ref.loc[0, "raw_alpha"], 3) == 0.937
+
+
+def test_feldt_interval_alone_matches_psych(psych_total):
+    # the interval cronbach_alpha reports, from alpha, n and k only (used for published alphas)
+    from analysis.reliability import feldt_interval
+
+    row = psych_total.loc["bfi_agree"]
+    lo, hi = feldt_interval(row["raw_alpha"], n=row["n"], k=row["n_items"])
+    assert_allclose([lo, hi], [row["feldt_low"], row["feldt_high"]], rtol=1e-12)

@@ -285,12 +285,10 @@ def _judge(claim: Claim, est: _claim_models.Estimate) -> tuple[str, str, str, di
 
 def _feldt_se(claim: Claim) -> float:
     """SE of a published alpha from its Feldt CI (n respondents, k items): width / 3.92."""
-    from scipy import stats
+    from .reliability import feldt_interval
 
-    a, n, k = float(claim.original["estimate"]), float(claim.original["n"]), float(claim.original["k"])
-    d1, d2 = n - 1, (n - 1) * (k - 1)
-    lo = 1 - (1 - a) * stats.f.ppf(0.975, d1, d2)
-    hi = 1 - (1 - a) * stats.f.ppf(0.025, d1, d2)
+    o = claim.original
+    lo, hi = feldt_interval(float(o["estimate"]), n=float(o["n"]), k=float(o["k"]))
     return (hi - lo) / (2 * _claim_models.Z95)
 
 

@@ -18,11 +18,19 @@ from scipy import stats
 from ._validation import _as_list, _check_one_of, _require_columns
 from .exceptions import AnalysisWarning, DataError, ParameterError
 
-__all__ = ["cronbach_alpha", "item_statistics", "scale_reliability", "scale_item_statistics"]
+__all__ = ["cronbach_alpha", "feldt_interval", "item_statistics", "scale_reliability", "scale_item_statistics"]
 
 _MISSING = ("pairwise", "listwise")
 _CI_METHODS = ("feldt", "bootstrap")
 _BLOCK = 1024  # rows per matrix product (see _tprod)
+
+
+def feldt_interval(alpha: float, *, n: float, k: float, ci: float = 0.95) -> tuple[float, float]:
+    """Feldt's (1965) confidence interval of Cronbach's alpha from n respondents and k items:
+    ``1 - (1 - alpha) F``, F the F(n - 1, (n - 1)(k - 1)) quantiles (as ``psych::alpha``)."""
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    return (float(1 - (1 - alpha) * stats.f.ppf(1 - (1 - ci) / 2, df1, df2)),
+            float(1 - (1 - alpha) * stats.f.ppf((1 - ci) / 2, df1, df2)))
 
 
 def cronbach_alpha(
@@ -148,9 +156,7 @@ def cronbach_alpha(
         tc = tc[it.pool]
 
     if ci_method == "feldt":
-        df1, df2 = n - 1, (n - 1) * (k - 1)
-        ci_low = 1 - (1 - alpha) * stats.f.ppf(1 - (1 - ci) / 2, df1, df2)
-        ci_high = 1 - (1 - alpha) * stats.f.ppf((1 - ci) / 2, df1, df2)
+        ci_low, ci_high = feldt_interval(alpha, n=n, k=k, ci=ci)
     else:
         draws = _bootstrap_alpha(it, n_boot, seed)
         ci_low, ci_high = np.nanquantile(draws, [(1 - ci) / 2, 1 - (1 - ci) / 2])

@@ -72,16 +72,7 @@ add_fit <- function(name, fit, empty = NULL) {
   if (!is.null(vs)) print(vs)
 }
 
-pairwise <- function(ind, id, role) {
-  # each person's row with the partner's variables suffixed _P (own: _A)
-  vars <- setdiff(names(ind), c(id, role))
-  a <- ind; names(a)[match(vars, names(a))] <- paste0(vars, "_A")
-  p <- ind; names(p)[match(vars, names(p))] <- paste0(vars, "_P")
-  names(p)[names(p) == role] <- "role_partner"
-  m <- merge(a, p, by = id, all.x = TRUE)
-  m <- m[is.na(m$role_partner) | m[[role]] != m$role_partner, ]
-  m[order(m[[id]], m[[role]]), ]
-}
+source("apim_pairwise.R")
 
 # ---------------------------------------------------------------- Acitelli (published values)
 if (file.exists(acitelli_file)) {

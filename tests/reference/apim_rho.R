@@ -6,15 +6,7 @@
 #   cd tests/reference && R CMD BATCH --no-save --no-restore apim_rho.R
 suppressPackageStartupMessages(library(nlme))
 ctrl <- glsControl(tolerance = 1e-10, msTol = 1e-10, msMaxIter = 500, maxIter = 500)
-pairwise <- function(ind, id, role) {
-  vars <- setdiff(names(ind), c(id, role))
-  a <- ind; names(a)[match(vars, names(a))] <- paste0(vars, "_A")
-  p <- ind; names(p)[match(vars, names(p))] <- paste0(vars, "_P")
-  names(p)[names(p) == role] <- "role_partner"
-  m <- merge(a, p, by = id, all.x = TRUE)
-  m <- m[is.na(m$role_partner) | m[[role]] != m$role_partner, ]
-  m[order(m[[id]], m[[role]]), ]
-}
+source("apim_pairwise.R")
 rows <- list()
 lrt <- function(name, with_rho, without) {
   a <- anova(without, with_rho)
