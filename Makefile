@@ -44,7 +44,7 @@ $(KERNEL): $(VENV)/.installed
 	$(PY) -m ipykernel install --sys-prefix --name connectionlab --display-name "Python 3.11 (ConnectionLab)" >/dev/null
 
 # re-made when the generator or an instrument file changes
-$(DEMO)/codebook.yaml: src/analysis/simulate.py $(wildcard src/analysis/instruments/*.yaml) | $(VENV)/.installed
+$(DEMO)/codebook.yaml: src/analysis/data/simulate.py $(wildcard src/analysis/data/instruments/*.yaml) | $(VENV)/.installed
 	$(CONNLAB) simulate --out $(DEMO)
 
 data: $(VENV)/.installed

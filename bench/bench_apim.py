@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
-from analysis.dyadic import apim
-from analysis.reshape import individual_to_pairwise
+from analysis.models.dyadic import apim
+from analysis.data.dyad_reshape import individual_to_pairwise
 from _timing import median_time_and_result
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_apim.json"

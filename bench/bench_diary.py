@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.multilevel import center_within, dyadic_diary, mixed_model
+from analysis.models.multilevel import center_within, dyadic_diary, mixed_model
 from _timing import median_time
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_diary.json"

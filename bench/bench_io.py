@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.io import load_dataset
-from analysis.readers import read_table
+from analysis.data.dataset import load_dataset
+from analysis.data.readers import read_table
 from _timing import median_time
 
 ROOT = Path(__file__).resolve().parents[1]

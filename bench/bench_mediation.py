@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from analysis.mediation import mediation
+from analysis.models.process_mediation import mediation
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_mediation.json"
 N, N_BOOT = 1_000, 5_000

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.reliability import cronbach_alpha, item_statistics
-from analysis.scales import keyed_items
-from analysis.sem import cfa
+from analysis.psychometrics.reliability import cronbach_alpha, item_statistics
+from analysis.scoring.scales import keyed_items
+from analysis.psychometrics.sem import cfa
 from _timing import median_time
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_psychometrics.json"

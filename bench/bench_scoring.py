@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.scales import load_instrument, score_instruments
+from analysis.data.instrument_library import load_instrument
+from analysis.scoring.scales import score_instruments
 from _timing import median_time
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_scoring.json"

@@ -14,20 +14,20 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
 import papermill as pm  # imported up front so no measurement pays for the import
 from nbclient import NotebookClient
 
-from analysis import runner
+from analysis.runner import suite as runner
 from analysis.paths import DEMO_DIR
-from analysis.render import render_notebook
-from _timing import median_time, timed
+from analysis.runner.render import render_notebook
+from _timing import median_time
 
 REPEATS = 3  # small measurements: median of 3
 BUDGET_S = 90.0  # run each notebook a second time only if the whole stays under this

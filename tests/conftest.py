@@ -56,7 +56,7 @@ def suite_run(tmp_path_factory, small_demo):
     two jobs in parallel. Returns (exit code, notebooks folder, reports folder)."""
     import shutil
 
-    from analysis.cli import main
+    from analysis.runner.cli import main
 
     root = tmp_path_factory.mktemp("suite")
     notebooks = root / "notebooks"

@@ -23,10 +23,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.cli import main
-from analysis.io import load_dataset
-from analysis.readers import read_table
-from analysis.validate import EXCLUSION_REASONS, ValidationError, flow
+from analysis.runner.cli import main
+from analysis.data.dataset import load_dataset
+from analysis.data.readers import read_table
+from analysis.data.ledger import EXCLUSION_REASONS, flow
+from analysis.data.validate import ValidationError
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 MANIFEST_COLUMNS = ["file", "codebook", "strict", "kind", "expected_exit", "expected_message", "xfail"]
@@ -190,7 +191,7 @@ def test_sav_value_labels_and_user_missing_are_honoured():
 
 
 def test_sav_labels_reach_the_draft_codebook():
-    from analysis.codebook import draft_codebook
+    from analysis.data.codebook_draft import draft_codebook
 
     gender = draft_codebook(BAD / "valid_labels_missing.sav")["tables"]["data"]["variables"]["gender"]
     assert gender["label"] == "Gender" and gender["missing_codes"] == [-99.0]

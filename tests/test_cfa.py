@@ -17,11 +17,10 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-import analysis._sem_ml as sem_ml
-from analysis.sem import CFAResult, cfa, dyadic_invariance, measurement_invariance
+from analysis.psychometrics import _sem_ml as sem_ml
+from analysis.psychometrics.sem import CFAResult, cfa, dyadic_invariance, measurement_invariance
 from analysis.exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
-from analysis.scales import keyed_items
-from conftest import PROJECT_ROOT
+from analysis.scoring.scales import keyed_items
 
 TESTS = Path(__file__).resolve().parent
 REFERENCE = TESTS / "reference"
@@ -427,7 +426,7 @@ def test_heywood_case_warns():
 # Every instrument of a data set (01_psychometrics, 02_attachment_explorer)
 # ---------------------------------------------------------------------------------------------
 def test_scale_cfa_on_the_real_ecr_gives_lavaans_fit(ecr):
-    from analysis.sem import scale_cfa
+    from analysis.psychometrics.by_instrument import scale_cfa
 
     items = {"ecr": {str(i): f"Q{i}" for i in range(1, 37)}}
     out = scale_cfa(ecr, instruments=items, ranges=dict.fromkeys(ECR_ITEMS, [1, 5])).set_index("instrument")
@@ -439,15 +438,15 @@ def test_scale_cfa_on_the_real_ecr_gives_lavaans_fit(ecr):
 
 @pytest.fixture(scope="module")
 def demo_tables(small_demo):
-    from analysis.io import load_dataset
+    from analysis.data.dataset import load_dataset
 
     ds = load_dataset(small_demo)
     return ds.table(None), ds.instruments(None), ds.item_ranges(None)
 
 
 def test_scale_cfa_fits_each_instrument_like_cfa_on_keyed_items(demo_tables):
-    from analysis.sem import scale_cfa
-    from analysis.scales import subscale_items
+    from analysis.psychometrics.by_instrument import scale_cfa
+    from analysis.scoring.scales import subscale_items
 
     table, items, ranges = demo_tables
     out = scale_cfa(table, instruments=items, ranges=ranges).set_index("instrument")
@@ -460,7 +459,7 @@ def test_scale_cfa_fits_each_instrument_like_cfa_on_keyed_items(demo_tables):
 
 
 def test_scale_invariance_leaves_out_small_groups_and_says_so(demo_tables):
-    from analysis.sem import scale_invariance
+    from analysis.psychometrics.by_instrument import scale_invariance
 
     table, items, ranges = demo_tables
     out = scale_invariance(table, instruments={"swls": items["swls"]}, ranges=ranges, group="gender",
@@ -482,8 +481,8 @@ def test_scale_invariance_leaves_out_small_groups_and_says_so(demo_tables):
 
 
 def test_scale_dyadic_invariance_pairs_partners_of_each_couple(demo_tables):
-    from analysis.sem import scale_dyadic_invariance
-    from analysis.reshape import individual_to_dyad
+    from analysis.psychometrics.by_instrument import scale_dyadic_invariance
+    from analysis.data.dyad_reshape import individual_to_dyad
 
     table, items, ranges = demo_tables
     out = scale_dyadic_invariance(table, instruments={"swls": items["swls"]}, ranges=ranges,

@@ -6,9 +6,13 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis import claims
+from analysis.claims.registry import REGISTRY_DIR, list_claims, load_claim
+from analysis.claims.replicate import NOT_TESTABLE, scorecard, short_citation
+from analysis.claims.replicate import test_claim as check_claim  # not collected by pytest
+from analysis.claims.study import load_study
+from analysis.claims._claim_data import _numeric_view
 from analysis.exceptions import ClaimError
-from analysis.io import load_dataset
+from analysis.data.dataset import load_dataset
 from conftest import PROJECT_ROOT
 
 REF = PROJECT_ROOT / "tests" / "reference"
@@ -16,7 +20,7 @@ STUDY = PROJECT_ROOT / "studies" / "shared_real_data.yml"
 
 
 def test_registry_has_the_claims_the_issue_asks_for():
-    reg = claims.list_claims()
+    reg = list_claims()
     assert len(reg) >= 12 and reg["id"].is_unique
     assert (reg["citation"].str.len() > 20).all()  # every claim cites its source
     for cid in ("acitelli_apim_actor", "greene_tobit_rating", "fair_logit_rate_marriage", "brennan_alpha_avoidance",
@@ -44,57 +48,57 @@ def test_bad_claim_files_name_the_file_and_the_field(tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(ClaimError, match="bad.yaml") as err:
-        claims.load_claim(path)
+        load_claim(path)
     assert message in str(err.value)
 
 
 def test_unknown_claim_and_study_give_clear_errors(tmp_path):
     with pytest.raises(ClaimError, match="No claim 'no_such_claim'.*Registry claims: "):
-        claims.load_claim("no_such_claim")
+        load_claim("no_such_claim")
     with pytest.raises(ClaimError, match="does not exist"):
-        claims.load_study(tmp_path / "missing.yml")
+        load_study(tmp_path / "missing.yml")
     bad = tmp_path / "study.yml"
     bad.write_text("title: t\ndatasets: []\n")
     with pytest.raises(ClaimError, match="`datasets` must be a non-empty list"):
-        claims.load_study(bad)
+        load_study(bad)
 
 
 @pytest.fixture(scope="module")
 def demo_card(small_demo):
-    study = claims.load_study(None, data=str(small_demo))
-    return claims.scorecard(study, seed=7, n_boot=500)
+    study = load_study(None, data=str(small_demo))
+    return scorecard(study, seed=7, n_boot=500)
 
 
 def test_demo_scorecard_tests_the_seed_claims_and_names_what_is_missing(demo_card):
     v = demo_card.verdicts.set_index("claim")
-    assert len(v) == len(claims.list_claims())  # one data set: one row per claim
+    assert len(v) == len(list_claims())  # one data set: one row per claim
     # the generator builds these effects in (TRUE_PARAMETERS), 40 couples are enough to see them
     assert v.loc["responsiveness_satisfaction", "verdict"] == "supported"
     assert v.loc["responsiveness_satisfaction", "estimate"] > 0.3
     # published claims need variables the demo survey does not have: the pieces are named
-    assert v.loc["greene_tobit_rating", "verdict"] == claims.NOT_TESTABLE
+    assert v.loc["greene_tobit_rating", "verdict"] == NOT_TESTABLE
     assert v.loc["greene_tobit_rating", "rule"] == "missing y (affairs); x (rating)"
-    assert v.loc["kashy_growth_men", "verdict"] == claims.NOT_TESTABLE
-    tested = v[v["verdict"] != claims.NOT_TESTABLE]
+    assert v.loc["kashy_growth_men", "verdict"] == NOT_TESTABLE
+    tested = v[v["verdict"] != NOT_TESTABLE]
     assert (tested["n"] + tested["n_excluded"] > 0).all()
     assert demo_card.meta.empty  # one data set: nothing to pool
 
 
 def test_the_same_seed_gives_the_same_scorecard(small_demo, demo_card):
-    again = claims.scorecard(claims.load_study(None, data=str(small_demo)), seed=7, n_boot=500)
+    again = scorecard(load_study(None, data=str(small_demo)), seed=7, n_boot=500)
     pd.testing.assert_frame_equal(again.verdicts, demo_card.verdicts)
 
 
 def test_correlation_claim_matches_a_direct_computation(small_demo):
-    from analysis import replication
+    from analysis.claims import verdicts
 
     ds = load_dataset(small_demo)
-    test = claims.test_claim("disclosure_intimacy", ds)
-    frame = claims._numeric_view(ds, "survey", test.claim)[["cpi_disclosure", "prqc_intimacy"]].dropna()
+    test = check_claim("disclosure_intimacy", ds)
+    frame = _numeric_view(ds, "survey", test.claim)[["cpi_disclosure", "prqc_intimacy"]].dropna()
     r = frame.corr().iloc[0, 1]
     assert_allclose(test.estimate.estimate, r, rtol=1e-12)
     assert test.estimate.n == len(frame)
-    direct = replication.directional_claim_r(r, len(frame), sesoi=0.10, direction="positive")
+    direct = verdicts.directional_claim_r(r, len(frame), sesoi=0.10, direction="positive")
     assert test.verdict == direct.verdict and test.rule == direct.rule
 
 
@@ -110,7 +114,7 @@ def test_details_and_tables_render(demo_card):
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def real_card(shared_data):
-    return claims.scorecard(claims.load_study(STUDY), seed=1, n_boot=500)
+    return scorecard(load_study(STUDY), seed=1, n_boot=500)
 
 
 def test_published_estimates_are_reproduced_on_the_shared_data(real_card):
@@ -119,20 +123,20 @@ def test_published_estimates_are_reproduced_on_the_shared_data(real_card):
     expected = {"acitelli_apim_actor": 0.4004, "acitelli_apim_partner": 0.2880, "dyadr_tension": -0.3454,
                 "greene_tobit_rating": -2.285, "fair_logit_rate_marriage": -0.7161, "kashy_growth_men": 0.0193,
                 "kashy_avoidance_men": -0.1398}  # fmt: skip
-    tested = done[done["verdict"] != claims.NOT_TESTABLE]
+    tested = done[done["verdict"] != NOT_TESTABLE]
     assert set(tested.index) == set(expected)
     assert (tested["verdict"] == "reproduced").all()
     for cid, value in expected.items():
         assert abs(tested.loc[cid, "estimate"] - value) <= 0.5 * 10 ** -len(repr(abs(value)).split(".")[1])
-    alphas = v[(v["kind"] == "replication") & (v["verdict"] != claims.NOT_TESTABLE)].set_index("claim")
+    alphas = v[(v["kind"] == "replication") & (v["verdict"] != NOT_TESTABLE)].set_index("claim")
     assert_allclose(alphas.loc["brennan_alpha_avoidance", "estimate"], 0.938, atol=5e-4)  # SOURCE.md: .933 listwise
     assert (alphas["verdict"] == "replicated (consistent)").all()
 
 
 def test_every_registry_claim_is_tested_somewhere_on_real_or_demo_data(real_card, demo_card):
-    tested = set(real_card.verdicts.loc[real_card.verdicts["verdict"] != claims.NOT_TESTABLE, "claim"])
-    tested |= set(demo_card.verdicts.loc[demo_card.verdicts["verdict"] != claims.NOT_TESTABLE, "claim"])
-    assert tested == set(claims.list_claims()["id"])
+    tested = set(real_card.verdicts.loc[real_card.verdicts["verdict"] != NOT_TESTABLE, "claim"])
+    tested |= set(demo_card.verdicts.loc[demo_card.verdicts["verdict"] != NOT_TESTABLE, "claim"])
+    assert tested == set(list_claims()["id"])
 
 
 def test_meta_analytic_line_matches_metafor(real_card):
@@ -161,7 +165,7 @@ def test_meta_analytic_line_matches_metafor(real_card):
     ("Laurenceau, J.-P., Barrett, L. F., & Pietromonaco, P. R. (1998). Intimacy.", "Laurenceau et al., 1998"),
 ])  # fmt: skip
 def test_short_citation(citation, short):
-    assert claims.short_citation(citation) == short
+    assert short_citation(citation) == short
 
 
 def test_verdict_sentence_cites_the_original_and_the_rule(demo_card):
@@ -172,11 +176,11 @@ def test_verdict_sentence_cites_the_original_and_the_rule(demo_card):
 
 
 def test_study_provenance_hashes_the_study_and_claim_files(tmp_path):
-    from analysis.io import file_sha256
+    from analysis.data.dataset import file_sha256
 
     study = tmp_path / "s.yml"
     study.write_text("title: t\ndatasets:\n  - label: demo\n    data: x\nclaims: [married_happier]\n")
-    prov = claims.load_study(study).provenance()
+    prov = load_study(study).provenance()
     assert prov["study_sha256"] == file_sha256(study)
     entry = prov["claims"]["married_happier"]
-    assert entry["sha256"] == file_sha256(claims.REGISTRY_DIR / "married_happier.yaml")
+    assert entry["sha256"] == file_sha256(REGISTRY_DIR / "married_happier.yaml")

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.describe import QUANTITY_LABELS, descriptives, missingness, sample_overview
+from analysis.data.describe import QUANTITY_LABELS, descriptives, missingness, sample_overview
 from analysis.exceptions import DataError
-from analysis.io import Dataset, load_dataset
+from analysis.data.dataset import Dataset, load_dataset
 
 TESTS = Path(__file__).resolve().parent
 SAMPLE = TESTS / "data" / "scoring_sample.csv"
@@ -276,7 +276,7 @@ def test_sample_overview_without_id_columns_counts_rows_per_couple():
     ("age", "O1", 2778, 0.048761065327522, 0.011592936859395, 0.085794637721198, 2.572170952390, 2776, 0.0101578536593624),
 ])  # fmt: skip
 def test_correlations_match_cor_test(x, y, n, r, lo, hi, t, df, p):
-    from analysis.describe import correlations
+    from analysis.data.describe import correlations
     from conftest import PROJECT_ROOT
 
     bfi = pd.read_csv(PROJECT_ROOT / "tests" / "data" / "bfi.csv")
@@ -287,7 +287,7 @@ def test_correlations_match_cor_test(x, y, n, r, lo, hi, t, df, p):
 
 
 def test_careless_indices_by_hand():
-    from analysis.describe import careless_indices
+    from analysis.data.describe import careless_indices
 
     data = pd.DataFrame({"a": [3, 1, 5, 2], "b": [3, 2, 5, np.nan], "c": [3, 3, 1, 2], "d": [4, 4, 5, 2],
                          "t": [100, 900, 300, 50]})  # fmt: skip
@@ -303,7 +303,7 @@ def test_careless_indices_by_hand():
 
 
 def test_frequencies_and_group_means_by_hand():
-    from analysis.describe import frequencies, group_means
+    from analysis.data.describe import frequencies, group_means
 
     styles = pd.Series(pd.Categorical(["secure", "fearful", "secure", None], categories=["secure", "fearful", "x"]))
     freq = frequencies(styles)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.dyadic import APIMResult, apim, apim_k, distinguishability_test, dyadic_icc
+from analysis.models.dyadic import APIMResult, apim, apim_k, distinguishability_test, dyadic_icc
 from analysis.exceptions import ConvergenceWarning, DataError, ParameterError
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -396,7 +396,7 @@ def test_statsmodels_mixedlm_agrees_when_rho_is_positive():
     """A random dyad intercept is the same model when rho >= 0 (one-member dyads included)."""
     import statsmodels.formula.api as smf
 
-    from analysis.reshape import individual_to_pairwise
+    from analysis.data.dyad_reshape import individual_to_pairwise
 
     res = apim(INCOMPLETE, formula="y ~ x_A + x_P", dyad="dyad", partner="role")
     pw = individual_to_pairwise(INCOMPLETE, dyad="dyad", partner="role").dropna(subset=["y_A", "x_A", "x_P"])

@@ -16,18 +16,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.effect_sizes import (
-    _power_f2,
-    _power_r,
-    cohens_d,
-    cohens_d_sentence,
-    minimal_detectable_effect,
-    minimal_detectable_effect_sentence,
-    p_adjust,
-    p_adjust_sentence,
-    partial_eta_squared,
-    partial_eta_squared_sentence,
-)
+from analysis.models.effect_sizes import _power_f2, _power_r, cohens_d, cohens_d_sentence, minimal_detectable_effect, minimal_detectable_effect_sentence, p_adjust, p_adjust_sentence, partial_eta_squared, partial_eta_squared_sentence
 from analysis.exceptions import DataError, ParameterError
 
 TESTS = Path(__file__).resolve().parent

@@ -13,7 +13,9 @@ from numpy.testing import assert_allclose
 from scipy import optimize
 
 from analysis.exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
-from analysis.factor import EFAResult, efa, omega, parallel_analysis, velicer_map
+from analysis.psychometrics.efa import EFAResult, efa
+from analysis.psychometrics.omega import omega
+from analysis.psychometrics.factor_retention import parallel_analysis, velicer_map
 from conftest import PROJECT_ROOT
 
 REF = PROJECT_ROOT / "tests" / "reference"
@@ -373,7 +375,7 @@ def test_map_and_omega_bad_options(bfi):
 def test_dimensionality_recovers_the_demo_two_attachment_dimensions():
     # the generator builds ECR-S from two latent dimensions (anxiety, avoidance) and CSI-16 from one
     from analysis import simulate_demo_survey
-    from analysis.factor import dimensionality
+    from analysis.psychometrics.by_instrument import scale_dimensionality as dimensionality
 
     survey = simulate_demo_survey(n_couples=300, seed=5).survey
     ecr_s = {str(i): f"ecr_s_{i}" for i in range(1, 13)}

@@ -1,6 +1,6 @@
 """Every bundled instrument file against its published key.
 
-For each file in src/analysis/instruments/ this module writes out, by hand, what the publication
+For each file in src/analysis/data/instruments/ this module writes out, by hand, what the publication
 (or the project, for the two demo measures) says: the item count, the scoring rule, which items
 form each score, the theoretical range of every score, the reverse-keyed items and the cut-off
 bands. It then checks the file against that, and scores one made-up respondent per instrument
@@ -22,7 +22,8 @@ import yaml
 from numpy.testing import assert_allclose
 
 from analysis.paths import INSTRUMENTS_DIR
-from analysis.scales import load_instrument, score_scale
+from analysis.data.instrument_library import load_instrument
+from analysis.scoring.scales import score_scale
 
 CODEBOOKS = Path(__file__).resolve().parent / "codebooks"
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis import CodebookError, DataError, load_dataset, read_codebook
-from analysis.validate import ValidationError
+from analysis.data.validate import ValidationError
 
 CODEBOOK = """
 dataset: tiny

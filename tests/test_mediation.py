@@ -18,7 +18,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from analysis.exceptions import DataError, ParameterError
-from analysis.mediation import mediation, moderated_mediation
+from analysis.models.process_mediation import mediation, moderated_mediation
 
 REF = Path(__file__).resolve().parent / "reference"
 TOL = 1e-6
@@ -125,7 +125,7 @@ def test_seed_reproducible_and_different(tal):
 
 def test_batched_bootstrap_equals_refits(tal):
     """Each batched resample equals an explicit refit on the rows the counts describe."""
-    from analysis._bootstrap import CHUNK_CELLS
+    from analysis.models._process_bootstrap import CHUNK_CELLS
 
     res = mediation(tal, x="cond", m="pmi", y="reaction", n_boot=200, seed=5)
     rng = np.random.default_rng(5)  # the draws the engine makes: integers(0, n, (chunk, n))
@@ -287,7 +287,7 @@ def test_errors(tal):
 
 def test_boot_ci_order_statistics():
     """PROCESS's positions: sorted draws round(B * .025) and trunc(B * .975) + 1 (1-based)."""
-    from analysis._bootstrap import boot_ci
+    from analysis.models._process_bootstrap import boot_ci
 
     draws = np.random.default_rng(0).permutation(np.arange(1.0, 5001.0))
     assert boot_ci(2500.5, draws, ci=0.95, method="percentile") == (125.0, 4876.0)
@@ -302,7 +302,7 @@ def test_boot_ci_order_statistics():
 
 
 def test_resamples_do_not_depend_on_chunk_size(tal, monkeypatch):
-    from analysis import _bootstrap
+    from analysis.models import _process_bootstrap as _bootstrap
 
     a = mediation(tal, x="cond", m=["pmi", "import"], y="reaction", n_boot=300, seed=9)
     monkeypatch.setattr(_bootstrap, "CHUNK_CELLS", 7 * len(tal))  # 7 resamples per chunk instead of 300

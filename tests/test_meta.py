@@ -20,7 +20,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from analysis.exceptions import ParameterError
-from analysis.meta import d_to_r, fisher_z, fisher_z_inverse, r_to_d, random_effects, smd_from_t
+from analysis.models.meta import d_to_r, fisher_z, fisher_z_inverse, r_to_d, random_effects, smd_from_t
 
 matplotlib.use("Agg")
 
@@ -142,7 +142,7 @@ def test_sentence_and_table():
 
 
 def test_forest_plot_draws_every_study():
-    from analysis.plots import forest_plot
+    from analysis.report.figures import forest_plot
 
     y, se = _fixture("molloy")
     res = random_effects(y, se)

@@ -19,7 +19,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from analysis.exceptions import DataError, ParameterError
-from analysis.moderation import moderation
+from analysis.models.process_moderation import moderation
 
 REF = Path(__file__).resolve().parent / "reference"
 TOL = 1e-6

@@ -17,7 +17,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from analysis.exceptions import DataError, ParameterError
-from analysis.multilevel import center_within, dyadic_diary, lag, mixed_model, multilevel_icc
+from analysis.models.multilevel import center_within, dyadic_diary, lag, mixed_model, multilevel_icc
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 # Agreement seen (tests/reference/multilevel.Rout vs ours): fixed effects to <= 2e-7, SEs to
@@ -329,7 +329,7 @@ def test_kashy_two_intercept(kashy, ref):
 def test_ar1_with_partner_correlation_reduces_to_each_part(sim):
     """The separable AR(1) x partner structure (dense per-couple route, no nlme equivalent)
     equals the AR(1)-only route at rho = 0 and the partner-only route at phi = 0."""
-    from analysis._mixed_ml import ReTerm, ResidualSpec, _Problem
+    from analysis.models._mixed_ml import ReTerm, ResidualSpec, _Problem
 
     X = np.column_stack([np.ones(len(sim)), sim["x_within"]])
     y, cl = sim["y"].to_numpy(), sim["couple"].to_numpy()
@@ -354,7 +354,7 @@ def test_ar1_with_partner_correlation_reduces_to_each_part(sim):
 def test_person_slopes_plot(sim):
     import matplotlib.pyplot as plt
 
-    from analysis.plots import person_slopes
+    from analysis.report.figures import person_slopes
 
     res = mixed_model(sim, formula=FORMULA, person="person", random="~ 1 + x_within")
     fig = person_slopes(res, term="x_within", n_persons=20, seed=3)
@@ -377,7 +377,7 @@ def test_nested_couple_person_with_ar1(sim, ref):
 def test_variance_stuck_at_bound_is_restarted(sim, ref, monkeypatch):
     """A Cholesky diagonal started at its bound 0 has zero gradient there (the criterion is even
     in it); the engine restarts from 0.1 and still finds nlme's optimum."""
-    from analysis import _mixed_ml
+    from analysis.models import _mixed_ml
 
     original = _mixed_ml._Problem.start_and_bounds
 

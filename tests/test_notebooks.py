@@ -5,7 +5,7 @@ import ast
 import nbformat
 import pytest
 
-from analysis.runner import read_parameters
+from analysis.runner.suite import read_parameters
 from conftest import PROJECT_ROOT
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))

@@ -6,7 +6,7 @@ import pytest
 from scipy.stats import multivariate_normal
 
 from analysis.exceptions import DataError, ParameterError
-from analysis.profiles import latent_profiles
+from analysis.models.profiles import latent_profiles
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,9 @@ from numpy.testing import assert_allclose
 from statsmodels.datasets import fair as sm_fair
 
 from analysis.exceptions import AnalysisWarning, DataError, ParameterError
-from analysis.regression import logistic_regression, ols, ordinal_regression, tobit
-from analysis.report import HtmlBlock
+from analysis.models.regression import logistic_regression, ols
+from analysis.models.limited_outcomes import ordinal_regression, tobit
+from analysis.apa import HtmlBlock
 
 TESTS = Path(__file__).resolve().parent
 REFERENCE = TESTS / "reference"

@@ -20,7 +20,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from analysis.exceptions import AnalysisWarning, DataError, ParameterError
-from analysis.reliability import cronbach_alpha, item_statistics
+from analysis.psychometrics.reliability import cronbach_alpha, item_statistics
 
 TESTS = Path(__file__).resolve().parent
 REFERENCE = TESTS / "reference"
@@ -373,7 +373,7 @@ def test_validation_errors_cronbach_alpha_options():
 
 
 def test_scale_reliability_table_on_the_scoring_sample():
-    from analysis.reliability import scale_reliability
+    from analysis.psychometrics.by_instrument import scale_reliability
 
     sample = pd.read_csv(Path(__file__).parent / "data" / "scoring_sample.csv")
     swls = {str(i): f"swls_{i}" for i in range(1, 6)}
@@ -398,7 +398,7 @@ def test_scale_reliability_table_on_the_scoring_sample():
 
 
 def test_scale_item_statistics_is_item_statistics_of_the_keyed_subscales():
-    from analysis.reliability import scale_item_statistics
+    from analysis.psychometrics.by_instrument import scale_item_statistics
 
     sample = pd.read_csv(Path(__file__).parent / "data" / "scoring_sample.csv")
     ecr_s = {str(i): f"ecr_s_{i}" for i in range(1, 13)}
@@ -436,7 +436,7 @@ def test_prqc_component_reliabilities_match_psych(shared_data):
 
 def test_feldt_interval_alone_matches_psych(psych_total):
     # the interval cronbach_alpha reports, from alpha, n and k only (used for published alphas)
-    from analysis.reliability import feldt_interval
+    from analysis.psychometrics.reliability import feldt_interval
 
     row = psych_total.loc["bfi_agree"]
     lo, hi = feldt_interval(row["raw_alpha"], n=row["n"], k=row["n_items"])

@@ -17,19 +17,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from analysis.exceptions import ParameterError
-from analysis.replication import (
-    CLAIM_RULES,
-    REPLICATION_RULES,
-    d33,
-    directional_claim,
-    directional_claim_r,
-    effect33,
-    r33,
-    replication,
-    replication_bf,
-    replication_bf_t,
-    replication_r,
-)
+from analysis.claims.replication_stats import d33, effect33, r33, replication_bf, replication_bf_t
+from analysis.claims.verdicts import CLAIM_RULES, REPLICATION_RULES, directional_claim, directional_claim_r, replication, replication_r
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 CLAIMS = pd.read_csv(REFERENCE / "replication_claims.csv")

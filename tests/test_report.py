@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from analysis import load_dataset
-from analysis.report import apa_table, dataset_notice, format_number, start_run
+from analysis.apa import apa_table, format_number
+from analysis.report.notices import dataset_notice
+from analysis.runner.records import start_run
 
 
 @pytest.mark.parametrize(
@@ -70,7 +72,7 @@ def test_run_writes_results_and_provenance(tmp_path, small_demo):
 
 
 def test_text_formatters_follow_apa():
-    from analysis.report import apa_paragraph, format_ci, format_p, format_stat, format_value
+    from analysis.apa import apa_paragraph, format_ci, format_p, format_stat, format_value
 
     assert format_p(0.0234) == "p = .023"
     assert format_p(0.0004) == "p < .001"

@@ -6,9 +6,9 @@ import re
 import pytest
 
 from analysis import ParameterError, load_dataset
-from analysis.cli import main
-from analysis.render import render_notebook
-from analysis.runner import discover_notebooks, parse_overrides, read_parameters
+from analysis.runner.cli import main
+from analysis.runner.render import render_notebook
+from analysis.runner.suite import discover_notebooks, parse_overrides, read_parameters
 from conftest import PROJECT_ROOT
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"

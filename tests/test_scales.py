@@ -13,14 +13,8 @@ from numpy.testing import assert_allclose
 
 from analysis.exceptions import DataError, InstrumentError, ParameterError
 from analysis.paths import INSTRUMENTS_DIR
-from analysis.scales import (
-    Instrument,
-    list_instruments,
-    load_instrument,
-    score_instruments,
-    score_labels,
-    score_scale,
-)
+from analysis.data.instrument_library import Instrument, list_instruments, load_instrument, score_labels
+from analysis.scoring.scales import score_instruments, score_scale
 
 TESTS = Path(__file__).resolve().parent
 SAMPLE = TESTS / "data" / "scoring_sample.csv"
@@ -553,7 +547,7 @@ def test_score_instruments_skips_an_undefined_instrument_with_a_warning():
 
 
 def test_score_categories_csi_16_distress_cutoff():
-    from analysis.scales import score_categories
+    from analysis.scoring.scales import score_categories
 
     scores = pd.DataFrame({"csi_16_total": [51.4, 51.5, 81.0, np.nan]})
     bands = score_categories(scores, instrument="csi_16")["csi_16_total_band"]
@@ -565,7 +559,7 @@ def test_score_categories_csi_16_distress_cutoff():
 
 
 def test_attachment_styles_median_and_midpoint():
-    from analysis.scales import attachment_styles
+    from analysis.scoring.attachment import attachment_styles
 
     data = pd.DataFrame({"anx": [1.0, 6.0, 2.0, 7.0, 4.0, np.nan], "avo": [2.0, 1.0, 6.0, 7.0, 4.0, 3.0]})
     mid = attachment_styles(data, anxiety="anx", avoidance="avo", rule="midpoint", midpoint=4)

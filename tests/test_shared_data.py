@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from analysis import load_dataset
-from analysis.validate import flow
+from analysis.data.ledger import flow
 from conftest import PROJECT_ROOT
 
 CODEBOOKS = PROJECT_ROOT / "tests" / "codebooks"
@@ -61,7 +61,7 @@ def test_hcmst_implausible_duration_is_named(shared_data):
 
 def test_ecr_scored_on_its_5_point_range_replicates_source_md(shared_data):
     # SOURCE.md (computed on this file, 6 - x reversal): avoidance mean 2.57, anxiety 3.09, r = -.05
-    from analysis.scales import score_instruments
+    from analysis.scoring.scales import score_instruments
 
     ds = load_dataset(CODEBOOKS / "openpsychometrics_ecr.yaml")
     scores = score_instruments(ds.table(), instruments=ds.instruments(), ranges=ds.item_ranges())
@@ -81,7 +81,7 @@ def test_ecr_scored_on_its_5_point_range_replicates_source_md(shared_data):
 def test_notebook_suite_runs_on_real_data(shared_data, tmp_path, name, params):
     import json
 
-    from analysis.cli import main
+    from analysis.runner.cli import main
 
     assert main(["run", "--data", str(CODEBOOKS / f"{name}.yaml"), "--out", str(tmp_path), "--jobs", "2", *params]) == 0
     quality = json.loads((tmp_path / "00_data_quality" / "results.json").read_text())

@@ -9,7 +9,7 @@ import pytest
 import statsmodels.formula.api as smf
 
 from analysis import ParameterError, load_dataset, score_scale, simulate_demo_survey, write_demo_survey
-from analysis.simulate import DEMO_SEED, TRUE_PARAMETERS
+from analysis.data.simulate import DEMO_SEED, TRUE_PARAMETERS
 
 
 def _hashes(folder):

@@ -1,92 +1,94 @@
-"""ConnectionLab analysis package: read data, score instruments, model, report."""
+"""ConnectionLab: survey analysis for relationship science.
 
-from .sem import cfa, dyadic_invariance, measurement_invariance
-from .claims import list_claims, load_claim, load_study, scorecard
-from .dyadic import apim, apim_k, distinguishability_test, dyadic_icc
-from .effect_sizes import cohens_d, minimal_detectable_effect, p_adjust, partial_eta_squared
-from .exceptions import AnalysisError, AnalysisWarning, ClaimError, CodebookError, DataError, ParameterError
-from .mediation import moderated_mediation
-from .meta import fisher_z, random_effects
-from .multilevel import MultilevelResult, center_within, dyadic_diary, lag, mixed_model, multilevel_icc
-from .regression import logistic_regression, ols, ordinal_regression, tobit
-from .replication import directional_claim, directional_claim_r, replication_r
-from .factor import efa, omega, parallel_analysis, velicer_map
-from .reliability import cronbach_alpha, item_statistics
-from .io import Dataset, load_dataset, read_codebook, write_processed
-from .reshape import (
-    ReshapeError,
-    diary_to_long,
-    diary_to_wide,
-    dyad_to_individual,
-    individual_to_dyad,
-    individual_to_pairwise,
-    pairwise_to_individual,
-)
-from .scales import list_instruments, load_instrument, score_scale
-from .simulate import simulate_demo_survey, write_demo_survey
+The package is organised in layers, each a subpackage that imports only the layers before it::
 
-__all__ = [
-    "AnalysisError",
-    "AnalysisWarning",
-    "CodebookError",
-    "DataError",
-    "ParameterError",
-    "ClaimError",
-    "Dataset",
-    "load_dataset",
-    "read_codebook",
-    "write_processed",
-    "ReshapeError",
-    "individual_to_dyad",
-    "dyad_to_individual",
-    "individual_to_pairwise",
-    "pairwise_to_individual",
-    "diary_to_wide",
-    "diary_to_long",
-    "list_instruments",
-    "load_instrument",
-    "score_scale",
-    "simulate_demo_survey",
-    "cronbach_alpha",
-    "item_statistics",
-    "efa",
-    "cfa",
-    "measurement_invariance",
-    "dyadic_invariance",
-    "omega",
-    "parallel_analysis",
-    "velicer_map",
-    "write_demo_survey",
-    # models (the functions `mediation.mediation`, `moderation.moderation` and
-    # `replication.replication` share their module's name and are used as such)
-    "ols",
-    "logistic_regression",
-    "ordinal_regression",
-    "tobit",
-    "cohens_d",
-    "partial_eta_squared",
-    "p_adjust",
-    "minimal_detectable_effect",
-    "moderated_mediation",
-    "apim",
-    "apim_k",
-    "distinguishability_test",
-    "dyadic_icc",
-    "mixed_model",
-    "MultilevelResult",
-    "center_within",
-    "lag",
-    "multilevel_icc",
-    "dyadic_diary",
-    "random_effects",
-    "fisher_z",
-    "directional_claim",
-    "directional_claim_r",
-    "replication_r",
-    "list_claims",
-    "load_claim",
-    "load_study",
-    "scorecard",
-]
+    data -> scoring -> psychometrics -> models -> claims -> report -> runner
 
-__version__ = "0.1.0"
+and a few base modules every layer may use (`analysis.exceptions`, `analysis.apa` for APA
+numbers and tables, `analysis.paths`). Every public function is available from here, loaded on
+first use: ``from analysis import load_dataset, score_instruments, ols, mediation, apim``. The
+vocabulary they share is in ``docs/api.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from analysis import _compat
+
+__version__ = "0.2.0"
+
+#: module -> the public names it contributes to ``analysis``
+_PUBLIC = {
+    # base
+    "analysis.exceptions": ["AnalysisError", "DataError", "CodebookError", "InstrumentError", "ClaimError",
+                            "ParameterError", "ReshapeError", "AnalysisWarning", "ConvergenceWarning"],
+    "analysis.apa": ["HtmlBlock", "apa_table", "apa_paragraph", "format_value", "format_p", "format_ci",
+                     "format_stat"],
+    # data
+    "analysis.data.readers": ["read_table"],
+    "analysis.data.codebook": ["read_codebook"],
+    "analysis.data.codebook_draft": ["draft_codebook"],
+    "analysis.data.dataset": ["Dataset", "load_dataset", "write_processed"],
+    "analysis.data.ledger": ["flow"],
+    "analysis.data.describe": ["descriptives", "frequencies", "correlations", "group_means", "missingness",
+                               "careless_indices", "sample_overview"],
+    "analysis.data.dyad_reshape": ["individual_to_dyad", "dyad_to_individual", "individual_to_pairwise",
+                                   "pairwise_to_individual"],
+    "analysis.data.diary_reshape": ["diary_to_wide", "diary_to_long"],
+    "analysis.data.instrument_library": ["Instrument", "load_instrument", "list_instruments", "score_labels"],
+    "analysis.data.simulate": ["simulate_demo_survey", "write_demo_survey"],
+    # scoring
+    "analysis.scoring.scales": ["score_scale", "score_instruments", "score_categories", "keyed_items"],
+    "analysis.scoring.attachment": ["attachment_scores", "attachment_styles"],
+    # psychometrics
+    "analysis.psychometrics.reliability": ["cronbach_alpha", "item_statistics"],
+    "analysis.psychometrics.efa": ["EFAResult", "efa"],
+    "analysis.psychometrics.factor_retention": ["ParallelResult", "MAPResult", "parallel_analysis", "velicer_map"],
+    "analysis.psychometrics.omega": ["OmegaResult", "omega"],
+    "analysis.psychometrics.sem": ["CFAResult", "cfa", "measurement_invariance", "dyadic_invariance"],
+    "analysis.psychometrics.by_instrument": ["scale_reliability", "scale_item_statistics", "scale_dimensionality",
+                                             "scale_cfa", "scale_invariance", "scale_dyadic_invariance"],
+    # models
+    "analysis.models.regression": ["RegressionResult", "ols", "logistic_regression"],
+    "analysis.models.limited_outcomes": ["ordinal_regression", "tobit"],
+    "analysis.models.effect_sizes": ["cohens_d", "partial_eta_squared", "p_adjust", "minimal_detectable_effect"],
+    "analysis.models.process_moderation": ["ModerationResult", "moderation"],
+    "analysis.models.process_mediation": ["MediationResult", "mediation", "moderated_mediation"],
+    "analysis.models.dyadic": ["APIMResult", "apim", "apim_k", "distinguishability_test", "dyadic_icc"],
+    "analysis.models.multilevel": ["MultilevelResult", "mixed_model", "multilevel_icc", "dyadic_diary",
+                                   "center_within", "lag"],
+    "analysis.models.meta": ["MetaResult", "random_effects", "fisher_z"],
+    "analysis.models.profiles": ["ProfileResult", "latent_profiles"],
+    # claims
+    "analysis.claims.registry": ["Claim", "load_claim", "list_claims"],
+    "analysis.claims.study": ["Study", "load_study"],
+    "analysis.claims.replicate": ["Scorecard", "scorecard", "test_claim"],
+    "analysis.claims.verdicts": ["directional_claim", "directional_claim_r", "replication", "replication_r"],
+    "analysis.claims.replication_stats": ["r33", "d33", "replication_bf"],
+    # report and runner
+    "analysis.report.notices": ["dataset_notice"],
+    "analysis.runner.records": ["Run", "start_run"],
+    "analysis.runner.suite": ["run_suite"],
+}  # fmt: skip
+
+_WHERE = {name: module for module, names in _PUBLIC.items() for name in names}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    """Load a public name from its module on first use (keeps ``import analysis`` fast)."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+_compat.install(sys.modules[__name__])

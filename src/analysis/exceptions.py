@@ -1,15 +1,13 @@
 """Exception and warning types. Catch `AnalysisError` to catch every input problem we report."""
 
+from __future__ import annotations
+
 __all__ = [
-    "AnalysisError",
-    "DataError",
-    "CodebookError",
-    "ClaimError",
-    "InstrumentError",
-    "ParameterError",
-    "AnalysisWarning",
-    "ConvergenceWarning",
-]
+    "AnalysisError", "DataError", "CodebookError", "InstrumentError", "ClaimError", "ParameterError",
+    "ReshapeError", "AnalysisWarning", "ConvergenceWarning",
+]  # fmt: skip
+
+
 
 
 class AnalysisError(Exception):
@@ -18,6 +16,16 @@ class AnalysisError(Exception):
 
 class DataError(AnalysisError, ValueError):
     """A data file cannot be read or does not match its codebook."""
+
+
+class ReshapeError(DataError):
+    """Ids or values that stop a reshape. `.problems` is a DataFrame, one row per problem, with
+    columns `dyad` (or `subject`; missing when the id itself is missing), `problem` (a short
+    code such as ``"too_many_members"``) and `detail` (what is wrong and how to fix it)."""
+
+    def __init__(self, message: str, problems):
+        super().__init__(message)
+        self.problems = problems
 
 
 class CodebookError(AnalysisError, ValueError):

@@ -1,19 +1,10 @@
 """Project paths. Constants only: nothing happens at import."""
 
+from __future__ import annotations
+
 from pathlib import Path
 
-__all__ = [
-    "PROJECT_ROOT",
-    "DATA_DIR",
-    "RAW_DIR",
-    "PROCESSED_DIR",
-    "REPORTS_DIR",
-    "NOTEBOOKS_DIR",
-    "INSTRUMENTS_DIR",
-    "TEMPLATES_DIR",
-    "DEMO_DIR",
-    "resolve",
-]
+__all__ = ["resolve"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parents[1]
@@ -22,8 +13,8 @@ RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = DATA_DIR / "processed"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-INSTRUMENTS_DIR = PACKAGE_DIR / "instruments"
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+INSTRUMENTS_DIR = PACKAGE_DIR / "data" / "instruments"
+TEMPLATES_DIR = PACKAGE_DIR / "runner" / "templates"
 DEMO_DIR = RAW_DIR / "demo_survey"
 
 

@@ -1,4 +1,4 @@
-# Reference values for tests/test_factor.py (src/analysis/factor.py), computed with psych.
+# Reference values for tests/test_factor.py (src/analysis/psychometrics/), computed with psych.
 #
 # Input : tests/data/bfi.csv (psych::bfi, 2,800 rows; the 25 items A1..O5)
 #         ../shared/data/openpsychometrics_ecr/data.csv (ECR, 51,491 rows; Q1..Q36, 0 = missing)

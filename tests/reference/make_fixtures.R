@@ -59,7 +59,7 @@ cat("\n")
 
 # ---------------------------------------------------------------------------------------------
 # 2. Sum scores. CSI-16 (Funk & Rogge, 2007): sum of 16 items, item 1 scored 0-6, items 2-16
-#    0-5, no reverse items (per src/analysis/instruments/csi_16.yaml), range 0-81.
+#    0-5, no reverse items (per src/analysis/data/instruments/csi_16.yaml), range 0-81.
 #    SWLS (Diener et al., 1985): sum of 5 items 1-7, range 5-35.
 #    psych::scoreItems(totals = TRUE, impute = "none") is used, and only rows that answered
 #    every item of the scale are kept (NA otherwise): on incomplete rows psych's totals are

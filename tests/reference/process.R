@@ -1,4 +1,4 @@
-# Reference values for src/analysis/moderation.py and mediation.py (tests/test_moderation.py,
+# Reference values for src/analysis/models/process_moderation.py and process_mediation.py (tests/test_moderation.py,
 # tests/test_mediation.py). Run: cd tests/reference && R CMD BATCH --no-save --no-restore process.R
 # Writes
 #   process_tal_or.csv     psych::Tal_Or (Tal-Or, Cohen, Tsfati & Gunther, 2010; Hayes 2018 ch. 3 "pmi")

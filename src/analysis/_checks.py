@@ -1,0 +1,40 @@
+"""Shared input checks used at the top of public functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from analysis.exceptions import DataError, ParameterError
+
+
+def _require_columns(data: pd.DataFrame, columns: Iterable[str], *, what: str = "data") -> None:
+    """Raise DataError naming every column of `columns` absent from `data`."""
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError(f"`{what}` must be a pandas DataFrame, but {type(data).__name__} was passed.")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        shown = ", ".join(repr(c) for c in missing)
+        have = ", ".join(repr(c) for c in list(data.columns)[:12])
+        more = " ..." if data.shape[1] > 12 else ""
+        raise DataError(
+            f"{what} has no column {shown}. Columns present: {have}{more}. "
+            "Check the spelling or the codebook's variable names."
+        )
+
+
+def _check_one_of(param: str, value, options: Sequence) -> None:
+    """Raise ParameterError unless `value` is one of `options`."""
+    if value not in options:
+        listed = ", ".join(repr(o) for o in options)
+        raise ParameterError(f"The value for `{param}` must be one of {listed}, but {value!r} was passed.")
+
+
+def _as_list(value) -> list:
+    """A column name or a sequence of them, as a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)

@@ -1,0 +1,100 @@
+"""The claims registry: one YAML file per claim in ``claims/claim_registry/`` (fields in its
+``SCHEMA.md``), loaded and checked as `Claim`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from analysis.claims import _claim_models
+from analysis.exceptions import ClaimError
+
+__all__ = ["Claim", "load_claim", "list_claims"]
+
+REGISTRY_DIR = Path(__file__).resolve().parent / "claim_registry"
+KINDS = ("directional", "negligible", "replication", "reproduction")
+DESIGNS = ("individual", "dyadic", "diary")
+MODELS = tuple(_claim_models.ESTIMATORS)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim read from its YAML file (see ``claim_registry/SCHEMA.md``)."""
+
+    id: str
+    statement: str
+    kind: str
+    model: str
+    design: str
+    citation: str
+    variables: dict  #: role -> tuple of candidate names (mediators: role "m" may be a list of lists)
+    covariates: tuple  #: tuple of candidate-name tuples
+    formula: str | None
+    term: str
+    expect: dict  #: direction ("positive"/"negative"), sesoi, scale ("std"/"raw"/"r")
+    original: dict  #: estimate, se, n, decimals, ci (published values)
+    options: dict
+    source_note: str = ""
+    path: str = ""
+
+
+def _fail(path, message):
+    raise ClaimError(f"Claim file {path}: {message}")
+
+
+def load_claim(claim: str | Path) -> Claim:
+    """Read and check one claim: a registry id (``"acitelli_apim_actor"``) or a YAML path."""
+    path = Path(claim) if str(claim).endswith((".yaml", ".yml")) else REGISTRY_DIR / f"{claim}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in REGISTRY_DIR.glob("*.yaml")))
+        raise ClaimError(f"No claim {str(claim)!r} (looked for {path}). Registry claims: {known}.")
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        _fail(path, f"not valid YAML ({err}).")
+    if not isinstance(spec, dict):
+        _fail(path, "must be a mapping of fields (id, statement, kind, model, ...).")
+    for key in ("id", "statement", "kind", "model", "design", "source"):
+        if key not in spec:
+            _fail(path, f"missing field `{key}`.")
+    for key, allowed in (("kind", KINDS), ("model", MODELS), ("design", DESIGNS)):
+        if spec[key] not in allowed:
+            _fail(path, f"`{key}` is {spec[key]!r}; use one of {', '.join(allowed)}.")
+    if spec["id"] != path.stem and path.parent == REGISTRY_DIR:
+        _fail(path, f"`id` {spec['id']!r} must equal the file name {path.stem!r}.")
+    expect, original = dict(spec.get("expect") or {}), dict(spec.get("original") or {})
+    if spec["kind"] in ("directional", "negligible"):
+        if not (isinstance(expect.get("sesoi"), int | float) and expect["sesoi"] > 0):
+            _fail(path, "a directional or negligible claim needs `expect.sesoi`, a positive number.")
+        if spec["kind"] == "directional" and expect.get("direction") not in ("positive", "negative"):
+            _fail(path, "a directional claim needs `expect.direction`: positive or negative.")
+    if spec["kind"] in ("replication", "reproduction") and not isinstance(original.get("estimate"), int | float):
+        _fail(path, "a replication or reproduction needs `original.estimate` (the published number).")
+    if spec["kind"] == "replication" and not (original.get("se") or original.get("n")):
+        _fail(path, "a replication needs `original.se` (or `original.n` for a correlation).")
+    source = spec["source"] if isinstance(spec["source"], dict) else {"citation": str(spec["source"])}
+    variables = {}
+    for role, cands in (spec.get("variables") or {}).items():
+        if role == "m" and cands and isinstance(cands[0], list):
+            variables[role] = tuple(tuple(c) for c in cands)
+        else:
+            variables[role] = tuple([cands] if isinstance(cands, str) else cands)
+    covariates = tuple(tuple([c] if isinstance(c, str) else c) for c in spec.get("covariates") or [])
+    if spec["model"] != "alpha" and not spec.get("formula") and not {"x", "y"} <= set(variables):
+        _fail(path, "give `variables` x and y, or a `formula`.")
+    return Claim(id=str(spec["id"]), statement=str(spec["statement"]).strip(), kind=spec["kind"],
+                 model=spec["model"], design=spec["design"], citation=str(source.get("citation", "")).strip(),
+                 variables=variables, covariates=covariates, formula=spec.get("formula"),
+                 term=str(spec.get("term", "{x}")), expect=expect, original=original,
+                 options=dict(spec.get("options") or {}), source_note=str(source.get("note", "")).strip(),
+                 path=str(path))  # fmt: skip
+
+
+def list_claims() -> pd.DataFrame:
+    """The bundled registry: ``id``, ``kind``, ``model``, ``design``, ``statement``, ``citation``."""
+    rows = [load_claim(p) for p in sorted(REGISTRY_DIR.glob("*.yaml"))]
+    return pd.DataFrame([{"id": c.id, "kind": c.kind, "model": c.model, "design": c.design,
+                          "statement": c.statement, "citation": c.citation} for c in rows])  # fmt: skip

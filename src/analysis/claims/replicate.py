@@ -1,0 +1,341 @@
+"""Claims registry and replication scorecard: state a claim once, test it on any data set.
+
+A claim is a YAML file (``analysis/claim_registry/<id>.yaml``; the fields are described in
+``claim_registry/SCHEMA.md``): a statement and its source, the variables it needs (candidate
+column or instrument-score names per role), the model that yields the estimate it is about,
+and the rule that turns the estimate into a verdict:
+
+- ``directional``: the effect has the claimed sign and is not negligible: one-sided test and
+  equivalence test (TOST) against a smallest effect size of interest (`replication.directional_claim`);
+- ``negligible``: the effect is negligible (a "null" claim) (TOST against the SESOI);
+- ``replication``: a published estimate, tested on new data: difference test, prediction
+  interval, small telescopes and replication Bayes factor (`replication.replication`);
+- ``reproduction``: a published estimate on the same data, reproduced when the new estimate
+  rounds to the published one (within half a unit of its last reported decimal).
+
+A study file lists data sets (codebooks) and claims; `scorecard` tests every claim on every
+data set that can speak to it ("not testable here" names what is missing) and pools a claim
+tested on two or more data sets by a random-effects meta-analysis (REML, `meta.random_effects`).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis.apa import HtmlBlock, apa_table, format_ci, format_stat, format_value
+from analysis.claims import _claim_models
+from analysis.claims._claim_data import _NotTestable, _prepare
+from analysis.claims.registry import Claim, load_claim
+from analysis.claims.study import Study
+from analysis.exceptions import AnalysisError
+
+__all__ = ["ClaimTest", "short_citation", "test_claim", "Scorecard", "scorecard"]
+NOT_TESTABLE = "not testable here"
+NULL_VERDICTS = {"equivalent to zero (negligible)": "supported (negligible, as claimed)",
+                 "supported": "not supported (a non-negligible effect)",
+                 "opposite": "not supported (a non-negligible effect)", "inconclusive": "inconclusive"}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Testing one claim on one data set
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClaimTest:
+    """One claim on one data set: the estimate, the verdict and the words for them."""
+
+    claim: Claim
+    dataset: str
+    table: str | None
+    estimate: _claim_models.Estimate | None
+    verdict: str
+    rule: str
+    sentence: str
+    numbers: dict  #: verdict-rule numbers (p values, CIs, prediction interval, BF, ...)
+    names: dict
+
+    def row(self) -> dict:
+        e = self.estimate
+        return {
+            "claim": self.claim.id, "dataset": self.dataset, "kind": self.claim.kind, "model": self.claim.model,
+            "n": e.n if e else np.nan, "n_excluded": e.n_excluded if e else np.nan,
+            "estimate": e.estimate if e else np.nan, "se": e.se if e else np.nan,
+            "ci_low": e.ci_low if e else np.nan, "ci_high": e.ci_high if e else np.nan,
+            "original": self.claim.original.get("estimate", np.nan), "scale": e.scale if e else "",
+            "verdict": self.verdict, "rule": self.rule,
+        }  # fmt: skip
+
+
+def _decimals(claim: Claim) -> int:
+    if "decimals" in claim.original:
+        return int(claim.original["decimals"])
+    text = repr(float(claim.original["estimate"]))
+    return len(text.split(".")[1]) if "." in text and "e" not in text else 0
+
+
+def short_citation(citation: str) -> str:
+    """APA in-text form of a reference: "Reis et al., 2004", "Algoe & Gable, 2010", "Fair, 1978"."""
+    import re
+
+    year = re.search(r"\((\d{4})[a-z]?\)", citation)
+    head = citation[: year.start()] if year else citation
+    surnames = re.findall(r"(?:^|&\s*|\.,\s*)([A-Z][A-Za-z'\-]+(?: [A-Z][a-z]+)?),", head)
+    if not surnames:
+        return citation.split(".")[0]
+    who = surnames[0] if len(surnames) == 1 else (f"{surnames[0]} & {surnames[1]}" if len(surnames) == 2
+                                                   else f"{surnames[0]} et al.")  # fmt: skip
+    return f"{who}, {year.group(1)}" if year else who
+
+
+def _judge(claim: Claim, est: _claim_models.Estimate) -> tuple[str, str, str, dict]:
+    from analysis.claims import verdicts as rep
+
+    alpha = float(claim.options.get("alpha", 0.05))
+    what = est.label
+    if claim.kind in ("directional", "negligible"):
+        sesoi = float(claim.expect["sesoi"])
+        direction = claim.expect.get("direction", "positive")
+        if est.scale == "r":
+            res = rep.directional_claim_r(est.estimate, est.n, sesoi=sesoi, direction=direction, alpha=alpha)
+        else:
+            res = rep.directional_claim(est.estimate, est.se, sesoi=sesoi, direction=direction, alpha=alpha)
+        verdict = NULL_VERDICTS[res.verdict] if claim.kind == "negligible" else res.verdict
+        rule = res.rule if claim.kind == "directional" else f"claim of a negligible effect: {res.rule}"
+        return verdict, rule, res.sentence(effect=what), res.summary.iloc[0].to_dict()
+    orig = claim.original
+    if claim.kind == "reproduction":
+        dec = _decimals(claim)
+        tol = 0.5 * 10 ** (-dec) + 1e-12
+        diff = est.estimate - float(orig["estimate"])
+        ok = abs(diff) <= tol
+        verdict = "reproduced" if ok else "not reproduced"
+        rule = (f"reproduction: the estimate on the same data rounds to the published value "
+                f"(|difference| <= {format_value(tol, dec + 1)}, half a unit of the published {dec} decimals)")
+        sentence = (f"Reproduction of {what}: published {format_value(orig['estimate'], dec)}, here "
+                    f"{format_value(est.estimate, dec + 2)} (difference {format_value(diff, dec + 2)}); "
+                    f"verdict: {verdict} (rule: {rule}).")  # fmt: skip
+        numbers = {"difference": diff, "tolerance": tol, "decimals": dec}
+        if orig.get("se"):
+            numbers["se_ratio"] = est.se / float(orig["se"])
+            sentence = sentence[:-1] + (f"; SE published {format_value(orig['se'], dec)}, here "
+                                        f"{format_value(est.se, dec + 2)}.")  # fmt: skip
+        return verdict, rule, sentence, numbers
+    if est.scale == "r" and orig.get("n") and not orig.get("se"):
+        res = rep.replication_r(float(orig["estimate"]), float(orig["n"]), est.estimate, est.n, alpha=alpha)
+    else:
+        se = float(orig["se"]) if orig.get("se") else _feldt_se(claim)
+        res = rep.replication(float(orig["estimate"]), se, est.estimate, est.se, alpha=alpha)
+    return res.verdict, res.rule, res.sentence(effect=what), res.summary.iloc[0].to_dict()
+
+
+def _feldt_se(claim: Claim) -> float:
+    """SE of a published alpha from its Feldt CI (n respondents, k items): width / 3.92."""
+    from analysis.psychometrics.reliability import feldt_interval
+
+    o = claim.original
+    lo, hi = feldt_interval(float(o["estimate"]), n=float(o["n"]), k=float(o["k"]))
+    return (hi - lo) / (2 * _claim_models.Z95)
+
+
+def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases: dict | None = None,
+               seed: int | None = None, n_boot: int | None = None) -> ClaimTest:  # fmt: skip
+    """Test one claim on one loaded data set (`io.load_dataset`); never raises for data that
+    cannot speak to the claim (verdict "not testable here", with what is missing)."""
+    claim = claim if isinstance(claim, Claim) else load_claim(claim)
+    label = label or dataset.name
+    opts = dict(claim.options)
+    if claim.model == "mediation":
+        opts.setdefault("seed", seed)
+        if n_boot is not None:
+            opts["n_boot"] = n_boot
+    claim = Claim(**{**claim.__dict__, "options": opts})
+    try:
+        frame, names, table = _prepare(claim, dataset, aliases or {})
+    except _NotTestable as why:
+        return ClaimTest(claim, label, None, None, NOT_TESTABLE, str(why), f"Not testable on {label}: {why}.", {}, {})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = _claim_models.ESTIMATORS[claim.model](frame, claim, names)
+    except AnalysisError as err:
+        return ClaimTest(claim, label, table, None, "could not be estimated", str(err),
+                         f"The model for this claim could not be estimated on {label}: {err}", {}, names)  # fmt: skip
+    verdict, rule, sentence, numbers = _judge(claim, est)
+    statement = claim.statement[:1].lower() + claim.statement[1:].rstrip(".")
+    sentence = f"The claim that {statement} ({short_citation(claim.citation)}) was tested on {label}. {sentence}"
+    return ClaimTest(claim, label, table, est, verdict, rule, sentence, numbers, names)
+
+
+# ---------------------------------------------------------------------------------------------
+# The scorecard
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scorecard:
+    """Every claim of a study on every data set: ``verdicts`` (one row per claim and data set),
+    ``meta`` (one row per claim estimated on two or more data sets), the tests themselves."""
+
+    title: str
+    verdicts: pd.DataFrame
+    meta: pd.DataFrame
+    tests: tuple
+    meta_results: dict  #: claim id -> `meta.MetaResult` (on Fisher's z for correlations)
+    datasets: dict = field(default_factory=dict)  #: label -> loaded `io.Dataset` (None: not loaded)
+    problems: dict = field(default_factory=dict)  #: label -> why a data set could not be loaded
+
+    def loaded(self) -> list:
+        """The data sets that were loaded (for `report.Run.add_input`)."""
+        return [d for d in self.datasets.values() if d is not None]
+
+    def summary(self) -> pd.DataFrame:
+        """Counts of verdicts over the claim x data-set pairs that could be tested, and the number
+        of claims no data set of the study could test."""
+        tested = self.verdicts[self.verdicts["verdict"] != NOT_TESTABLE]
+        out = tested["verdict"].value_counts().rename_axis("verdict").reset_index(name="n")
+        never = sorted(set(self.verdicts["claim"]) - set(tested["claim"]))
+        return pd.concat([out, pd.DataFrame([{"verdict": "claims not testable on any data set here", "n": len(never)}])],
+                         ignore_index=True)  # fmt: skip
+
+    def compact(self) -> pd.DataFrame:
+        """The verdict rows a reader needs: every tested claim x data-set pair, and one row per claim
+        that no data set could test (``dataset`` "none of the data sets")."""
+        v = self.verdicts
+        tested = v[v["verdict"] != NOT_TESTABLE]
+        never = v[~v["claim"].isin(tested["claim"])].drop_duplicates("claim").assign(dataset="none of the data sets")
+        order = {c: i for i, c in enumerate(dict.fromkeys(v["claim"]))}
+        out = pd.concat([tested, never]).sort_values("claim", key=lambda c: c.map(order), kind="stable")
+        return out.reset_index(drop=True)
+
+    def table(self, *, number: int | None = None) -> HtmlBlock:
+        """The verdict table (APA; `compact` rows) with each claim linked to its detail section."""
+        cols = ["claim", "dataset", "model", "n", "estimate", "ci_low", "ci_high", "original", "verdict"]
+        block = apa_table(self.compact()[cols].rename(columns={"estimate": "new_estimate"}), title="Verdicts",
+                          number=number, decimals=3,
+                          note="Estimate: r, a standardized or raw coefficient, or alpha, as the claim states; CI 95%; "
+                               "original: the published value. Each claim links to its details below.")  # fmt: skip
+        text = block.html
+        for cid in dict.fromkeys(self.verdicts["claim"]):
+            safe = html.escape(cid)
+            text = text.replace(f'<td class="text">{safe}</td>', f'<td class="text"><a href="#claim-{safe}">{safe}</a></td>')
+        return HtmlBlock(text)
+
+    def meta_table(self, *, number: int | None = None) -> HtmlBlock:
+        cols = ["claim", "k", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2"]
+        return apa_table(self.meta[cols] if len(self.meta) else pd.DataFrame(columns=cols), decimals=3,
+                         title="Claims tested on several data sets: random-effects meta-analysis", number=number,
+                         note="REML tau-squared (metafor's rma); correlations pooled on Fisher's z and shown as r; "
+                              "PI: 95% prediction interval.")  # fmt: skip
+
+    def details(self) -> HtmlBlock:
+        """One section per claim: statement, source, each data set's model, numbers and sentence,
+        and the data sets that could not test it, with what they lack."""
+        parts = []
+        for cid in dict.fromkeys(t.claim.id for t in self.tests):
+            tests = [t for t in self.tests if t.claim.id == cid]
+            c = tests[0].claim
+            parts.append(f'<section class="claim" id="claim-{html.escape(cid)}"><h3>{html.escape(cid)}</h3>'
+                         f"<p><strong>Claim.</strong> {html.escape(c.statement)}</p>"
+                         f"<p><strong>Source.</strong> {html.escape(c.citation)}"
+                         + (f" {html.escape(c.source_note)}" if c.source_note else "") + "</p>"
+                         f"<p><strong>Test.</strong> {html.escape(c.kind)} claim, {html.escape(c.model)} model, "
+                         f"{html.escape(c.design)} design.</p>")  # fmt: skip
+            for t in (t for t in tests if t.verdict != NOT_TESTABLE):
+                used = ", ".join(f"{k} = {', '.join(v) if isinstance(v, list) else v}" for k, v in t.names.items() if v)
+                parts.append(f"<h4>{html.escape(t.dataset)}: {html.escape(t.verdict)}</h4>"
+                             f'<p class="apa-text">{html.escape(t.sentence)}</p>'
+                             + (f"<p><small>Table {html.escape(str(t.table))}; variables: {html.escape(used)}; "
+                                f"{t.estimate.n:,} analysed, {t.estimate.n_excluded:,} rows left out (missing "
+                                "values or the claim's filter).</small></p>" if t.estimate else "")
+                             + (t.estimate.table.html if t.estimate and t.estimate.table else ""))  # fmt: skip
+            if cid in self.meta_results:
+                parts.append(f'<p class="apa-text">{html.escape(self.meta.set_index("claim").loc[cid, "sentence"])}</p>')
+            untestable = [f"{t.dataset} ({t.rule})" for t in tests if t.verdict == NOT_TESTABLE]
+            if untestable:
+                parts.append(f"<p><strong>Not testable here:</strong> {html.escape('; '.join(untestable))}.</p>")
+            parts.append("</section>")
+        return HtmlBlock("".join(parts))
+
+
+def _pool(tests) -> tuple[pd.DataFrame, dict]:
+    from analysis.models.meta import fisher_z_inverse, random_effects
+
+    rows, results = [], {}
+    for cid in dict.fromkeys(t.claim.id for t in tests):
+        done = [t for t in tests if t.claim.id == cid and t.estimate is not None]
+        if len(done) < 2 or len({t.estimate.scale for t in done}) != 1:
+            continue
+        scale = done[0].estimate.scale
+        if scale == "r":
+            y = [math.atanh(t.estimate.estimate) for t in done]
+            se = [1 / math.sqrt(t.estimate.n - 3) for t in done]
+        else:
+            y, se = [t.estimate.estimate for t in done], [t.estimate.se for t in done]
+        res = random_effects(y, se, labels=[t.dataset for t in done], method="REML")
+        results[cid] = res
+        p = res.pooled.iloc[0]
+        back = fisher_z_inverse if scale == "r" else (lambda v: v)
+        vals = {k: float(back(p[k])) for k in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
+        sym, bounded = ("r", True) if scale == "r" else ("b", False)
+        sentence = (f"Pooled over {int(p['k'])} data sets (random effects, REML), "
+                    f"{format_stat(sym, vals['estimate'], bounded=bounded)}, "
+                    f"{format_ci(vals['ci_low'], vals['ci_high'], bounded=bounded)}; "
+                    f"tau-squared = {format_value(p['tau2'], 3)}, I-squared = {format_value(p['i2'], 1)}%, "
+                    f"95% prediction interval [{format_value(vals['pi_low'], bounded=bounded)}, "
+                    f"{format_value(vals['pi_high'], bounded=bounded)}].")  # fmt: skip
+        rows.append({"claim": cid, "k": int(p["k"]), **vals, "tau2": float(p["tau2"]), "i2": float(p["i2"]),
+                     "scale": scale, "sentence": sentence})  # fmt: skip
+    cols = ["claim", "k", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "scale", "sentence"]
+    return pd.DataFrame(rows, columns=cols), results
+
+
+def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = None, datasets: dict | None = None) -> Scorecard:
+    """Test every claim of `study` on every data set; pool claims tested on several data sets.
+
+    Parameters
+    ----------
+    study : Study
+        From `load_study`.
+    seed : int, optional
+        Seed of the bootstrap of mediation claims (same seed, same numbers).
+    n_boot : int, optional
+        Bootstrap resamples of mediation claims (default: the claim's, else 5,000).
+    datasets : dict, optional
+        Already loaded data sets by label (else each is loaded; a data set whose files are
+        missing makes its claims "not testable here").
+
+    Returns
+    -------
+    Scorecard
+    """
+    from analysis.data.dataset import load_dataset
+
+    loaded = dict(datasets or {})
+    problems = {}
+    tests = []
+    claims = [load_claim(c) for c in study.claims]
+    for entry in study.datasets:
+        ds, problem = loaded.get(entry.label), None
+        if ds is None:
+            try:
+                ds = load_dataset(entry.data, codebook=entry.codebook)
+            except (AnalysisError, FileNotFoundError, OSError) as err:
+                problem = f"data set could not be loaded ({str(err).splitlines()[0]})"
+                problems[entry.label] = problem
+            loaded[entry.label] = ds
+        for claim in claims:
+            if ds is None:
+                tests.append(ClaimTest(claim, entry.label, None, None, NOT_TESTABLE, problem,
+                                       f"Not testable on {entry.label}: {problem}.", {}, {}))  # fmt: skip
+            else:
+                tests.append(test_claim(claim, ds, label=entry.label, aliases=entry.aliases, seed=seed, n_boot=n_boot))
+    order = {c.id: i for i, c in enumerate(claims)}
+    tests.sort(key=lambda t: (order[t.claim.id], t.verdict == NOT_TESTABLE))
+    verdicts = pd.DataFrame([t.row() for t in tests])
+    meta, results = _pool(tests)
+    return Scorecard(study.title, verdicts, meta, tuple(tests), results, loaded, problems)
+
+

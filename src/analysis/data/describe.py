@@ -1,0 +1,302 @@
+"""Describe a data set: who is in it, what is missing, and descriptive statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis._checks import _as_list, _require_columns
+from analysis.data.dataset import Dataset
+
+__all__ = ["sample_overview", "missingness", "descriptives", "careless_indices", "input_files", "correlations", "frequencies", "group_means"]
+
+#: readable text for the `quantity` ids of :func:`sample_overview` (for report tables)
+QUANTITY_LABELS = {
+    "rows_read": "Rows read", "rows_excluded": "Rows excluded (see the data-quality report)",
+    "rows": "Rows analysed", "persons": "Persons", "couples": "Couples",
+    "couples_both_partners": "Couples, both partners", "couples_one_partner": "Couples, one partner only",
+    "couples_more_than_two": "Couples with more than two members",
+    "days_per_person_mean": "Days per person, mean", "days_per_person_min": "Days per person, min",
+    "days_per_person_max": "Days per person, max", "attention_check_failed": "Attention check failed",
+    "attention_check_missing": "Attention check not answered",
+}  # fmt: skip
+
+
+def sample_overview(dataset: Dataset) -> pd.DataFrame:
+    """Counts that describe the sample: rows, persons, couples, diary days, attention checks.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A loaded data set; the codebook roles ``id``, ``dyad_id``, ``day`` and
+        ``attention_check`` say which columns to count (a table without them gives rows only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per quantity: ``table``, ``quantity`` (``rows_read`` and ``rows_excluded`` from
+        the ledger, ``rows`` analysed, ``persons``, ``couples``,
+        ``couples_both_partners``, ``couples_one_partner``, ``couples_more_than_two``,
+        ``days_per_person_mean``, ``days_per_person_min``, ``days_per_person_max``,
+        ``attention_check_failed``, ``attention_check_missing``) and ``value``.
+    """
+    rows = []
+    for name, frame in dataset.tables.items():
+        add = lambda q, v: rows.append({"table": name, "quantity": q, "value": float(v)})  # noqa: E731
+        ledger = dataset.ledger[dataset.ledger["table"] == name]
+        if len(ledger):
+            add("rows_read", len(ledger))
+            add("rows_excluded", int((ledger["status"] == "excluded").sum()))
+        add("rows", len(frame))
+        ids = dataset.columns_with_role(name, "id")
+        dyads = dataset.columns_with_role(name, "dyad_id")
+        days = dataset.columns_with_role(name, "day")
+        if ids:
+            add("persons", frame[ids[0]].nunique())
+        if dyads:
+            per_couple = (frame.groupby(dyads[0], observed=True)[ids[0]].nunique() if ids
+                          else frame.groupby(dyads[0], observed=True).size())  # fmt: skip
+            add("couples", per_couple.size)
+            add("couples_both_partners", int((per_couple == 2).sum()))
+            add("couples_one_partner", int((per_couple == 1).sum()))
+            add("couples_more_than_two", int((per_couple > 2).sum()))
+        if days and ids:
+            per_person = frame.groupby(ids[0], observed=True)[days[0]].nunique()
+            add("days_per_person_mean", per_person.mean())
+            add("days_per_person_min", per_person.min())
+            add("days_per_person_max", per_person.max())
+        for col in dataset.columns_with_role(name, "attention_check"):
+            correct = dataset.variables(name)[col].get("correct")
+            answered = frame[col].notna()
+            if correct is not None:
+                add("attention_check_failed", int((answered & (frame[col] != correct)).sum()))
+            add("attention_check_missing", int((~answered).sum()))
+    return pd.DataFrame(rows, columns=["table", "quantity", "value"])
+
+
+def missingness(data: pd.DataFrame, *, instruments: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+    """Missing item responses per instrument.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent.
+    instruments : dict
+        ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per instrument: ``instrument``, ``n_items``, ``n`` (respondents),
+        ``pct_cells_missing`` (% of item responses missing), ``pct_complete`` (% of
+        respondents who answered every item), ``pct_skipped`` (% who answered none).
+    """
+    rows = []
+    for ins_id, cols in instruments.items():
+        cols = list(cols.values())
+        _require_columns(data, cols)
+        miss = data[cols].isna().to_numpy()
+        rows.append({
+            "instrument": ins_id, "n_items": len(cols), "n": len(data),
+            "pct_cells_missing": 100 * miss.mean(), "pct_complete": 100 * (~miss.any(axis=1)).mean(),
+            "pct_skipped": 100 * miss.all(axis=1).mean(),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=["instrument", "n_items", "n", "pct_cells_missing",
+                                       "pct_complete", "pct_skipped"])  # fmt: skip
+
+
+def descriptives(data: pd.DataFrame, *, columns: Sequence[str] | str | None = None) -> pd.DataFrame:
+    """Descriptive statistics of numeric columns, as ``psych::describe``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    columns : list of str, optional
+        Columns to describe (default: every numeric column). Missing values are dropped per
+        column (pairwise), as in psych.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column: ``variable``, ``n``, ``mean``, ``sd`` (n - 1 denominator),
+        ``median``, ``min``, ``max``, ``skew``, ``kurtosis`` (excess), ``se`` (sd / sqrt(n)).
+
+    Notes
+    -----
+    Skew and kurtosis are psych's default "type 3": ``b1 = m3 / s^3`` and
+    ``b2 - 3 = m4 / s^4 - 3`` with central moments ``m_k`` over n and ``s`` the
+    n - 1 standard deviation (Joanes & Gill, 1998). Matches ``psych::describe`` (tested).
+
+    References
+    ----------
+    Joanes, D. N., & Gill, C. A. (1998). Comparing measures of sample skewness and kurtosis.
+    Journal of the Royal Statistical Society: Series D, 47(1), 183-189.
+    """
+    cols = _as_list(columns) or [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c])]
+    _require_columns(data, cols)
+    rows = []
+    for col in cols:
+        x = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float)
+        x = x[~np.isnan(x)]
+        n = x.size
+        if n == 0:
+            rows.append({"variable": col, "n": 0})
+            continue
+        mean = x.mean()
+        sd = x.std(ddof=1) if n > 1 else np.nan
+        dev = x - mean
+        with np.errstate(invalid="ignore", divide="ignore"):
+            skew = (dev**3).mean() / sd**3
+            kurt = (dev**4).mean() / sd**4 - 3
+        rows.append({
+            "variable": col, "n": n, "mean": mean, "sd": sd, "median": float(np.median(x)),
+            "min": x.min(), "max": x.max(), "skew": skew, "kurtosis": kurt, "se": sd / np.sqrt(n),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=["variable", "n", "mean", "sd", "median", "min", "max",
+                                       "skew", "kurtosis", "se"])  # fmt: skip
+
+
+def careless_indices(data: pd.DataFrame, *, items: Sequence[str], duration: str | None = None) -> pd.DataFrame:
+    """Careless-responding indices per respondent.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent.
+    items : list of str
+        Item columns in the order they were presented (all instruments together).
+    duration : str, optional
+        Column with the completion time in seconds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as `data`: ``longstring`` (longest run of identical consecutive answers,
+        missing answers break a run), ``irv`` (intra-individual response variability: SD, n - 1,
+        of the answered items), ``pct_missing`` (% of items unanswered) and, with `duration`,
+        ``duration``.
+
+    Notes
+    -----
+    Longstring after Johnson (2005); IRV after Dunn et al. (2018), as in the R package
+    `careless` (``longstring``, ``irv``). Cut-offs are a judgement: compare with the data.
+
+    References
+    ----------
+    Johnson, J. A. (2005). Ascertaining the validity of individual protocols from web-based
+    personality inventories. Journal of Research in Personality, 39(1), 103-129.
+    Dunn, A. M., Heggestad, E. D., Shanock, L. R., & Theriault, N. (2018). Intra-individual
+    response variability as an indicator of insufficient effort responding. Journal of Business
+    and Psychology, 33(1), 105-121.
+    """
+    cols = _as_list(items)
+    _require_columns(data, cols + ([duration] if duration else []))
+    if not cols:  # no items: only the duration, if any
+        out = {"duration": pd.to_numeric(data[duration], errors="coerce").to_numpy(dtype=float)} if duration else {}
+        return pd.DataFrame(out, index=data.index)
+    x = data[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    n, k = x.shape
+    run = np.zeros(n)
+    best = np.zeros(n)
+    for j in range(k):
+        cur = x[:, j]
+        same = (j > 0) & (cur == x[:, j - 1]) if j > 0 else np.zeros(n, dtype=bool)
+        run = np.where(np.isnan(cur), 0, np.where(same, run + 1, 1))
+        best = np.maximum(best, run)
+    answered = (~np.isnan(x)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(x, axis=1) / answered
+        irv = np.sqrt(np.nansum((x - mean[:, None]) ** 2, axis=1) / (answered - 1))
+    out = {"longstring": best.astype(int), "irv": np.where(answered > 1, irv, np.nan),
+           "pct_missing": 100 * (1 - answered / k)}  # fmt: skip
+    if duration:
+        out["duration"] = pd.to_numeric(data[duration], errors="coerce").to_numpy(dtype=float)
+    return pd.DataFrame(out, index=data.index)
+
+
+def input_files(dataset: Dataset) -> pd.DataFrame:
+    """The files a data set was read from: how each was read and what it holds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per table: ``table``, ``file``, ``format`` (kind, encoding, separator and
+        decimal mark detected or set), ``rows`` (read), ``columns``, ``sha256``.
+    """
+    rows = [{"table": f.table, "file": f.path, "format": dataset.formats[f.table].detail, "rows": f.rows,
+             "columns": f.columns, "sha256": f.sha256} for f in dataset.files if f.table in dataset.formats]  # fmt: skip
+    return pd.DataFrame(rows, columns=["table", "file", "format", "rows", "columns", "sha256"])
+
+
+def correlations(data: pd.DataFrame, *, x: Sequence[str] | str, y: Sequence[str] | str, ci: float = 0.95) -> pd.DataFrame:
+    """Pearson correlations of every `x` with every `y`, pairwise complete, with CI and p.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: ``x``, ``y``, ``n``, ``r``, ``ci_low``, ``ci_high`` (Fisher z),
+        ``statistic`` (t), ``df`` (n - 2), ``p_value`` (two-sided). Matches ``cor.test`` (tested).
+    """
+    from scipy import stats
+
+    xs, ys = _as_list(x), _as_list(y)
+    _require_columns(data, xs + ys)
+    if not 0 < ci < 1:
+        from analysis.exceptions import ParameterError
+
+        raise ParameterError(f"`ci` must be between 0 and 1, but {ci!r} was passed.")
+    z_crit = stats.norm.ppf(0.5 + ci / 2)
+    rows = []
+    for a in xs:
+        for b in ys:
+            pair = data[[a, b]].apply(pd.to_numeric, errors="coerce").dropna()
+            n = len(pair)
+            r = float(np.corrcoef(pair[a], pair[b])[0, 1]) if n > 2 else np.nan
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = r * np.sqrt((n - 2) / (1 - r**2))
+                half = z_crit / np.sqrt(n - 3) if n > 3 else np.nan
+            p = 2 * stats.t.sf(abs(t), n - 2) if n > 2 else np.nan
+            rows.append({"x": a, "y": b, "n": n, "r": r, "ci_low": np.tanh(np.arctanh(r) - half),
+                         "ci_high": np.tanh(np.arctanh(r) + half), "statistic": t, "df": n - 2, "p_value": p})  # fmt: skip
+    out = pd.DataFrame(rows, columns=["x", "y", "n", "r", "ci_low", "ci_high", "statistic", "df", "p_value"])
+    out.attrs["ci"] = ci
+    return out
+
+
+def frequencies(values: pd.Series) -> pd.DataFrame:
+    """Counts and percentages of each category (missing counted separately).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``category``, ``n``, ``pct`` (of all rows, missing included); categories in their order.
+    """
+    counts = values.value_counts(dropna=False, sort=False)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        order = list(values.cat.categories) + ([np.nan] if values.isna().any() else [])
+        counts = counts.reindex(order, fill_value=0)
+    labels = ["missing" if pd.isna(c) else str(c) for c in counts.index]
+    return pd.DataFrame({"category": labels, "n": counts.to_numpy(), "pct": 100 * counts.to_numpy() / len(values)})
+
+
+def group_means(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
+    """Mean and SD of `columns` within each level of each grouping column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group column, level and variable: ``group``, ``level``, ``variable``, ``n``,
+        ``mean``, ``sd``. Grouping columns absent from `data` are skipped.
+    """
+    cols = _as_list(columns)
+    _require_columns(data, cols)
+    rows = []
+    for group in [g for g in _as_list(groups) if g in data.columns]:
+        for level, part in data.groupby(group, observed=True, dropna=True):
+            for col in cols:
+                x = pd.to_numeric(part[col], errors="coerce").dropna()
+                rows.append({"group": group, "level": str(level), "variable": col, "n": len(x),
+                             "mean": x.mean(), "sd": x.std(ddof=1)})  # fmt: skip
+    return pd.DataFrame(rows, columns=["group", "level", "variable", "n", "mean", "sd"])

@@ -1,0 +1,111 @@
+"""The row ledger: exclusion rules (failed attention checks, speeders, straight-lining, too many
+missing items, incomplete dyads), the ledger's layout and the CONSORT-style flow of rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["flow"]
+LEDGER_COLUMNS = ["table", "row", "line", "id", "status", "reason", "detail"]
+#: exclusion reasons in the order they are applied (the CONSORT flow order)
+EXCLUSION_REASONS = {
+    "invalid_value": "invalid value (strict mode)",
+    "duplicate_id": "duplicate id",
+    "attention_check": "failed attention check",
+    "speeder": "speeder (completed too fast)",
+    "straight_lining": "straight-lining",
+    "too_many_missing": "too many missing items",
+    "incomplete_dyad": "incomplete dyad (partner has no row)",
+}
+
+
+def _mark(reasons, details, mask, reason, detail):
+    new = mask & reasons.isna()
+    reasons[new] = reason
+    details[new] = detail
+
+
+def _apply_exclusions(frame, variables, rules, reasons, details) -> None:
+    """Mark excluded rows in `reasons` (first reason wins, in EXCLUSION_REASONS order)."""
+    role = {r: [c for c, s in variables.items() if s.get("role") == r] for r in
+            ("id", "day", "attention_check", "duration", "item", "dyad_id")}  # fmt: skip
+    policy = rules.get("duplicate_id", "keep_first")
+    if role["id"] and policy != "none":
+        key = role["id"][:1] + role["day"][:1]  # person-period tables: one row per (id, day)
+        dup = frame.duplicated(subset=key, keep="first" if policy == "keep_first" else False)
+        dup &= frame[key].notna().all(axis=1)
+        _mark(reasons, details, dup, "duplicate_id", f"({', '.join(key)}) appears more than once")
+    if rules.get("attention_check", True):
+        for col in role["attention_check"]:
+            correct = variables[col].get("correct")
+            if correct is None:
+                continue
+            ok = frame[col].isin(correct if isinstance(correct, list) else [correct]).fillna(False)
+            _mark(reasons, details, ~ok, "attention_check", f"{col} not answered as instructed ({correct})")
+    if rules.get("min_duration") is not None and role["duration"]:
+        col = role["duration"][0]
+        fast = (frame[col] < rules["min_duration"]).fillna(False)
+        _mark(reasons, details, fast, "speeder", f"{col} below {rules['min_duration']} s")
+    items_by_ins: dict[str, list[str]] = {}
+    for col in role["item"]:
+        items_by_ins.setdefault(str(variables[col].get("instrument", "items")), []).append(col)
+    if rules.get("straight_lining"):
+        need = int(rules["straight_lining"])
+        for ins, cols in items_by_ins.items():
+            if len(cols) < need or not _has_reverse_items(ins, [variables[c].get("item") for c in cols]):
+                continue
+            block = frame[cols].astype(float).to_numpy()
+            answered = (~np.isnan(block)).sum(axis=1)
+            with np.errstate(invalid="ignore"):
+                same = (answered >= need) & (np.nanmax(np.where(answered[:, None] > 0, block, 0), axis=1)
+                                             == np.nanmin(np.where(answered[:, None] > 0, block, 0), axis=1))  # fmt: skip
+            same = pd.Series(same, index=frame.index)
+            _mark(reasons, details, same, "straight_lining", f"same answer to all {len(cols)} {ins} items")
+    if rules.get("max_missing_items") is not None and role["item"]:
+        share = frame[role["item"]].isna().mean(axis=1)
+        many = share > float(rules["max_missing_items"])
+        _mark(reasons, details, many, "too_many_missing", f"more than {rules['max_missing_items']:.0%} of items missing")
+    if rules.get("complete_dyads") and role["dyad_id"]:
+        dyad = frame[role["dyad_id"][0]]
+        kept = reasons.isna()
+        sizes = dyad[kept].value_counts()
+        lone = dyad.map(sizes).fillna(0) < 2
+        _mark(reasons, details, lone, "incomplete_dyad", "no analysed partner row in this dyad")
+
+
+def _has_reverse_items(instrument: str, item_ids: list) -> bool:
+    """Identical answers to every item are only inconsistent when some items are reverse keyed
+    (a satisfied person may answer 7 to all 18 PRQC items). Unknown instruments: assume so."""
+    from analysis.data.instrument_library import load_instrument
+    from analysis.exceptions import InstrumentError
+
+    try:
+        ins = load_instrument(instrument)
+    except InstrumentError:
+        return True
+    reverse = {i.id for i in ins.items if i.reverse}
+    return any(str(item) in reverse for item in item_ids)
+
+
+def flow(ledger: pd.DataFrame) -> pd.DataFrame:
+    """CONSORT-style flow of a ledger: rows read, each exclusion step, rows analysed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per table and step: ``table``, ``step``, ``excluded`` (rows removed at this
+        step), ``remaining``. The last step of each table is ``analysed``; for every table
+        rows read = analysed + the sum of exclusions.
+    """
+    rows = []
+    for table, part in ledger.groupby("table", sort=False):
+        remaining = len(part)
+        rows.append({"table": table, "step": "rows read", "excluded": 0, "remaining": remaining})
+        for reason, label in EXCLUSION_REASONS.items():
+            n = int((part["reason"] == reason).sum())
+            if n:
+                remaining -= n
+                rows.append({"table": table, "step": label, "excluded": n, "remaining": remaining})
+        rows.append({"table": table, "step": "analysed", "excluded": 0, "remaining": int((part["status"] == "analysed").sum())})
+    return pd.DataFrame(rows, columns=["table", "step", "excluded", "remaining"])

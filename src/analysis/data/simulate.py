@@ -1,0 +1,460 @@
+"""Seeded generator of the demo survey: a simulated couples study on connection practices.
+
+The demo data are **simulated**. They exist so that every notebook runs out of the box and so
+that estimates can be compared with known true values. `TRUE_PARAMETERS` is the single source
+of those values: the generator reads it and writes it beside the data.
+
+Structural model (per person; latent variables are standard normal unless stated)::
+
+    anxiety, avoidance        correlated within person (r = .25) and across partners
+    practice_k                 = engagement + couple_k + unique - b_avoid,k * avoidance
+    responsiveness (R)         = .35 disclosure + .25 partner listening + .15 partner appreciation
+                                 + .10 check-ins - .15 anxiety + e
+    trust                      = .30 disclosure - .25 anxiety + e
+    satisfaction (S)           = .40 R + .15 trust + .10 shared activities - .20 anxiety
+                                 - avoidance actor effect (women .30, men .20)
+                                 - .10 partner avoidance + .10 anxiety x check-ins + couple + e
+    loneliness, life satisfaction, PRQC components follow from S (see TRUE_PARAMETERS)
+
+Items are ordinal cuts of ``loading * z(latent) + noise`` (z: standardised in the sample).
+Same `seed` and `n_couples` give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy.stats import norm
+
+from analysis.data.instrument_library import load_instrument
+from analysis.exceptions import ParameterError
+
+__all__ = ["DemoSurvey", "simulate_demo_survey", "write_demo_survey"]
+
+DEMO_SEED = 20261123
+GENERATOR_VERSION = "1"
+PRACTICES = (
+    "checkin", "shared_activities", "appreciation", "disclosure",
+    "listening", "phone_free", "rituals", "boundaries",
+)  # fmt: skip
+
+TRUE_PARAMETERS = {
+    "attachment": {"corr_anxiety_avoidance": 0.25, "partner_corr_anxiety": 0.10,
+                   "partner_corr_avoidance": 0.15},
+    "practices": {
+        "engagement_loading": 0.45,
+        "partner_shared_variance": {"checkin": 0.35, "shared_activities": 0.6, "appreciation": 0.2,
+                                    "disclosure": 0.15, "listening": 0.15, "phone_free": 0.5,
+                                    "rituals": 0.6, "boundaries": 0.1},
+        "avoidance_effect": {"checkin": -0.2, "shared_activities": -0.15, "appreciation": -0.2,
+                             "disclosure": -0.35, "listening": -0.2, "phone_free": -0.1,
+                             "rituals": -0.1, "boundaries": 0.0},
+    },
+    "responsiveness": {"disclosure": 0.35, "partner_listening": 0.25, "partner_appreciation": 0.15,
+                       "checkin": 0.10, "anxiety": -0.15, "residual_sd": 0.8},
+    "trust": {"disclosure": 0.30, "anxiety": -0.25, "residual_sd": 0.9},
+    "satisfaction": {"responsiveness": 0.40, "trust": 0.15, "shared_activities": 0.10,
+                     "anxiety": -0.20, "avoidance_women": -0.30, "avoidance_men": -0.20,
+                     "partner_avoidance": -0.10, "anxiety_x_checkin": 0.10,
+                     "couple_sd": 0.45, "residual_sd": 0.7},
+    "prqc_components": {"commitment": 0.75, "intimacy": 0.6, "passion": 0.55, "love": 0.7,
+                        "intimacy_from_disclosure": 0.25,
+                        "note": "component = loading * z(S) + sqrt(1 - loading^2) * e; "
+                                "satisfaction component = S, trust component = trust"},
+    "loneliness": {"satisfaction": -0.35, "anxiety": 0.20, "checkin": -0.10, "residual_sd": 0.9},
+    "life_satisfaction": {"satisfaction": 0.35, "loneliness": -0.30, "residual_sd": 0.85},
+    "diary": {
+        "share_of_complete_couples": 0.25, "days": 14,
+        "closeness": {"intercept": 4.6, "satisfaction_between": 0.50, "avoidance": -0.30,
+                      "disclosure_within": 0.30, "disclosure_between": 0.15, "checkin": 0.40,
+                      "conflict": -0.90, "random_intercept_sd": 0.5,
+                      "random_slope_disclosure_sd": 0.12, "ar1": 0.3, "residual_sd": 0.9,
+                      "couple_day_sd": 0.4},
+        "satisfaction": {"closeness": 0.55, "satisfaction_between": 0.30, "residual_sd": 0.7},
+        "checkin_logit": {"intercept": -0.3, "checkin_practice": 0.8, "couple_day_sd": 0.8},
+        "conflict_logit": {"intercept": -2.0, "anxiety": 0.4, "satisfaction": -0.3},
+        "note": "continuous scale before rounding to the 1-7 / 1-5 response scales",
+    },
+    "data_quality": {"incomplete_couples": 0.04, "careless": 0.02, "attention_fail_extra": 0.02,
+                     "item_missing": 0.015, "skip_instrument": 0.015, "age_refused": 0.01,
+                     "diary_day_missing": 0.07, "diary_dropout": 0.04},
+}
+
+# instrument -> (score -> latent name), loading of items on the latent, location shift (a number,
+# or one per score)
+ITEM_MODEL = {
+    "ecr_s": ({"anxiety": "anxiety", "avoidance": "avoidance"}, 0.72, -0.2),
+    "csi_16": ({"total": "satisfaction"}, 0.78, 1.0),
+    "prqc": ({c: f"prqc_{c}" for c in ("satisfaction", "commitment", "intimacy", "trust",
+                                       "passion", "love")}, 0.82, 0.9),
+    "ucla_3": ({"total": "loneliness"}, 0.75, -0.4),
+    "swls": ({"total": "life_satisfaction"}, 0.78, 0.3),
+    "cpi": ({p: p for p in PRACTICES}, 0.7,
+            {"checkin": 0.4, "shared_activities": 0.2, "appreciation": 0.5, "disclosure": 0.1,
+             "listening": 0.4, "phone_free": -0.3, "rituals": 0.0, "boundaries": 0.2}),
+    "responsiveness_demo": ({"total": "responsiveness"}, 0.8, 0.7),
+}
+
+
+@dataclass(frozen=True)
+class DemoSurvey:
+    """The simulated study: person-level survey, person-day diary and the true parameters."""
+
+    survey: pd.DataFrame
+    diary: pd.DataFrame
+    truth: dict
+    codebook: dict
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / x.std()
+
+
+def _ordinal(rng, latent, lo, hi, loading, shift, reverse):
+    """Cut ``loading * z + noise + shift`` into the integer categories lo..hi."""
+    k = int(hi - lo) + 1
+    ystar = loading * _z(latent) + np.sqrt(1 - loading**2) * rng.standard_normal(latent.size) + shift
+    cuts = 1.25 * norm.ppf(np.arange(1, k) / k)  # equiprobable at shift 0, a little peaked
+    keyed = lo + (ystar[:, None] > cuts[None, :]).sum(axis=1)
+    return (lo + hi - keyed) if reverse else keyed
+
+
+def _partner(x: np.ndarray) -> np.ndarray:
+    """Partner's value: rows are (couple 1 partner 1, couple 1 partner 2, ...)."""
+    return x.reshape(-1, 2)[:, ::-1].ravel()
+
+
+def _couple_draw(rng, n_couples, shared_var):
+    """Unit-variance person values whose partner correlation is `shared_var`."""
+    shared = np.repeat(rng.standard_normal(n_couples), 2)
+    return np.sqrt(shared_var) * shared + np.sqrt(1 - shared_var) * rng.standard_normal(2 * n_couples)
+
+
+def _latents(rng, n, women):
+    """All person-level latent variables (n persons, couples in consecutive pairs)."""
+    t = TRUE_PARAMETERS
+    n_c = n // 2
+    a = t["attachment"]
+    anxiety = _couple_draw(rng, n_c, a["partner_corr_anxiety"])
+    avoid_u = _couple_draw(rng, n_c, a["partner_corr_avoidance"])
+    r = a["corr_anxiety_avoidance"]
+    avoidance = r * anxiety + np.sqrt(1 - r**2) * avoid_u
+    lat = {"anxiety": anxiety, "avoidance": avoidance}
+    engagement = rng.standard_normal(n)
+    p = t["practices"]
+    for k in PRACTICES:
+        own = _couple_draw(rng, n_c, p["partner_shared_variance"][k])
+        lam = p["engagement_loading"]
+        lat[k] = lam * engagement + np.sqrt(1 - lam**2) * own + p["avoidance_effect"][k] * avoidance
+    rp = t["responsiveness"]
+    lat["responsiveness"] = (
+        rp["disclosure"] * lat["disclosure"] + rp["partner_listening"] * _partner(lat["listening"])
+        + rp["partner_appreciation"] * _partner(lat["appreciation"]) + rp["checkin"] * lat["checkin"]
+        + rp["anxiety"] * anxiety + rp["residual_sd"] * rng.standard_normal(n)
+    )  # fmt: skip
+    tr = t["trust"]
+    lat["trust"] = tr["disclosure"] * lat["disclosure"] + tr["anxiety"] * anxiety + tr[
+        "residual_sd"] * rng.standard_normal(n)  # fmt: skip
+    s = t["satisfaction"]
+    b_avoid = np.where(women, s["avoidance_women"], s["avoidance_men"])
+    lat["satisfaction"] = (
+        s["responsiveness"] * lat["responsiveness"] + s["trust"] * lat["trust"]
+        + s["shared_activities"] * lat["shared_activities"] + s["anxiety"] * anxiety
+        + b_avoid * avoidance + s["partner_avoidance"] * _partner(avoidance)
+        + s["anxiety_x_checkin"] * anxiety * lat["checkin"]
+        + s["couple_sd"] * np.repeat(rng.standard_normal(n_c), 2)
+        + s["residual_sd"] * rng.standard_normal(n)
+    )  # fmt: skip
+    zs = _z(lat["satisfaction"])
+    pc = t["prqc_components"]
+    lat["prqc_satisfaction"] = lat["satisfaction"]
+    lat["prqc_trust"] = lat["trust"]
+    for comp in ("commitment", "passion", "love"):
+        lat[f"prqc_{comp}"] = pc[comp] * zs + np.sqrt(1 - pc[comp] ** 2) * rng.standard_normal(n)
+    lat["prqc_intimacy"] = (pc["intimacy"] * zs + pc["intimacy_from_disclosure"] * _z(lat["disclosure"])
+                            + 0.7 * rng.standard_normal(n))  # fmt: skip
+    lo = t["loneliness"]
+    lat["loneliness"] = (lo["satisfaction"] * zs + lo["anxiety"] * anxiety + lo["checkin"] * lat["checkin"]
+                         + lo["residual_sd"] * rng.standard_normal(n))  # fmt: skip
+    ls = t["life_satisfaction"]
+    lat["life_satisfaction"] = (ls["satisfaction"] * zs + ls["loneliness"] * _z(lat["loneliness"])
+                                + ls["residual_sd"] * rng.standard_normal(n))  # fmt: skip
+    return lat
+
+
+def _demographics(rng, n_c):
+    pair = rng.choice(["wm", "ww", "mm", "wn"], size=n_c, p=[0.88, 0.06, 0.05, 0.01])
+    first = {"wm": "woman", "ww": "woman", "mm": "man", "wn": "woman"}
+    second = {"wm": "man", "ww": "woman", "mm": "man", "wn": "non-binary"}
+    swap = rng.random(n_c) < 0.5
+    g1 = np.array([first[p] for p in pair], dtype=object)
+    g2 = np.array([second[p] for p in pair], dtype=object)
+    gender = np.column_stack([np.where(swap, g2, g1), np.where(swap, g1, g2)]).ravel()
+    couple_age = np.clip(rng.normal(37, 10, n_c), 20, 78)
+    age = np.clip(np.repeat(couple_age, 2) + rng.normal(0, 3, 2 * n_c) + 1.5 * (gender == "man"), 19, 82)
+    years = np.clip(np.exp(rng.normal(np.log(np.maximum(couple_age - 21, 1.0)) - 0.2, 0.6)), 0.3,
+                    np.maximum(couple_age - 18, 0.5))  # fmt: skip
+    years = np.round(years, 1)
+    u = rng.random(n_c)
+    married = u < 1 / (1 + np.exp(-(years - 6) / 2.5))
+    status = np.where(married, "married", np.where(years < 1.5, "dating",
+                      np.where(rng.random(n_c) < 0.2, "engaged", "cohabiting")))  # fmt: skip
+    children = np.where(married, rng.poisson(np.clip(years / 6, 0.2, 2.2)), rng.poisson(0.2, n_c))
+    education = rng.choice(["secondary", "vocational", "bachelor", "postgraduate"], size=2 * n_c,
+                           p=[0.25, 0.25, 0.32, 0.18])  # fmt: skip
+    return {
+        "gender": gender, "age": np.round(age).astype(int),
+        "relationship_status": np.repeat(status, 2), "relationship_years": np.repeat(years, 2),
+        "children": np.repeat(np.minimum(children, 5), 2), "education": education,
+    }  # fmt: skip
+
+
+def _item_frame(rng, lat, instruments, n):
+    cols = {}
+    for ins_id, (score_latent, loading, shift) in ITEM_MODEL.items():
+        ins = instruments[ins_id]
+        for score, latent_name in score_latent.items():
+            where = shift[score] if isinstance(shift, dict) else shift
+            for item_id in ins.scores[score]:
+                item = ins.item(item_id)
+                cols[f"{ins_id}_{item_id}"] = _ordinal(rng, lat[latent_name], item.min, item.max,
+                                                       loading, where, item.reverse)  # fmt: skip
+    order = [f"{i}_{item.id}" for i in ITEM_MODEL for item in instruments[i].items]
+    return pd.DataFrame({c: cols[c] for c in order}).astype(float)
+
+
+def _data_quality(rng, survey, items, instruments):
+    """Careless responding, attention checks, missing items and skipped instruments."""
+    q = TRUE_PARAMETERS["data_quality"]
+    n = len(survey)
+    careless = rng.random(n) < q["careless"]
+    item_cols = list(items.columns)
+    for i in np.flatnonzero(careless):
+        if rng.random() < 0.5:  # straight-liner: one answer per instrument
+            for ins_id in ITEM_MODEL:
+                cols = [c for c in item_cols if c.startswith(f"{ins_id}_")]
+                lo = min(instruments[ins_id].item(c.rsplit("_", 1)[1]).min for c in cols)
+                items.loc[i, cols] = lo + rng.integers(0, 3)
+        else:  # random responder
+            for c in item_cols:
+                item = instruments[c.rsplit("_", 1)[0]].item(c.rsplit("_", 1)[1])
+                items.loc[i, c] = rng.integers(int(item.min), int(item.max) + 1)
+    attention = np.full(n, 6.0)
+    fail = (careless & (rng.random(n) < 0.7)) | (rng.random(n) < q["attention_fail_extra"])
+    attention[fail] = rng.choice([1.0, 2.0, 3.0, 4.0, 7.0], size=int(fail.sum()))
+    values = items.to_numpy(dtype=float, copy=True)
+    avoid = survey.pop("_avoidance").to_numpy()
+    prob = q["item_missing"] * (1 + 0.5 * np.clip(avoid, -1.5, 2))[:, None]
+    values[rng.random(values.shape) < prob] = np.nan
+    items = pd.DataFrame(values, columns=item_cols)
+    for i in np.flatnonzero(rng.random(n) < q["skip_instrument"]):
+        ins_id = rng.choice(list(ITEM_MODEL))
+        items.loc[i, [c for c in item_cols if c.startswith(f"{ins_id}_")]] = np.nan
+    duration = np.round(np.exp(rng.normal(np.log(900), 0.35, n)))
+    duration[careless] = rng.integers(150, 320, int(careless.sum()))
+    survey["duration_sec"] = duration.astype(int)
+    survey["attention_check"] = attention
+    age = survey["age"].to_numpy()
+    survey["age"] = np.where(rng.random(n) < q["age_refused"], -99, age)
+    return pd.concat([survey, items], axis=1)
+
+
+def _diary(rng, survey_full, lat):
+    d = TRUE_PARAMETERS["diary"]
+    c = d["closeness"]
+    days = d["days"]
+    couples = np.unique(survey_full["couple_id"])
+    chosen = np.sort(rng.choice(couples, size=int(round(d["share_of_complete_couples"] * couples.size)),
+                                replace=False))  # fmt: skip
+    rows = np.flatnonzero(np.isin(survey_full["couple_id"].to_numpy(), chosen))
+    n_p = rows.size
+    zs = _z(lat["satisfaction"])[rows]
+    anx, avo = lat["anxiety"][rows], lat["avoidance"][rows]
+    disc_mean = 3.0 + 0.5 * lat["disclosure"][rows]
+    disc = np.clip(np.round(disc_mean[:, None] + rng.normal(0, 0.9, (n_p, days))), 1, 5)
+    def couple_day():  # one shock per couple and day, shared by both partners
+        return np.repeat(rng.standard_normal((n_p // 2, days)), 2, axis=0)
+
+    cd_check, cd_conflict, cd = couple_day(), couple_day(), couple_day()  # independent: no confounding
+    ck = d["checkin_logit"]
+    p_check = 1 / (1 + np.exp(-(ck["intercept"] + ck["checkin_practice"] * lat["checkin"][rows][:, None]
+                                + ck["couple_day_sd"] * cd_check)))  # fmt: skip
+    checkin = (rng.random((n_p, days)) < p_check).astype(float)
+    cf = d["conflict_logit"]
+    p_conf = 1 / (1 + np.exp(-(cf["intercept"] + cf["anxiety"] * anx + cf["satisfaction"] * zs)[:, None]
+                             + 0.5 * cd_conflict))  # fmt: skip
+    conflict = (rng.random((n_p, days)) < p_conf).astype(float)
+    u0 = rng.normal(0, c["random_intercept_sd"], n_p)
+    u1 = rng.normal(0, c["random_slope_disclosure_sd"], n_p)
+    e = np.empty((n_p, days))
+    e[:, 0] = rng.normal(0, c["residual_sd"], n_p)
+    for t in range(1, days):
+        e[:, t] = c["ar1"] * e[:, t - 1] + np.sqrt(1 - c["ar1"] ** 2) * rng.normal(0, c["residual_sd"], n_p)
+    pm = disc.mean(axis=1)
+    close = (c["intercept"] + c["satisfaction_between"] * zs + c["avoidance"] * avo + u0
+             + c["disclosure_between"] * (pm - 3.0))[:, None] + (c["disclosure_within"] + u1)[:, None] * (
+        disc - pm[:, None]) + c["checkin"] * checkin + c["conflict"] * conflict + c["couple_day_sd"] * cd + e
+    s = d["satisfaction"]
+    sat = 1.0 + s["closeness"] * close + s["satisfaction_between"] * zs[:, None] + rng.normal(
+        0, s["residual_sd"], (n_p, days))  # fmt: skip
+    q = TRUE_PARAMETERS["data_quality"]
+    present = rng.random((n_p, days)) >= q["diary_day_missing"]
+    drop_day = np.where(rng.random(n_p) < q["diary_dropout"], rng.integers(6, 12, n_p), days)
+    present &= np.arange(days)[None, :] < drop_day[:, None]
+    info = survey_full.iloc[rows]
+    frame = pd.DataFrame({
+        "couple_id": np.repeat(info["couple_id"].to_numpy(), days),
+        "person_id": np.repeat(info["person_id"].to_numpy(), days),
+        "partner": np.repeat(info["partner"].to_numpy(), days),
+        "day": np.tile(np.arange(1, days + 1), n_p),
+        "checkin": checkin.ravel(), "disclosure": disc.ravel(), "conflict": conflict.ravel(),
+        "closeness": np.clip(np.round(close), 1, 7).ravel(),
+        "satisfaction": np.clip(np.round(sat), 1, 7).ravel(),
+    })  # fmt: skip
+    return frame[present.ravel()].reset_index(drop=True).astype(
+        {k: int for k in ("checkin", "disclosure", "conflict", "closeness", "satisfaction")})
+
+
+def simulate_demo_survey(*, n_couples: int = 600, seed: int = DEMO_SEED) -> DemoSurvey:
+    """Simulate the demo couples study (see the module docstring for the model).
+
+    Parameters
+    ----------
+    n_couples : int, default 600
+        Couples recruited; about 4% have only one partner respond.
+    seed : int, default DEMO_SEED
+        Seed of ``numpy.random.default_rng``; the same seed gives identical data.
+
+    Returns
+    -------
+    DemoSurvey
+        ``survey`` (one row per person: ids, demographics, metadata, item responses),
+        ``diary`` (one row per person-day), ``truth`` (TRUE_PARAMETERS plus generator
+        settings) and ``codebook`` (dict, as written to ``codebook.yaml``).
+    """
+    if not isinstance(n_couples, int | np.integer) or n_couples < 10:
+        raise ParameterError(f"`n_couples` must be an integer >= 10, but {n_couples!r} was passed.")
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
+        raise ParameterError(f"`seed` must be an integer, but {seed!r} was passed.")
+    rng = np.random.default_rng(seed)
+    instruments = {i: load_instrument(i) for i in ITEM_MODEL}
+    n = 2 * n_couples
+    demo = _demographics(rng, n_couples)
+    lat = _latents(rng, n, demo["gender"] == "woman")
+    couple_id = np.repeat(np.arange(1, n_couples + 1), 2)
+    partner = np.tile([1, 2], n_couples)
+    survey = pd.DataFrame({"person_id": couple_id * 10 + partner, "couple_id": couple_id,
+                           "partner": partner, **demo, "_avoidance": lat["avoidance"]})  # fmt: skip
+    items = _item_frame(rng, lat, instruments, n)
+    survey = _data_quality(rng, survey, items, instruments)
+    diary = _diary(rng, survey, lat)
+    # some partners never answered: drop one member of ~4% of couples (not diary couples)
+    lone = rng.random(n_couples) < TRUE_PARAMETERS["data_quality"]["incomplete_couples"]
+    lone &= ~np.isin(np.arange(1, n_couples + 1), diary["couple_id"].unique())
+    who = rng.integers(1, 3, n_couples)
+    dropped = np.isin(survey["couple_id"], np.flatnonzero(lone) + 1) & (survey["partner"] == np.repeat(who, 2))
+    survey = survey[~dropped.to_numpy()].reset_index(drop=True)
+    item_cols = [f"{i}_{item.id}" for i in ITEM_MODEL for item in instruments[i].items]
+    survey[item_cols + ["attention_check"]] = survey[item_cols + ["attention_check"]].astype("Int64")
+    truth = {"simulated": True, "seed": int(seed), "n_couples": int(n_couples),
+             "generator_version": GENERATOR_VERSION, "parameters": TRUE_PARAMETERS,
+             "item_model": {k: {"scores_to_latents": v[0], "loading": v[1], "location": v[2]}
+                            for k, v in ITEM_MODEL.items()}}  # fmt: skip
+    return DemoSurvey(survey=survey, diary=diary, truth=truth,
+                      codebook=_codebook(survey, diary, instruments, seed, n_couples))
+
+
+def _codebook(survey, diary, instruments, seed, n_couples) -> dict:
+    def cat(values, label):
+        return {"type": "categorical", "role": "demographic", "label": label, "values": list(values)}
+
+    sv = {
+        "person_id": {"type": "integer", "role": "id", "label": "Respondent id (couple_id * 10 + partner)"},
+        "couple_id": {"type": "integer", "role": "dyad_id", "label": "Couple id"},
+        "partner": {"type": "integer", "role": "partner_role", "label": "Partner number within couple",
+                    "values": [1, 2]},
+        "gender": cat(["woman", "man", "non-binary"], "Gender"),
+        "age": {"type": "integer", "role": "demographic", "label": "Age in years", "range": [18, 100],
+                "missing_codes": [-99]},
+        "relationship_status": cat(["dating", "cohabiting", "engaged", "married"], "Relationship status"),
+        "relationship_years": {"type": "number", "role": "demographic", "label": "Relationship length (years)",
+                               "range": [0, 70]},
+        "children": {"type": "integer", "role": "demographic", "label": "Number of children", "range": [0, 10]},
+        "education": cat(["secondary", "vocational", "bachelor", "postgraduate"], "Highest education"),
+        "duration_sec": {"type": "integer", "role": "duration", "label": "Time to complete the survey (s)",
+                         "range": [0, 86400]},
+        "attention_check": {"type": "integer", "role": "attention_check", "range": [1, 7], "correct": 6,
+                            "label": "To show you are reading, please select 'Agree' (6)."},
+    }  # fmt: skip
+    for ins_id in ITEM_MODEL:
+        ins = instruments[ins_id]
+        for item in ins.items:
+            sv[f"{ins_id}_{item.id}"] = {"type": "integer", "role": "item", "instrument": ins_id,
+                                         "item": item.id, "range": [int(item.min), int(item.max)],
+                                         "label": f"{ins.name}, item {item.id}"}  # fmt: skip
+    dv = {
+        "couple_id": {"type": "integer", "role": "dyad_id", "label": "Couple id"},
+        "person_id": {"type": "integer", "role": "id", "label": "Respondent id"},
+        "partner": {"type": "integer", "role": "partner_role", "label": "Partner number", "values": [1, 2]},
+        "day": {"type": "integer", "role": "day", "label": "Diary day", "range": [1, 14]},
+        "checkin": {"type": "integer", "role": "daily", "label": "Checked in with partner today (1 = yes)",
+                    "values": [0, 1]},
+        "disclosure": {"type": "integer", "role": "daily", "label": "Shared feelings with partner today",
+                       "range": [1, 5]},
+        "conflict": {"type": "integer", "role": "daily", "label": "Had a conflict today (1 = yes)",
+                     "values": [0, 1]},
+        "closeness": {"type": "integer", "role": "daily", "label": "Felt close to partner today", "range": [1, 7]},
+        "satisfaction": {"type": "integer", "role": "daily", "label": "Relationship satisfaction today",
+                         "range": [1, 7]},
+    }  # fmt: skip
+    if list(sv) != list(survey.columns) or list(dv) != list(diary.columns):
+        raise RuntimeError("demo codebook out of step with the simulated columns")
+    return {
+        "dataset": "demo_survey",
+        "title": "ConnectionLab demo couples survey (SIMULATED)",
+        "simulated": True,
+        "description": (
+            "Simulated couples study on connection practices and relationship satisfaction: both "
+            "partners of about 600 couples answer attachment (ECR-S), satisfaction (CSI-16), relationship "
+            "quality (PRQC), loneliness (UCLA-3), life satisfaction (SWLS), perceived responsiveness and "
+            "the Connection Practices Inventory; a subsample keeps a 14-day diary. Made by "
+            "analysis.simulate.write_demo_survey; the true parameters are in true_parameters.json."
+        ),
+        "generator": {"function": "analysis.simulate.write_demo_survey", "seed": int(seed),
+                      "n_couples": int(n_couples), "version": GENERATOR_VERSION},
+        "tables": {
+            "survey": {"file": "survey.csv", "unit": "person", "variables": sv,
+                       "exclusions": {"duplicate_id": "keep_first", "attention_check": True,
+                                      "min_duration": 330, "straight_lining": 10,
+                                      "max_missing_items": 0.5, "complete_dyads": False}},
+            "diary": {"file": "diary.csv", "unit": "person-day", "variables": dv},
+        },
+    }  # fmt: skip
+
+
+def write_demo_survey(out_dir: str | Path, *, n_couples: int = 600, seed: int = DEMO_SEED) -> Path:
+    """Write the demo survey to `out_dir`: ``survey.csv``, ``diary.csv``, ``codebook.yaml``,
+    ``true_parameters.json`` and a ``README.md``. Returns the codebook path."""
+    demo = simulate_demo_survey(n_couples=n_couples, seed=seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    csv = {"index": False, "lineterminator": "\n", "float_format": "%.1f"}
+    demo.survey.to_csv(out / "survey.csv", **csv)
+    demo.diary.to_csv(out / "diary.csv", **csv)
+    (out / "true_parameters.json").write_text(json.dumps(demo.truth, indent=2) + "\n", encoding="utf-8")
+    path = out / "codebook.yaml"
+    path.write_text(yaml.safe_dump(demo.codebook, sort_keys=False, allow_unicode=True, width=100),
+                    encoding="utf-8")
+    (out / "README.md").write_text(
+        f"# Demo survey (SIMULATED DATA)\n\nThese files are simulated by ConnectionLab "
+        f"(`connlab simulate --seed {seed} --couples {n_couples}`); they describe no real people.\n"
+        "See `codebook.yaml` for the variables and `true_parameters.json` for the values used to "
+        "simulate them.\n",
+        encoding="utf-8",
+    )
+    return path

@@ -1,0 +1,338 @@
+"""Private engine of the PROCESS-style models: design matrices, fits and a batched bootstrap.
+
+The bootstrap never refits resamples one by one. A resample is a vector of multinomial counts
+(how often each case was drawn); the weighted cross-products ``X'CX`` and ``X'Cy`` of every
+resample of a chunk are one matrix product of the counts matrix (resamples x cases) with the
+matrix of per-case products ``x_i x_j`` and ``x_i y``, and the small normal equations are then
+solved as one stack (``np.linalg.solve``). Logistic outcome equations use the same products in
+batched Newton-Raphson steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from analysis._checks import _as_list, _require_columns
+from analysis.exceptions import AnalysisWarning, DataError, ParameterError
+
+__all__ = ["Equation", "term_name", "design", "prepare", "Fit", "fit_equation", "interaction_test", "bootstrap", "boot_ci", "probe_values", "warn_failed"]
+
+#: resamples x cases held in memory at once (counts matrix of one chunk)
+CHUNK_CELLS = 2**16
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One regression of a PROCESS model: `outcome` on an intercept and `terms`; a term is a
+    tuple of column names whose product is the predictor (``("x", "w")`` is X*W)."""
+
+    outcome: str
+    terms: tuple
+    logistic: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        return ["constant"] + [term_name(t) for t in self.terms]
+
+
+def term_name(term: tuple) -> str:
+    return "*".join(term)
+
+
+def design(frame: pd.DataFrame, terms) -> np.ndarray:
+    """Intercept plus one column per term (products of the named columns)."""
+    cols = [np.ones(len(frame))]
+    for term in terms:
+        col = np.ones(len(frame))
+        for name in term:
+            col = col * frame[name].to_numpy(dtype=float)
+        cols.append(col)
+    return np.column_stack(cols)
+
+
+def prepare(data: pd.DataFrame, columns: dict[str, object], *,
+            binary: tuple = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate the role columns, drop incomplete rows listwise and count them.
+
+    `columns` maps a role name (``"x"``, ``"covariates"``) to a column name or list of names.
+    Returns the complete cases (numeric, float) and the ``excluded`` table (reason, n).
+    """
+    names: list[str] = []
+    for role, value in columns.items():
+        for col in _as_list(value):
+            if not isinstance(col, str):
+                raise ParameterError(f"`{role}` must name columns of `data`, but {col!r} was passed.")
+            if col in names:
+                raise ParameterError(f"Column {col!r} is given twice (again as `{role}`); each variable has one role.")
+            names.append(col)
+    _require_columns(data, names)
+    frame = data[names].copy()
+    for col in names:
+        if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+            try:
+                frame[col] = pd.to_numeric(frame[col], errors="raise")
+            except (TypeError, ValueError):
+                raise DataError(f"Column {col!r} is not numeric (dtype {data[col].dtype}); "
+                                "recode it to numbers first.") from None
+    values = frame.to_numpy(dtype=float, na_value=np.nan)
+    complete = ~np.isnan(values).any(axis=1)
+    excluded = pd.DataFrame({"reason": ["missing value in a model variable"], "n": [int((~complete).sum())]})
+    values = values[complete]
+    frame = pd.DataFrame(values, index=frame.index[complete], columns=names)
+    if len(frame) < len(names) + 3:
+        raise DataError(f"Only {len(frame)} complete rows for {len(names)} variables ({', '.join(names)}); "
+                        "the model needs more cases than parameters.")
+    for col, spread in zip(names, np.ptp(values, axis=0), strict=True):
+        if spread == 0:
+            raise DataError(f"Column {col!r} is constant in the complete rows; a constant cannot be a model variable.")
+    for col in binary:
+        values = set(np.unique(frame[col]))
+        if not values <= {0.0, 1.0}:
+            raise DataError(f"Column {col!r} must be coded 0/1 for a logistic outcome, "
+                            f"but has values {sorted(values)[:6]}.")
+    return frame, excluded
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Point estimates of one equation."""
+
+    equation: Equation
+    coef: np.ndarray
+    vcov: np.ndarray
+    df_resid: float
+    table: pd.DataFrame
+    fit: dict
+
+
+def fit_equation(frame: pd.DataFrame, eq: Equation, *, hc3: bool = False, ci: float = 0.95) -> Fit:
+    """OLS (standard or HC3 covariance, t tests) or maximum-likelihood logistic regression."""
+    X = design(frame, eq.terms)
+    y = frame[eq.outcome].to_numpy(dtype=float)
+    n, k = X.shape
+    if np.linalg.matrix_rank(X) < k:
+        raise DataError(f"The predictors of {eq.outcome!r} ({', '.join(eq.names[1:])}) are collinear; drop one.")
+    if eq.logistic:
+        res = sm.Logit(y, X).fit(disp=0, method="newton", maxiter=100, tol=1e-12)
+        coef, vcov = res.params, res.cov_params()
+        stat = coef / np.sqrt(np.diag(vcov))
+        p = 2 * stats.norm.sf(np.abs(stat))
+        crit = stats.norm.ppf(0.5 + ci / 2)
+        df_resid = np.inf
+        fit = {"outcome": eq.outcome, "n": n, "model": "logistic", "minus2ll": -2 * res.llf,
+               "chi2": res.llr, "df1": k - 1, "p_value": res.llr_pvalue, "r2_mcfadden": res.prsquared}
+    else:
+        res = sm.OLS(y, X).fit(cov_type="HC3" if hc3 else "nonrobust", use_t=True)
+        coef, vcov = res.params, res.cov_params()
+        stat = coef / np.sqrt(np.diag(vcov))
+        df_resid = res.df_resid
+        p = 2 * stats.t.sf(np.abs(stat), df_resid)
+        crit = stats.t.ppf(0.5 + ci / 2, df_resid)
+        if k > 1:  # omnibus test of all predictors: Wald F (equals the classical F without HC3)
+            R = np.eye(k)[1:]
+            b = R @ coef
+            f_stat = float(b @ np.linalg.solve(R @ vcov @ R.T, b) / (k - 1))
+        else:
+            f_stat = np.nan
+        fit = {"outcome": eq.outcome, "n": n, "model": "OLS" + (" (HC3)" if hc3 else ""), "r2": res.rsquared,
+               "mse": res.mse_resid, "f": f_stat, "df1": k - 1, "df2": df_resid,
+               "p_value": stats.f.sf(f_stat, k - 1, df_resid)}
+    se = np.sqrt(np.diag(vcov))
+    table = pd.DataFrame({"outcome": eq.outcome, "term": eq.names, "estimate": coef, "se": se, "statistic": stat,
+                          "df": df_resid, "p_value": p, "ci_low": coef - crit * se, "ci_high": coef + crit * se})
+    return Fit(eq, np.asarray(coef), np.asarray(vcov), df_resid, table, fit)
+
+
+def interaction_test(frame: pd.DataFrame, eq: Equation, fit: Fit, terms: list[tuple]) -> dict:
+    """PROCESS's test of the highest-order interaction(s): R-squared change and F (Wald F with HC3)."""
+    idx = [eq.names.index(term_name(t)) for t in terms]
+    R = np.eye(len(fit.coef))[idx]
+    b = R @ fit.coef
+    f_stat = float(b @ np.linalg.solve(R @ fit.vcov @ R.T, b) / len(idx))
+    reduced = Equation(eq.outcome, tuple(t for t in eq.terms if t not in terms))
+    y = frame[eq.outcome].to_numpy(dtype=float)
+    r2_reduced = sm.OLS(y, design(frame, reduced.terms)).fit().rsquared
+    return {"term": " + ".join(term_name(t) for t in terms), "r2_change": fit.fit["r2"] - r2_reduced,
+            "f": f_stat, "df1": len(idx), "df2": fit.df_resid, "p_value": stats.f.sf(f_stat, len(idx), fit.df_resid)}
+
+
+# ------------------------------------------------------------------------------------------
+# batched bootstrap
+# ------------------------------------------------------------------------------------------
+
+
+def _pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(k)
+
+
+def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, seed, sd_columns=()) -> dict:
+    """Coefficients of every equation in `n_boot` case resamples, and standard deviations.
+
+    Returns ``{"coef": {outcome: (n_boot, k) array}, "sd": {column: (n_boot,) array},
+    "failed": int}``. Resample b draws counts ``C_b ~ Multinomial(n, 1/n)`` (indices from
+    ``default_rng(seed).integers``, tallied); all resamples of a chunk share one matrix product.
+    A resample whose logistic fit does not converge is replaced by the next draw, as PROCESS does.
+    """
+    if not isinstance(n_boot, int | np.integer) or n_boot < 100:
+        raise ParameterError(f"`n_boot` must be an integer of at least 100, but {n_boot!r} was passed.")
+    rng = np.random.default_rng(seed)
+    n = len(frame)
+    # Every cross-product needed is a monomial in the data columns (x*x, x*m, m*y, ...): each
+    # distinct one is one column of `products`; the constant's (sum of counts) is n itself.
+    monomials: dict[tuple, int] = {(): -1}
+
+    def column(term: tuple) -> int:
+        key = tuple(sorted(term))
+        if key not in monomials:
+            monomials[key] = len(monomials) - 1
+        return monomials[key]
+
+    layout = []
+    for eq in equations:
+        cols = [()] + list(eq.terms)
+        k = len(cols)
+        if eq.logistic:  # batched Newton-Raphson on the design itself
+            layout.append((eq, design(frame, eq.terms), frame[eq.outcome].to_numpy(dtype=float), None, None))
+            continue
+        xx = np.array([column(a + b) for a in cols for b in cols])
+        xy = np.array([column(a + (eq.outcome,)) for a in cols])
+        layout.append((eq, None, None, xx, xy))
+    sd_index = {name: (column((name,)), column((name, name))) for name in sd_columns}
+    names = sorted((m for m in monomials if m), key=monomials.get)
+    products = np.ones((n, len(names)))
+    for c_, mono in enumerate(names):
+        for name in mono:
+            products[:, c_] *= frame[name].to_numpy(dtype=float)
+    chunk = int(max(1, min(n_boot, CHUNK_CELLS // n)))
+    out = {eq.outcome: np.empty((n_boot, len(eq.terms) + 1)) for eq in equations}
+    sds = {name: np.empty(n_boot) for name in sd_columns}
+    filled, failed = 0, 0
+    # int32 indices (chunk * n < 2**31): the 32-bit draws are buffered in the generator across
+    # calls, so the stream, and every resample, does not depend on the chunk size
+    offsets = (n * np.arange(chunk, dtype=np.int32))[:, None]
+    while filled < n_boot:  # one round draws what is missing; failed resamples are redrawn
+        need = n_boot - filled
+        sums = np.empty((need, len(names) + 1))
+        sums[:, -1] = n  # the constant's monomial (index -1): the counts sum to n
+        coefs = {eq.outcome: np.empty((need, len(eq.terms) + 1)) for eq in equations}
+        ok = np.ones(need, dtype=bool)
+        for start in range(0, need, chunk):  # only the O(resamples x cases) work is chunked
+            c = min(chunk, need - start)
+            idx = rng.integers(0, n, size=(c, n), dtype=np.int32)
+            idx += offsets[:c]
+            counts = np.bincount(idx.ravel(), minlength=c * n).reshape(c, n).astype(np.float64)
+            sums[start:start + c, :-1] = counts @ products
+            for eq, X, y, _, _ in layout:
+                if eq.logistic:
+                    beta, conv = _batch_logit(counts, X, y)
+                    coefs[eq.outcome][start:start + c] = beta
+                    ok[start:start + c] &= conv
+        for eq, _, _, xx, xy in layout:  # OLS equations: one stacked solve for the whole round
+            if eq.logistic:
+                continue
+            k = len(eq.terms) + 1
+            xtx = sums[:, xx].reshape(need, k, k)
+            xty = sums[:, xy]
+            with np.errstate(all="ignore"):
+                try:
+                    beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
+                except np.linalg.LinAlgError:  # a singular resample somewhere: solve one by one
+                    beta = np.stack([np.linalg.lstsq(a, b, rcond=None)[0] if np.linalg.matrix_rank(a) == k
+                                     else np.full(k, np.nan) for a, b in zip(xtx, xty, strict=True)])
+            coefs[eq.outcome] = beta
+            ok &= np.isfinite(beta).all(axis=1)
+        keep = np.flatnonzero(ok)
+        take = len(keep)
+        for name, beta in coefs.items():
+            out[name][filled:filled + take] = beta[keep]
+        for name, (i1, i2) in sd_index.items():
+            s1, s2 = sums[keep, i1], sums[keep, i2]
+            sds[name][filled:filled + take] = np.sqrt(np.maximum(s2 - s1 * s1 / n, 0) / (n - 1))
+        filled += take
+        failed += need - take
+        if failed > n_boot:
+            raise DataError(f"{failed} bootstrap resamples could not be estimated (singular or separated); "
+                            "the model is too close to the limits of these data.")
+    return {"coef": out, "sd": sds, "failed": failed}
+
+
+def _batch_logit(counts: np.ndarray, X: np.ndarray, y: np.ndarray, *, max_iter: int = 50,
+                 tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+    """Newton-Raphson for a stack of count-weighted logistic regressions (resamples x k)."""
+    c, k = counts.shape[0], X.shape[1]
+    i, j = _pairs(k)
+    cross = X[:, i] * X[:, j]
+    beta = np.zeros((c, k))
+    conv = np.zeros(c, dtype=bool)
+    for _ in range(max_iter):
+        mu = 1 / (1 + np.exp(-(beta @ X.T)))  # (c, n)
+        score = (counts * (y - mu)) @ X
+        h = (counts * mu * (1 - mu)) @ cross
+        info = np.empty((c, k, k))
+        info[:, i, j] = h
+        info[:, j, i] = h
+        with np.errstate(all="ignore"):
+            try:
+                step = np.linalg.solve(info, score[..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                step = np.stack([np.linalg.pinv(a) @ s for a, s in zip(info, score, strict=True)])
+        beta = beta + step
+        conv = np.abs(step).max(axis=1) < tol
+        if conv.all():
+            break
+    conv &= np.isfinite(beta).all(axis=1) & (np.abs(beta).max(axis=1) < 30)  # separation: no finite MLE
+    return beta, conv
+
+
+def boot_ci(estimate: float, draws: np.ndarray, *, ci: float, method: str) -> tuple[float, float]:
+    """Percentile or bias-corrected bootstrap interval, with PROCESS's order statistics.
+
+    PROCESS takes the sorted draws at positions ``round(B * p_low)`` and ``trunc(B * p_high) + 1``
+    (1-based), where ``p = alpha/2, 1 - alpha/2`` (percentile) or, bias-corrected,
+    ``p = Phi(2 z0 + z_alpha/2)``, ``Phi(2 z0 + z_1-alpha/2)`` with
+    ``z0 = Phi^-1(proportion of draws below the estimate)`` (Efron, 1987; Hayes, 2022, App. A).
+    """
+    draws = np.sort(draws[np.isfinite(draws)])
+    b = len(draws)
+    alpha = 1 - ci
+    if method == "bc":
+        prop = np.mean(draws < estimate)
+        prop = min(max(prop, 0.5 / b), 1 - 0.5 / b)
+        z0 = stats.norm.ppf(prop)
+        p_low = stats.norm.cdf(2 * z0 + stats.norm.ppf(alpha / 2))
+        p_high = stats.norm.cdf(2 * z0 + stats.norm.ppf(1 - alpha / 2))
+    else:
+        p_low, p_high = alpha / 2, 1 - alpha / 2
+    lo = int(np.floor(b * p_low + 0.5))
+    hi = int(np.trunc(b * p_high)) + 1
+    lo, hi = min(max(lo, 1), b), min(max(hi, 1), b)
+    return float(draws[lo - 1]), float(draws[hi - 1])
+
+
+def probe_values(values: np.ndarray, *, rule: str) -> tuple[list[str], np.ndarray]:
+    """Values of a moderator at which effects are probed, as PROCESS does.
+
+    ``"percentiles"``: the 16th, 50th and 84th percentiles, defined as PROCESS does (sorted values
+    interpolated at position p(n + 1), R's ``quantile(type = 6)``, SPSS's HAVERAGE); ``"moments"``:
+    mean - 1 SD, mean, mean + 1 SD. A moderator with two values is probed at those two values.
+    """
+    uniq = np.unique(values)
+    if len(uniq) == 2:
+        return [f"{u:g}" for u in uniq], uniq.astype(float)
+    if rule == "moments":
+        m, s = values.mean(), values.std(ddof=1)
+        return ["\u22121 SD", "mean", "+1 SD"], np.array([m - s, m, m + s])
+    return ["16th pct", "50th pct", "84th pct"], np.percentile(values, [16, 50, 84], method="weibull")
+
+
+def warn_failed(failed: int, n_boot: int) -> None:
+    if failed:
+        import warnings
+
+        warnings.warn(f"{failed} bootstrap resamples could not be estimated and were replaced "
+                      f"(of {n_boot} kept).", AnalysisWarning, stacklevel=3)

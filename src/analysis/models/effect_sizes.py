@@ -1,0 +1,429 @@
+"""Effect sizes and multiplicity: partial eta squared, Cohen's d, adjusted p values and the
+smallest effect a sample can detect (sensitivity power analysis), with APA sentences."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.formula.api as smf
+from scipy import optimize, special, stats
+from statsmodels.stats.anova import anova_lm
+
+from analysis._checks import _check_one_of, _require_columns
+from analysis.apa import format_ci, format_p, format_stat, format_value
+from analysis.exceptions import DataError, ParameterError
+from analysis.models._formula import _numeric_outcome, _prepare, _rhs
+
+__all__ = ["partial_eta_squared", "cohens_d", "p_adjust", "minimal_detectable_effect", "partial_eta_squared_sentence", "cohens_d_sentence", "p_adjust_sentence", "minimal_detectable_effect_sentence"]
+
+_P_METHODS = ("holm", "fdr_bh", "bonferroni", "hochberg", "fdr_by")
+_P_NAMES = {"holm": "Holm's (1979)", "fdr_bh": "the Benjamini-Hochberg (1995) false discovery rate",
+            "bonferroni": "the Bonferroni", "hochberg": "Hochberg's (1988)",
+            "fdr_by": "the Benjamini-Yekutieli (2001) false discovery rate"}  # fmt: skip
+
+
+def _check_level(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ParameterError(f"The value for `{name}` must be a number between 0 and 1, but "
+                             f"{value!r} was passed.")  # fmt: skip
+
+
+def _root(f, lo: float, hi: float) -> float:
+    """Root of a monotone f in [lo, hi], widening the bracket until f changes sign."""
+    for _ in range(60):
+        if np.sign(f(lo)) != np.sign(f(hi)):
+            return optimize.brentq(f, lo, hi, xtol=1e-14, rtol=1e-14, maxiter=500)
+        lo, hi = lo - (hi - lo), hi + (hi - lo)
+    raise ParameterError("No solution was found; check the arguments.")
+
+
+def partial_eta_squared(
+    data: pd.DataFrame, formula: str, *, ss_type: int = 2, ci: float = 0.95
+) -> pd.DataFrame:
+    """Partial eta squared of each term of a linear model, with a noncentral-F interval.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation. Not modified.
+    formula : str
+        Patsy formula of the linear model (numeric outcome).
+    ss_type : {2, 3}, optional
+        Sums of squares: Type II (default; each term adjusted for every term that does not contain
+        it) or Type III (each term adjusted for all others; use sum-to-zero contrasts,
+        ``C(g, Sum)``, and centred covariates for Type III tests of main effects to be meaningful).
+    ci : float, optional
+        Confidence level of the two-sided interval (default 0.95).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per term (the intercept omitted): ``term``, ``sum_sq``, ``df``, ``df_error``,
+        ``statistic`` (F), ``p_value``, ``partial_eta_sq`` (SS_term / (SS_term + SS_error)),
+        ``ci_low``, ``ci_high``, ``n``, ``n_excluded`` (rows dropped for missing values).
+        ``df.attrs`` holds ``ss_type`` and ``ci``.
+
+    Raises
+    ------
+    DataError
+        As :func:`analysis.regression.ols` (unknown column, non-numeric outcome, ...).
+    ParameterError
+        A malformed formula or a bad `ss_type` or `ci`.
+
+    Notes
+    -----
+    Sums of squares from ``statsmodels`` ``anova_lm``, identical to ``car::Anova(type = 2/3)``;
+    partial eta squared is ``effectsize::eta_squared(partial = TRUE)``. The interval inverts the
+    noncentral F: the noncentrality L with ``P(F' <= F_obs; df, df_error, L) = (1 + ci) / 2``
+    (lower) or ``(1 - ci) / 2`` (upper), converted as ``L / (L + df + df_error + 1)``
+    (Steiger, 2004; effectsize's conversion). A bound whose L would be negative is 0. effectsize
+    reports a one-sided interval by default; this one is two-sided (as MBESS).
+
+    References
+    ----------
+    Steiger, J. H. (2004). Beyond the F test: Effect size confidence intervals and tests of
+    close fit in the analysis of variance and contrast analysis. Psychological Methods, 9(2),
+    164-182.
+    """
+    _check_one_of("ss_type", ss_type, (2, 3))
+    _check_level("ci", ci)
+    design = _prepare(data, formula)
+    _numeric_outcome(design)
+    _rhs(design)  # constant / collinear predictors and too few rows raise here
+    model = smf.ols(formula, data=design.rows, eval_env={"np": np}).fit()
+    table = anova_lm(model, typ=ss_type)
+    ss_error, df_error = table.loc["Residual", "sum_sq"], table.loc["Residual", "df"]
+    table = table.drop(index=[t for t in ("Residual", "Intercept") if t in table.index])
+    rows = []
+    for term, r in table.iterrows():
+        F, df1 = r["F"], r["df"]
+        bounds = []
+        for p in ((1 + ci) / 2, (1 - ci) / 2):
+            def cdf(L, p=p):
+                dist = stats.ncf(df1, df_error, L) if L > 0 else stats.f(df1, df_error)
+                return dist.cdf(F) - p
+
+            L = 0.0 if cdf(0.0) <= 0 else _root(cdf, 0.0, max(10.0, 4 * F * df1))
+            bounds.append(L / (L + df1 + df_error + 1))
+        rows.append({"term": term, "sum_sq": r["sum_sq"], "df": int(df1), "df_error": int(df_error),
+                     "statistic": F, "p_value": r["PR(>F)"],
+                     "partial_eta_sq": r["sum_sq"] / (r["sum_sq"] + ss_error),
+                     "ci_low": bounds[0], "ci_high": bounds[1], "n": int(model.nobs),
+                     "n_excluded": len(design.excluded)})  # fmt: skip
+    out = pd.DataFrame(rows)
+    out.attrs = {"ss_type": ss_type, "ci": ci}
+    return out
+
+
+def cohens_d(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) -> pd.DataFrame:
+    """Cohen's d for two independent groups, with a noncentral-t interval and Hedges' g.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per observation. Not modified.
+    dv : str
+        Numeric outcome column.
+    group : str
+        Column with exactly two groups; the first group is the first category of an ordered
+        categorical, otherwise the smaller value in sort order. d > 0 when group 1 scores higher.
+    ci : float, optional
+        Confidence level (default 0.95).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``group1``, ``group2``, ``n1``, ``n2``, ``mean1``, ``mean2``, ``sd_pooled``,
+        ``cohen_d`` ((mean1 - mean2) / sd_pooled), ``ci_low``, ``ci_high``, ``hedges_g`` (d times
+        the exact small-sample correction J(df)), ``statistic`` (Student's t), ``df``,
+        ``p_value``, ``n_excluded`` (rows with a missing dv or group).
+
+    Raises
+    ------
+    DataError
+        A missing or non-numeric `dv`, not exactly two groups, or a group with fewer than two
+        values.
+    ParameterError
+        A bad `ci`.
+
+    Notes
+    -----
+    The interval inverts the noncentral t: with ``t = d / sqrt(1/n1 + 1/n2)``, find the
+    noncentrality with ``P(T' <= t; df, ncp) = (1 + ci) / 2`` and ``(1 - ci) / 2`` and multiply by
+    ``sqrt(1/n1 + 1/n2)`` (Steiger & Fouladi, 1997), as ``MBESS::ci.smd`` and
+    ``effectsize::cohens_d``. ``J(df) = Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))``.
+
+    References
+    ----------
+    Cohen, J. (1988). Statistical power analysis for the behavioral sciences (2nd ed.). Erlbaum.
+    Steiger, J. H., & Fouladi, R. T. (1997). Noncentrality interval estimation and the evaluation
+    of statistical models. In L. L. Harlow et al. (Eds.), What if there were no significance
+    tests? (pp. 221-257). Erlbaum.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis import cohens_d
+    >>> data = pd.DataFrame({"score": [5.1, 4.8, 6.2, 5.9, 5.5, 4.2, 4.6, 5.3, 3.9, 4.8],
+    ...                      "group": ["a"] * 5 + ["b"] * 5})
+    >>> out = cohens_d(data, dv="score", group="group")
+    >>> print(out[["cohen_d", "ci_low", "ci_high"]].round(3).to_string(index=False))
+     cohen_d  ci_low  ci_high
+       1.691   0.172    3.138
+    """
+    _require_columns(data, [dv, group])
+    _check_level("ci", ci)
+    x = data[dv]
+    if not pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x):
+        raise DataError(f"The outcome {dv!r} is not numeric (dtype {x.dtype}); convert it to numbers first.")
+    keep = x.notna() & data[group].notna()
+    g = data.loc[keep, group]
+    levels = [c for c in g.cat.categories if (g == c).any()] if isinstance(g.dtype, pd.CategoricalDtype) \
+        else sorted(g.unique())  # fmt: skip
+    if len(levels) != 2:
+        raise DataError(f"Column {group!r} must have exactly two groups (after dropping missing values), "
+                        f"but it has {len(levels)}: {', '.join(map(repr, levels[:6]))}.")  # fmt: skip
+    a, b = (x[keep][g == lv].to_numpy(dtype=float) for lv in levels)
+    if min(len(a), len(b)) < 2:
+        raise DataError(f"Each group of {group!r} needs at least two values of {dv!r}.")
+    n1, n2 = len(a), len(b)
+    df = n1 + n2 - 2
+    sp = np.sqrt(((n1 - 1) * a.var(ddof=1) + (n2 - 1) * b.var(ddof=1)) / df)
+    if sp == 0:
+        raise DataError(f"{dv!r} is constant within both groups; Cohen's d is undefined.")
+    d = (a.mean() - b.mean()) / sp
+    scale = np.sqrt(1 / n1 + 1 / n2)
+    t = d / scale
+    lo, hi = (_root(lambda nc, p=p: stats.nct.cdf(t, df, nc) - p, t - 5, t + 5) * scale
+              for p in ((1 + ci) / 2, (1 - ci) / 2))  # fmt: skip
+    J = np.exp(special.gammaln(df / 2) - np.log(np.sqrt(df / 2)) - special.gammaln((df - 1) / 2))
+    out = pd.DataFrame([{
+        "group1": getattr(levels[0], "item", lambda: levels[0])(),
+        "group2": getattr(levels[1], "item", lambda: levels[1])(),
+        "n1": n1, "n2": n2, "mean1": a.mean(), "mean2": b.mean(),
+        "sd_pooled": sp, "cohen_d": d, "ci_low": lo, "ci_high": hi, "hedges_g": d * J, "statistic": t,
+        "df": df, "p_value": 2 * stats.t.sf(abs(t), df), "n_excluded": int((~keep).sum()),
+    }])  # fmt: skip
+    out.attrs = {"ci": ci}
+    return out
+
+
+def p_adjust(p_values: Sequence[float] | pd.Series, *, method: str = "holm"):
+    """Adjust p values for multiple testing, as R's ``p.adjust``.
+
+    Parameters
+    ----------
+    p_values : sequence of float or pandas.Series
+        P values in [0, 1]; missing values (NaN) stay missing and are not counted as tests.
+    method : {"holm", "fdr_bh", "bonferroni", "hochberg", "fdr_by"}, optional
+        Holm (default), Benjamini-Hochberg FDR (R's ``"BH"``), Bonferroni, Hochberg, or
+        Benjamini-Yekutieli FDR (``"BY"``).
+
+    Returns
+    -------
+    numpy.ndarray or pandas.Series
+        Adjusted p values in the input order (a Series, with the same index, for a Series).
+
+    Raises
+    ------
+    ParameterError
+        An unknown `method`, or values that are not numbers in [0, 1].
+
+    Notes
+    -----
+    With m non-missing p values sorted ascending, p_(1) <= ... <= p_(m): Bonferroni
+    ``min(1, m p)``; Holm ``min(1, max_{j<=i} (m - j + 1) p_(j))``; Hochberg
+    ``min(1, min_{j>=i} (m - j + 1) p_(j))``; BH ``min(1, min_{j>=i} m / j p_(j))``; BY as BH
+    times ``sum_{k<=m} 1/k``. Matches ``stats::p.adjust`` (tests/reference/effect_sizes.R).
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
+    Journal of Statistics, 6(2), 65-70.
+    Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate. Journal of the
+    Royal Statistical Society B, 57(1), 289-300.
+
+    Examples
+    --------
+    >>> from analysis import p_adjust
+    >>> p_adjust([0.01, 0.04, 0.03, 0.20], method="holm")
+    array([0.04, 0.09, 0.09, 0.2 ])
+    """
+    _check_one_of("method", method, _P_METHODS)
+    try:
+        p = np.asarray(p_values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise ParameterError("`p_values` must be numbers between 0 and 1.") from None
+    ok = ~np.isnan(p)
+    if np.any((p[ok] < 0) | (p[ok] > 1)):
+        bad = float(p[ok][(p[ok] < 0) | (p[ok] > 1)][0])
+        raise ParameterError(f"`p_values` must lie in [0, 1], but {bad!r} was passed.")
+    q, m = p[ok], int(ok.sum())
+    out = np.full(p.shape, np.nan)
+    if m:
+        asc = np.argsort(q, kind="stable")
+        rank = np.arange(1, m + 1)
+        if method == "bonferroni":
+            adj = m * q
+        elif method == "holm":
+            adj = np.empty(m)
+            adj[asc] = np.maximum.accumulate((m - rank + 1) * q[asc])
+        else:
+            desc = asc[::-1]
+            i = rank[::-1]  # the rank of each p in descending order
+            factor = {"hochberg": m - i + 1, "fdr_bh": m / i,
+                      "fdr_by": m / i * np.sum(1 / rank)}[method]  # fmt: skip
+            adj = np.empty(m)
+            adj[desc] = np.minimum.accumulate(factor * q[desc])
+        out[ok] = np.minimum(1.0, adj)
+    if isinstance(p_values, pd.Series):
+        return pd.Series(out, index=p_values.index, name=p_values.name)
+    return out
+
+
+def _power_r(r: float, n: int, alpha: float) -> float:
+    """Power of the two-sided test of a correlation (pwr::pwr.r.test's formula)."""
+    t = stats.t.isf(alpha / 2, n - 2)
+    rc = np.sqrt(t**2 / (t**2 + n - 2))
+    zr, zrc = np.arctanh(r) + r / (2 * (n - 1)), np.arctanh(rc)
+    return stats.norm.cdf((zr - zrc) * np.sqrt(n - 3)) + stats.norm.cdf((-zr - zrc) * np.sqrt(n - 3))
+
+
+def _power_f2(f2: float, n: int, u: int, alpha: float) -> float:
+    """Power of the F test of R² with u predictors (pwr::pwr.f2.test, G*Power: lambda = f2 n)."""
+    v = n - u - 1
+    return stats.ncf.sf(stats.f.isf(alpha, u, v), u, v, f2 * n)
+
+
+def minimal_detectable_effect(n: int, *, kind: str = "r", n_predictors: int = 1, power: float = 0.8,
+                              alpha: float = 0.05) -> pd.DataFrame:  # fmt: skip
+    """Sensitivity analysis: the smallest effect detectable with the given power at this n.
+
+    Parameters
+    ----------
+    n : int
+        Sample size used (complete cases of the analysis).
+    kind : {"r", "f2"}, optional
+        ``"r"`` (default): a correlation, two-sided test; ``"f2"``: Cohen's f² of `n_predictors`
+        predictors tested together (R² deviation from zero).
+    n_predictors : int, optional
+        Number of predictors tested (``kind="f2"``; must be 1 for ``"r"``).
+    power : float, optional
+        Target power (default 0.8).
+    alpha : float, optional
+        Significance level (default 0.05).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``kind``, ``n``, ``n_predictors``, ``alpha``, ``power``, ``effect`` (r or f²),
+        ``r2`` (r² or f² / (1 + f²)).
+
+    Raises
+    ------
+    ParameterError
+        A non-integer or too small `n`, bad `kind`, `n_predictors`, `power` or `alpha`.
+
+    Notes
+    -----
+    Solves power(effect) = `power` by Brent's method. For r the power is pwr's
+    ``pwr.r.test`` formula (Fisher z with bias term; Cohen, 1988), within about .001 of G*Power's
+    exact bivariate-normal model; for f² it is the noncentral F with ``lambda = f² n`` and
+    ``(n_predictors, n - n_predictors - 1)`` df (``pwr.f2.test``; G*Power's "Linear multiple
+    regression: fixed model, R² deviation from zero").
+
+    References
+    ----------
+    Cohen, J. (1988). Statistical power analysis for the behavioral sciences (2nd ed.). Erlbaum.
+    Faul, F., Erdfelder, E., Buchner, A., & Lang, A.-G. (2009). Statistical power analyses using
+    G*Power 3.1. Behavior Research Methods, 41(4), 1149-1160.
+
+    Examples
+    --------
+    >>> from analysis import minimal_detectable_effect
+    >>> print(minimal_detectable_effect(120)[["n", "effect"]].round(3).to_string(index=False))
+      n  effect
+    120   0.252
+    """
+    _check_one_of("kind", kind, ("r", "f2"))
+    _check_level("power", power)
+    _check_level("alpha", alpha)
+    if not isinstance(n_predictors, numbers.Integral) or isinstance(n_predictors, bool) or n_predictors < 1 \
+            or (kind == "r" and n_predictors != 1):  # fmt: skip
+        raise ParameterError("`n_predictors` must be a positive integer (1 for kind='r'), but "
+                             f"{n_predictors!r} was passed.")  # fmt: skip
+    need = 4 if kind == "r" else n_predictors + 2
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < need:
+        raise ParameterError(f"`n` must be an integer of at least {need}, but {n!r} was passed.")
+    if power <= alpha:
+        raise ParameterError(f"`power` ({power}) must exceed `alpha` ({alpha}).")
+    if kind == "r":
+        effect = optimize.brentq(lambda r: _power_r(r, n, alpha) - power, 1e-9, 1 - 1e-12,
+                                 xtol=1e-15, rtol=1e-14)  # fmt: skip
+        r2 = effect**2
+    else:
+        effect = _root(lambda f: _power_f2(f, n, n_predictors, alpha) - power, 1e-9, 10.0)
+        r2 = effect / (1 + effect)
+    return pd.DataFrame([{"kind": kind, "n": int(n), "n_predictors": int(n_predictors), "alpha": alpha,
+                          "power": power, "effect": effect, "r2": r2}])  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------------
+# sentences
+# ------------------------------------------------------------------------------------------------
+
+
+def partial_eta_squared_sentence(table: pd.DataFrame, term: str) -> str:
+    """``For A2, F(1, 2710) = 588.79, p < .001, partial η² = .18, 95% CI [.15, .20] (Type II
+    sums of squares).`` from a :func:`partial_eta_squared` table."""
+    rows = table[table["term"] == term]
+    if rows.empty:
+        raise ParameterError(f"The table has no term {term!r}; terms: {', '.join(map(repr, table['term']))}.")
+    r = rows.iloc[0]
+    level = table.attrs.get("ci", 0.95)
+    roman = {2: "II", 3: "III"}.get(table.attrs.get("ss_type"), "")
+    return (f"For {term}, F({int(r['df'])}, {int(r['df_error'])}) = {format_value(r['statistic'])}, "
+            f"{format_p(r['p_value'])}, {format_stat('partial η²', r['partial_eta_sq'], bounded=True)}, "
+            f"{format_ci(r['ci_low'], r['ci_high'], level=level, bounded=True)}"
+            + (f" (Type {roman} sums of squares)." if roman else "."))  # fmt: skip
+
+
+def cohens_d_sentence(table: pd.DataFrame) -> str:
+    """``Cohen's d = −0.30, 95% CI [−0.38, −0.22] (1: n = 912; 2: n = 1,862).`` from a
+    :func:`cohens_d` table."""
+    r = table.iloc[0]
+    g1, g2 = (_label(table[c].iloc[0]) for c in ("group1", "group2"))
+    return (f"{format_stat('Cohen’s d', r['cohen_d'])}, "
+            f"{format_ci(r['ci_low'], r['ci_high'], level=table.attrs.get('ci', 0.95))} "
+            f"({g1}: n = {int(r['n1']):,}; {g2}: n = {int(r['n2']):,}).")  # fmt: skip
+
+
+def _label(value) -> str:
+    """A group value for text: whole floats without ``.0``."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def p_adjust_sentence(p_values: Sequence[float] | pd.Series, *, method: str = "holm") -> str:
+    """``P values were adjusted for 9 tests with Holm's (1979) method.``"""
+    _check_one_of("method", method, _P_METHODS)
+    m = int(np.sum(~np.isnan(np.asarray(p_values, dtype=float))))
+    return f"P values were adjusted for {m} tests with {_P_NAMES[method]} method."
+
+
+def minimal_detectable_effect_sentence(table: pd.DataFrame) -> str:
+    """``With n = 200 and α = .05 (two-sided), a correlation of r = .20 or larger is detected with
+    80% power.`` from a :func:`minimal_detectable_effect` table."""
+    r = table.iloc[0]
+    head = f"With n = {int(r['n']):,} and {format_stat('α', r['alpha'], 3, bounded=True).rstrip('0')}"
+    pw = f"{format_value(100 * r['power'], 0)}% power"
+    if r["kind"] == "r":
+        return (f"{head} (two-sided), a correlation of {format_stat('r', r['effect'], bounded=True)} "
+                f"or larger is detected with {pw}.")  # fmt: skip
+    k = int(r["n_predictors"])
+    return (f"{head}, an effect of {k} predictor{'s' if k > 1 else ''} of {format_stat('f²', r['effect'])} "
+            f"({format_stat('R²', r['r2'], bounded=True)}) or larger is detected with {pw}.")  # fmt: skip

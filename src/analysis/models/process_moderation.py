@@ -1,0 +1,270 @@
+"""Moderation as Hayes' PROCESS does it: models 1 (X*W) and 3 (X*W*Z), probing and Johnson-Neyman."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis import apa
+from analysis._checks import _as_list, _check_one_of
+from analysis.exceptions import ParameterError
+from analysis.models._process_bootstrap import (
+    Equation,
+    design,
+    fit_equation,
+    interaction_test,
+    prepare,
+    probe_values,
+    term_name,
+)
+
+__all__ = ["ModerationResult", "johnson_neyman", "moderation"]
+
+
+@dataclass(frozen=True)
+class ModerationResult:
+    """Result of :func:`moderation` (PROCESS model 1 or 3)."""
+
+    model: int
+    x: str
+    w: str
+    z: str | None
+    y: str
+    ci: float
+    hc3: bool
+    coefficients: pd.DataFrame  #: term, estimate, se, statistic, df, p_value, ci_low, ci_high
+    fit: pd.DataFrame  #: n, r2, mse, f, df1, df2, p_value
+    interaction: pd.DataFrame  #: highest-order interaction(s): r2_change, f, df1, df2, p_value
+    conditional_effects: pd.DataFrame  #: effect of X (model 3 also X*W) at moderator values
+    johnson_neyman: pd.DataFrame  #: boundaries: value, pct_below, pct_above
+    jn_curve: pd.DataFrame  #: conditional effect and CI over the moderator's range (for plots)
+    visual: pd.DataFrame  #: predicted Y at probe values of X, W (, Z), covariates at their means
+    excluded: pd.DataFrame  #: rows dropped, with the reason
+
+    def table(self, *, number: int | None = None, labels: dict | None = None) -> apa.HtmlBlock:
+        """The coefficient table of the outcome model (APA)."""
+        title = f"Moderation of the effect of {self.x} on {self.y} by {self.w}" + (f" and {self.z}" if self.z else "")
+        n = int(self.fit["n"].iloc[0])
+        dropped = int(self.excluded["n"].sum())
+        excl = f" ({dropped:,} rows with a missing value excluded)" if dropped else ""
+        note = (f"PROCESS model {self.model}; n = {n:,}{excl}"
+                + f"; R\u00b2 = {apa.format_value(self.fit['r2'].iloc[0], 3, bounded=True)}. "
+                f"CI = {100 * self.ci:g}% confidence interval" + ("; HC3 standard errors." if self.hc3 else "."))
+        cols = ["term", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high"]
+        return apa.apa_table(self.coefficients[cols], title=title, number=number, note=note, labels=labels)
+
+    def sentence(self) -> str:
+        """APA sentence on the highest-order interaction and the Johnson-Neyman region."""
+        term = term_name((self.x, self.w, self.z)) if self.z else term_name((self.x, self.w))
+        row = self.coefficients.set_index("term").loc[term]
+        inter = self.interaction.iloc[-1]
+        what = f"The effect of {self.x} on {self.y} depended on {self.w}" if self.model == 1 else (
+            f"The {self.x} \u00d7 {self.w} interaction depended on {self.z}")
+        text = (f"{what}: {apa.format_stat('b', row['estimate'])}, "
+                f"{apa.format_ci(row['ci_low'], row['ci_high'], level=self.ci)}, "
+                f"t({apa.format_value(row['df'], 0)}) = {apa.format_value(row['statistic'])}, "
+                f"{apa.format_p(row['p_value'])}, "
+                f"\u0394R\u00b2 = {apa.format_value(inter['r2_change'], 3, bounded=True)}.")
+        mod = self.w if self.model == 1 else self.z
+        if len(self.johnson_neyman):
+            cuts = " and ".join(apa.format_value(v) for v in self.johnson_neyman["value"])
+            text += (f" By the Johnson\u2013Neyman technique the conditional effect changes significance "
+                     f"at {mod} = {cuts}.")
+        else:
+            text += f" No Johnson\u2013Neyman boundary of significance lies within the observed range of {mod}."
+        return text
+
+
+def _effect_rows(b, V, crit, df, grads: list[np.ndarray]) -> pd.DataFrame:
+    est = np.array([g @ b for g in grads])
+    se = np.sqrt(np.array([g @ V @ g for g in grads]))
+    stat = est / se
+    return pd.DataFrame({"estimate": est, "se": se, "statistic": stat, "df": df,
+                         "p_value": 2 * stats.t.sf(np.abs(stat), df),
+                         "ci_low": est - crit * se, "ci_high": est + crit * se})
+
+
+def johnson_neyman(b, V, g0, g1, *, crit: float, values: np.ndarray) -> np.ndarray:
+    """Boundaries of significance of the effect ``theta(m) = (g0 + m g1)'b`` in the moderator m.
+
+    Solves ``theta(m)^2 = crit^2 var(theta(m))`` exactly, a quadratic in m:
+    ``[(g1'b)^2 - c^2 g1'Vg1] m^2 + 2[(g0'b)(g1'b) - c^2 g0'Vg1] m + (g0'b)^2 - c^2 g0'Vg0 = 0``,
+    and keeps the real roots within the observed range of the moderator, as PROCESS reports them
+    (Johnson & Neyman, 1936; Bauer & Curran, 2005; Hayes, 2022, sec. 7.4).
+    """
+    b0, b1 = g0 @ b, g1 @ b
+    c2 = crit * crit
+    qa = b1 * b1 - c2 * (g1 @ V @ g1)
+    qb = 2 * (b0 * b1 - c2 * (g0 @ V @ g1))
+    qc = b0 * b0 - c2 * (g0 @ V @ g0)
+    if abs(qa) < 1e-300:
+        roots = np.array([-qc / qb]) if qb != 0 else np.array([])
+    else:
+        disc = qb * qb - 4 * qa * qc
+        if disc < 0:
+            return np.array([])
+        sq = np.sqrt(disc)
+        roots = np.sort(np.array([(-qb - sq) / (2 * qa), (-qb + sq) / (2 * qa)]))
+    lo, hi = values.min(), values.max()
+    return roots[(roots >= lo) & (roots <= hi)]
+
+
+def moderation(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    w: str,
+    y: str,
+    z: str | None = None,
+    covariates=(),
+    center: bool = False,
+    hc3: bool = False,
+    probe: str = "percentiles",
+    ci: float = 0.95,
+) -> ModerationResult:
+    """Moderation of the effect of X on Y by W (PROCESS model 1) or by W and Z (model 3).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per case.
+    x, w, y : str
+        Focal predictor, moderator and outcome columns.
+    z : str, optional
+        Second moderator: model 3 (three-way X*W*Z interaction) instead of model 1.
+    covariates : list of str, optional
+        Covariates entered in the outcome equation.
+    center : bool, default False
+        Mean-centre X, W (and Z) before forming products (PROCESS ``center=1``); probe values and
+        Johnson-Neyman boundaries are then in the centred metric.
+    hc3 : bool, default False
+        HC3 heteroskedasticity-consistent standard errors (PROCESS ``hc3=1``).
+    probe : {"percentiles", "moments"}, default "percentiles"
+        Moderator values for :attr:`ModerationResult.visual` and the first block of
+        conditional effects (PROCESS 3+ default: 16th, 50th, 84th percentiles). The conditional
+        effects table always has both rules; a dichotomous moderator is probed at its two values.
+    ci : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    ModerationResult
+        ``coefficients`` (term, estimate, se, statistic, df, p_value, ci_low, ci_high), ``fit``
+        (n, r2, mse, f, df1, df2, p_value), ``interaction`` (term, r2_change, f, df1, df2, p_value),
+        ``conditional_effects`` (rule, effect, w_label, w, [z_label, z,] estimate, se, statistic,
+        df, p_value, ci_low, ci_high), ``johnson_neyman`` (value, pct_below, pct_above),
+        ``jn_curve`` (moderator, estimate, se, ci_low, ci_high), ``visual`` (x, w, [z,] y_hat) and
+        ``excluded`` (reason, n).
+
+    Raises
+    ------
+    DataError
+        A column is absent, not numeric or constant, or there are too few complete rows.
+    ParameterError
+        An option has a value outside its choices.
+
+    Notes
+    -----
+    Model 1: ``Y = b0 + b1 X + b2 W + b3 XW + covariates``; the conditional effect of X is
+    ``b1 + b3 W`` with standard error ``sqrt(V11 + 2 W V13 + W^2 V33)``. Model 3 adds Z, XZ, WZ
+    and XWZ; the conditional effect of X is ``b1 + b3 W + b5 Z + b7 WZ`` and the conditional X*W
+    interaction is ``b3 + b7 Z`` (its Johnson-Neyman region is in Z). Percentiles follow
+    PROCESS (interpolation at position p(n + 1), R's ``quantile(type = 6)``). Boundaries are
+    exact roots of the quadratic, not a grid search. Rows with a missing value in any model
+    variable are dropped listwise and counted in ``excluded``. Coefficients match R's ``lm``
+    (``sandwich::vcovHC(type = "HC3")`` with ``hc3``).
+
+    References
+    ----------
+    Hayes, A. F. (2022). *Introduction to mediation, moderation, and conditional process analysis*
+    (3rd ed.). Guilford Press.
+    Johnson, P. O., & Neyman, J. (1936). Tests of certain linear hypotheses and their application
+    to some educational problems. *Statistical Research Memoirs, 1*, 57-93.
+    """
+    _check_one_of("probe", probe, ["percentiles", "moments"])
+    if not 0 < ci < 1:
+        raise ParameterError(f"`ci` must be between 0 and 1 (e.g. 0.95), but {ci!r} was passed.")
+    covs = _as_list(covariates)
+    roles = {"x": x, "w": w, "y": y} | ({"z": z} if z is not None else {}) | {"covariates": covs}
+    frame, excluded = prepare(data, roles)
+    if center:
+        for col in [x, w] + ([z] if z else []):
+            frame[col] = frame[col] - frame[col].mean()
+    if z is None:
+        terms = [(x,), (w,), (x, w)]
+        top = [(x, w)]
+    else:
+        terms = [(x,), (w,), (x, w), (z,), (x, z), (w, z), (x, w, z)]
+        top = [(x, w, z)]
+    eq = Equation(y, tuple(terms + [(c,) for c in covs]))
+    f = fit_equation(frame, eq, hc3=hc3, ci=ci)
+    b, V, df = f.coef, f.vcov, f.df_resid
+    crit = stats.t.ppf(0.5 + ci / 2, df)
+    pos = {t: i for i, t in enumerate(eq.names)}
+    k = len(b)
+
+    def grad(**parts) -> np.ndarray:
+        g = np.zeros(k)
+        for term, value in parts.items():
+            g[pos[term]] = value
+        return g
+
+    xw, wv = term_name((x, w)), frame[w].to_numpy()
+    rows = []
+    if z is None:
+        for rule in ("percentiles", "moments"):
+            labels, values = probe_values(wv, rule=rule)
+            grads = [grad(**{x: 1.0, xw: v}) for v in values]
+            rows.append(_effect_rows(b, V, crit, df, grads).assign(rule=rule, effect=x, w_label=labels, w=values))
+        g0, g1 = grad(**{x: 1.0}), grad(**{xw: 1.0})
+        mod_values = wv
+    else:
+        zv = frame[z].to_numpy()
+        xz, wz, xwz = term_name((x, z)), term_name((w, z)), term_name((x, w, z))
+        for rule in ("percentiles", "moments"):
+            wl, wvals = probe_values(wv, rule=rule)
+            zl, zvals = probe_values(zv, rule=rule)
+            grads = [grad(**{xw: 1.0, xwz: zz}) for zz in zvals]
+            rows.append(_effect_rows(b, V, crit, df, grads).assign(
+                rule=rule, effect=xw, w_label="", w=np.nan, z_label=zl, z=zvals))
+            combos = [(a, c, wl[i], zl[j]) for j, c in enumerate(zvals) for i, a in enumerate(wvals)]
+            grads = [grad(**{x: 1.0, xw: a, xz: c, xwz: a * c}) for a, c, _, _ in combos]
+            rows.append(_effect_rows(b, V, crit, df, grads).assign(
+                rule=rule, effect=x, w_label=[c[2] for c in combos], w=[c[0] for c in combos],
+                z_label=[c[3] for c in combos], z=[c[1] for c in combos]))
+        g0, g1 = grad(**{xw: 1.0}), grad(**{xwz: 1.0})
+        mod_values = zv
+    lead = ["rule", "effect", "w_label", "w"] + (["z_label", "z"] if z else [])
+    cond = pd.concat(rows, ignore_index=True)
+    cond = cond[lead + [c for c in cond.columns if c not in lead]]
+
+    continuous = len(np.unique(mod_values)) > 2  # PROCESS: no J-N for a dichotomous moderator
+    bounds = johnson_neyman(b, V, g0, g1, crit=crit, values=mod_values) if continuous else np.array([])
+    jn = pd.DataFrame({"value": bounds,
+                       "pct_below": [100 * np.mean(mod_values < v) for v in bounds],
+                       "pct_above": [100 * np.mean(mod_values > v) for v in bounds]})
+    grid = np.unique(np.concatenate([np.linspace(mod_values.min(), mod_values.max(), 101), bounds]))
+    curve = _effect_rows(b, V, crit, df, [g0 + m * g1 for m in grid])
+    curve.insert(0, "moderator", grid)
+    curve = curve[["moderator", "estimate", "se", "ci_low", "ci_high", "p_value"]]
+
+    # data for visualizing the interaction (PROCESS "Data for visualizing the conditional effect")
+    xv = frame[x].to_numpy()
+    _, xs = probe_values(xv, rule=probe)
+    _, ws = probe_values(wv, rule=probe)
+    grids = np.meshgrid(xs, ws, *([probe_values(frame[z].to_numpy(), rule=probe)[1]] if z else []), indexing="ij")
+    vis = pd.DataFrame({x: grids[0].ravel(), w: grids[1].ravel()} | ({z: grids[2].ravel()} if z else {}))
+    full = vis.assign(**{c: frame[c].mean() for c in covs})
+    vis["y_hat"] = design(full, eq.terms) @ b
+    vis.attrs = {"x": x, "w": w, "z": z, "y": y}
+
+    fit = pd.DataFrame([{k_: v for k_, v in f.fit.items() if k_ != "outcome" and k_ != "model"}])
+    inter = pd.DataFrame([interaction_test(frame, eq, f, [t]) for t in ([(x, w)] if z is None else top)])
+    return ModerationResult(
+        model=1 if z is None else 3, x=x, w=w, z=z, y=y, ci=ci, hc3=hc3, coefficients=f.table.drop(columns="outcome"),
+        fit=fit, interaction=inter, conditional_effects=cond, johnson_neyman=jn, jn_curve=curve, visual=vis,
+        excluded=excluded,
+    )

@@ -1,0 +1,7 @@
+"""Psychometrics layer: reliability (`reliability`), exploratory factor analysis (`efa`), how many
+factors (`factor_retention`), omega (`omega`), confirmatory factor analysis and invariance (`sem`,
+with its ML/FIML engine in `_sem_model` and `_sem_ml`), and all of these for every instrument of a
+data set (`by_instrument`).
+
+Imports the scoring and data layers and the base modules.
+"""

@@ -1,0 +1,297 @@
+"""Figures used by the notebooks (matplotlib/seaborn; figures are returned, not saved)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+__all__ = ["score_distributions", "correlation_heatmap", "diary_trajectories", "item_missingness", "careless_distributions", "attachment_quadrants", "by_group", "profile_scatter", "forest_plot", "interaction_plot", "johnson_neyman_plot", "person_slopes", "forest_plots"]
+
+
+def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None, col_wrap: int = 4):
+    """Histogram of each score column, one panel each (seaborn FacetGrid); None if no column."""
+    labels = labels or {}
+    if scores.shape[1] == 0:
+        return None  # nothing scored
+    long = scores.melt(var_name="score", value_name="value").dropna()
+    long["score"] = long["score"].map(lambda s: labels.get(s, s))
+    grid = sns.displot(data=long, x="value", col="score", col_wrap=col_wrap, bins=20, common_bins=False, height=2.2,
+                       aspect=1.3, facet_kws={"sharex": False, "sharey": False}, color="#4c72b0")  # fmt: skip
+    grid.set_titles("{col_name}", size=9)
+    grid.set_axis_labels("", "Count")
+    return grid.figure
+
+
+def correlation_heatmap(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None):
+    """Lower-triangle heatmap of pairwise Pearson correlations between score columns (None if
+    fewer than two)."""
+    labels = labels or {}
+    if scores.shape[1] < 2:
+        return None  # no pair to correlate
+    corr = scores.corr().rename(index=labels, columns=labels)
+    mask = np.triu(np.ones_like(corr, dtype=bool))
+    size = 0.45 * len(corr) + 2
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    sns.heatmap(corr, mask=mask, vmin=-1, vmax=1, cmap="vlag", annot=len(corr) <= 16, fmt=".2f",
+                annot_kws={"size": 7}, square=True, linewidths=0.5, cbar_kws={"shrink": 0.6}, ax=ax)  # fmt: skip
+    ax.set_title("Pearson correlations (pairwise complete)")
+    return fig
+
+
+def diary_trajectories(diary: pd.DataFrame, *, y: str, day: str, dyad: str, partner: str, n_dyads: int = 6,
+                       seed: int | None = None):  # fmt: skip
+    """Daily trajectories of `y` for both partners of `n_dyads` couples drawn with `seed`."""
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(diary[dyad].unique(), size=min(n_dyads, diary[dyad].nunique()), replace=False)
+    sub = diary[diary[dyad].isin(chosen)].astype({partner: str})
+    grid = sns.relplot(data=sub, x=day, y=y, hue=partner, col=dyad, col_wrap=3, kind="line", marker="o",
+                       height=2.2, aspect=1.4, col_order=sorted(chosen))  # fmt: skip
+    grid.set_titles("couple {col_name}", size=9)
+    return grid.figure
+
+
+def item_missingness(data: pd.DataFrame, *, instruments: Mapping[str, Mapping[str, str]],
+                     labels: Mapping[str, str] | None = None):  # fmt: skip
+    """Bar chart of the % of respondents who left each item empty, grouped by instrument (None
+    if there are no items)."""
+    labels = labels or {}
+    rows = [{"instrument": labels.get(ins, ins), "item": f"{labels.get(ins, ins)} {item}",
+             "pct_missing": 100 * data[col].isna().mean()}
+            for ins, cols in instruments.items() for item, col in cols.items()]  # fmt: skip
+    if not rows:
+        return None  # no instrument items
+    frame = pd.DataFrame(rows)
+    fig, ax = plt.subplots(figsize=(11, 3.2))
+    sns.barplot(data=frame, x="item", y="pct_missing", hue="instrument", dodge=False, ax=ax)
+    ax.set_xticks([])
+    ax.set_xlabel("items, in questionnaire order")
+    ax.set_ylabel("% missing")
+    ax.legend(fontsize=8, ncols=4, frameon=False)
+    return fig
+
+
+def careless_distributions(indices: pd.DataFrame, *, status: pd.Series):
+    """Histograms of careless-responding indices, analysed vs excluded rows stacked."""
+    cols = [c for c in ("longstring", "irv", "duration") if c in indices]
+    if not cols:
+        return None
+    fig, axes = plt.subplots(1, len(cols), figsize=(3.6 * len(cols), 2.8))
+    axes = np.atleast_1d(axes)
+    frame = indices.assign(status=status.to_numpy())
+    for ax, col in zip(axes, cols, strict=True):
+        sns.histplot(data=frame, x=col, hue="status", hue_order=["analysed", "excluded"], multiple="stack",
+                     bins=30, ax=ax, legend=ax is axes[-1])  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
+def attachment_quadrants(scores: pd.DataFrame, *, styles: pd.Series, title: str = ""):
+    """Anxiety x avoidance: each respondent (hexagonal bins when n > 5,000), the cut lines of the
+    style rule and the four regions (secure, preoccupied, dismissing, fearful) labelled."""
+    cut_anx, cut_avo = styles.attrs["cut_anxiety"], styles.attrs["cut_avoidance"]
+    data = scores.assign(style=styles).dropna()
+    fig, ax = plt.subplots(figsize=(6.4, 5.4))
+    if len(data) > 5000:
+        hb = ax.hexbin(data["avoidance"], data["anxiety"], gridsize=35, cmap="Blues", mincnt=1)
+        fig.colorbar(hb, ax=ax, label="respondents")
+    else:
+        sns.scatterplot(data=data, x="avoidance", y="anxiety", hue="style", s=14, alpha=0.7, ax=ax,
+                        hue_order=["secure", "preoccupied", "dismissing", "fearful"])  # fmt: skip
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, title="style")
+    ax.axvline(cut_avo, color="0.3", lw=1, ls="--")
+    ax.axhline(cut_anx, color="0.3", lw=1, ls="--")
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for text, x, y in (("secure", x0, y0), ("dismissing", x1, y0), ("preoccupied", x0, y1), ("fearful", x1, y1)):
+        share = 100 * (data["style"] == text).mean()
+        ax.text(x, y, f" {text} {share:.0f}% ", ha="left" if x == x0 else "right", va="bottom" if y == y0 else "top",
+                fontsize=10, weight="bold", color="0.15", bbox={"fc": "white", "alpha": 0.7, "lw": 0})  # fmt: skip
+    ax.set_xlabel("Attachment avoidance")
+    ax.set_ylabel("Attachment anxiety")
+    ax.set_title(title or f"Four regions ({styles.attrs['rule']} split)")
+    return fig
+
+
+def by_group(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[str]):
+    """Box plots of each of `columns` (panel columns) by each grouping column (panel rows);
+    grouping columns absent from `data` are skipped. None if there is nothing to draw."""
+    cols = list(columns)
+    present = [g for g in groups if g in data.columns and data[g].notna().any()]
+    if not present or not cols:
+        return None
+    fig, axes = plt.subplots(len(present), len(cols), figsize=(4.2 * len(cols), 2.8 * len(present)), squeeze=False)
+    for i, group in enumerate(present):
+        frame = data[cols + [group]].dropna(subset=[group]).astype({group: str})
+        for j, col in enumerate(cols):
+            sns.boxplot(data=frame, x=group, y=col, ax=axes[i, j], color="#9db4d6", fliersize=1.5)
+            axes[i, j].tick_params(axis="x", labelrotation=20)
+    fig.tight_layout()
+    return fig
+
+
+def profile_scatter(data: pd.DataFrame, *, x: str, y: str, membership: pd.DataFrame):
+    """Respondents coloured by latent profile (a random 5,000 shown when there are more)."""
+    frame = data.loc[membership.index, [x, y]].assign(profile=membership["profile"].astype(str))
+    if len(frame) > 5000:
+        frame = frame.sample(5000, random_state=0)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    sns.scatterplot(data=frame, x=x, y=y, hue="profile", s=12, alpha=0.6, ax=ax,
+                    hue_order=sorted(frame["profile"].unique()))  # fmt: skip
+    ax.set_title("Latent profiles")
+    return fig
+
+
+def forest_plot(result, *, xlabel: str = "Estimate", null: float | None = 0.0, transform=None):
+    """Forest plot of an ``analysis.meta.random_effects`` result: each study's estimate (square
+    sized by its weight) and CI, the pooled estimate as a diamond spanning its CI, and the
+    prediction interval as a line through the diamond. `transform` (e.g. ``numpy.tanh`` for
+    Fisher z) maps every value before drawing; `null` draws a reference line (None: no line)."""
+    from analysis.apa import format_ci, format_value  # text formatting lives in analysis.report
+
+    f = transform or (lambda v: v)
+    studies, pooled = result.studies, result.pooled.iloc[0]
+    level = result.pooled.attrs.get("level", 0.95)
+    k = len(studies)
+    fig, ax = plt.subplots(figsize=(7.5, 0.38 * (k + 3) + 1.2))
+    ys = np.arange(k, 0, -1) + 1.0
+    sizes = 30 + 250 * studies["weight"].to_numpy() / studies["weight"].max()
+    ax.hlines(ys, f(studies["ci_low"].to_numpy()), f(studies["ci_high"].to_numpy()), color="0.25", lw=1.2)
+    ax.scatter(f(studies["estimate"].to_numpy()), ys, s=sizes, marker="s", color="#4c72b0", zorder=3)
+    est, lo, hi = (f(pooled[c]) for c in ("estimate", "ci_low", "ci_high"))
+    ax.fill([lo, est, hi, est], [0.5, 0.78, 0.5, 0.22], color="#c44e52", zorder=3)
+    if pooled["method"] != "FE":
+        ax.hlines(0.5, f(pooled["pi_low"]), f(pooled["pi_high"]), color="#c44e52", lw=1.2, zorder=2)
+    if null is not None:
+        ax.axvline(f(null), color="0.5", lw=0.8, ls="--")
+    labels = list(studies["term"]) + [f"Pooled ({pooled['method']})"]
+    ax.set_yticks(list(ys) + [0.5], labels)
+    right = [f"{format_value(f(e))} {format_ci(f(a), f(b), level=level)[len(f'{100 * level:g}% CI '):]}  "
+             f"{format_value(w, 1)}%" for e, a, b, w in
+             zip(studies["estimate"], studies["ci_low"], studies["ci_high"], studies["weight"], strict=True)]  # fmt: skip
+    right.append(f"{format_value(est)} [{format_value(lo)}, {format_value(hi)}]")
+    for y, text in zip(list(ys) + [0.5], right, strict=True):
+        ax.annotate(text, xy=(1.02, y), xycoords=("axes fraction", "data"), va="center", fontsize=8)
+    ax.set_ylim(-0.2, k + 1.8)
+    ax.set_xlabel(xlabel)
+    note = "" if pooled["method"] == "FE" else f"; line: {100 * level:g}% prediction interval"
+    ax.set_title(f"Estimates with {100 * level:g}% CI (diamond: pooled{note})", fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["forest_plot"]
+
+
+def interaction_plot(result, *, x_label: str | None = None, y_label: str | None = None, w_label: str | None = None):
+    """Simple slopes of a moderation result (`analysis.moderation.moderation`): predicted Y across
+    the probe values of X, one line per probe value of W (panels by Z in model 3), covariates at
+    their means (PROCESS's "data for visualizing the conditional effect")."""
+    vis = result.visual
+    x, w, z = result.x, result.w, result.z
+    panels = [None] if z is None else sorted(vis[z].unique())
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False, sharey=True)
+    palette = sns.color_palette("crest", n_colors=vis[w].nunique())
+    for ax, zval in zip(axes[0], panels, strict=True):
+        sub = vis if zval is None else vis[vis[z] == zval]
+        for color, (wval, line) in zip(palette, sub.groupby(w, sort=True), strict=True):
+            ax.plot(line[x], line["y_hat"], marker="o", color=color, label=f"{wval:.2f}")
+        ax.set_xlabel(x_label or x)
+        if zval is not None:
+            ax.set_title(f"{z} = {zval:.2f}", fontsize=10)
+    axes[0, 0].set_ylabel(f"predicted {y_label or result.y}")
+    axes[0, -1].legend(title=w_label or w, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1))
+    fig.tight_layout()
+    return fig
+
+
+def johnson_neyman_plot(result, *, x_label: str | None = None, w_label: str | None = None):
+    """Conditional effect of X (model 3: of the X*W interaction) across the moderator with its
+    confidence band; Johnson-Neyman boundaries marked and the significant region shaded."""
+    curve, jn = result.jn_curve, result.johnson_neyman
+    mod = result.w if result.z is None else result.z
+    what = f"effect of {x_label or result.x}" if result.z is None else f"{result.x} \u00d7 {result.w} interaction"
+    fig, ax = plt.subplots(figsize=(6.2, 3.8))
+    ax.plot(curve["moderator"], curve["estimate"], color="#1f4e79", lw=2, label="conditional effect")
+    ax.fill_between(curve["moderator"], curve["ci_low"], curve["ci_high"], color="#9db4d6", alpha=0.5,
+                    label=f"{100 * result.ci:g}% CI")  # fmt: skip
+    signif = (curve["ci_low"] > 0) | (curve["ci_high"] < 0)
+    ax.fill_between(curve["moderator"], 0, 1, where=signif.to_numpy(), transform=ax.get_xaxis_transform(),
+                    color="0.85", alpha=0.5, lw=0, label="significant")  # fmt: skip
+    ax.axhline(0, color="0.3", lw=0.8)
+    for value in jn["value"]:
+        ax.axvline(value, color="#b03a2e", ls="--", lw=1)
+        ax.annotate(f"{value:.2f}", (value, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                    textcoords="offset points", color="#b03a2e", fontsize=9)  # fmt: skip
+    ax.set_xlabel(w_label or mod)
+    ax.set_ylabel(f"conditional {what}")
+    ax.legend(frameon=False, fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["interaction_plot", "johnson_neyman_plot"]
+
+
+def person_slopes(result, *, term: str, x_range: tuple[float, float] = (-2.0, 2.0), n_persons: int | None = 60,
+                  seed: int | None = None, x_label: str | None = None, y_label: str | None = None):  # fmt: skip
+    """Person-specific slopes of a multilevel model (`analysis.multilevel.mixed_model` with a
+    random slope for `term`): left, a spaghetti plot of each person's predicted line
+    ``(intercept + u0_i) + (slope + u1_i) * x`` over `x_range` (other predictors at 0; a random
+    `n_persons` drawn with `seed`, None = all) with the average line in bold; right, the
+    distribution of the person slopes with the fixed slope marked."""
+    from analysis.apa import format_value  # text formatting lives in analysis.report
+
+    pe = result.person_effects.pivot(index="person", columns="term", values="estimate")
+    if term not in pe.columns:
+        from analysis.exceptions import ParameterError
+
+        raise ParameterError(f"{term!r} has no random slope in this model; random terms: {', '.join(pe.columns)}.")
+    coef = result.coefficients.set_index("term")["estimate"]
+    fixed_int, fixed_slope = coef.get("Intercept", 0.0), coef[term]
+    ints = pe["Intercept"] if "Intercept" in pe.columns else pd.Series(fixed_int, index=pe.index)
+    shown = pe.index
+    if n_persons is not None and n_persons < len(pe):
+        shown = np.random.default_rng(seed).choice(pe.index.to_numpy(), size=n_persons, replace=False)
+    xs = np.array(x_range, dtype=float)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [1.6, 1]})
+    for p in shown:
+        ax.plot(xs, ints[p] + pe.loc[p, term] * xs, color="#4c72b0", alpha=0.35, lw=0.9)
+    ax.plot(xs, fixed_int + fixed_slope * xs, color="#c44e52", lw=3, label="average person")
+    ax.set_xlabel(x_label or term)
+    ax.set_ylabel(y_label or result.outcome)
+    ax.set_title(f"Person-specific lines ({len(shown)} of {len(pe)} persons)", fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    sns.histplot(pe[term], bins=30, color="#4c72b0", ax=ax2)
+    ax2.axvline(fixed_slope, color="#c44e52", lw=2)
+    ax2.set_xlabel(f"slope of {x_label or term} (fixed {format_value(fixed_slope)})")
+    ax2.set_ylabel("persons")
+    ax2.set_title("Predicted person slopes (shrunken)", fontsize=10)
+    for a in (ax, ax2):
+        a.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["person_slopes"]
+
+
+def forest_plots(scorecard):
+    """One forest plot per claim of a `claims.Scorecard` tested on two or more data sets
+    (correlations pooled on Fisher's z and drawn as r); returns the list of figures."""
+    figures = []
+    for row in scorecard.meta.itertuples():
+        is_r = row.scale == "r"
+        fig = forest_plot(scorecard.meta_results[row.claim], transform=np.tanh if is_r else None,
+                          xlabel="r" if is_r else "Estimate")
+        fig.suptitle(row.claim, fontsize=10, x=0.02, ha="left")
+        fig.tight_layout()
+        figures.append(fig)
+    return figures
+
+
+__all__ += ["forest_plots"]

@@ -1,0 +1,205 @@
+"""`connlab` command line: run the notebook suite, test a study's claims, make the demo data.
+
+Exit codes: 0 success; 1 a notebook failed; 2 bad usage or input (message, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from analysis.exceptions import AnalysisError
+from analysis.paths import DEMO_DIR, NOTEBOOKS_DIR, REPORTS_DIR
+
+__all__ = ["validation_report", "build_parser", "main"]
+
+
+def _cmd_run(args) -> int:
+    from analysis.runner.suite import run_suite
+
+    runs = run_suite(
+        only=args.only, overrides=args.param, data=args.data, codebook=args.codebook,
+        out_dir=args.out, jobs=args.jobs, show_code=args.show_code, notebooks_dir=args.notebooks,
+    )  # fmt: skip
+    failed = [r.name for r in runs if r.status != "succeeded"]
+    index = (args.out / "index.html").resolve()
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}. See {index}", file=sys.stderr)
+    print(index)
+    return 1 if failed else 0
+
+
+def _cmd_replicate(args) -> int:
+    from pathlib import Path
+
+    from analysis.claims.study import load_study
+    from analysis.paths import resolve
+    from analysis.runner.suite import run_suite
+
+    path = resolve(args.study)
+    study = load_study(path)  # a bad study file stops here, with its message (exit 2)
+    out = args.out or REPORTS_DIR / f"replication_{path.stem}"
+    print(f"{study.title}: {len(study.claims)} claims on {len(study.datasets)} data set(s)", file=sys.stderr)
+    runs = run_suite(only=["06_replication_scorecard"], overrides=[f"study={path}", *args.param], out_dir=out,
+                     jobs=1, show_code=args.show_code, notebooks_dir=NOTEBOOKS_DIR)  # fmt: skip
+    index = (out / "index.html").resolve()
+    if any(r.status != "succeeded" for r in runs):
+        print(f"The scorecard failed. See {index}", file=sys.stderr)
+        return 1
+    print(Path(runs[0].html).resolve())
+    return 0
+
+
+def _cmd_simulate(args) -> int:
+    from analysis.data.simulate import write_demo_survey
+
+    path = write_demo_survey(args.out, n_couples=args.couples, seed=args.seed)
+    print(f"Wrote the simulated demo survey to {path.parent} (seed {args.seed}, {args.couples} couples)")
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from analysis.data.dataset import load_dataset, write_processed
+    from analysis.data.validate import ValidationError
+
+    try:
+        dataset = load_dataset(args.data, codebook=args.codebook, strict=args.strict)
+    except ValidationError as exc:
+        print(validation_report(None, exc.problems, exc.ledger, strict=True))
+        return 1
+    print(validation_report(dataset, dataset.problems, dataset.ledger, strict=False))
+    if args.write is not None:
+        folder = write_processed(dataset, args.write or None)
+        print(f"Processed data written to {folder}")
+    return 1 if len(dataset.problems) else 0
+
+
+def validation_report(dataset, problems, ledger, *, strict: bool) -> str:
+    """Plain-text report of `connlab validate`: files and formats, problems, row ledger."""
+    from pathlib import Path
+
+    from analysis.data.ledger import flow
+
+    lines = []
+    if dataset is not None:
+        lines.append(f"Data set: {dataset.title}" + (f" (codebook {dataset.codebook_path})" if dataset.codebook_path
+                                                       else " (no codebook: types inferred, no checks)"))  # fmt: skip
+        for f in dataset.files:
+            if f.table in dataset.formats:
+                lines.append(f"  table {f.table}: {f.path}\n    {dataset.formats[f.table].detail}; {f.rows:,} rows, "
+                             f"{f.columns} columns; SHA-256 {f.sha256}")  # fmt: skip
+        for r in dataset.removed_columns.itertuples():
+            lines.append(f"  removed identifying column {r.column!r} of {r.table} ({r.reason})")
+        if not dataset.codebook.get("inferred"):
+            for name, frame in dataset.tables.items():
+                extra = [c for c in frame.columns if c not in dataset.variables(name)]
+                if extra:
+                    lines.append(f"  columns of {name} not in the codebook (kept as text, unchecked): "
+                                 f"{', '.join(extra)}; describe them in the codebook")  # fmt: skip
+    lines.append("")
+    if len(problems):
+        mode = "strict: rows with problems are excluded and loading fails" if strict else "lenient: values set to missing"
+        lines.append(f"{len(problems)} problem(s) ({mode}):")
+        for p in problems.head(200).itertuples():
+            who = f", id {p.id}" if p.id is not None and not (isinstance(p.id, float)) and str(p.id) != "<NA>" else ""
+            lines.append(f"  {Path(p.file).name}, column {p.column!r}, row {p.row} (line {p.line}{who}): value "
+                         f"{p.value!r} is {p.problem}. Fix: {p.fix}.")  # fmt: skip
+        if len(problems) > 200:
+            lines.append(f"  ... and {len(problems) - 200} more")
+    else:
+        lines.append("No problems: every value fits its codebook entry.")
+    lines.append("")
+    lines.append("Row ledger (every row read is analysed or excluded):")
+    for table, part in flow(ledger).groupby("table", sort=False):
+        steps = [f"{r.step} {r.remaining:,}" if r.excluded == 0 else f"{r.step} -{r.excluded:,}"
+                 for r in part.itertuples()]  # fmt: skip
+        lines.append(f"  {table}: " + " -> ".join(steps))
+    return "\n".join(lines)
+
+
+def _cmd_codebook(args) -> int:
+    from analysis.data.codebook_draft import codebook_yaml, draft_codebook
+
+    text = codebook_yaml(draft_codebook(args.data), args.data)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"Draft codebook written to {args.out}; check it before use.", file=sys.stderr)
+    else:
+        print(text)
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from pathlib import Path
+
+    from analysis.data.simulate import DEMO_SEED
+
+    parser = argparse.ArgumentParser(prog="connlab", description="ConnectionLab: survey analysis for relationship science.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the notebook suite and render reports")
+    run.add_argument("--data", help="data file or data-set folder (default: each notebook's own default, the demo survey)")
+    run.add_argument("--codebook", help="codebook YAML for --data (default: found beside the data)")
+    run.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (name or prefix, e.g. 00)")
+    run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                     help="set a notebook parameter; checked against each notebook's parameters cell")  # fmt: skip
+    run.add_argument("--out", type=Path, default=REPORTS_DIR, help="output folder (default: reports/)")
+    run.add_argument("--jobs", type=_positive_int, default=1, help="notebooks run in parallel (default 1)")
+    run.add_argument("--show-code", action="store_true", help="keep code cells in the HTML reports")
+    run.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
+                     help="folder of NN_name.ipynb notebooks to run (default: notebooks/)")  # fmt: skip
+    run.set_defaults(func=_cmd_run)
+
+    rep = sub.add_parser("replicate", help="test the claims of a study file on its data sets: one scorecard report")
+    rep.add_argument("--study", required=True, help="study YAML (data sets and claims), e.g. studies/shared_real_data.yml")
+    rep.add_argument("--out", type=Path, default=None, help="output folder (default: reports/replication_<study>/)")
+    rep.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                     help="set a scorecard parameter (n_boot, seed)")  # fmt: skip
+    rep.add_argument("--show-code", action="store_true", help="keep code cells in the HTML report")
+    rep.set_defaults(func=_cmd_replicate)
+
+    val = sub.add_parser("validate", help="check a data file against its codebook; exit 0 valid, 1 problems, 2 unreadable")
+    val.add_argument("--data", required=True, help="data file or data-set folder")
+    val.add_argument("--codebook", help="codebook YAML (default: found beside the data)")
+    val.add_argument("--strict", action="store_true", help="any problem is an error (rows with problems excluded)")
+    val.add_argument("--write", nargs="?", const="", default=None, type=str, metavar="DIR",
+                     help="write the analysed tables, codebook, ledger and problems (default data/processed/<name>/)")  # fmt: skip
+    val.set_defaults(func=_cmd_validate)
+
+    cb = sub.add_parser("codebook", help="draft a codebook from a data file, to check and edit")
+    cb.add_argument("--data", required=True, help="data file (CSV, Qualtrics CSV, XLSX, SPSS .sav, Stata .dta)")
+    cb.add_argument("--out", type=Path, help="write the draft here (default: print it)")
+    cb.set_defaults(func=_cmd_codebook)
+
+    sim = sub.add_parser("simulate", help="write the simulated demo survey (seeded, byte-identical)")
+    sim.add_argument("--out", type=Path, default=DEMO_DIR, help=f"output folder (default: {DEMO_DIR})")
+    sim.add_argument("--seed", type=int, default=DEMO_SEED, help=f"random seed (default {DEMO_SEED})")
+    sim.add_argument("--couples", type=_positive_int, default=600, help="number of couples (default 600)")
+    sim.set_defaults(func=_cmd_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except AnalysisError as exc:
+        print(f"connlab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

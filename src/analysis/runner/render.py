@@ -1,0 +1,83 @@
+"""Render executed notebooks to self-contained HTML and write the suite's index page."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+
+from analysis.paths import TEMPLATES_DIR
+from analysis.runner.provenance import git_commit, utc_now
+
+__all__ = ["render_notebook", "write_index"]
+
+CSS_PATH = TEMPLATES_DIR / "connectionlab" / "report.css"
+
+
+def render_notebook(notebook: Path, out: Path, *, show_code: bool = False) -> Path:
+    """Write `notebook` as one HTML file: figures embedded, no script or font from a network
+    address, code cells hidden unless `show_code`."""
+    from nbconvert import HTMLExporter  # slow import, only needed here
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["title"] = f"{Path(notebook).stem} - ConnectionLab report"
+    exporter = HTMLExporter(template_name="connectionlab", extra_template_basedirs=[str(TEMPLATES_DIR)])
+    exporter.exclude_input = not show_code
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb, resources={"connectionlab_css": CSS_PATH.read_text()})
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def _link(target: Path | None, base: Path, text: str) -> str:
+    if target is None or not Path(target).exists():
+        return ""
+    rel = os.path.relpath(target, base)
+    return f'<a href="{html.escape(rel)}">{html.escape(text)}</a>'
+
+
+def write_index(runs: Sequence, out: Path) -> Path:
+    """Write the index page: every report with its status, run time, parameters and files."""
+    base = out.parent
+    rows = []
+    for run in runs:
+        overridden = set(run.extra.get("overridden", []))
+        params = "<br>".join(
+            (f"<strong>{html.escape(k)}</strong>" if k in overridden else html.escape(k))
+            + f" = {html.escape(json.dumps(v))}"
+            for k, v in run.parameters.items()
+        )
+        files = " &middot; ".join(
+            x for x in (_link(run.notebook, base, "executed notebook"), _link(run.results, base, "results.json")) if x
+        )
+        error = f'<div class="error">{html.escape(run.error)}</div>' if run.error else ""
+        title = _link(run.html, base, run.name) or html.escape(run.name)
+        rows.append(
+            f"<tr><td>{title}</td><td class='status-{run.status}'>{run.status}</td>"
+            f"<td>{run.seconds:.1f} s</td><td class='params'>{params}</td><td>{files}{error}</td></tr>"
+        )
+    n_failed = sum(r.status != "succeeded" for r in runs)
+    summary = f"{len(runs) - n_failed} succeeded, {n_failed} failed"
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>ConnectionLab reports</title>
+<style>{CSS_PATH.read_text()}</style></head>
+<body><main>
+<h1>ConnectionLab reports</h1>
+<p class="meta">Generated {utc_now()} &middot; git commit {html.escape(git_commit() or "none")}
+&middot; <strong>{summary}</strong></p>
+<p class="meta">Each report shows its parameters, input-file SHA-256 and package versions at the end;
+its <code>results.json</code> holds the key numbers. Bold parameters were set on the command line.</p>
+<table class="index"><thead><tr><th>Report</th><th>Status</th><th>Run time</th><th>Parameters</th>
+<th>Files</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+</main></body></html>
+"""
+    out.write_text(page, encoding="utf-8")
+    return out

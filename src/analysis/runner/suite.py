@@ -1,0 +1,303 @@
+"""Run the notebook suite with papermill: validate parameters, execute, render, index.
+
+Every notebook in ``notebooks/`` has a cell tagged ``parameters`` holding literal assignments
+(``seed = 20261123  # comment``). Their defaults fix each parameter's type; overrides are
+checked against them before any notebook runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from analysis.data.codebook import read_codebook
+from analysis.exceptions import ParameterError
+from analysis.paths import NOTEBOOKS_DIR, REPORTS_DIR
+
+__all__ = ["Parameter", "NotebookSpec", "NotebookRun", "read_parameters", "discover_notebooks", "parse_overrides", "run_suite"]
+
+KERNEL_NAME = "connectionlab"
+KIND_TEXT = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "text",
+             "none": "a value or none", "list": "a JSON list", "dict": "a JSON object"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a notebook: default literal, its type name and the comment after it."""
+
+    name: str
+    default: object
+    kind: str
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    name: str
+    path: Path
+    parameters: dict[str, Parameter]
+
+
+@dataclass
+class NotebookRun:
+    """Outcome of one notebook: status, time, parameters and the files written."""
+
+    name: str
+    status: str  # "succeeded" | "failed"
+    seconds: float
+    parameters: dict
+    notebook: Path
+    html: Path | None
+    results: Path | None
+    error: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "none"
+    return {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}.get(
+        type(value), "other")  # fmt: skip
+
+
+def read_parameters(path: Path) -> dict[str, Parameter]:
+    """Parameters declared in the ``parameters``-tagged cell of notebook `path`.
+
+    Raises
+    ------
+    ParameterError
+        If the notebook has no such cell or the cell holds anything but literal assignments.
+    """
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ParameterError(f"{path.name} must have exactly one cell tagged 'parameters' ({len(cells)} found).")
+    source = cells[0].source
+    lines = source.splitlines()
+    params = {}
+    for node in ast.parse(source).body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            raise ParameterError(f"{path.name}: the parameters cell may hold only `name = literal` lines "
+                                 f"(line {node.lineno}).")  # fmt: skip
+        try:
+            value = ast.literal_eval(node.value)
+        except ValueError:
+            raise ParameterError(f"{path.name}: parameter `{node.targets[0].id}` must be a literal "
+                                 "(papermill does not recompute derived values).") from None  # fmt: skip
+        line = lines[node.lineno - 1]
+        doc = line.split("#", 1)[1].strip() if "#" in line else ""
+        name = node.targets[0].id
+        params[name] = Parameter(name, value, _kind(value), doc)
+    return params
+
+
+def discover_notebooks(folder: Path = NOTEBOOKS_DIR, only: Sequence[str] | None = None) -> list[NotebookSpec]:
+    """The suite: ``NN_name.ipynb`` files in `folder`, sorted; `only` selects by name or prefix."""
+    paths = sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
+    specs = [NotebookSpec(p.stem, p, read_parameters(p)) for p in paths]
+    if only:
+        chosen = [s for s in specs if any(s.name == o or s.name.startswith(o) for o in only)]
+        unknown = [o for o in only if not any(s.name == o or s.name.startswith(o) for s in specs)]
+        if unknown:
+            names = ", ".join(s.name for s in specs)
+            raise ParameterError(f"--only {', '.join(unknown)}: no such notebook. Notebooks: {names}.")
+        specs = chosen
+    if not specs:
+        raise ParameterError(f"No notebooks (NN_name.ipynb) found in {folder}.")
+    return specs
+
+
+def _convert(raw: str, param: Parameter, where: str):
+    text = raw.strip()
+    fail = ParameterError(
+        f"Parameter `{param.name}` expects {KIND_TEXT.get(param.kind, param.kind)} (default "
+        f"{param.default!r} in {where}), but {raw!r} was passed. Use -p {param.name}=VALUE."
+    )
+    if param.kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise fail from None
+    if param.kind == "float":
+        try:
+            return float(text)
+        except ValueError:
+            raise fail from None
+    if param.kind == "bool":
+        lowered = text.lower()
+        if lowered in ("true", "yes", "1"):
+            return True
+        if lowered in ("false", "no", "0"):
+            return False
+        raise fail
+    if param.kind in ("str", "none"):
+        return None if (param.kind == "none" and text.lower() in ("none", "null", "")) else raw
+    if param.kind in ("list", "dict"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            raise fail from None
+        if _kind(value) != param.kind:
+            raise fail
+        return value
+    raise fail
+
+
+def parse_overrides(pairs: Sequence[str], specs: Sequence[NotebookSpec]) -> dict:
+    """Turn ``-p key=value`` strings into typed values, checked against every notebook.
+
+    Raises
+    ------
+    ParameterError
+        For a malformed pair, a name no selected notebook declares, or a value that does not
+        fit the declared type (the message names the parameter and the notebook).
+    """
+    values = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ParameterError(f"-p {pair!r}: write parameters as -p name=value.")
+        name, raw = pair.split("=", 1)
+        name = name.strip()
+        if name == "output_dir":
+            raise ParameterError("`output_dir` is set by the runner for each notebook; use --out DIR instead.")
+        owners = [s for s in specs if name in s.parameters]
+        if not owners:
+            known = sorted({p for s in specs for p in s.parameters})
+            raise ParameterError(
+                f"Unknown parameter `{name}`: no selected notebook declares it. Known parameters: "
+                f"{', '.join(known)}."
+            )
+        for spec in owners:  # every notebook that declares it must accept the value
+            values[name] = _convert(raw, spec.parameters[name], spec.name)
+    return values
+
+
+def _check_paths(values: dict) -> None:
+    """Fail fast on a data or codebook path that does not exist or does not read."""
+    for key in ("data", "codebook"):
+        value = values.get(key)
+        if value and not Path(value).exists():
+            raise ParameterError(f"`{key}`: {value} does not exist. Pass an existing path with --{key}.")
+    if values.get("codebook"):
+        read_codebook(values["codebook"])
+
+
+def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, kernel: str) -> NotebookRun:
+    import papermill as pm  # imported here: it is slow to import and only the runner needs it
+
+    from analysis.runner.render import render_notebook
+
+    folder = out_dir / spec.name
+    folder.mkdir(parents=True, exist_ok=True)
+    executed = folder / f"{spec.name}.ipynb"
+    params = {**params, "output_dir": str(folder)} if "output_dir" in spec.parameters else params
+    effective = {name: p.default for name, p in spec.parameters.items()} | params
+    start = time.perf_counter()
+    status, error = "succeeded", None
+    try:
+        pm.execute_notebook(str(spec.path), str(executed), parameters=params, kernel_name=kernel,
+                            cwd=str(spec.path.parent), progress_bar=False, log_output=False,
+                            kernel_manager_class=_kernel_manager_class())  # fmt: skip
+    except pm.PapermillExecutionError as exc:
+        status, error = "failed", f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+    except Exception as exc:  # kernel death, timeouts: the suite goes on
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+    seconds = time.perf_counter() - start
+    html = None
+    if executed.exists():
+        html = out_dir / f"{spec.name}.html"
+        render_notebook(executed, html, show_code=show_code)
+    results = folder / "results.json"
+    return NotebookRun(spec.name, status, seconds, effective, executed, html,
+                       results if results.exists() else None, error,
+                       extra={"overridden": sorted(k for k in params if k != "output_dir")})  # fmt: skip
+
+
+def _kernel_manager_class():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        """Kernel over Unix sockets in a private temporary folder: no open TCP port, no name
+        clash between parallel kernels."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._socket_dir = tempfile.TemporaryDirectory(prefix="connlab-kernel-")
+            self.transport = "ipc"
+            self.ip = os.path.join(self._socket_dir.name, "kernel")
+
+    return IPCKernelManager
+
+
+def _kernel_name() -> str:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def run_suite(
+    *,
+    only: Sequence[str] | None = None,
+    overrides: Sequence[str] = (),
+    data: str | None = None,
+    codebook: str | None = None,
+    out_dir: str | Path = REPORTS_DIR,
+    jobs: int = 1,
+    show_code: bool = False,
+    notebooks_dir: Path = NOTEBOOKS_DIR,
+    progress: Callable[[str], None] | None = None,
+) -> list[NotebookRun]:
+    """Execute the notebook suite and write ``<out_dir>/index.html``.
+
+    Everything is checked before the first notebook starts (names, types, paths). A failing
+    notebook does not stop the others; its executed notebook and error are kept.
+
+    Returns
+    -------
+    list of NotebookRun
+        One per notebook, in suite order.
+    """
+    say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"--jobs must be a whole number >= 1, but {jobs!r} was passed.")
+    specs = discover_notebooks(notebooks_dir, only)
+    values = parse_overrides(overrides, specs)
+    for key, value in (("data", data), ("codebook", codebook)):
+        if value is not None:
+            if not any(key in s.parameters for s in specs):
+                raise ParameterError(f"--{key} given, but no selected notebook has a `{key}` parameter.")
+            values[key] = str(Path(value).expanduser().resolve())
+    for key in ("data", "codebook"):
+        if values.get(key):
+            values[key] = str(Path(values[key]).expanduser().resolve())
+    _check_paths(values)
+    out = Path(out_dir).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    kernel = _kernel_name()
+    total = len(specs)
+    say(f"Running {total} notebook(s) with {min(jobs, total)} job(s) -> {out}")
+
+    def one(index_spec):
+        i, spec = index_spec
+        params = {k: v for k, v in values.items() if k in spec.parameters}
+        say(f"[{i}/{total}] {spec.name}: started")
+        run = _execute(spec, params, out, show_code, kernel)
+        say(f"[{i}/{total}] {spec.name}: {run.status} in {run.seconds:.1f} s" + (f" - {run.error}" if run.error else ""))
+        return run
+
+    with ThreadPoolExecutor(max_workers=min(jobs, total)) as pool:
+        runs = list(pool.map(one, enumerate(specs, start=1)))
+    from analysis.runner.render import write_index
+
+    write_index(runs, out / "index.html")
+    return runs
