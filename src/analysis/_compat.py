@@ -166,7 +166,7 @@ def renamed_parameter(**renames):
             for old, rule in renames.items():
                 if old not in kwargs:
                     continue
-                new, convert = (rule, None) if isinstance(rule, str) else rule
+                new, convert = (rule, None) if isinstance(rule, str) else rule[:2]
                 if new in kwargs:
                     raise ParameterError(f"{func.__name__}() got both `{old}=` (the 0.1 name) and `{new}=`; "
                                          f"pass only `{new}=`.")  # fmt: skip
@@ -174,7 +174,11 @@ def renamed_parameter(**renames):
                 warnings.warn(f"`{func.__name__}({old}=...)` is now {shown}; the old name stops working in "
                               f"{REMOVED_IN}.", DeprecationWarning, stacklevel=2)  # fmt: skip
                 value = kwargs.pop(old)
-                kwargs[new] = value if convert is None else convert(value)
+                try:
+                    kwargs[new] = value if convert is None else convert(value)
+                except (TypeError, ValueError):
+                    raise ParameterError(f"{func.__name__}(): `{old}={value!r}` cannot be read; pass `{new}=` "
+                                         "instead (see the docstring).") from None  # fmt: skip
             return func(*args, **kwargs)
 
         return inner
