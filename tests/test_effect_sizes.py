@@ -16,8 +16,19 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.models.effect_sizes import _power_f2, _power_r, cohens_d, cohens_d_sentence, minimal_detectable_effect, minimal_detectable_effect_sentence, p_adjust, p_adjust_sentence, partial_eta_squared, partial_eta_squared_sentence
 from analysis.exceptions import DataError, ParameterError
+from analysis.models.effect_sizes import (
+    _power_f2,
+    _power_r,
+    cohens_d,
+    cohens_d_sentence,
+    minimal_detectable_effect,
+    minimal_detectable_effect_sentence,
+    p_adjust,
+    p_adjust_sentence,
+    partial_eta_squared,
+    partial_eta_squared_sentence,
+)
 
 TESTS = Path(__file__).resolve().parent
 REFERENCE = TESTS / "reference"
@@ -83,10 +94,10 @@ def test_partial_eta_squared_sentence(bfi):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fixture, dv", [("bfi_A3_gender", "A3"), ("bfi_E1_gender", "E1"), ("small", "x")])
-def test_cohens_d_matches_noncentral_t(bfi, small, fixture, dv):
+@pytest.mark.parametrize("fixture, y", [("bfi_A3_gender", "A3"), ("bfi_E1_gender", "E1"), ("small", "x")])
+def test_cohens_d_matches_noncentral_t(bfi, small, fixture, y):
     ref = pd.read_csv(REFERENCE / "effect_sizes_cohen_d.csv").set_index("fixture").loc[fixture]
-    out = cohens_d(small, dv="x", group="g") if fixture == "small" else cohens_d(bfi, dv=dv, group="gender")
+    out = cohens_d(small, y="x", group="g") if fixture == "small" else cohens_d(bfi, y=y, group="gender")
     row = out.iloc[0]
     for col in ["n1", "n2", "df"]:
         assert row[col] == ref[col]
@@ -99,13 +110,13 @@ def test_cohens_d_matches_noncentral_t(bfi, small, fixture, dv):
 
 
 def test_cohens_d_groups_and_sentence(bfi, small):
-    out = cohens_d(small, dv="x", group="g")
+    out = cohens_d(small, y="x", group="g")
     assert (out["group1"].item(), out["group2"].item()) == ("control", "treatment")
     assert cohens_d_sentence(out) == "Cohen’s d = −1.64, 95% CI [−2.61, −0.65] (control: n = 12; treatment: n = 10)."
     # an ordered categorical sets the order: treatment first flips the sign
     flipped = small.assign(g=pd.Categorical(small["g"], categories=["treatment", "control"], ordered=True))
-    assert_allclose(cohens_d(flipped, dv="x", group="g")["cohen_d"], -out["cohen_d"])
-    gender = cohens_d(bfi, dv="A3", group="gender")
+    assert_allclose(cohens_d(flipped, y="x", group="g")["cohen_d"], -out["cohen_d"])
+    gender = cohens_d(bfi, y="A3", group="gender")
     assert cohens_d_sentence(gender) == "Cohen’s d = −0.30, 95% CI [−0.38, −0.22] (1: n = 912; 2: n = 1,862)."
     assert gender["n_excluded"].item() == len(bfi) - 912 - 1862
 
@@ -113,17 +124,25 @@ def test_cohens_d_groups_and_sentence(bfi, small):
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        (dict(dv="nope", group="g"), DataError, "no column 'nope'"),
-        (dict(dv="g", group="x"), DataError, "outcome 'g' is not numeric"),
-        (dict(dv="x", group="three"), DataError, "'three' must have exactly two groups .* it has 3"),
-        (dict(dv="x", group="g", ci=95), ParameterError, "`ci` must be a number between 0 and 1"),
-        (dict(dv="x", group="lonely"), DataError, "at least two values"),
+        (dict(y="nope", group="g"), DataError, "no column 'nope'"),
+        (dict(y="g", group="x"), DataError, "outcome 'g' is not numeric"),
+        (dict(y="x", group="three"), DataError, "'three' must have exactly two groups .* it has 3"),
+        (dict(y="x", group="g", ci=95), ParameterError, "`ci` must be a number between 0 and 1"),
+        (dict(y="x", group="lonely"), DataError, "at least two values"),
+        (dict(y="x", dv="x", group="g"), ParameterError, "got both `dv=` .* and `y=`; pass only `y=`"),
     ],
 )  # fmt: skip
 def test_cohens_d_bad_input(small, kwargs, error, message):
     data = small.assign(three=list("abc") * 7 + ["a"], lonely=["a"] + ["b"] * 21)
     with pytest.raises(error, match=message):
         cohens_d(data, **kwargs)
+
+
+def test_cohens_d_old_dv_keyword_warns_and_gives_identical_numbers(bfi):
+    with pytest.warns(DeprecationWarning, match=r"`cohens_d\(dv=\.\.\.\)` is now `y=`; .* 0\.3"):
+        old = cohens_d(bfi, dv="A3", group="gender", ci=0.9)
+    pd.testing.assert_frame_equal(old, cohens_d(bfi, y="A3", group="gender", ci=0.9), check_exact=True)
+    assert old.attrs == {"ci": 0.9} and "90% CI [" in cohens_d_sentence(old)
 
 
 # --------------------------------------------------------------------------------------------

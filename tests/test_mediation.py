@@ -253,8 +253,9 @@ def test_missing_rows_counted(tal):
     d = tal.copy()
     d.loc[[0, 5, 9], "pmi"] = np.nan
     res = mediation(d, x="cond", m="pmi", y="reaction", n_boot=200, seed=1)
-    assert res.excluded["n"].sum() == 3
+    assert len(res.excluded) == 3
     assert res.fit["n"].iloc[0] == len(tal) - 3
+    assert (res.fit["n_excluded"] == 3).all()
 
 
 def test_apa_output(m4):
@@ -308,3 +309,52 @@ def test_resamples_do_not_depend_on_chunk_size(tal, monkeypatch):
     monkeypatch.setattr(_bootstrap, "CHUNK_CELLS", 7 * len(tal))  # 7 resamples per chunk instead of 300
     b = mediation(tal, x="cond", m=["pmi", "import"], y="reaction", n_boot=300, seed=9)
     assert_allclose(a.boot.to_numpy(), b.boot.to_numpy(), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# one vocabulary (0.2): the result protocol and .excluded one row per left-out row
+# --------------------------------------------------------------------------------------------
+
+
+def test_excluded_one_row_per_left_out_row(tal):
+    d = tal.set_axis([f"c{i}" for i in range(len(tal))])  # index labels, not positions
+    d.loc[["c0", "c5"], "pmi"] = np.nan
+    d.loc["c5", "reaction"] = np.nan
+    d.loc["c9", "age"] = np.nan
+    d.loc["c11", "gender"] = np.nan  # not a model variable: the row is used
+    res = mediation(d, x="cond", m="pmi", y="reaction", covariates=["age"], n_boot=200, seed=1)
+    assert list(res.excluded.columns) == ["row", "reason"]
+    incomplete = d.index[d[["cond", "pmi", "reaction", "age"]].isna().any(axis=1)]
+    assert list(res.excluded["row"]) == list(incomplete) == ["c0", "c5", "c9"]
+    # the variables missing in each row, in role order (x, m, y, covariates)
+    assert list(res.excluded["reason"]) == ["missing value in pmi", "missing value in pmi, reaction",
+                                            "missing value in age"]  # fmt: skip
+    assert list(res.fit.columns[:3]) == ["outcome", "n", "n_excluded"]
+    assert list(res.fit["outcome"]) == ["pmi", "reaction"]
+    assert (res.fit["n_excluded"] == 3).all() and (res.fit["n"] == len(d) - 3).all()
+    assert "3 rows with a missing value excluded" in res.table().html
+    mm = moderated_mediation(d, x="cond", m="pmi", y="reaction", w="age", n_boot=200, seed=1)
+    assert list(mm.excluded["row"]) == ["c0", "c5", "c9"]
+    assert mm.excluded["reason"].iloc[1] == "missing value in pmi, reaction"
+
+
+def test_no_excluded_rows(m4):
+    assert list(m4.excluded.columns) == ["row", "reason"] and m4.excluded.empty
+    assert (m4.fit["n_excluded"] == 0).all()
+    assert "excluded" not in m4.table().html
+
+
+def test_result_protocol_and_ci_level(m4, tal):
+    assert m4.coefficients is m4.paths
+    assert list(m4.coefficients.columns[:3]) == ["outcome", "term", "estimate"]
+    res = mediation(tal, x="cond", m="pmi", y="reaction", n_boot=500, seed=2, ci=0.9)
+    for r, level in ((m4, 95), (res, 90)):
+        assert r.ci == level / 100
+        assert f"{level}% CI [" in r.sentence()
+        html = r.table(title="Mediation", number=7).html
+        assert "Mediation" in html and "Table 7" in html and f"{level}% percentile bootstrap CI" in html
+    assert "<table" in m4.table(labels={"estimate": "b"}).html
+    direct90, direct95 = _effect(res, "direct"), _effect(m4, "direct")
+    assert direct90["ci_high"] - direct90["ci_low"] < direct95["ci_high"] - direct95["ci_low"]
+    with pytest.raises(ParameterError, match="`ci` must be a number between 0 and 1"):
+        mediation(tal, x="cond", m="pmi", y="reaction", ci=95)

@@ -11,6 +11,7 @@ Y = justify): b = 2.452, -0.562, 0.105, 0.201; Johnson-Neyman boundaries 1.171 (
 3.934 (67.773% below); W probed at 1.592, 2.800, 5.200 with theta = -0.242, 0.001, 0.484.
 """
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +84,7 @@ def test_model1_against_pyprocessmacro(m1):
 
 
 def test_hc3(disaster, r_est):
-    res = moderation(disaster, x="frame", w="skeptic", y="justify", hc3=True)
+    res = moderation(disaster, x="frame", w="skeptic", y="justify", robust="HC3")
     for term, se in res.coefficients[["term", "se"]].itertuples(index=False):
         assert_allclose(se, r_est[("m1_hc3", f"se:{_r(term)}")], rtol=TOL)  # vcovHC(m1, type = "HC3")
     assert_allclose(res.johnson_neyman["value"], [r_est[("m1_jn_hc3", f"root{i}")] for i in (1, 2)], rtol=TOL)
@@ -138,7 +139,8 @@ def test_missing_rows_counted(disaster):
     d = disaster.copy()
     d.loc[[1, 2], "skeptic"] = np.nan
     res = moderation(d, x="frame", w="skeptic", y="justify")
-    assert res.excluded["n"].sum() == 2 and res.fit["n"].item() == len(d) - 2
+    assert len(res.excluded) == 2 and res.fit["n"].item() == len(d) - 2
+    assert res.fit["n_excluded"].item() == 2
 
 
 def test_apa_output(m1):
@@ -158,3 +160,74 @@ def test_errors(disaster):
         moderation(disaster.assign(k=1.0), x="frame", w="k", y="justify")
     with pytest.raises(DataError, match="complete rows"):
         moderation(disaster.head(4), x="frame", w="skeptic", y="justify")
+
+
+# --------------------------------------------------------------------------------------------
+# one vocabulary (0.2): robust=, .robust, .excluded one row per row; the 0.1 hc3= still works
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hc3, robust", [(True, "HC3"), (False, None)])
+def test_old_hc3_keyword_warns_and_gives_identical_numbers(disaster, hc3, robust):
+    new = moderation(disaster, x="frame", w="skeptic", y="justify", robust=robust)
+    with pytest.warns(DeprecationWarning, match=r"`moderation\(hc3=\.\.\.\)` is now `robust=` .*0\.3"):
+        old = moderation(disaster, x="frame", w="skeptic", y="justify", hc3=hc3)
+    assert old.robust == new.robust == robust
+    for table in ("coefficients", "fit", "interaction", "conditional_effects", "johnson_neyman", "jn_curve"):
+        pd.testing.assert_frame_equal(getattr(old, table), getattr(new, table), check_exact=True, obj=table)
+
+
+def test_old_and_new_se_keyword_together_is_an_error(disaster):
+    with pytest.raises(ParameterError, match=r"got both `hc3=` .* and `robust=`; pass only `robust=`"):
+        moderation(disaster, x="frame", w="skeptic", y="justify", hc3=True, robust="HC3")
+
+
+def test_robust_is_validated(disaster):
+    message = "The value for `robust` must be one of None, 'HC3', but 'hc3' was passed."
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        moderation(disaster, x="frame", w="skeptic", y="justify", robust="hc3")
+    with pytest.raises(ParameterError, match="`ci` must be a number between 0 and 1"):
+        moderation(disaster, x="frame", w="skeptic", y="justify", ci=95)
+
+
+def test_result_hc3_attribute_is_deprecated(disaster, m1):
+    res = moderation(disaster, x="frame", w="skeptic", y="justify", robust="HC3")
+    with pytest.warns(DeprecationWarning, match=r"`ModerationResult.hc3` is now `.robust`"):
+        assert res.hc3 is True
+    with pytest.warns(DeprecationWarning, match="ModerationResult.hc3"):
+        assert m1.hc3 is False
+    assert "HC3 standard errors" in res.table().html and "HC3" not in m1.table().html
+
+
+def test_excluded_one_row_per_left_out_row(disaster):
+    d = disaster.set_axis([f"r{i}" for i in range(len(disaster))])  # index labels, not positions
+    d.loc[["r1", "r2"], "skeptic"] = np.nan
+    d.loc["r2", "frame"] = np.nan
+    d.loc["r7", "justify"] = np.nan
+    d.loc["r9", "donate"] = np.nan  # not a model variable: the row is used
+    res = moderation(d, x="frame", w="skeptic", y="justify")
+    assert list(res.excluded.columns) == ["row", "reason"]
+    incomplete = d.index[d[["frame", "skeptic", "justify"]].isna().any(axis=1)]
+    assert list(res.excluded["row"]) == list(incomplete) == ["r1", "r2", "r7"]
+    # the variables missing in each row, in role order (x, w, y)
+    assert list(res.excluded["reason"]) == ["missing value in skeptic", "missing value in frame, skeptic",
+                                            "missing value in justify"]  # fmt: skip
+    assert list(res.fit.columns[:2]) == ["n", "n_excluded"] and len(res.fit) == 1
+    assert res.fit["n_excluded"].item() == 3 and res.fit["n"].item() == len(d) - 3
+    assert "3 rows with a missing value excluded" in res.table().html
+    complete = moderation(disaster, x="frame", w="skeptic", y="justify")
+    assert list(complete.excluded.columns) == ["row", "reason"] and complete.excluded.empty
+    assert complete.fit["n_excluded"].item() == 0
+
+
+def test_result_protocol_and_ci_level(disaster, m1):
+    res = moderation(disaster, x="frame", w="skeptic", y="justify", ci=0.9)
+    for r, level in ((m1, 95), (res, 90)):
+        assert r.ci == level / 100 and r.robust is None
+        assert isinstance(r.coefficients, pd.DataFrame) and isinstance(r.fit, pd.DataFrame)
+        assert f"{level}% CI [" in r.sentence()
+        html = r.table(title="Moderation", number=4).html
+        assert "Moderation" in html and "Table 4" in html and f"CI = {level}% confidence interval" in html
+    assert "<table" in m1.table(labels={"estimate": "b"}).html
+    narrow = res.coefficients["ci_high"] - res.coefficients["ci_low"]
+    assert (narrow < m1.coefficients["ci_high"] - m1.coefficients["ci_low"]).all()

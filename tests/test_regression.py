@@ -23,10 +23,10 @@ import pytest
 from numpy.testing import assert_allclose
 from statsmodels.datasets import fair as sm_fair
 
-from analysis.exceptions import AnalysisWarning, DataError, ParameterError
-from analysis.models.regression import logistic_regression, ols
-from analysis.models.limited_outcomes import ordinal_regression, tobit
 from analysis.apa import HtmlBlock
+from analysis.exceptions import AnalysisWarning, DataError, ParameterError
+from analysis.models.limited_outcomes import ordinal_regression, tobit
+from analysis.models.regression import logistic_regression, ols
 
 TESTS = Path(__file__).resolve().parent
 REFERENCE = TESTS / "reference"
@@ -304,14 +304,17 @@ def test_unknown_column(small, fit):
         (lambda d: tobit(d, "word ~ x"), DataError, "outcome 'word' is not numeric"),
         (lambda d: ols(d, "y ~ x + empty"), DataError, "Column 'empty' has no non-missing values"),
         (lambda d: ols(d, "y ~ x + const"), DataError, "Predictor 'const' is constant"),
-        (lambda d: ols(d.assign(x2=2 * d["x"]), "y ~ x + x2"), DataError, "perfectly collinear: 'x2' is a linear combination"),
+        (lambda d: ols(d.assign(x2=2 * d["x"]), "y ~ x + x2"), DataError,
+         "perfectly collinear: 'x2' is a linear combination"),
         (lambda d: ols(d.head(2), "y ~ x"), DataError, "Only 2 complete rows for 2 coefficients"),
         (lambda d: ols(d, "y + x"), ParameterError, "must be a string 'outcome ~ predictors'"),
         (lambda d: ols(d, "y ~ (x"), ParameterError, "cannot be read"),
         (lambda d: ols(d, "y ~ x", robust="HC1"), ParameterError, "`robust` must be one of None, 'HC3'"),
-        (lambda d: ols(d, "y ~ x", alpha=5), ParameterError, "`alpha` must be a number between 0 and 1"),
+        (lambda d: ols(d, "y ~ x", ci=5), ParameterError, "`ci` must be a number between 0 and 1"),
+        (lambda d: tobit(d, "y ~ x", ci=0.0), ParameterError, "`ci` must be a number between 0 and 1"),
         (lambda d: ols(d["y"], "y ~ x"), ParameterError, "`data` must be a pandas DataFrame"),
-        (lambda d: logistic_regression(d, "level ~ x"), DataError, "'level' is not binary: it has the values 1, 2, 3, 4"),
+        (lambda d: logistic_regression(d, "level ~ x"), DataError,
+         "'level' is not binary: it has the values 1, 2, 3, 4"),
         (lambda d: logistic_regression(d, "word ~ x"), DataError, "'word' is not binary"),
         (lambda d: logistic_regression(d, "I(x > 0) ~ x"), DataError, "separate the outcome 'I\\(x > 0\\)' perfectly"),
         (lambda d: ols(d, 'y ~ Q("no such")'), DataError, "names 'no such', which is not a column"),
@@ -353,3 +356,73 @@ def test_tables_and_model_sentences(bfi):
     assert results["tobit"].sentence() == (
         "The Wald test of all predictors of y gave χ²(4) = 164.31, p < .001 (log-likelihood = "
         "−656.71; n = 298, 2 rows excluded for missing values).")  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# one vocabulary (0.2): ci=, .ci, .excluded; the 0.1 alpha= still works with a warning
+# --------------------------------------------------------------------------------------------
+
+FITS = {
+    "ols": lambda d, **kw: ols(d, "y ~ x + cont", **kw),
+    "logistic": lambda d, **kw: logistic_regression(d, "I(y > 0) ~ x + cont", **kw),
+    "ordinal": lambda d, **kw: ordinal_regression(d, "level ~ x + cont", **kw),
+    "tobit": lambda d, **kw: tobit(d, "y ~ x + cont", **kw),
+}
+
+
+@pytest.mark.parametrize("model", list(FITS))
+@pytest.mark.parametrize("alpha, ci", [(0.05, 0.95), (0.1, 0.9)])
+def test_old_alpha_keyword_warns_and_gives_identical_numbers(small, model, alpha, ci):
+    new = FITS[model](small, ci=ci)
+    with pytest.warns(DeprecationWarning, match=r"\(alpha=\.\.\.\)` is now `ci=` \(ci = 1 - alpha\); .* 0\.3"):
+        old = FITS[model](small, alpha=alpha)
+    pd.testing.assert_frame_equal(old.coefficients, new.coefficients, check_exact=True)
+    pd.testing.assert_frame_equal(old.fit, new.fit, check_exact=True)
+    assert old.ci == new.ci == ci
+    if ci == 0.95:  # the default: the same numbers as before the rename
+        pd.testing.assert_frame_equal(FITS[model](small).coefficients, new.coefficients, check_exact=True)
+
+
+@pytest.mark.parametrize("model", list(FITS))
+def test_old_and_new_level_keyword_together_is_an_error(small, model):
+    with pytest.raises(ParameterError, match=r"got both `alpha=` .* and `ci=`; pass only `ci=`"):
+        FITS[model](small, alpha=0.05, ci=0.95)
+
+
+def test_result_alpha_attribute_is_deprecated(small):
+    res = ols(small, "y ~ x", ci=0.9)
+    assert res.ci == 0.9
+    with pytest.warns(DeprecationWarning, match=r"`RegressionResult.alpha` is now `.ci`"):
+        assert res.alpha == pytest.approx(0.1)
+
+
+def test_ci_level_in_intervals_table_and_sentence(small):
+    res95, res90 = ols(small, "y ~ x"), ols(small, "y ~ x", ci=0.9)
+    width = lambda r: (r.coefficients["ci_high"] - r.coefficients["ci_low"]).to_numpy()  # noqa: E731
+    assert (width(res90) < width(res95)).all()
+    assert "CI = 90% confidence interval" in res90.table().html
+    assert "CI = 95% confidence interval" in res95.table().html
+    assert "90% CI [" in res90.sentence("x") and "95% CI [" in res95.sentence("x")
+    logit = logistic_regression(small, "I(y > 0) ~ x", ci=0.9)
+    assert "90% CI [" in logit.sentence("x") and "CI = 90%" in logit.table().html
+
+
+@pytest.mark.parametrize("model", list(FITS))
+def test_result_protocol_and_excluded_layout(small, model):
+    data = small.set_axis([f"p{i}" for i in range(len(small))])  # index labels, not positions
+    data.loc[["p3", "p8"], "x"] = np.nan
+    data.loc["p8", "cont"] = np.nan
+    data.loc["p20", "cont"] = np.nan
+    res = FITS[model](data)
+    assert list(res.excluded.columns) == ["row", "reason"]
+    incomplete = data.index[data[["x", "cont"]].isna().any(axis=1)]
+    assert list(res.excluded["row"]) == list(incomplete) == ["p3", "p8", "p20"]
+    assert list(res.excluded["reason"]) == ["missing value in x", "missing value in x, cont",
+                                            "missing value in cont"]  # fmt: skip
+    assert list(res.fit.columns[:2]) == ["n", "n_excluded"] and len(res.fit) == 1
+    assert res.fit["n_excluded"].item() == 3 and res.fit["n"].item() == len(data) - 3
+    assert res.ci == 0.95 and isinstance(res.coefficients, pd.DataFrame)
+    table = res.table(title="A title", number=3)
+    assert isinstance(table, HtmlBlock) and "A title" in table.html and "Table 3" in table.html
+    assert "3 rows excluded for missing values" in table.html and "95% confidence interval" in table.html
+    assert "95% CI [" in res.sentence("x") and "3 rows excluded" in res.sentence()

@@ -1,7 +1,7 @@
-"""Formula designs and the regression result shared by `analysis.regression` and
-`analysis.effect_sizes`: parsing a patsy formula against a DataFrame (unknown names, missing rows
-listed), the design matrices, Wald tables and the `RegressionResult` with its APA table and
-sentences."""
+"""Formula designs shared by `analysis.models.regression`, `analysis.models.limited_outcomes` and
+`analysis.models.effect_sizes`: parsing a patsy formula against a DataFrame (unknown names, missing
+rows listed one per row in ``excluded``: ``row``, ``reason``), the design matrices, the check of a
+confidence level, Wald tables and the one-row fit table (``n``, ``n_excluded``, ...)."""
 
 from __future__ import annotations
 
@@ -140,18 +140,19 @@ def _numeric_outcome(design: _Design) -> pd.Series:
     return y.iloc[:, 0]
 
 
-def _check_alpha(alpha: float) -> None:
-    if isinstance(alpha, bool) or not isinstance(alpha, float | int) or not 0 < alpha < 1:
-        raise ParameterError("The value for `alpha` must be a number between 0 and 1, but "
-                             f"{alpha!r} was passed.")  # fmt: skip
+def _check_ci(ci: float) -> None:
+    if isinstance(ci, bool) or not isinstance(ci, float | int) or not 0 < ci < 1:
+        raise ParameterError("The value for `ci` must be a number between 0 and 1 (e.g. 0.95), but "
+                             f"{ci!r} was passed.")  # fmt: skip
 
 
-def _wald_table(names, est, se, alpha, dist="norm", df=None) -> pd.DataFrame:
+def _wald_table(names, est, se, ci, dist="norm", df=None) -> pd.DataFrame:
+    """Wald table; the interval's quantile is at (1 + ci) / 2 (equal to 1 - alpha / 2 in floats)."""
     stat = est / se
     if dist == "t":
-        p, q = 2 * stats.t.sf(np.abs(stat), df), stats.t.ppf(1 - alpha / 2, df)
+        p, q = 2 * stats.t.sf(np.abs(stat), df), stats.t.ppf((1 + ci) / 2, df)
     else:
-        p, q = 2 * stats.norm.sf(np.abs(stat)), stats.norm.ppf(1 - alpha / 2)
+        p, q = 2 * stats.norm.sf(np.abs(stat)), stats.norm.ppf((1 + ci) / 2)
     out = pd.DataFrame({"term": list(names), "estimate": est, "se": se, "statistic": stat})
     if dist == "t":
         out["df"] = int(df)

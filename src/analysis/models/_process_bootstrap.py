@@ -20,7 +20,8 @@ from scipy import stats
 from analysis._checks import _as_list, _require_columns
 from analysis.exceptions import AnalysisWarning, DataError, ParameterError
 
-__all__ = ["Equation", "term_name", "design", "prepare", "Fit", "fit_equation", "interaction_test", "bootstrap", "boot_ci", "probe_values", "warn_failed"]
+__all__ = ["Equation", "term_name", "design", "prepare", "Fit", "fit_equation", "interaction_test", "bootstrap",
+           "boot_ci", "probe_values", "warn_failed"]
 
 #: resamples x cases held in memory at once (counts matrix of one chunk)
 CHUNK_CELLS = 2**16
@@ -57,10 +58,12 @@ def design(frame: pd.DataFrame, terms) -> np.ndarray:
 
 def prepare(data: pd.DataFrame, columns: dict[str, object], *,
             binary: tuple = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate the role columns, drop incomplete rows listwise and count them.
+    """Validate the role columns, drop incomplete rows listwise and list them.
 
     `columns` maps a role name (``"x"``, ``"covariates"``) to a column name or list of names.
-    Returns the complete cases (numeric, float) and the ``excluded`` table (reason, n).
+    Returns the complete cases (numeric, float) and the ``excluded`` table, one row per row of
+    `data` left out: ``row`` (index label in `data`) and ``reason`` (``"missing value in x, m"``,
+    the model variables missing in that row, in role order).
     """
     names: list[str] = []
     for role, value in columns.items():
@@ -80,8 +83,11 @@ def prepare(data: pd.DataFrame, columns: dict[str, object], *,
                 raise DataError(f"Column {col!r} is not numeric (dtype {data[col].dtype}); "
                                 "recode it to numbers first.") from None
     values = frame.to_numpy(dtype=float, na_value=np.nan)
-    complete = ~np.isnan(values).any(axis=1)
-    excluded = pd.DataFrame({"reason": ["missing value in a model variable"], "n": [int((~complete).sum())]})
+    missing = np.isnan(values)
+    complete = ~missing.any(axis=1)
+    reasons = [f"missing value in {', '.join(c for c, m in zip(names, row, strict=True) if m)}"
+               for row in missing[~complete]]  # fmt: skip
+    excluded = pd.DataFrame({"row": list(data.index[~complete]), "reason": reasons})
     values = values[complete]
     frame = pd.DataFrame(values, index=frame.index[complete], columns=names)
     if len(frame) < len(names) + 3:
@@ -110,8 +116,9 @@ class Fit:
     fit: dict
 
 
-def fit_equation(frame: pd.DataFrame, eq: Equation, *, hc3: bool = False, ci: float = 0.95) -> Fit:
-    """OLS (standard or HC3 covariance, t tests) or maximum-likelihood logistic regression."""
+def fit_equation(frame: pd.DataFrame, eq: Equation, *, robust: str | None = None, ci: float = 0.95) -> Fit:
+    """OLS (classical or, with ``robust="HC3"``, HC3 covariance; t tests) or maximum-likelihood
+    logistic regression (`robust` does not apply)."""
     X = design(frame, eq.terms)
     y = frame[eq.outcome].to_numpy(dtype=float)
     n, k = X.shape
@@ -127,7 +134,7 @@ def fit_equation(frame: pd.DataFrame, eq: Equation, *, hc3: bool = False, ci: fl
         fit = {"outcome": eq.outcome, "n": n, "model": "logistic", "minus2ll": -2 * res.llf,
                "chi2": res.llr, "df1": k - 1, "p_value": res.llr_pvalue, "r2_mcfadden": res.prsquared}
     else:
-        res = sm.OLS(y, X).fit(cov_type="HC3" if hc3 else "nonrobust", use_t=True)
+        res = sm.OLS(y, X).fit(cov_type="HC3" if robust == "HC3" else "nonrobust", use_t=True)
         coef, vcov = res.params, res.cov_params()
         stat = coef / np.sqrt(np.diag(vcov))
         df_resid = res.df_resid
@@ -139,7 +146,7 @@ def fit_equation(frame: pd.DataFrame, eq: Equation, *, hc3: bool = False, ci: fl
             f_stat = float(b @ np.linalg.solve(R @ vcov @ R.T, b) / (k - 1))
         else:
             f_stat = np.nan
-        fit = {"outcome": eq.outcome, "n": n, "model": "OLS" + (" (HC3)" if hc3 else ""), "r2": res.rsquared,
+        fit = {"outcome": eq.outcome, "n": n, "model": "OLS (HC3)" if robust == "HC3" else "OLS", "r2": res.rsquared,
                "mse": res.mse_resid, "f": f_stat, "df1": k - 1, "df2": df_resid,
                "p_value": stats.f.sf(f_stat, k - 1, df_resid)}
     se = np.sqrt(np.diag(vcov))

@@ -13,11 +13,13 @@ from scipy import optimize, special, stats
 from statsmodels.stats.anova import anova_lm
 
 from analysis._checks import _check_one_of, _require_columns
+from analysis._compat import renamed_parameter
 from analysis.apa import format_ci, format_p, format_stat, format_value
 from analysis.exceptions import DataError, ParameterError
 from analysis.models._formula import _numeric_outcome, _prepare, _rhs
 
-__all__ = ["partial_eta_squared", "cohens_d", "p_adjust", "minimal_detectable_effect", "partial_eta_squared_sentence", "cohens_d_sentence", "p_adjust_sentence", "minimal_detectable_effect_sentence"]
+__all__ = ["partial_eta_squared", "cohens_d", "p_adjust", "minimal_detectable_effect", "partial_eta_squared_sentence",
+           "cohens_d_sentence", "p_adjust_sentence", "minimal_detectable_effect_sentence"]
 
 _P_METHODS = ("holm", "fdr_bh", "bonferroni", "hochberg", "fdr_by")
 _P_NAMES = {"holm": "Holm's (1979)", "fdr_bh": "the Benjamini-Hochberg (1995) false discovery rate",
@@ -69,9 +71,13 @@ def partial_eta_squared(
     Raises
     ------
     DataError
-        As :func:`analysis.regression.ols` (unknown column, non-numeric outcome, ...).
+        As :func:`analysis.models.regression.ols` (unknown column, non-numeric outcome, ...).
     ParameterError
         A malformed formula or a bad `ss_type` or `ci`.
+
+    See Also
+    --------
+    partial_eta_squared_sentence, analysis.models.regression.ols
 
     Notes
     -----
@@ -80,13 +86,28 @@ def partial_eta_squared(
     noncentral F: the noncentrality L with ``P(F' <= F_obs; df, df_error, L) = (1 + ci) / 2``
     (lower) or ``(1 - ci) / 2`` (upper), converted as ``L / (L + df + df_error + 1)``
     (Steiger, 2004; effectsize's conversion). A bound whose L would be negative is 0. effectsize
-    reports a one-sided interval by default; this one is two-sided (as MBESS).
+    reports a one-sided interval by default; this one is two-sided (as MBESS). Rows with a
+    missing value in a variable of the formula are left out (counted in ``n_excluded``).
 
     References
     ----------
     Steiger, J. H. (2004). Beyond the F test: Effect size confidence intervals and tests of
     close fit in the analysis of variance and contrast analysis. Psychological Methods, 9(2),
     164-182.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import partial_eta_squared
+    >>> rng = np.random.default_rng(4)
+    >>> data = pd.DataFrame({"x": rng.normal(size=120), "g": ["a", "b", "c"] * 40})
+    >>> data["y"] = 0.5 * data["x"] + (data["g"] == "c") + rng.normal(size=120)
+    >>> out = partial_eta_squared(data, "y ~ x + C(g)")
+    >>> print(out[["term", "df", "partial_eta_sq", "ci_low", "ci_high"]].round(3).to_string(index=False))
+    term  df  partial_eta_sq  ci_low  ci_high
+    C(g)   2           0.214   0.089    0.329
+       x   1           0.097   0.019    0.206
     """
     _check_one_of("ss_type", ss_type, (2, 3))
     _check_level("ci", ci)
@@ -102,7 +123,7 @@ def partial_eta_squared(
         F, df1 = r["F"], r["df"]
         bounds = []
         for p in ((1 + ci) / 2, (1 - ci) / 2):
-            def cdf(L, p=p):
+            def cdf(L, p=p, F=F, df1=df1):
                 dist = stats.ncf(df1, df_error, L) if L > 0 else stats.f(df1, df_error)
                 return dist.cdf(F) - p
 
@@ -118,15 +139,17 @@ def partial_eta_squared(
     return out
 
 
-def cohens_d(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) -> pd.DataFrame:
+@renamed_parameter(dv="y")  # 0.1 name, until 0.3
+def cohens_d(data: pd.DataFrame, *, y: str, group: str, ci: float = 0.95) -> pd.DataFrame:
     """Cohen's d for two independent groups, with a noncentral-t interval and Hedges' g.
 
     Parameters
     ----------
     data : pandas.DataFrame
         One row per observation. Not modified.
-    dv : str
-        Numeric outcome column.
+    y : str
+        Numeric outcome column. The 0.1 keyword ``dv`` still works with a DeprecationWarning
+        until 0.3.
     group : str
         Column with exactly two groups; the first group is the first category of an ordered
         categorical, otherwise the smaller value in sort order. d > 0 when group 1 scores higher.
@@ -139,22 +162,28 @@ def cohens_d(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) -> pd
         One row: ``group1``, ``group2``, ``n1``, ``n2``, ``mean1``, ``mean2``, ``sd_pooled``,
         ``cohen_d`` ((mean1 - mean2) / sd_pooled), ``ci_low``, ``ci_high``, ``hedges_g`` (d times
         the exact small-sample correction J(df)), ``statistic`` (Student's t), ``df``,
-        ``p_value``, ``n_excluded`` (rows with a missing dv or group).
+        ``p_value``, ``n_excluded`` (rows with a missing `y` or `group`). ``df.attrs`` holds
+        ``ci``.
 
     Raises
     ------
     DataError
-        A missing or non-numeric `dv`, not exactly two groups, or a group with fewer than two
+        A missing or non-numeric `y`, not exactly two groups, or a group with fewer than two
         values.
     ParameterError
-        A bad `ci`.
+        A bad `ci`, or both `y` and the old `dv`.
+
+    See Also
+    --------
+    cohens_d_sentence
 
     Notes
     -----
     The interval inverts the noncentral t: with ``t = d / sqrt(1/n1 + 1/n2)``, find the
     noncentrality with ``P(T' <= t; df, ncp) = (1 + ci) / 2`` and ``(1 - ci) / 2`` and multiply by
     ``sqrt(1/n1 + 1/n2)`` (Steiger & Fouladi, 1997), as ``MBESS::ci.smd`` and
-    ``effectsize::cohens_d``. ``J(df) = Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))``.
+    ``effectsize::cohens_d``. ``J(df) = Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))``. Rows with
+    a missing `y` or `group` are left out (counted in ``n_excluded``).
 
     References
     ----------
@@ -169,16 +198,16 @@ def cohens_d(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) -> pd
     >>> from analysis import cohens_d
     >>> data = pd.DataFrame({"score": [5.1, 4.8, 6.2, 5.9, 5.5, 4.2, 4.6, 5.3, 3.9, 4.8],
     ...                      "group": ["a"] * 5 + ["b"] * 5})
-    >>> out = cohens_d(data, dv="score", group="group")
+    >>> out = cohens_d(data, y="score", group="group")
     >>> print(out[["cohen_d", "ci_low", "ci_high"]].round(3).to_string(index=False))
      cohen_d  ci_low  ci_high
        1.691   0.172    3.138
     """
-    _require_columns(data, [dv, group])
+    _require_columns(data, [y, group])
     _check_level("ci", ci)
-    x = data[dv]
+    x = data[y]
     if not pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x):
-        raise DataError(f"The outcome {dv!r} is not numeric (dtype {x.dtype}); convert it to numbers first.")
+        raise DataError(f"The outcome {y!r} is not numeric (dtype {x.dtype}); convert it to numbers first.")
     keep = x.notna() & data[group].notna()
     g = data.loc[keep, group]
     levels = [c for c in g.cat.categories if (g == c).any()] if isinstance(g.dtype, pd.CategoricalDtype) \
@@ -188,12 +217,12 @@ def cohens_d(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) -> pd
                         f"but it has {len(levels)}: {', '.join(map(repr, levels[:6]))}.")  # fmt: skip
     a, b = (x[keep][g == lv].to_numpy(dtype=float) for lv in levels)
     if min(len(a), len(b)) < 2:
-        raise DataError(f"Each group of {group!r} needs at least two values of {dv!r}.")
+        raise DataError(f"Each group of {group!r} needs at least two values of {y!r}.")
     n1, n2 = len(a), len(b)
     df = n1 + n2 - 2
     sp = np.sqrt(((n1 - 1) * a.var(ddof=1) + (n2 - 1) * b.var(ddof=1)) / df)
     if sp == 0:
-        raise DataError(f"{dv!r} is constant within both groups; Cohen's d is undefined.")
+        raise DataError(f"{y!r} is constant within both groups; Cohen's d is undefined.")
     d = (a.mean() - b.mean()) / sp
     scale = np.sqrt(1 / n1 + 1 / n2)
     t = d / scale
@@ -231,6 +260,10 @@ def p_adjust(p_values: Sequence[float] | pd.Series, *, method: str = "holm"):
     ------
     ParameterError
         An unknown `method`, or values that are not numbers in [0, 1].
+
+    See Also
+    --------
+    p_adjust_sentence
 
     Notes
     -----
@@ -314,7 +347,8 @@ def minimal_detectable_effect(n: int, *, kind: str = "r", n_predictors: int = 1,
     power : float, optional
         Target power (default 0.8).
     alpha : float, optional
-        Significance level (default 0.05).
+        Significance level of the test (default 0.05; two-sided for ``"r"``). A test's level,
+        not an interval's, so it keeps the name `alpha` (see ``docs/api.md``).
 
     Returns
     -------
@@ -326,6 +360,10 @@ def minimal_detectable_effect(n: int, *, kind: str = "r", n_predictors: int = 1,
     ------
     ParameterError
         A non-integer or too small `n`, bad `kind`, `n_predictors`, `power` or `alpha`.
+
+    See Also
+    --------
+    minimal_detectable_effect_sentence
 
     Notes
     -----

@@ -3,6 +3,7 @@ outcome, as ``MASS::polr``, and tobit (censored-normal) regression, as ``AER::to
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -11,9 +12,10 @@ from scipy import optimize, special, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from analysis._checks import _check_one_of
+from analysis._compat import renamed_parameter
 from analysis.exceptions import ConvergenceWarning, DataError, ParameterError
 from analysis.models._formula import (
-    _check_alpha,
+    _check_ci,
     _fit_row,
     _numeric_outcome,
     _prepare,
@@ -25,9 +27,8 @@ from analysis.models.regression import RegressionResult
 __all__ = ["ordinal_regression", "tobit"]
 
 
-def ordinal_regression(
-    data: pd.DataFrame, formula: str, *, link: str = "logit", alpha: float = 0.05
-) -> RegressionResult:
+@renamed_parameter(alpha=("ci", lambda a: 1 - a, "ci = 1 - alpha"))  # 0.1 name, until 0.3
+def ordinal_regression(data: pd.DataFrame, formula: str, *, link: str = "logit", ci: float = 0.95) -> RegressionResult:
     """Proportional-odds (cumulative link) regression of an ordinal outcome.
 
     Parameters
@@ -40,8 +41,9 @@ def ordinal_regression(
         The intercept is replaced by the thresholds.
     link : {"logit", "probit"}, optional
         Cumulative link (default ``"logit"``: proportional odds).
-    alpha : float, optional
-        1 - confidence level of the Wald intervals (default 0.05).
+    ci : float, optional
+        Confidence level of the Wald intervals (default 0.95). The 0.1 keyword ``alpha``
+        (1 - `ci`) still works with a DeprecationWarning until 0.3.
 
     Returns
     -------
@@ -52,7 +54,7 @@ def ordinal_regression(
         (Wald), ``odds_ratio``, ``or_ci_low``, ``or_ci_high`` (logit link, predictors only).
         ``.fit``: ``n``, ``n_excluded``, ``n_levels``, ``loglik``, ``aic``, ``pseudo_r2``
         (McFadden), ``statistic`` (likelihood-ratio chi² against thresholds only), ``df``,
-        ``p_value``, ``link``.
+        ``p_value``, ``link``. ``.excluded``: ``row``, ``reason``. ``.ci``: the confidence level.
 
     Raises
     ------
@@ -60,7 +62,11 @@ def ordinal_regression(
         Unknown column; an outcome that is not ordinal (unordered text, non-integer numbers, fewer
         than three levels); an all-missing column; a constant or collinear predictor.
     ParameterError
-        A malformed formula or a bad `link` or `alpha`.
+        A malformed formula, a bad `link` or `ci`, or both `ci` and the old `alpha`.
+
+    See Also
+    --------
+    analysis.models.regression.logistic_regression, tobit
 
     Notes
     -----
@@ -71,16 +77,33 @@ def ordinal_regression(
     ``statsmodels`` ``OrderedModel`` (thresholds as first cut and log increments), converted
     back with the delta method. Matches ``MASS::polr(..., Hess = TRUE)`` estimates and
     ``vcov``. The odds-ratio intervals are Wald intervals (``confint.default``), not polr's
-    profile-likelihood ``confint``.
+    profile-likelihood ``confint``. Listwise deletion over the formula's variables (every
+    left-out row in ``.excluded``).
 
     References
     ----------
     McCullagh, P. (1980). Regression models for ordinal data. Journal of the Royal Statistical
     Society B, 42(2), 109-142.
     Venables, W. N., & Ripley, B. D. (2002). Modern applied statistics with S (4th ed.). Springer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import ordinal_regression
+    >>> rng = np.random.default_rng(2)
+    >>> x = rng.normal(size=300)
+    >>> data = pd.DataFrame({"x": x, "rating": np.digitize(x + rng.logistic(size=300), [-1.5, 0, 1.5]) + 1})
+    >>> res = ordinal_regression(data, "rating ~ x")
+    >>> print(res.coefficients[["term", "part", "estimate", "se"]].round(2).to_string(index=False))
+    term        part  estimate   se
+       x coefficient      0.94 0.12
+     1|2   threshold     -1.46 0.15
+     2|3   threshold     -0.11 0.12
+     3|4   threshold      1.37 0.15
     """
     _check_one_of("link", link, ("logit", "probit"))
-    _check_alpha(alpha)
+    _check_ci(ci)
     design = _prepare(data, formula)
     col = design.outcome_column
     if col is None:
@@ -116,13 +139,13 @@ def ordinal_regression(
         if np.all(np.diff(step[k:]) > 0):
             est = step
     H, grad, ll = _cumulative_hessian(Xv, codes, est, link)
-    if np.abs(grad).max() > 1e-4:
+    if np.abs(grad).max() > 1e-4:  # stacklevel 3: past the renamed_parameter wrapper
         warnings.warn(f"The ordinal model did not converge (largest gradient {np.abs(grad).max():.2g}).",
-                      ConvergenceWarning, stacklevel=2)  # fmt: skip
+                      ConvergenceWarning, stacklevel=3)  # fmt: skip
     V = np.linalg.inv(-H)
     labels = [f"{v:g}" if isinstance(v, float | np.floating) else str(v) for v in levels]
-    names = list(X.columns) + [f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:], strict=True)]
-    out = _wald_table(names, est, np.sqrt(np.diag(V)), alpha)
+    names = list(X.columns) + [f"{a}|{b}" for a, b in itertools.pairwise(labels)]
+    out = _wald_table(names, est, np.sqrt(np.diag(V)), ci)
     out.insert(1, "part", ["coefficient"] * k + ["threshold"] * (len(levels) - 1))
     ors = np.exp(out[["estimate", "ci_low", "ci_high"]].to_numpy())
     ors[k:] = np.nan
@@ -135,7 +158,7 @@ def ordinal_regression(
     fit = _fit_row(design, len(y), n_levels=len(levels), loglik=ll, aic=-2 * ll + 2 * len(est),
                    pseudo_r2=1 - ll / ll0, statistic=lr, df=k, p_value=stats.chi2.sf(lr, k),
                    link=link)  # fmt: skip
-    return RegressionResult("ordinal", formula, design.outcome, out, fit, design.excluded, alpha)
+    return RegressionResult("ordinal", formula, design.outcome, out, fit, design.excluded, ci)
 
 
 def _cumulative_hessian(X: np.ndarray, codes: np.ndarray, theta: np.ndarray, link: str):
@@ -151,7 +174,7 @@ def _cumulative_hessian(X: np.ndarray, codes: np.ndarray, theta: np.ndarray, lin
         F, f = special.expit, lambda x: special.expit(x) * special.expit(-x)
         df = lambda x: f(x) * (1 - 2 * special.expit(x))  # noqa: E731
     else:
-        F, f, df = special.ndtr, stats.norm.pdf, lambda x: -np.nan_to_num(x) * stats.norm.pdf(x)  # noqa: E731
+        F, f, df = special.ndtr, stats.norm.pdf, lambda x: -np.nan_to_num(x) * stats.norm.pdf(x)
     p = F(a) - F(c)
     m = len(theta) - k
     U, W = np.zeros((n, len(theta))), np.zeros((n, len(theta)))
@@ -166,8 +189,9 @@ def _cumulative_hessian(X: np.ndarray, codes: np.ndarray, theta: np.ndarray, lin
     return H, G.sum(axis=0), float(np.log(p).sum())
 
 
+@renamed_parameter(alpha=("ci", lambda a: 1 - a, "ci = 1 - alpha"))  # 0.1 name, until 0.3
 def tobit(data: pd.DataFrame, formula: str, *, left: float | None = 0.0, right: float | None = None,
-          alpha: float = 0.05) -> RegressionResult:
+          ci: float = 0.95) -> RegressionResult:
     """Tobit (censored-normal) regression by maximum likelihood.
 
     Parameters
@@ -179,8 +203,9 @@ def tobit(data: pd.DataFrame, formula: str, *, left: float | None = 0.0, right: 
     left, right : float or None, optional
         Censoring points: outcomes at or below `left` (default 0) are left-censored, at or above
         `right` (default None: no right censoring) right-censored. None means no censoring.
-    alpha : float, optional
-        1 - confidence level of the Wald intervals (default 0.05).
+    ci : float, optional
+        Confidence level of the Wald intervals (default 0.95). The 0.1 keyword ``alpha``
+        (1 - `ci`) still works with a DeprecationWarning until 0.3.
 
     Returns
     -------
@@ -189,7 +214,7 @@ def tobit(data: pd.DataFrame, formula: str, *, left: float | None = 0.0, right: 
         ``ci_low``, ``ci_high``; the last row, ``log(scale)``, is the log of the latent SD.
         ``.fit``: ``n``, ``n_excluded``, ``n_left``, ``n_uncensored``, ``n_right``, ``loglik``,
         ``aic``, ``scale``, ``statistic`` (Wald chi² of all slopes, as ``summary(tobit)``),
-        ``df``, ``p_value``.
+        ``df``, ``p_value``. ``.excluded``: ``row``, ``reason``. ``.ci``: the confidence level.
 
     Raises
     ------
@@ -197,7 +222,11 @@ def tobit(data: pd.DataFrame, formula: str, *, left: float | None = 0.0, right: 
         Unknown column, non-numeric outcome, an all-missing column, a constant or collinear
         predictor, or no uncensored outcome.
     ParameterError
-        A malformed formula, ``left >= right``, or a bad `alpha`.
+        A malformed formula, ``left >= right``, a bad `ci`, or both `ci` and the old `alpha`.
+
+    See Also
+    --------
+    analysis.models.regression.ols, ordinal_regression
 
     Notes
     -----
@@ -206,15 +235,34 @@ def tobit(data: pd.DataFrame, formula: str, *, left: float | None = 0.0, right: 
     ``log phi((y - x'b)/s) - log s`` (others). Maximized over ``(b, log s)`` by a trust-region
     Newton method with the analytic gradient and Hessian; the covariance is the inverse of the
     negative Hessian (as ``survival::survreg``). Matches ``AER::tobit``; on ``AER::Affairs``
-    Greene's (2003, Table 22.4) model gives rating -2.285 and scale 8.247.
+    Greene's (2003, Table 22.4) model gives rating -2.285 and scale 8.247. Wald intervals
+    ``b ± z_(1+ci)/2 · SE``. Listwise deletion over the formula's variables (every left-out row
+    in ``.excluded``).
 
     References
     ----------
     Tobin, J. (1958). Estimation of relationships for limited dependent variables.
     Econometrica, 26(1), 24-36.
     Kleiber, C., & Zeileis, A. (2008). Applied econometrics with R. Springer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import tobit
+    >>> rng = np.random.default_rng(3)
+    >>> x = rng.normal(size=200)
+    >>> data = pd.DataFrame({"x": x, "hours": np.maximum(0, 1 + 2 * x + rng.normal(size=200))})
+    >>> res = tobit(data, "hours ~ x")
+    >>> print(res.coefficients[["term", "estimate", "se"]].round(2).to_string(index=False))
+          term  estimate   se
+     Intercept      0.93 0.09
+             x      2.14 0.10
+    log(scale)      0.02 0.06
+    >>> int(res.fit["n_left"].item()), int(res.fit["n_uncensored"].item())
+    (66, 134)
     """
-    _check_alpha(alpha)
+    _check_ci(ci)
     lo = -np.inf if left is None else float(left)
     hi = np.inf if right is None else float(right)
     if not lo < hi:
@@ -238,11 +286,11 @@ def tobit(data: pd.DataFrame, formula: str, *, left: float | None = 0.0, right: 
     opt = optimize.minimize(lambda t: neg(t)[0], start, jac=lambda t: neg(t)[1], hess=lambda t: neg(t)[2],
                             method="trust-exact", options={"gtol": 1e-10, "maxiter": 500})  # fmt: skip
     ll, grad, H = _tobit_loglik(opt.x, Xv, y, cens, lo, hi)
-    if np.abs(grad).max() > 1e-5:
+    if np.abs(grad).max() > 1e-5:  # stacklevel 3: past the renamed_parameter wrapper
         warnings.warn(f"The tobit model did not converge (largest gradient {np.abs(grad).max():.2g}).",
-                      ConvergenceWarning, stacklevel=2)  # fmt: skip
+                      ConvergenceWarning, stacklevel=3)  # fmt: skip
     V = np.linalg.inv(-H)
-    out = _wald_table(list(X.columns) + ["log(scale)"], opt.x, np.sqrt(np.diag(V)), alpha)
+    out = _wald_table(list(X.columns) + ["log(scale)"], opt.x, np.sqrt(np.diag(V)), ci)
     slopes = [j for j, c in enumerate(X.columns) if c != "Intercept"]
     b, Vs = opt.x[slopes], V[np.ix_(slopes, slopes)]
     wald = float(b @ np.linalg.solve(Vs, b)) if slopes else np.nan
@@ -250,7 +298,7 @@ def tobit(data: pd.DataFrame, formula: str, *, left: float | None = 0.0, right: 
                    n_right=int((cens > 0).sum()), loglik=ll, aic=-2 * ll + 2 * len(opt.x),
                    scale=float(np.exp(opt.x[-1])), statistic=wald, df=len(slopes),
                    p_value=stats.chi2.sf(wald, len(slopes)))  # fmt: skip
-    return RegressionResult("tobit", formula, design.outcome, out, fit, design.excluded, alpha)
+    return RegressionResult("tobit", formula, design.outcome, out, fit, design.excluded, ci)
 
 
 def _tobit_loglik(theta, X, y, cens, lo, hi):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +11,8 @@ from scipy import stats
 
 from analysis import apa
 from analysis._checks import _as_list, _check_one_of
-from analysis.exceptions import ParameterError
+from analysis._compat import REMOVED_IN, renamed_parameter
+from analysis.models._formula import _check_ci
 from analysis.models._process_bootstrap import (
     Equation,
     design,
@@ -26,7 +28,67 @@ __all__ = ["ModerationResult", "johnson_neyman", "moderation"]
 
 @dataclass(frozen=True)
 class ModerationResult:
-    """Result of :func:`moderation` (PROCESS model 1 or 3)."""
+    """Result of :func:`moderation` (PROCESS model 1 or 3): tables, APA table and sentence.
+
+    Attributes
+    ----------
+    model : int
+        PROCESS model number: 1 (X*W) or 3 (X*W*Z).
+    x, w, y : str
+        Focal predictor, moderator and outcome columns.
+    z : str or None
+        Second moderator (model 3), else None.
+    ci : float
+        Confidence level of the intervals (e.g. 0.95).
+    robust : {None, "HC3"}
+        Standard-error type: None (classical) or ``"HC3"``.
+    coefficients : pandas.DataFrame
+        Outcome equation, one row per term: ``term``, ``estimate``, ``se``, ``statistic`` (t),
+        ``df``, ``p_value``, ``ci_low``, ``ci_high``.
+    fit : pandas.DataFrame
+        One row: ``n``, ``n_excluded``, ``r2``, ``mse``, ``f`` (F of all predictors; Wald F with
+        HC3), ``df1``, ``df2``, ``p_value``.
+    interaction : pandas.DataFrame
+        Test of the highest-order interaction: ``term``, ``r2_change``, ``f``, ``df1``, ``df2``,
+        ``p_value``.
+    conditional_effects : pandas.DataFrame
+        Effect of X (model 3: also of X*W) at moderator values: ``rule``, ``effect``,
+        ``w_label``, ``w``, [``z_label``, ``z``,] ``estimate``, ``se``, ``statistic``, ``df``,
+        ``p_value``, ``ci_low``, ``ci_high``.
+    johnson_neyman : pandas.DataFrame
+        Johnson-Neyman boundaries in the observed range: ``value``, ``pct_below``,
+        ``pct_above``.
+    jn_curve : pandas.DataFrame
+        Conditional effect over the moderator's range (for plots): ``moderator``, ``estimate``,
+        ``se``, ``ci_low``, ``ci_high``, ``p_value``.
+    visual : pandas.DataFrame
+        Predicted Y at probe values of X, W (, Z), covariates at their means: ``x``, ``w``,
+        [``z``,] ``y_hat`` (columns named by the variables).
+    excluded : pandas.DataFrame
+        One row per row of `data` left out: ``row`` (index label in `data`) and ``reason``
+        (e.g. ``"missing value in skeptic"``).
+
+    See Also
+    --------
+    moderation
+
+    Notes
+    -----
+    ``hc3`` (True when ``robust == "HC3"``), the 0.1 name, still works with a DeprecationWarning
+    and stops working in 0.3.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import moderation
+    >>> rng = np.random.default_rng(5)
+    >>> data = pd.DataFrame({"x": rng.normal(size=150), "w": rng.normal(size=150)})
+    >>> data["y"] = 0.3 * data["x"] + 0.4 * data["x"] * data["w"] + rng.normal(size=150)
+    >>> res = moderation(data, x="x", w="w", y="y")
+    >>> res.ci, res.robust, int(res.fit["n"].item()), len(res.excluded)
+    (0.95, None, 150, 0)
+    """
 
     model: int
     x: str
@@ -34,30 +96,43 @@ class ModerationResult:
     z: str | None
     y: str
     ci: float
-    hc3: bool
-    coefficients: pd.DataFrame  #: term, estimate, se, statistic, df, p_value, ci_low, ci_high
-    fit: pd.DataFrame  #: n, r2, mse, f, df1, df2, p_value
-    interaction: pd.DataFrame  #: highest-order interaction(s): r2_change, f, df1, df2, p_value
-    conditional_effects: pd.DataFrame  #: effect of X (model 3 also X*W) at moderator values
-    johnson_neyman: pd.DataFrame  #: boundaries: value, pct_below, pct_above
-    jn_curve: pd.DataFrame  #: conditional effect and CI over the moderator's range (for plots)
-    visual: pd.DataFrame  #: predicted Y at probe values of X, W (, Z), covariates at their means
-    excluded: pd.DataFrame  #: rows dropped, with the reason
+    robust: str | None
+    coefficients: pd.DataFrame
+    fit: pd.DataFrame
+    interaction: pd.DataFrame
+    conditional_effects: pd.DataFrame
+    johnson_neyman: pd.DataFrame
+    jn_curve: pd.DataFrame
+    visual: pd.DataFrame
+    excluded: pd.DataFrame
 
-    def table(self, *, number: int | None = None, labels: dict | None = None) -> apa.HtmlBlock:
-        """The coefficient table of the outcome model (APA)."""
-        title = f"Moderation of the effect of {self.x} on {self.y} by {self.w}" + (f" and {self.z}" if self.z else "")
+    @property
+    def hc3(self) -> bool:
+        """True with HC3 standard errors (deprecated: use ``.robust``, None or ``"HC3"``)."""
+        warnings.warn(f"`ModerationResult.hc3` is now `.robust` (None or 'HC3'); the old name stops working in "
+                      f"{REMOVED_IN}.", DeprecationWarning, stacklevel=2)  # fmt: skip
+        return self.robust == "HC3"
+
+    def table(self, *, title: str | None = None, number: int | None = None,
+              labels: dict | None = None) -> apa.HtmlBlock:  # fmt: skip
+        """The coefficient table of the outcome model (APA); the note gives the PROCESS model, n,
+        the rows excluded, R², the CI level and the standard-error type. `labels` renames
+        columns of the table."""
+        title = title or (f"Moderation of the effect of {self.x} on {self.y} by {self.w}"
+                          + (f" and {self.z}" if self.z else ""))  # fmt: skip
         n = int(self.fit["n"].iloc[0])
-        dropped = int(self.excluded["n"].sum())
+        dropped = int(self.fit["n_excluded"].iloc[0])
         excl = f" ({dropped:,} rows with a missing value excluded)" if dropped else ""
         note = (f"PROCESS model {self.model}; n = {n:,}{excl}"
                 + f"; R\u00b2 = {apa.format_value(self.fit['r2'].iloc[0], 3, bounded=True)}. "
-                f"CI = {100 * self.ci:g}% confidence interval" + ("; HC3 standard errors." if self.hc3 else "."))
+                f"CI = {100 * self.ci:g}% confidence interval"
+                + ("; HC3 standard errors." if self.robust == "HC3" else "."))  # fmt: skip
         cols = ["term", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high"]
         return apa.apa_table(self.coefficients[cols], title=title, number=number, note=note, labels=labels)
 
     def sentence(self) -> str:
-        """APA sentence on the highest-order interaction and the Johnson-Neyman region."""
+        """APA sentence on the highest-order interaction (b, CI at the level `ci`, t, p, ΔR²) and
+        the Johnson-Neyman region."""
         term = term_name((self.x, self.w, self.z)) if self.z else term_name((self.x, self.w))
         row = self.coefficients.set_index("term").loc[term]
         inter = self.interaction.iloc[-1]
@@ -112,6 +187,7 @@ def johnson_neyman(b, V, g0, g1, *, crit: float, values: np.ndarray) -> np.ndarr
     return roots[(roots >= lo) & (roots <= hi)]
 
 
+@renamed_parameter(hc3=("robust", lambda hc3: "HC3" if hc3 else None, "True -> 'HC3', False -> None"))  # until 0.3
 def moderation(
     data: pd.DataFrame,
     *,
@@ -121,7 +197,7 @@ def moderation(
     z: str | None = None,
     covariates=(),
     center: bool = False,
-    hc3: bool = False,
+    robust: str | None = None,
     probe: str = "percentiles",
     ci: float = 0.95,
 ) -> ModerationResult:
@@ -140,8 +216,10 @@ def moderation(
     center : bool, default False
         Mean-centre X, W (and Z) before forming products (PROCESS ``center=1``); probe values and
         Johnson-Neyman boundaries are then in the centred metric.
-    hc3 : bool, default False
-        HC3 heteroskedasticity-consistent standard errors (PROCESS ``hc3=1``).
+    robust : {None, "HC3"}, default None
+        None: classical standard errors; ``"HC3"``: heteroskedasticity-consistent standard errors
+        (PROCESS ``hc3=1``). The 0.1 keyword ``hc3`` (True -> ``"HC3"``, False -> None) still
+        works with a DeprecationWarning until 0.3.
     probe : {"percentiles", "moments"}, default "percentiles"
         Moderator values for :attr:`ModerationResult.visual` and the first block of
         conditional effects (PROCESS 3+ default: 16th, 50th, 84th percentiles). The conditional
@@ -153,18 +231,24 @@ def moderation(
     -------
     ModerationResult
         ``coefficients`` (term, estimate, se, statistic, df, p_value, ci_low, ci_high), ``fit``
-        (n, r2, mse, f, df1, df2, p_value), ``interaction`` (term, r2_change, f, df1, df2, p_value),
+        (n, n_excluded, r2, mse, f, df1, df2, p_value), ``interaction`` (term, r2_change, f, df1, df2, p_value),
         ``conditional_effects`` (rule, effect, w_label, w, [z_label, z,] estimate, se, statistic,
         df, p_value, ci_low, ci_high), ``johnson_neyman`` (value, pct_below, pct_above),
-        ``jn_curve`` (moderator, estimate, se, ci_low, ci_high), ``visual`` (x, w, [z,] y_hat) and
-        ``excluded`` (reason, n).
+        ``jn_curve`` (moderator, estimate, se, ci_low, ci_high, p_value), ``visual`` (x, w, [z,]
+        y_hat), ``excluded`` (row, reason: one row per row of `data` left out), ``ci`` and
+        ``robust``.
 
     Raises
     ------
     DataError
         A column is absent, not numeric or constant, or there are too few complete rows.
     ParameterError
-        An option has a value outside its choices.
+        An option has a value outside its choices (`probe`, `robust`, `ci`), a column is given
+        two roles, or both `robust` and the old `hc3` are passed.
+
+    See Also
+    --------
+    analysis.models.process_mediation.moderated_mediation, analysis.models.regression.ols
 
     Notes
     -----
@@ -174,8 +258,8 @@ def moderation(
     interaction is ``b3 + b7 Z`` (its Johnson-Neyman region is in Z). Percentiles follow
     PROCESS (interpolation at position p(n + 1), R's ``quantile(type = 6)``). Boundaries are
     exact roots of the quadratic, not a grid search. Rows with a missing value in any model
-    variable are dropped listwise and counted in ``excluded``. Coefficients match R's ``lm``
-    (``sandwich::vcovHC(type = "HC3")`` with ``hc3``).
+    variable are dropped listwise and listed in ``excluded``. Coefficients match R's ``lm``
+    (``sandwich::vcovHC(type = "HC3")`` with ``robust="HC3"``) and PROCESS (pyprocessmacro).
 
     References
     ----------
@@ -183,10 +267,28 @@ def moderation(
     (3rd ed.). Guilford Press.
     Johnson, P. O., & Neyman, J. (1936). Tests of certain linear hypotheses and their application
     to some educational problems. *Statistical Research Memoirs, 1*, 57-93.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import moderation
+    >>> rng = np.random.default_rng(5)
+    >>> data = pd.DataFrame({"x": rng.normal(size=150), "w": rng.normal(size=150)})
+    >>> data["y"] = 0.3 * data["x"] + 0.4 * data["x"] * data["w"] + rng.normal(size=150)
+    >>> res = moderation(data, x="x", w="w", y="y", robust="HC3")
+    >>> print(res.coefficients[["term", "estimate", "se", "p_value"]].round(3).to_string(index=False))
+        term  estimate    se  p_value
+    constant     0.032 0.082    0.701
+           x     0.362 0.083    0.000
+           w    -0.067 0.083    0.418
+         x*w     0.456 0.085    0.000
+    >>> res.sentence()[:80]
+    'The effect of x on y depended on w: b = 0.46, 95% CI [0.29, 0.62], t(146) = 5.38'
     """
     _check_one_of("probe", probe, ["percentiles", "moments"])
-    if not 0 < ci < 1:
-        raise ParameterError(f"`ci` must be between 0 and 1 (e.g. 0.95), but {ci!r} was passed.")
+    _check_one_of("robust", robust, (None, "HC3"))
+    _check_ci(ci)
     covs = _as_list(covariates)
     roles = {"x": x, "w": w, "y": y} | ({"z": z} if z is not None else {}) | {"covariates": covs}
     frame, excluded = prepare(data, roles)
@@ -200,7 +302,7 @@ def moderation(
         terms = [(x,), (w,), (x, w), (z,), (x, z), (w, z), (x, w, z)]
         top = [(x, w, z)]
     eq = Equation(y, tuple(terms + [(c,) for c in covs]))
-    f = fit_equation(frame, eq, hc3=hc3, ci=ci)
+    f = fit_equation(frame, eq, robust=robust, ci=ci)
     b, V, df = f.coef, f.vcov, f.df_resid
     crit = stats.t.ppf(0.5 + ci / 2, df)
     pos = {t: i for i, t in enumerate(eq.names)}
@@ -223,7 +325,7 @@ def moderation(
         mod_values = wv
     else:
         zv = frame[z].to_numpy()
-        xz, wz, xwz = term_name((x, z)), term_name((w, z)), term_name((x, w, z))
+        xz, xwz = term_name((x, z)), term_name((x, w, z))
         for rule in ("percentiles", "moments"):
             wl, wvals = probe_values(wv, rule=rule)
             zl, zvals = probe_values(zv, rule=rule)
@@ -261,10 +363,11 @@ def moderation(
     vis["y_hat"] = design(full, eq.terms) @ b
     vis.attrs = {"x": x, "w": w, "z": z, "y": y}
 
-    fit = pd.DataFrame([{k_: v for k_, v in f.fit.items() if k_ != "outcome" and k_ != "model"}])
+    fit = pd.DataFrame([{"n": f.fit["n"], "n_excluded": len(excluded)}
+                        | {k_: v for k_, v in f.fit.items() if k_ not in ("outcome", "model", "n")}])  # fmt: skip
     inter = pd.DataFrame([interaction_test(frame, eq, f, [t]) for t in ([(x, w)] if z is None else top)])
     return ModerationResult(
-        model=1 if z is None else 3, x=x, w=w, z=z, y=y, ci=ci, hc3=hc3, coefficients=f.table.drop(columns="outcome"),
-        fit=fit, interaction=inter, conditional_effects=cond, johnson_neyman=jn, jn_curve=curve, visual=vis,
-        excluded=excluded,
+        model=1 if z is None else 3, x=x, w=w, z=z, y=y, ci=ci, robust=robust,
+        coefficients=f.table.drop(columns="outcome"), fit=fit, interaction=inter, conditional_effects=cond,
+        johnson_neyman=jn, jn_curve=curve, visual=vis, excluded=excluded,
     )

@@ -19,11 +19,12 @@ from scipy import stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
 from analysis._checks import _check_one_of
+from analysis._compat import REMOVED_IN, renamed_parameter
 from analysis.apa import HtmlBlock, apa_table, format_ci, format_p, format_stat, format_value
 from analysis.exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
 from analysis.models._formula import (
     _ENV,
-    _check_alpha,
+    _check_ci,
     _Design,
     _fit_row,
     _names,
@@ -38,7 +39,12 @@ __all__ = ["RegressionResult", "ols", "logistic_regression"]
 
 @dataclass(frozen=True)
 class RegressionResult:
-    """A fitted regression: tidy tables and APA output.
+    """A fitted regression (OLS, logistic, ordinal or tobit): tidy tables and APA output.
+
+    Returned by :func:`ols`, :func:`logistic_regression`,
+    :func:`~analysis.models.limited_outcomes.ordinal_regression` and
+    :func:`~analysis.models.limited_outcomes.tobit`; the columns of ``coefficients`` and ``fit``
+    depend on the model and are listed in each function's Returns section.
 
     Attributes
     ----------
@@ -49,13 +55,36 @@ class RegressionResult:
     outcome : str
         The left-hand side of the formula.
     coefficients : pandas.DataFrame
-        One row per coefficient (see the fitting function for the columns).
+        One row per coefficient: ``term``, ``estimate``, ``se``, ``statistic``, ``p_value``,
+        ``ci_low``, ``ci_high`` and the model's further columns.
     fit : pandas.DataFrame
-        One row of model statistics (``n``, ``n_excluded``, ...).
+        One row of model statistics, ``n`` (rows used) and ``n_excluded`` first.
     excluded : pandas.DataFrame
-        Rows of `data` not used: ``row`` (index label of `data`) and ``reason``.
-    alpha : float
-        1 - confidence level of the intervals.
+        One row per row of `data` left out: ``row`` (index label in `data`) and ``reason``
+        (e.g. ``"missing value in x, y"``).
+    ci : float
+        Confidence level of the intervals (e.g. 0.95).
+
+    See Also
+    --------
+    ols, logistic_regression
+
+    Notes
+    -----
+    ``alpha`` (1 - `ci`), the 0.1 name of the level, still works with a DeprecationWarning and
+    stops working in 0.3.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis import ols
+    >>> data = pd.DataFrame({"y": [1, 3, 2, 5, 4, 6, None], "x": [1, 2, 3, 4, 5, 6, 7]})
+    >>> res = ols(data, "y ~ x")
+    >>> res.ci, int(res.fit["n"].item()), int(res.fit["n_excluded"].item())
+    (0.95, 6, 1)
+    >>> print(res.excluded.to_string(index=False))
+     row             reason
+       6 missing value in y
     """
 
     model: str
@@ -64,10 +93,18 @@ class RegressionResult:
     coefficients: pd.DataFrame
     fit: pd.DataFrame
     excluded: pd.DataFrame
-    alpha: float
+    ci: float
+
+    @property
+    def alpha(self) -> float:
+        """1 - `ci` (deprecated: use ``.ci``, the confidence level)."""
+        warnings.warn(f"`RegressionResult.alpha` is now `.ci` (the confidence level; alpha = 1 - ci); the old "
+                      f"name stops working in {REMOVED_IN}.", DeprecationWarning, stacklevel=2)  # fmt: skip
+        return 1 - self.ci
 
     def table(self, *, title: str | None = None, number: int | None = None) -> HtmlBlock:
-        """The coefficients as an APA table (`title` defaults to the model and outcome)."""
+        """The coefficients as an APA table (`title` defaults to the model and outcome; the note
+        gives n, the rows excluded and the CI level)."""
         cols = {"ols": ["term", "estimate", "se", "statistic", "df", "p_value", "ci_low", "ci_high",
                         "std_estimate", "partial_r", "vif"],
                 "logistic": ["term", "estimate", "se", "statistic", "p_value", "odds_ratio",
@@ -79,7 +116,7 @@ class RegressionResult:
                  "ordinal": "Ordinal (proportional-odds) regression", "tobit": "Tobit regression"}
         f = self.fit.iloc[0]
         note = f"n = {int(f['n']):,}; {int(f['n_excluded']):,} rows excluded for missing values. "
-        note += f"CI = {100 * (1 - self.alpha):g}% confidence interval."
+        note += f"CI = {100 * self.ci:g}% confidence interval."
         if self.model == "ols" and f["se_type"] == "HC3":
             note += " Standard errors are heteroscedasticity-consistent (HC3)."
         show = [c for c in cols[self.model] if c in self.coefficients.columns]
@@ -100,7 +137,7 @@ class RegressionResult:
             format_stat("z", r["statistic"])  # fmt: skip
         text = (f"The coefficient of {term} on {self.outcome} was {format_stat('b', r['estimate'])}, "
                 f"{format_stat('SE', r['se'])}, {stat}, {format_p(r['p_value'])}")  # fmt: skip
-        level = 1 - self.alpha
+        level = self.ci
         if "odds_ratio" in r and not np.isnan(r["odds_ratio"]):
             text += (f", {format_stat('OR', r['odds_ratio'])}, "
                      f"{format_ci(r['or_ci_low'], r['or_ci_high'], level=level)}")  # fmt: skip
@@ -124,9 +161,9 @@ def _model_sentence(res: RegressionResult, f: pd.Series) -> str:
             f"χ²({int(f['df'])}) = {format_value(f['statistic'])}, {format_p(f['p_value'])} "
             f"(log-likelihood = {format_value(f['loglik'])}; {n}).")  # fmt: skip
 
-def ols(
-    data: pd.DataFrame, formula: str, *, robust: str | None = None, alpha: float = 0.05
-) -> RegressionResult:
+
+@renamed_parameter(alpha=("ci", lambda a: 1 - a, "ci = 1 - alpha"))  # 0.1 name, until 0.3
+def ols(data: pd.DataFrame, formula: str, *, robust: str | None = None, ci: float = 0.95) -> RegressionResult:
     """Ordinary least squares regression with classical or HC3 standard errors.
 
     Parameters
@@ -138,8 +175,9 @@ def ols(
     robust : {None, "HC3"}, optional
         None (default): classical standard errors; ``"HC3"``: heteroscedasticity-consistent
         (MacKinnon & White, 1985), as ``sandwich::vcovHC(type = "HC3")``.
-    alpha : float, optional
-        1 - confidence level of the intervals (default 0.05).
+    ci : float, optional
+        Confidence level of the intervals (default 0.95). The 0.1 keyword ``alpha`` (1 - `ci`)
+        still works with a DeprecationWarning until 0.3.
 
     Returns
     -------
@@ -150,7 +188,8 @@ def ols(
         ``vif`` (1 / (1 - R²_j); NaN for the intercept). ``.fit``: ``n``, ``n_excluded``, ``r2``,
         ``adj_r2``, ``f2`` (R² / (1 - R²)), ``statistic`` (F of all slopes: classical, or the
         robust Wald F with HC3), ``df1``, ``df2``, ``p_value``, ``sigma`` (residual SD),
-        ``se_type``.
+        ``se_type`` (``"classical"`` or ``"HC3"``). ``.excluded``: ``row``, ``reason``. ``.ci``:
+        the confidence level.
 
     Raises
     ------
@@ -158,12 +197,20 @@ def ols(
         Unknown column, non-numeric outcome, an all-missing column, a constant or collinear
         predictor, or too few complete rows.
     ParameterError
-        A malformed formula or a bad `robust` or `alpha`.
+        A malformed formula, a bad `robust` or `ci`, or both `ci` and the old `alpha`.
+
+    See Also
+    --------
+    logistic_regression, analysis.models.limited_outcomes.ordinal_regression,
+    analysis.models.limited_outcomes.tobit
 
     Notes
     -----
-    Listwise deletion over the formula's variables. The standardized estimate z-scores the
-    outcome and every numeric (not boolean or categorical) variable on the rows used and refits
+    ``y = X b + e``; ``b = (X'X)^-1 X'y``, classical covariance ``s² (X'X)^-1`` or HC3
+    ``(X'X)^-1 X' diag(e_i² / (1 - h_i)²) X (X'X)^-1``; intervals ``b ± t_(1+ci)/2, df · SE``.
+    Listwise deletion over the formula's variables (every left-out row in ``.excluded``). The
+    standardized estimate z-scores the outcome and every numeric (not boolean or categorical)
+    variable on the rows used and refits
     (as ``effectsize::standardize_parameters(method = "refit")``); factor dummies stay 0/1.
     ``vif`` is ``car::vif`` for one-df terms (per column of the design; for factors it is not
     the generalized VIF). ``partial_r`` equals ``ppcor::pcor`` for numeric predictors.
@@ -190,14 +237,14 @@ def ols(
     'The coefficient of x on y was b = 0.89, SE = 0.23, t(4) = 3.82, p = .019, 95% CI [0.24, 1.53], β = 0.89.'
     """
     _check_one_of("robust", robust, (None, "HC3"))
-    _check_alpha(alpha)
+    _check_ci(ci)
     design = _prepare(data, formula)
     y = _numeric_outcome(design)
     X = _rhs(design)
     classical = sm.OLS(y, X).fit()
     res = classical if robust is None else sm.OLS(y, X).fit(cov_type="HC3", use_t=True)
     df2 = classical.df_resid
-    out = _wald_table(X.columns, res.params.to_numpy(), res.bse.to_numpy(), alpha, "t", df2)
+    out = _wald_table(X.columns, res.params.to_numpy(), res.bse.to_numpy(), ci, "t", df2)
     t = classical.tvalues.to_numpy()
     out["std_estimate"] = _standardized(design, X)
     out["partial_r"] = t / np.sqrt(t**2 + df2)
@@ -209,7 +256,7 @@ def ols(
                    f2=classical.rsquared / (1 - classical.rsquared), statistic=F, df1=len(slopes),
                    df2=int(df2), p_value=stats.f.sf(F, len(slopes), df2),
                    sigma=np.sqrt(classical.scale), se_type=robust or "classical")  # fmt: skip
-    return RegressionResult("ols", formula, design.outcome, out, fit, design.excluded, alpha)
+    return RegressionResult("ols", formula, design.outcome, out, fit, design.excluded, ci)
 
 
 def _standardized(design: _Design, X: pd.DataFrame) -> np.ndarray:
@@ -228,10 +275,10 @@ def _standardized(design: _Design, X: pd.DataFrame) -> np.ndarray:
             zdesign = _Design(design.desc, rows, design.excluded, design.outcome, design.outcome_column)
             y = _numeric_outcome(zdesign)
         return sm.OLS(y, Xz).fit().params.reindex(X.columns).to_numpy()
-    except (DataError, ValueError):
+    except (DataError, ValueError):  # stacklevel 4: _standardized, ols, its renamed_parameter wrapper
         warnings.warn("Standardized estimates are not available for this formula (a transformation "
                       "is undefined on z-scores); std_estimate is NaN.", AnalysisWarning,
-                      stacklevel=3)  # fmt: skip
+                      stacklevel=4)  # fmt: skip
         return np.full(X.shape[1], np.nan)
 
 
@@ -246,7 +293,8 @@ def _vif(X: pd.DataFrame) -> np.ndarray:
     return out.to_numpy()
 
 
-def logistic_regression(data: pd.DataFrame, formula: str, *, alpha: float = 0.05) -> RegressionResult:
+@renamed_parameter(alpha=("ci", lambda a: 1 - a, "ci = 1 - alpha"))  # 0.1 name, until 0.3
+def logistic_regression(data: pd.DataFrame, formula: str, *, ci: float = 0.95) -> RegressionResult:
     """Binary logistic regression (maximum likelihood) with odds ratios.
 
     Parameters
@@ -256,8 +304,9 @@ def logistic_regression(data: pd.DataFrame, formula: str, *, alpha: float = 0.05
     formula : str
         Patsy formula; the outcome is 0/1, boolean, or a two-level column / expression such as
         ``I(affairs > 0)`` (the second level, or True, is the event, as in ``glm``).
-    alpha : float, optional
-        1 - confidence level of the Wald intervals (default 0.05).
+    ci : float, optional
+        Confidence level of the Wald intervals (default 0.95). The 0.1 keyword ``alpha``
+        (1 - `ci`) still works with a DeprecationWarning until 0.3.
 
     Returns
     -------
@@ -267,17 +316,25 @@ def logistic_regression(data: pd.DataFrame, formula: str, *, alpha: float = 0.05
         ``or_ci_low``, ``or_ci_high``. ``.fit``: ``n``, ``n_excluded``, ``n_events``, ``loglik``,
         ``deviance``, ``null_deviance``, ``aic``, ``pseudo_r2`` (McFadden), ``statistic``
         (likelihood-ratio chi² against the intercept-only model), ``df``, ``p_value``.
+        ``.excluded``: ``row``, ``reason``. ``.ci``: the confidence level.
 
     Raises
     ------
     DataError
         Unknown column, an outcome that is not binary, an all-missing column, a constant or
-        collinear predictor.
+        collinear predictor, or predictors that separate the outcome perfectly.
     ParameterError
-        A malformed formula or a bad `alpha`.
+        A malformed formula, a bad `ci`, or both `ci` and the old `alpha`.
+
+    See Also
+    --------
+    ols, analysis.models.limited_outcomes.ordinal_regression
 
     Notes
     -----
+    ``logit P(y = 1 | x) = x'b``, maximum likelihood; Wald intervals ``b ± z_(1+ci)/2 · SE``
+    (as ``confint.default``) and odds ratios ``exp(b)`` with ``exp`` of the interval. Listwise
+    deletion over the formula's variables (every left-out row in ``.excluded``).
     Fitted by Newton-Raphson (``statsmodels`` ``Logit``); matches ``glm(family = binomial)``.
     On ``statsmodels.datasets.fair`` with ``affair = affairs > 0`` the ``rate_marriage``
     coefficient is -0.7161 (statsmodels discrete-choice example).
@@ -286,8 +343,24 @@ def logistic_regression(data: pd.DataFrame, formula: str, *, alpha: float = 0.05
     ----------
     Hosmer, D. W., Lemeshow, S., & Sturdivant, R. X. (2013). Applied logistic regression
     (3rd ed.). Wiley.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import logistic_regression
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=200)
+    >>> data = pd.DataFrame({"x": x, "event": (rng.random(200) < 1 / (1 + np.exp(-x))).astype(int)})
+    >>> res = logistic_regression(data, "event ~ x")
+    >>> print(res.coefficients[["term", "estimate", "odds_ratio"]].round(2).to_string(index=False))
+         term  estimate  odds_ratio
+    Intercept      0.06        1.06
+            x      0.86        2.36
+    >>> res.sentence("x")
+    'The coefficient of x on event was b = 0.86, SE = 0.19, z = 4.53, p < .001, OR = 2.36, 95% CI [1.63, 3.41].'
     """
-    _check_alpha(alpha)
+    _check_ci(ci)
     design = _prepare(data, formula)
     try:
         Y = patsy.dmatrix(patsy.ModelDesc([], design.desc.lhs_termlist), design.rows, NA_action="raise",
@@ -315,9 +388,9 @@ def logistic_regression(data: pd.DataFrame, formula: str, *, alpha: float = 0.05
                         "probabilities are 0 or 1), so the estimates diverge. Remove or merge the "
                         "predictor that separates the groups, or use penalized (Firth) logistic "
                         "regression.")  # fmt: skip
-    if not res.mle_retvals.get("converged", True):
-        warnings.warn("The logistic model did not converge.", ConvergenceWarning, stacklevel=2)
-    out = _wald_table(X.columns, res.params.to_numpy(), res.bse.to_numpy(), alpha)
+    if not res.mle_retvals.get("converged", True):  # stacklevel 3: past the renamed_parameter wrapper
+        warnings.warn("The logistic model did not converge.", ConvergenceWarning, stacklevel=3)
+    out = _wald_table(X.columns, res.params.to_numpy(), res.bse.to_numpy(), ci)
     odds = np.exp(out[["estimate", "ci_low", "ci_high"]].to_numpy())
     out["odds_ratio"], out["or_ci_low"], out["or_ci_high"] = odds.T
     n, k1 = len(y), float(y.sum())
@@ -326,4 +399,4 @@ def logistic_regression(data: pd.DataFrame, formula: str, *, alpha: float = 0.05
     fit = _fit_row(design, n, n_events=int(k1), loglik=res.llf, deviance=-2 * res.llf,
                    null_deviance=-2 * ll0, aic=res.aic, pseudo_r2=1 - res.llf / ll0, statistic=lr,
                    df=int(res.df_model), p_value=stats.chi2.sf(lr, res.df_model))  # fmt: skip
-    return RegressionResult("logistic", formula, design.outcome, out, fit, design.excluded, alpha)
+    return RegressionResult("logistic", formula, design.outcome, out, fit, design.excluded, ci)
