@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from analysis.exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
 from analysis.psychometrics import _sem_ml as sem_ml
 from analysis.psychometrics.sem import CFAResult, cfa, dyadic_invariance, measurement_invariance
-from analysis.exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
 from analysis.scoring.scales import keyed_items
 
 TESTS = Path(__file__).resolve().parent
@@ -178,6 +178,8 @@ def test_listwise_values_spelled_out(bfi):
     assert_allclose(fit["rmsea"], 0.072420513283236426, rtol=1e-6)
     assert_allclose(fit["srmr"], 0.046022537042770255, rtol=1e-6)
     assert fit["n"] == 2632 and fit["df"] == 34
+    # lavaan's nobs = 2632: the 168 rows with a missing item are the ones in .excluded
+    assert len(res.excluded) == len(bfi) - 2632 and list(res.excluded.columns) == ["row", "reason"]
     # parameterEstimates(): agree =~ A2 est -1.5051221715851451, se 0.094494074449279208
     a2 = res.loadings.query("item == 'A2'").iloc[0]
     assert_allclose(
@@ -397,7 +399,8 @@ def test_invariance_errors(bfi):
 def test_convergence_warning_when_iterations_run_out(bfi, monkeypatch):
     monkeypatch.setattr(sem_ml, "MAX_ITER", 2)
     with pytest.warns(ConvergenceWarning, match="did not converge"):
-        cfa(bfi, factors=BFI_FACTORS)
+        res = cfa(bfi, factors=BFI_FACTORS)
+    assert not res.converged
 
 
 def test_convergence_warning_for_unidentified_model(bfi):
@@ -420,6 +423,7 @@ def test_heywood_case_warns():
         res = cfa(x, factors="f =~ x1 + x2 + x3")
     theta = res.parameters.query("lhs == 'x1' and op == '~~'")
     assert_allclose(theta["std_estimate"], [-0.28], atol=1e-6)
+    assert res.heywood  # visible in the result, not only as a warning
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,7 +433,7 @@ def test_scale_cfa_on_the_real_ecr_gives_lavaans_fit(ecr):
     from analysis.psychometrics.by_instrument import scale_cfa
 
     items = {"ecr": {str(i): f"Q{i}" for i in range(1, 37)}}
-    out = scale_cfa(ecr, instruments=items, ranges=dict.fromkeys(ECR_ITEMS, [1, 5])).set_index("instrument")
+    out = scale_cfa(ecr, instruments=items, ranges={c: [1, 5] for c in ECR_ITEMS}).set_index("instrument")
     # reverse keying is linear, so the fit equals lavaan's on the raw items (CFI .7769262)
     assert out.loc["ecr", "factors"] == "avoidance, anxiety"  # order of the instrument file
     assert_allclose(out.loc["ecr", "cfi"], 0.7769262, atol=1e-7)
@@ -481,8 +485,8 @@ def test_scale_invariance_leaves_out_small_groups_and_says_so(demo_tables):
 
 
 def test_scale_dyadic_invariance_pairs_partners_of_each_couple(demo_tables):
-    from analysis.psychometrics.by_instrument import scale_dyadic_invariance
     from analysis.data.dyad_reshape import individual_to_dyad
+    from analysis.psychometrics.by_instrument import scale_dyadic_invariance
 
     table, items, ranges = demo_tables
     out = scale_dyadic_invariance(table, instruments={"swls": items["swls"]}, ranges=ranges,

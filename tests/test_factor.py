@@ -9,14 +9,14 @@ digits; its printed output is tests/reference/factor.Rout. `bfi` is psych::bfi
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PROJECT_ROOT
 from numpy.testing import assert_allclose
 from scipy import optimize
 
 from analysis.exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
 from analysis.psychometrics.efa import EFAResult, efa
-from analysis.psychometrics.omega import omega
 from analysis.psychometrics.factor_retention import parallel_analysis, velicer_map
-from conftest import PROJECT_ROOT
+from analysis.psychometrics.omega import omega
 
 REF = PROJECT_ROOT / "tests" / "reference"
 BFI = [f"{t}{i}" for t in "ACENO" for i in range(1, 6)]
@@ -117,6 +117,7 @@ def test_efa_oblimin_nonconvergence_warns_and_still_matches_psych(bfi):
         res = efa(bfi, items=BFI, n_factors=11)
     expected = ref("efa_loadings", "bfi_11_minres_oblimin")["loading"]
     assert_allclose(res.loadings["loading"], expected, atol=1e-8)
+    assert not res.converged and "did not converge" in res.sentence()  # visible in the result too
 
 
 def test_efa_extraction_iteration_limit_warns(bfi, monkeypatch):
@@ -129,7 +130,8 @@ def test_efa_extraction_iteration_limit_warns(bfi, monkeypatch):
 
     monkeypatch.setattr(optimize, "minimize", capped)
     with pytest.warns(ConvergenceWarning, match="extraction did not converge"):
-        efa(bfi, items=BFI, n_factors=3, rotation="none")
+        res = efa(bfi, items=BFI, n_factors=3, rotation="none")
+    assert not res.converged
 
 
 def test_efa_tables_shape_and_helpers(bfi):
@@ -159,6 +161,9 @@ def test_efa_listwise_equals_complete_cases_and_does_not_mutate(bfi):
     complete = efa(bfi.dropna(subset=BFI), items=BFI, n_factors=3)
     pd.testing.assert_frame_equal(listwise.loadings, complete.loadings)
     assert listwise.fit["n_obs"].iloc[0] == len(bfi.dropna(subset=BFI)) == 2436
+    # the rows left out: every row with a missing item, by its index label
+    assert list(listwise.excluded["row"]) == list(bfi.index[bfi[BFI].isna().any(axis=1)])
+    assert listwise.fit["n"].iloc[0] == 2436 and complete.excluded.empty
     pd.testing.assert_frame_equal(bfi, before)
 
 
@@ -233,18 +238,18 @@ def test_velicer_map_matches_psych(request, case, n_map, n_map4):
         request.getfixturevalue("ecr"), ECR)
     res = velicer_map(data, items=items, max_factors=8)
     expected = ref("map", case)
-    assert list(res.table["n_components"]) == list(range(9))
+    assert list(res.coefficients["n_components"]) == list(range(9))
     # VSS(items, n = 8)$map for m = 1..8; m = 0 by psych's formula with no component removed
-    assert_allclose(res.table["map"], expected["map"], rtol=1e-10)
+    assert_allclose(res.coefficients["map"], expected["map"], rtol=1e-10)
     # 4th-power MAP (Velicer et al., 2000), the same formula with rstar^4 in factor.R
-    assert_allclose(res.table["map4"], expected["map4"], rtol=1e-10)
+    assert_allclose(res.coefficients["map4"], expected["map4"], rtol=1e-10)
     # which.min(VSS(items)$map)
     assert (res.n_components, res.n_components_map4) == (n_map, n_map4)
 
 
 def test_velicer_map_caps_max_factors(bfi):
     res = velicer_map(bfi, items=BFI[:5], max_factors=8)
-    assert list(res.table["n_components"]) == [0, 1, 2, 3, 4]  # psych: n1 = nvar - 1
+    assert list(res.coefficients["n_components"]) == [0, 1, 2, 3, 4]  # psych: n1 = nvar - 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,10 +264,10 @@ def check_omega(res, case, g_atol):
     expected = ref("omega", case)
     # omega(...)$omega.tot, $alpha, $G6: do not involve g
     for column in ["omega_total", "alpha", "g6"]:
-        assert_allclose(res.table[column], expected[column], atol=1e-10)
+        assert_allclose(res.coefficients[column], expected[column], atol=1e-10)
     # omega(...)$omega_h, $omega.lim, $ECV
     for column in ["omega_hierarchical", "omega_asymptotic", "ecv"]:
-        assert_allclose(res.table[column], expected[column], atol=g_atol)
+        assert_allclose(res.coefficients[column], expected[column], atol=g_atol)
     # omega(...)$schmid$sl[, c("g", "F1*", ...)]
     assert_allclose(res.loadings["loading"], ref("omega_loadings", case)["loading"], atol=g_atol)
     # omega(...)$schmid$sl[, c("h2", "u2", "p2")] and omega(...)$key < 0
@@ -296,6 +301,7 @@ def test_omega_matches_psych_agreeableness(bfi, bfi_a_reversed, case):
         res = omega(data, items=BFI[:5])
     check_omega(res, case, g_atol=2e-4)
     assert res.communalities["reversed"].iloc[0] == (case == "bfi_A_3_raw")
+    assert res.heywood and "ultra-Heywood" in res.sentence()
 
 
 def test_omega_matches_psych_ecr(ecr):
@@ -304,12 +310,13 @@ def test_omega_matches_psych_ecr(ecr):
     with pytest.warns(AnalysisWarning, match="ultra-Heywood"):
         res = omega(ecr, items=ECR, n_factors=3)
     check_omega(res, "ecr_3", g_atol=2e-3)
+    assert res.heywood
 
 
 def test_omega_two_factors_warns(bfi):
     with pytest.warns(AnalysisWarning, match="Three factors are required"):
         res = omega(bfi, items=BFI[:10], n_factors=2)
-    assert res.table["omega_hierarchical"].iloc[0] < res.table["omega_total"].iloc[0]
+    assert res.coefficients["omega_hierarchical"].iloc[0] < res.coefficients["omega_total"].iloc[0]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -340,9 +340,9 @@ def test_validation_errors_common(func):
         func(data, items="a")
     with pytest.raises(ParameterError, match="'a' more than once"):
         func(data, items=["a", "b", "a"])
-    with pytest.raises(DataError, match="numeric.*'word'"):
+    with pytest.raises(DataError, match=r"numeric.*'word'"):
         func(data, items=["a", "word"])
-    with pytest.raises(DataError, match="numeric.*'flag'"):
+    with pytest.raises(DataError, match=r"numeric.*'flag'"):
         func(data, items=["a", "flag"])
     with pytest.raises(DataError, match="'flat' have no variance"):
         func(data, items=["a", "flat"])

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-__all__ = ["Block", "Padded", "GroupData", "group_data", "em_moments", "minus2_terms", "row", "cfa_table", "dyad_table", "Model", "fit", "fit_measures", "rmsea_ci", "estimates"]
+__all__ = ["Block", "Padded", "GroupData", "group_data", "em_moments", "minus2_terms", "row", "cfa_table",
+           "dyad_table", "Model", "fit", "fit_measures", "rmsea_ci", "estimates"]
 
 MATRICES = ("lambda", "psi", "theta", "nu", "alpha")
 MAX_ITER = 5000  # L-BFGS-B iterations (tests lower it to reach the ConvergenceWarning path)

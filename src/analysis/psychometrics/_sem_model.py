@@ -111,8 +111,9 @@ def _prepare(data, items, group, missing):
 
 
 def _run(table, data_g, items, latent, means, information):
-    """Fit a parameter table; returns (fit-measure dict, estimate table) and warns.
-    `information` None skips standard errors (invariance tables report fit only)."""
+    """Fit a parameter table; returns (fit-measure dict, estimate table, status) and warns.
+    `status` holds ``converged`` (the optimiser converged) and ``heywood`` (a negative variance
+    estimate). `information` None skips standard errors (invariance tables report fit only)."""
     p, m = len(items), len(latent)
     model = _sem_ml.Model(table, p, m, len(data_g), means)
     moments = len(data_g) * (p * (p + 1) // 2 + (p if means else 0))
@@ -138,13 +139,15 @@ def _run(table, data_g, items, latent, means, information):
         )
     est = _sem_ml.estimates(model, out)
     var = est[est["matrix"].isin(["psi", "theta"]) & (est["row"] == est["col"])]
-    if (var["estimate"] < 0).any():
+    heywood = bool((var["estimate"] < 0).any())
+    if heywood:
         warnings.warn(
             "Some estimated variances are negative (a Heywood case); check the model.",
             AnalysisWarning,
             stacklevel=3,
         )
-    return _sem_ml.fit_measures(model, data_g, out), est
+    status = {"converged": bool(out["converged"]), "heywood": heywood}
+    return _sem_ml.fit_measures(model, data_g, out), est, status
 
 
 def _names(matrix, r, c, items, latent):

@@ -21,7 +21,8 @@ from analysis.psychometrics.omega import omega
 from analysis.psychometrics.reliability import cronbach_alpha, item_statistics
 from analysis.psychometrics.sem import cfa, dyadic_invariance, measurement_invariance
 
-__all__ = ["scale_cfa", "scale_invariance", "scale_dyadic_invariance", "scale_reliability", "scale_item_statistics", "scale_dimensionality"]
+__all__ = ["scale_cfa", "scale_invariance", "scale_dyadic_invariance", "scale_reliability", "scale_item_statistics",
+           "scale_dimensionality"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -66,13 +67,13 @@ def scale_cfa(data, *, instruments, ranges=None, missing="listwise", min_items=4
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per respondent, raw item responses.
+        One row per respondent, raw item responses. Not modified.
     instruments : dict
         ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``); instruments
         without a definition file are left out.
     ranges : dict, optional
-        Response ranges (``Dataset.item_ranges(table)``): reverse-keyed items are reversed first,
-        so every loading is expected positive.
+        Response ranges of the data, ``{column: [min, max]}`` (``Dataset.item_ranges(table)``),
+        for reverse keying; by default the instrument's own response range.
     missing : {"listwise", "fiml"}, default "listwise"
         As in `cfa`.
     min_items : int, default 4
@@ -82,10 +83,47 @@ def scale_cfa(data, *, instruments, ranges=None, missing="listwise", min_items=4
     Returns
     -------
     pandas.DataFrame
-        One row per instrument: ``instrument``, ``factors`` (names of the subscales fitted as
-        factors), ``n_items``, the fit columns of `cfa` (``n`` ... ``srmr``), ``min_loading``
-        (smallest standardized loading) and ``note`` (why a model was not fitted, or its
-        estimation warnings).
+        One row per instrument:
+
+        - ``instrument`` : instrument id.
+        - ``factors`` : names of the subscales fitted as factors (comma-separated).
+        - ``n_items`` : number of items.
+        - ``n``, ``chi_square``, ``df``, ``p_value``, ``cfi``, ``tli``, ``rmsea``,
+          ``rmsea_ci_low``, ``rmsea_ci_high``, ``srmr`` : the fit columns of `cfa`.
+        - ``min_loading`` : smallest completely standardized loading.
+        - ``note`` : why a model was not fitted, or its estimation warnings (else missing).
+
+    Raises
+    ------
+    analysis.exceptions.ParameterError
+        An unknown `missing`.
+    analysis.exceptions.DataError
+        A column of `instruments` is absent from `data`.
+
+    See Also
+    --------
+    cfa, scale_invariance
+
+    Notes
+    -----
+    Reverse-keyed items are reversed first (``(min + max) - x``), so every loading is expected
+    positive. Each instrument is fitted by `cfa` (``lavaan::cfa`` with marker-variable
+    identification) with its subscales as correlated factors, or one factor for an instrument
+    scored as a total. Warnings and data errors of one instrument become its ``note``.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of
+    Statistical Software, 48*(2), 1-36. https://doi.org/10.18637/jss.v048.i02
+
+    Examples
+    --------
+    >>> from analysis import scale_cfa, simulate_demo_survey
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> out = scale_cfa(survey, instruments={"swls": {str(i): f"swls_{i}" for i in range(1, 6)}})
+    >>> print(out[["instrument", "n_items", "n", "df", "cfi", "srmr"]].round(2).to_string(index=False))
+    instrument  n_items     n  df  cfi  srmr
+          swls        5 111.0 5.0 0.99  0.03
     """
     _check_one_of("missing", missing, _MISSING)
     rows = []
@@ -107,10 +145,20 @@ def scale_invariance(data, *, instruments, group, ranges=None, missing="listwise
 
     Parameters
     ----------
-    data, instruments, ranges, missing, min_items
-        As in `scale_cfa`.
+    data : pandas.DataFrame
+        One row per respondent, raw item responses. Not modified.
+    instruments : dict
+        ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``); instruments
+        without a definition file are left out.
     group : str
         Column defining the groups (e.g. ``"gender"``).
+    ranges : dict, optional
+        Response ranges of the data, ``{column: [min, max]}`` (``Dataset.item_ranges(table)``),
+        for reverse keying; by default the instrument's own response range.
+    missing : {"listwise", "fiml"}, default "listwise"
+        As in `cfa`.
+    min_items : int, default 4
+        Instruments with fewer items are listed with a note, not tested.
     min_group_n : int, default 100
         Groups with fewer rows holding `group` are left out (and named in ``note``): a
         multi-group CFA on a handful of people is not informative and often not estimable.
@@ -118,10 +166,50 @@ def scale_invariance(data, *, instruments, group, ranges=None, missing="listwise
     Returns
     -------
     pandas.DataFrame
-        Three rows per fitted instrument (``level`` configural, metric, scalar): ``instrument``,
-        ``level``, ``groups`` (the groups compared, with their n), ``n``, ``chi_square``, ``df``,
-        ``cfi``, ``rmsea``, ``srmr`` and the differences to the previous level of
-        `measurement_invariance`; one row with a ``note`` for instruments not tested.
+        Three rows per tested instrument, one per ``level``, and one row with a ``note`` for an
+        instrument not tested:
+
+        - ``instrument`` : instrument id.
+        - ``level`` : ``"configural"``, ``"metric"`` or ``"scalar"``.
+        - ``groups`` : the groups compared, with their n.
+        - ``n``, ``chi_square``, ``df``, ``cfi``, ``rmsea``, ``srmr`` : fit of the level.
+        - ``delta_chi_square``, ``delta_df``, ``delta_p_value``, ``delta_cfi``,
+          ``delta_rmsea`` : differences to the previous level (`measurement_invariance`).
+        - ``note`` : groups left out, estimation warnings, or why the instrument was not tested.
+
+    Raises
+    ------
+    analysis.exceptions.ParameterError
+        An unknown `missing`.
+    analysis.exceptions.DataError
+        `group` or a column of `instruments` is absent from `data`.
+
+    See Also
+    --------
+    measurement_invariance, scale_cfa
+
+    Notes
+    -----
+    Each instrument's keyed items are passed to `measurement_invariance` (``lavaan::cfa`` with
+    ``group.equal`` and ``lavTestLRT``) on the rows of the groups kept.
+
+    References
+    ----------
+    Putnick, D. L., & Bornstein, M. H. (2016). Measurement invariance conventions and reporting:
+    The state of the art and future directions for psychological research. *Developmental
+    Review, 41*, 71-90. https://doi.org/10.1016/j.dr.2016.06.004
+
+    Examples
+    --------
+    >>> from analysis import scale_invariance, simulate_demo_survey
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> out = scale_invariance(survey, instruments={"swls": {str(i): f"swls_{i}" for i in range(1, 6)}},
+    ...                        group="gender", min_group_n=40)
+    >>> print(out[["level", "groups", "df", "delta_df"]].to_string(index=False))
+         level               groups  df  delta_df
+    configural man (62), woman (55)  10       NaN
+        metric man (62), woman (55)  14       4.0
+        scalar man (62), woman (55)  18       4.0
     """
     _check_one_of("missing", missing, _MISSING)
     _require_columns(data, [group])
@@ -155,16 +243,70 @@ def scale_dyadic_invariance(data, *, instruments, dyad, partner, ranges=None, mi
     ----------
     data : pandas.DataFrame
         Individual format: one row per person, with the couple id in `dyad` and the member's
-        role in `partner` (two roles).
-    instruments, ranges, missing, min_items
-        As in `scale_cfa`.
+        role in `partner` (two roles). Not modified.
+    instruments : dict
+        ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``); instruments
+        without a definition file are left out.
+    dyad : str
+        Column with the couple (dyad) id.
+    partner : str
+        Column with the member number within a couple (two values, e.g. 1 and 2).
+    ranges : dict, optional
+        Response ranges of the data, ``{column: [min, max]}`` (``Dataset.item_ranges(table)``),
+        for reverse keying; by default the instrument's own response range.
+    missing : {"listwise", "fiml"}, default "listwise"
+        As in `cfa`: incomplete couples are dropped, or kept under FIML.
+    min_items : int, default 4
+        Instruments with fewer items are listed with a note, not tested.
 
     Returns
     -------
     pandas.DataFrame
-        As `scale_invariance` (``groups``: the number of couples with both members answering;
-        incomplete couples are dropped listwise or kept under FIML), from
-        `dyadic_invariance` on the couples' wide data.
+        Three rows per tested instrument, one per ``level``, and one row with a ``note`` for an
+        instrument not tested:
+
+        - ``instrument`` : instrument id.
+        - ``level`` : ``"configural"``, ``"metric"`` (loadings) or ``"scalar"`` (intercepts).
+        - ``groups`` : the number of couples with both members answering.
+        - ``n``, ``chi_square``, ``df``, ``cfi``, ``rmsea``, ``srmr`` : fit of the level.
+        - ``delta_chi_square``, ``delta_df``, ``delta_p_value``, ``delta_cfi``,
+          ``delta_rmsea`` : differences to the previous level (`dyadic_invariance`).
+        - ``note`` : estimation warnings, or why the instrument was not tested.
+
+    Raises
+    ------
+    analysis.exceptions.ParameterError
+        An unknown `missing`.
+    analysis.exceptions.DataError
+        `dyad`, `partner` or a column of `instruments` is absent from `data`.
+
+    See Also
+    --------
+    dyadic_invariance, scale_invariance
+
+    Notes
+    -----
+    The keyed items are reshaped to one row per couple (``individual_to_dyad``) and passed to
+    `dyadic_invariance` (dySEM's ``scriptCFA`` models fitted with ``lavaan::cfa`` and
+    ``lavTestLRT``).
+
+    References
+    ----------
+    Sakaluk, J. K., Fisher, A. N., & Kilshaw, R. E. (2021). Dyadic measurement invariance and its
+    importance for replicability in romantic relationship science. *Personal Relationships,
+    28*(1), 190-226. https://doi.org/10.1111/pere.12341
+
+    Examples
+    --------
+    >>> from analysis import scale_dyadic_invariance, simulate_demo_survey
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> out = scale_dyadic_invariance(survey, instruments={"swls": {str(i): f"swls_{i}" for i in range(1, 6)}},
+    ...                               dyad="couple_id", partner="partner")
+    >>> print(out[["level", "groups", "n", "df"]].to_string(index=False))
+         level     groups  n  df
+    configural 56 couples 51  29
+        metric 56 couples 51  33
+        scalar 56 couples 51  37
     """
     from analysis.data.dyad_reshape import individual_to_dyad
 
@@ -206,30 +348,66 @@ def scale_reliability(
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per respondent, raw item responses.
+        One row per respondent, raw item responses. Not modified.
     instruments : dict
         ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``); instruments
         without a definition file are left out.
     ranges : dict, optional
-        Response ranges of the data (``Dataset.item_ranges(table)``), for reverse keying.
+        Response ranges of the data, ``{column: [min, max]}`` (``Dataset.item_ranges(table)``),
+        for reverse keying; by default the instrument's own response range.
     ci : float, default 0.95
-        Level of the Feldt interval of alpha.
+        Confidence level of the Feldt interval of alpha.
     missing : {"pairwise", "listwise"}, default "pairwise"
         Missing-data handling of the covariances (psych's default is pairwise).
 
     Returns
     -------
     pandas.DataFrame
-        One row per score: ``instrument``, ``score``, ``n_items``, ``n``, ``alpha``, ``ci_low``,
-        ``ci_high`` (Feldt), ``std_alpha``, ``average_r``, ``omega_total``,
-        ``omega_hierarchical``, ``omega_method`` and ``note`` (warnings raised while fitting).
+        One row per score (``df.attrs["ci"]`` holds `ci`):
+
+        - ``instrument``, ``score`` : instrument id and score name.
+        - ``n_items`` : items of the score; ``n`` : respondents used by alpha.
+        - ``alpha``, ``ci_low``, ``ci_high`` : Cronbach's alpha and its Feldt interval.
+        - ``std_alpha``, ``average_r`` : standardized alpha and mean inter-item correlation.
+        - ``omega_total``, ``omega_hierarchical`` : McDonald's omega (see Notes).
+        - ``omega_method`` : ``"Schmid-Leiman, 3 group factors"`` or ``"one factor"``.
+        - ``note`` : warnings raised while fitting (else missing).
+
+    Raises
+    ------
+    analysis.exceptions.ParameterError
+        A bad `ci` or `missing`.
+    analysis.exceptions.DataError
+        A column of `instruments` is absent from `data`, or an item has no variance.
+
+    See Also
+    --------
+    cronbach_alpha, omega, scale_item_statistics
 
     Notes
     -----
-    Omega: for scores of 6 or more items, psych::omega's Schmid-Leiman solution with three
-    group factors (minres, oblimin); for 3-5 items, McDonald's omega from one minres factor,
-    ``(sum lambda)^2 / ((sum lambda)^2 + sum psi)``, which is then also omega hierarchical.
-    Scores of fewer than 3 items get alpha only.
+    Alpha as `cronbach_alpha` (``psych::alpha``). Omega: for scores of 6 or more items,
+    ``psych::omega``'s Schmid-Leiman solution with three group factors (minres, oblimin); for
+    3-5 items, McDonald's omega from one minres factor, ``(sum lambda)^2 / ((sum lambda)^2 +
+    sum psi)``, which is then also omega hierarchical. Scores of fewer than 3 items get alpha
+    only. Scores whose items are not all mapped in `instruments` are left out.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    *Psychometrika, 16*(3), 297-334. https://doi.org/10.1007/BF02310555
+
+    McDonald, R. P. (1999). *Test theory: A unified treatment*. Lawrence Erlbaum.
+
+    Examples
+    --------
+    >>> from analysis import scale_reliability, simulate_demo_survey
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> out = scale_reliability(survey, instruments={"ecr_s": {str(i): f"ecr_s_{i}" for i in range(1, 13)}})
+    >>> print(out[["score", "n", "alpha", "omega_total"]].round(2).to_string(index=False))
+        score   n  alpha  omega_total
+      anxiety 117   0.86         0.89
+    avoidance 117   0.85         0.90
     """
     import warnings
 
@@ -248,7 +426,7 @@ def scale_reliability(
                 row.update(n=int(a["n"]), alpha=a["alpha"], ci_low=a["ci_low"], ci_high=a["ci_high"],
                            std_alpha=a["std_alpha"], average_r=a["average_r"])  # fmt: skip
                 if len(items) >= 6:
-                    om = omega(keyed, items=items, n_factors=3).table.iloc[0]
+                    om = omega(keyed, items=items, n_factors=3).coefficients.iloc[0]
                     row.update(omega_total=om["omega_total"], omega_hierarchical=om["omega_hierarchical"],
                                omega_method="Schmid-Leiman, 3 group factors")  # fmt: skip
                 elif len(items) >= 3:
@@ -273,13 +451,62 @@ def scale_item_statistics(
     ranges: Mapping[str, Sequence[float]] | None = None,
     missing: str = "pairwise",
 ) -> pd.DataFrame:
-    """:func:`item_statistics` of every subscale of every instrument, on the keyed items.
+    """`item_statistics` of every subscale of every instrument, on the keyed items.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent, raw item responses. Not modified.
+    instruments : dict
+        ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``); instruments
+        without a definition file are left out.
+    ranges : dict, optional
+        Response ranges of the data, ``{column: [min, max]}`` (``Dataset.item_ranges(table)``),
+        for reverse keying; by default the instrument's own response range.
+    missing : {"pairwise", "listwise"}, default "pairwise"
+        Missing-data handling of the covariances, as in `item_statistics`.
 
     Returns
     -------
     pandas.DataFrame
-        ``instrument``, ``score`` and the columns of :func:`item_statistics` (one row per item of
-        each subscale; the ``total`` of an instrument with subscales is left out).
+        One row per item of each subscale (the ``total`` of an instrument with subscales is
+        left out): ``instrument``, ``score``, then the columns of `item_statistics` (``item``,
+        ``n``, ``mean``, ``sd``, ``r_item_total``, ``r_std``, ``r_cor``, ``r_drop``,
+        ``alpha_if_deleted``, ``std_alpha_if_deleted``, ``average_r_if_deleted``). With no
+        subscale of two or more items: no rows, columns ``instrument``, ``score``, ``item``.
+
+    Raises
+    ------
+    analysis.exceptions.ParameterError
+        A bad `missing`.
+    analysis.exceptions.DataError
+        A column of `instruments` is absent from `data`, or an item has no variance.
+
+    See Also
+    --------
+    item_statistics, scale_reliability
+
+    Notes
+    -----
+    Matches ``psych::alpha(keyed items)$item.stats`` and ``$alpha.drop`` per subscale, as
+    `item_statistics`. Mixed-key warnings are left to `scale_reliability`.
+
+    References
+    ----------
+    Revelle, W. (2022). *psych* (R package version 2.2.9). https://CRAN.R-project.org/package=psych
+
+    Examples
+    --------
+    >>> from analysis import scale_item_statistics, simulate_demo_survey
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> out = scale_item_statistics(survey, instruments={"swls": {str(i): f"swls_{i}" for i in range(1, 6)}})
+    >>> print(out[["score", "item", "r_drop"]].round(2).to_string(index=False))
+    score   item  r_drop
+    total swls_1    0.74
+    total swls_2    0.73
+    total swls_3    0.64
+    total swls_4    0.64
+    total swls_5    0.68
     """
     import warnings
 
@@ -306,24 +533,62 @@ def scale_dimensionality(data, *, instruments, ranges=None, n_iter=20, seed=None
     Parameters
     ----------
     data : pandas.DataFrame
-        Raw item responses, one row per respondent.
+        One row per respondent, raw item responses. Not modified.
     instruments : dict
-        ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``).
+        ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``); instruments
+        without a definition file are left out.
     ranges : dict, optional
-        Response ranges of the data, for reverse keying (``Dataset.item_ranges(table)``).
+        Response ranges of the data, ``{column: [min, max]}`` (``Dataset.item_ranges(table)``),
+        for reverse keying; by default the instrument's own response range.
     n_iter : int, default 20
         Simulated data sets for parallel analysis.
     seed : int, optional
-        Seed of the parallel analysis.
+        Seed of the parallel analysis (``numpy.random.default_rng``).
     min_items : int, default 6
         Instruments with fewer items are left out.
 
     Returns
     -------
     pandas.DataFrame
-        One row per instrument: ``instrument``, ``n_items``, ``n_subscales`` (scores other than
-        ``total``, at least 1), ``parallel_factors`` and ``parallel_components`` (psych's
-        fa.parallel rule), ``map_components`` (Velicer's MAP).
+        One row per instrument with at least `min_items` items:
+
+        - ``instrument`` : instrument id; ``n_items`` : number of items.
+        - ``n_subscales`` : scores other than ``total`` (at least 1).
+        - ``parallel_factors``, ``parallel_components`` : numbers suggested by
+          `parallel_analysis` (psych's fa.parallel rule).
+        - ``map_components`` : number suggested by Velicer's MAP (`velicer_map`).
+
+    Raises
+    ------
+    analysis.exceptions.DataError
+        A column of `instruments` is absent from `data`, or an item has no variance.
+
+    See Also
+    --------
+    parallel_analysis, velicer_map
+
+    Notes
+    -----
+    As ``psych::fa.parallel`` and ``psych::VSS()$map`` on each instrument's keyed items
+    (pairwise correlations); MAP partials out at most 8 components.
+
+    References
+    ----------
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis.
+    *Psychometrika, 30*(2), 179-185. https://doi.org/10.1007/BF02289447
+
+    Velicer, W. F. (1976). Determining the number of components from the matrix of partial
+    correlations. *Psychometrika, 41*(3), 321-327. https://doi.org/10.1007/BF02293557
+
+    Examples
+    --------
+    >>> from analysis import scale_dimensionality, simulate_demo_survey
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> out = scale_dimensionality(survey, instruments={"ecr_s": {str(i): f"ecr_s_{i}" for i in range(1, 13)}},
+    ...                            n_iter=5, seed=1)
+    >>> print(out.to_string(index=False))
+    instrument  n_items  n_subscales  parallel_factors  parallel_components  map_components
+         ecr_s       12            2                 2                    2               2
     """
     from analysis.scoring.scales import keyed_instruments, subscale_items
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis._checks import _check_one_of
+from analysis.apa import HtmlBlock, apa_table, format_stat, format_value
 from analysis.exceptions import AnalysisWarning, ParameterError
 from analysis.psychometrics import _rotation
 from analysis.psychometrics._factoring import (
@@ -20,6 +21,7 @@ from analysis.psychometrics._factoring import (
     _smc,
     _warn_convergence,
 )
+from analysis.psychometrics._results import METHOD_WORDS, _excluded, _excluded_text, _word
 
 __all__ = ["OmegaResult", "omega"]
 
@@ -29,20 +31,114 @@ __all__ = ["OmegaResult", "omega"]
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OmegaResult:
-    """Omega coefficients from a Schmid-Leiman solution (see `omega` for every column)."""
+    """Omega coefficients from a Schmid-Leiman solution: tidy tables, the rows left out and APA
+    output.
 
-    table: pd.DataFrame
+    Returned by `omega` (whose Returns section lists every column).
+
+    Attributes
+    ----------
+    coefficients : pandas.DataFrame
+        One row: ``omega_total``, ``omega_hierarchical``, ``omega_asymptotic``, ``alpha``,
+        ``g6``, ``ecv`` (called ``table`` in 0.1).
+    loadings : pandas.DataFrame
+        One row per item and factor (g first): ``item``, ``factor``, ``loading``.
+    communalities : pandas.DataFrame
+        One row per item: ``item``, ``h2``, ``u2``, ``p2``, ``reversed``.
+    groups : pandas.DataFrame
+        One row per factor: ``factor``, ``omega_total``, ``omega_general``, ``omega_group``.
+    fit : pandas.DataFrame
+        One row: ``n`` (rows used), ``n_items``, ``n_factors`` (group factors).
+    excluded : pandas.DataFrame
+        One row per row of `data` left out: ``row`` (index label in `data`) and ``reason``.
+    method : str
+        Extraction method, ``"minres"`` or ``"ml"``.
+    rotation : str
+        Oblique rotation of the group factors, ``"oblimin"`` or ``"promax"``.
+    converged : bool
+        False when an extraction or rotation stopped at its iteration limit (a
+        ConvergenceWarning was issued too).
+    heywood : bool
+        True for an ultra-Heywood case: a communality (or a squared general-factor loading of
+        the factor correlations) above 1 (an AnalysisWarning was issued too).
+
+    See Also
+    --------
+    omega
+
+    Notes
+    -----
+    ``table()`` shows ``coefficients`` as an APA table; ``sentence()`` reports omega total and
+    omega hierarchical in one APA sentence. The 0.1 attribute ``table`` (a DataFrame) is now
+    ``coefficients``, since ``table()`` is the APA table of every result.
+
+    Examples
+    --------
+    >>> from analysis import omega, simulate_demo_survey
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> res = omega(survey, items=[f"ecr_s_{i}" for i in range(1, 13)], n_factors=3)
+    >>> print(res.fit.to_string(index=False))
+      n  n_items  n_factors
+    117       12          3
+    """
+
+    coefficients: pd.DataFrame
     loadings: pd.DataFrame
     communalities: pd.DataFrame
     groups: pd.DataFrame
+    fit: pd.DataFrame
+    excluded: pd.DataFrame
+    method: str
+    rotation: str
+    converged: bool
+    heywood: bool
+
+    def table(self, *, title: str | None = None, number: int | None = None) -> HtmlBlock:
+        """The omega coefficients as an APA table; the note gives n, the items and the solution."""
+        labels = {"omega_total": "Omega total", "omega_hierarchical": "Omega hierarchical",
+                  "omega_asymptotic": "Omega asymptotic", "alpha": "Alpha", "g6": "Lambda 6 (G6)",
+                  "ecv": "ECV"}
+        c = self.coefficients.iloc[0]
+        shown = pd.DataFrame([{labels[k]: format_value(c[k], bounded=True) for k in labels}])
+        f = self.fit.iloc[0]
+        note = (f"{_excluded_text(int(f['n']), self.excluded)}; {int(f['n_items'])} items. Schmid-Leiman "
+                f"solution with {_word(int(f['n_factors']))} group factors ({self._how()}). ECV = explained "
+                "common variance of the general factor.")
+        note = " ".join([note, *self._problems()])
+        return apa_table(shown, title=title or "McDonald's omega", number=number, note=note)
+
+    def sentence(self) -> str:
+        """One APA sentence: omega total and omega hierarchical, with n and the solution."""
+        c, f = self.coefficients.iloc[0], self.fit.iloc[0]
+        text = (f"For the {_word(int(f['n_items']))} items ({_excluded_text(int(f['n']), self.excluded)}), "
+                f"{format_stat('ω total', c['omega_total'], bounded=True)} and "
+                f"{format_stat('ω hierarchical', c['omega_hierarchical'], bounded=True)} (Schmid-Leiman "
+                f"solution with {_word(int(f['n_factors']))} group factors, {self._how()}; "
+                f"{format_stat('ECV', c['ecv'], bounded=True)}).")
+        return " ".join([text, *self._problems()])
+
+    def _how(self) -> str:
+        return f"{METHOD_WORDS[self.method]} extraction, {self.rotation} rotation"
+
+    def _problems(self) -> list[str]:
+        out = []
+        if not self.converged:
+            out.append("An extraction or rotation did not converge; the loadings may be inaccurate.")
+        if self.heywood:
+            out.append("A communality exceeds 1 (an ultra-Heywood case); examine the solution.")
+        return out
 
 
 def _schmid(r, nf, method, rotation):
-    """psych::schmid: varimax fa, oblique rotation of it, g from the factor correlations."""
+    """psych::schmid: varimax fa, oblique rotation of it, g from the factor correlations.
+
+    Returns the g loadings, the group loadings, the communalities and two flags: every
+    extraction and rotation converged, and an ultra-Heywood case."""
     orth, _, fit_ok, rot_ok = _fa(r, nf, method, "varimax")
     rotate = _rotation.oblimin if rotation == "oblimin" else _rotation.promax
     fload, phi, obl_ok = rotate(orth)
     _warn_convergence(fit_ok, rot_ok and obl_ok)
+    g_ok = True
     if nf > 2:  # psych: fa(phi, fm = method) after cov2cor
         d = 1.0 / np.sqrt(np.diag(phi))
         lam, _, g_ok, _ = _fa(phi * np.outer(d, d), 1, method, "none")
@@ -55,12 +151,13 @@ def _schmid(r, nf, method, rotation):
         root = np.sqrt(abs(phi[0, 1]))
         gload = np.array([root, np.sign(phi[0, 1]) * root])
     h2 = (orth**2).sum(axis=1)
-    if max(h2.max(), (gload**2).max()) > 1:  # psych checks both fa() calls
+    heywood = bool(max(h2.max(), (gload**2).max()) > 1)
+    if heywood:  # psych checks both fa() calls
         warnings.warn("An ultra-Heywood case was detected (a communality above 1): "
                       "examine the results carefully.", AnalysisWarning, stacklevel=3)
     g = fload @ gload
     group = np.sign(fload) * np.sqrt(np.maximum(fload**2 * (1 - gload**2), 0.0))
-    return g, group, h2
+    return g, group, h2, bool(fit_ok and rot_ok and obl_ok and g_ok), heywood
 
 
 def omega(data, *, items, n_factors=3, method="minres", rotation="oblimin", missing="pairwise"):
@@ -85,9 +182,9 @@ def omega(data, *, items, n_factors=3, method="minres", rotation="oblimin", miss
     Returns
     -------
     OmegaResult
-        Frozen dataclass with four tables.
+        Frozen dataclass with six tables, flags and APA output (``table()``, ``sentence()``).
 
-        ``table``: one row
+        ``coefficients`` (``table`` in 0.1): one row
 
         - ``omega_total`` : share of total score variance due to all common factors
           (``omega.tot``).
@@ -119,6 +216,21 @@ def omega(data, *, items, n_factors=3, method="minres", rotation="oblimin", miss
         - ``omega_general`` : the part of it due to g.
         - ``omega_group`` : the part due to the group factor (for g: all group factors).
 
+        ``fit``: one row (the Schmid-Leiman solution has no fit statistics of its own)
+
+        - ``n`` : rows used: rows that answered at least one item (``"pairwise"``) or every
+          item (``"listwise"``).
+        - ``n_items`` : number of items.
+        - ``n_factors`` : number of group factors.
+
+        ``excluded``: one row per row of `data` left out (none left out: no rows)
+
+        - ``row`` : index label of the row in `data`.
+        - ``reason`` : ``"missing value in A1, A3"`` (``"listwise"``) or ``"no item answered"``.
+
+        ``method``, ``rotation``, ``converged`` (False when an extraction or rotation stopped
+        at its iteration limit) and ``heywood`` (True for an ultra-Heywood case).
+
     Raises
     ------
     analysis.exceptions.DataError
@@ -146,6 +258,8 @@ def omega(data, *, items, n_factors=3, method="minres", rotation="oblimin", miss
     correlations gives the general factor and the loadings are orthogonalised (Schmid &
     Leiman, 1957). With V the sum of the item correlation matrix, omega_total = (V - sum u2) /
     V and omega_hierarchical = (sum g)^2 / V (McDonald, 1999; Zinbarg et al., 2005).
+    Correlations are pairwise-complete by default (psych's ``cor(use = "pairwise")``); rows that
+    answered no item add nothing and are listed in ``excluded``.
 
     References
     ----------
@@ -160,12 +274,16 @@ def omega(data, *, items, n_factors=3, method="minres", rotation="oblimin", miss
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from analysis import omega
-    >>> bfi = pd.read_csv("tests/data/bfi.csv")
-    >>> res = omega(bfi, items=list(bfi.columns[:25]), n_factors=5)
-    >>> round(float(res.table["omega_total"].iloc[0]), 2)
-    0.87
+    >>> from analysis import omega, simulate_demo_survey
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> res = omega(survey, items=[f"ecr_s_{i}" for i in range(1, 13)], n_factors=3)
+    >>> print(res.coefficients[["omega_total", "omega_hierarchical", "ecv"]].round(2).to_string(index=False))
+     omega_total  omega_hierarchical  ecv
+            0.89                 0.5 0.46
+    >>> import textwrap
+    >>> print(textwrap.fill(res.sentence(), 90))
+    For the 12 items (n = 117), ω total = .89 and ω hierarchical = .50 (Schmid-Leiman solution
+    with three group factors, minimum residual extraction, oblimin rotation; ECV = .46).
     """
     _check_one_of("method", method, METHODS)
     _check_one_of("rotation", rotation, ("oblimin", "promax"))
@@ -175,7 +293,8 @@ def omega(data, *, items, n_factors=3, method="minres", rotation="oblimin", miss
         raise ParameterError("`n_factors` must be at least 2 for omega (a general factor over "
                              f"group factors), but {n_factors} was passed.")
     r, _ = _correlations(x, items)
-    g, group, h2 = _schmid(r, n_factors, method, rotation)
+    excluded = _excluded(data, items, missing)
+    g, group, h2, converged, heywood = _schmid(r, n_factors, method, rotation)
     key = np.where(g < 0, -1.0, 1.0)
     m, g, group = r * np.outer(key, key), g * key, group * key[:, None]
     p, total, u2 = len(items), m.sum(), 1 - h2
@@ -199,11 +318,13 @@ def omega(data, *, items, n_factors=3, method="minres", rotation="oblimin", miss
     rows.insert(0, ("g", om_tot, g.sum() ** 2 / total, sum_sq_groups / total))
     sl = np.column_stack([g, group])
     return OmegaResult(
-        table=table,
+        coefficients=table,
         loadings=pd.DataFrame({"item": np.repeat(items, n_factors + 1),
                                "factor": np.tile(["g", *names], p), "loading": sl.ravel()}),
         communalities=pd.DataFrame({"item": items, "h2": h2, "u2": u2, "p2": g**2 / h2,
                                     "reversed": key < 0}),
         groups=pd.DataFrame(rows, columns=["factor", "omega_total", "omega_general",
                                            "omega_group"]),
+        fit=pd.DataFrame({"n": [len(data) - len(excluded)], "n_items": [p], "n_factors": [n_factors]}),
+        excluded=excluded, method=method, rotation=rotation, converged=converged, heywood=heywood,
     )

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis._checks import _check_one_of
+from analysis.apa import HtmlBlock, apa_table, format_stat
 from analysis.exceptions import DataError, ParameterError
 from analysis.psychometrics import _sem_ml
+from analysis.psychometrics._results import _chi_square, _excluded, _excluded_text, _rmsea, _word
 from analysis.psychometrics._sem_model import (
     _MISSING,
     FIT_COLUMNS,
@@ -42,14 +44,121 @@ from analysis.psychometrics._sem_model import (
 __all__ = ["CFAResult", "cfa", "measurement_invariance", "dyadic_invariance"]
 
 
-
 @dataclass(frozen=True)
 class CFAResult:
-    """Result of `cfa`: one-row `fit` table, `loadings` and all free `parameters`."""
+    """A confirmatory factor model: fit, loadings, every free parameter, the rows left out and
+    APA output.
+
+    Returned by `cfa` (whose Returns section lists every column).
+
+    Attributes
+    ----------
+    fit : pandas.DataFrame
+        One row of fit statistics (``chi_square``, ``df``, ``p_value``, ``cfi``, ``tli``,
+        ``rmsea``, ``rmsea_ci_low``, ``rmsea_ci_high``, ``srmr``, ..., ``n``).
+    loadings : pandas.DataFrame
+        One row per group, factor and item: ``group``, ``factor``, ``item``, ``estimate``,
+        ``se``, ``z``, ``p_value``, ``std_estimate``.
+    parameters : pandas.DataFrame
+        Every free parameter (lavaan's ``parameterEstimates``): ``group``, ``lhs``, ``op``,
+        ``rhs``, ``label``, ``estimate``, ``se``, ``z``, ``p_value``, ``std_estimate``. Also
+        available as ``coefficients``.
+    excluded : pandas.DataFrame
+        One row per row of `data` left out: ``row`` (index label in `data`) and ``reason``.
+    factors : dict of {str: list of str}
+        The model: factor name -> its items.
+    missing : str
+        ``"listwise"`` or ``"fiml"``.
+    converged : bool
+        False when the optimiser did not converge (a ConvergenceWarning was issued too).
+    heywood : bool
+        True when a variance estimate is negative (a Heywood case; its item's standardized
+        loading then exceeds 1); an AnalysisWarning was issued too.
+    ci : float
+        Confidence level of the RMSEA interval in ``fit`` (0.90, as lavaan).
+
+    See Also
+    --------
+    cfa
+
+    Notes
+    -----
+    ``coefficients`` is ``parameters`` (the tidy table of the result protocol in docs/api.md);
+    ``table()`` shows the loadings with the fit in the note, ``sentence()`` the fit in one APA
+    sentence.
+
+    Examples
+    --------
+    >>> from analysis import cfa, simulate_demo_survey
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> res = cfa(survey, factors="anxiety =~ ecr_s_2 + ecr_s_4 + ecr_s_6 + ecr_s_10 + ecr_s_12")
+    >>> res.converged, res.heywood, len(res.coefficients), len(res.excluded)
+    (True, False, 10, 9)
+    >>> print(res.excluded.head(2).to_string(index=False))
+     row                   reason
+      12 missing value in ecr_s_4
+      18 missing value in ecr_s_2
+    """
 
     fit: pd.DataFrame
     loadings: pd.DataFrame
     parameters: pd.DataFrame
+    excluded: pd.DataFrame
+    factors: dict
+    missing: str
+    converged: bool
+    heywood: bool
+    ci: float = 0.90
+
+    @property
+    def coefficients(self) -> pd.DataFrame:
+        """The parameter table (``parameters``), one row per free parameter."""
+        return self.parameters
+
+    def table(self, *, title: str | None = None, number: int | None = None) -> HtmlBlock:
+        """The loadings (unstandardized with SE and p, and completely standardized) as an APA
+        table; the note gives the fit, n and the estimator."""
+        shown = self.loadings.rename(columns={"estimate": "loading", "std_estimate": "std_loading"})
+        shown = shown[["group", "factor", "item", "loading", "se", "p_value", "std_loading"]]
+        if shown["group"].isna().all():
+            shown = shown.drop(columns="group")
+        note = (f"{self._fit_text('; ')}; {self._n_text()}. Estimated by {self._estimator()}. Loading = "
+                "unstandardized loading (SE and p missing where fixed for identification); λ = completely "
+                "standardized loading.")
+        note = " ".join([note, *self._problems()])
+        k = len(self.factors)
+        return apa_table(shown, title=title or f"Loadings of the {_word(k)}-factor confirmatory model",
+                         number=number, note=note)
+
+    def sentence(self) -> str:
+        """One APA sentence with the fit: χ²(df), p, CFI, TLI, RMSEA with its interval, SRMR."""
+        k = len(self.factors)
+        text = (f"The {_word(k)}-factor model ({', '.join(self.factors)}) was fitted by "
+                f"{self._estimator()} ({self._n_text()}): {self._fit_text(', ')}.")
+        return " ".join([text, *self._problems()])
+
+    def _fit_text(self, sep: str) -> str:
+        f = self.fit.iloc[0]
+        return sep.join([_chi_square(f["chi_square"], f["df"], f["p_value"]),
+                         format_stat("CFI", f["cfi"], bounded=True), format_stat("TLI", f["tli"], bounded=True),
+                         _rmsea(f["rmsea"], f["rmsea_ci_low"], f["rmsea_ci_high"], self.ci),
+                         format_stat("SRMR", f["srmr"], bounded=True)])
+
+    def _n_text(self) -> str:
+        text = _excluded_text(int(self.fit["n"].iloc[0]), self.excluded)
+        groups = self.loadings["group"].dropna().unique()
+        return text + (f", {_word(len(groups))} groups" if len(groups) > 1 else "")
+
+    def _estimator(self) -> str:
+        return "full-information maximum likelihood" if self.missing == "fiml" else "maximum likelihood"
+
+    def _problems(self) -> list[str]:
+        out = []
+        if not self.converged:
+            out.append("The estimation did not converge; estimates and fit may be wrong.")
+        if self.heywood:
+            out.append("A variance estimate is negative (a Heywood case); check the model.")
+        return out
 
 
 def cfa(data, *, factors, missing="listwise", estimator="ML", std_lv=False, group=None, equal=()):
@@ -83,7 +192,7 @@ def cfa(data, *, factors, missing="listwise", estimator="ML", std_lv=False, grou
     Returns
     -------
     CFAResult
-        Frozen dataclass with three DataFrames.
+        Frozen dataclass with four tables, flags and APA output (``table()``, ``sentence()``).
 
         ``fit`` (one row): ``chi_square`` (likelihood-ratio test against the saturated model),
         ``df``, ``p_value``, ``cfi``, ``tli``, ``rmsea``, ``rmsea_ci_low``/``rmsea_ci_high``
@@ -97,10 +206,19 @@ def cfa(data, *, factors, missing="listwise", estimator="ML", std_lv=False, grou
         (unstandardized loading; 1 for a marker), ``se``, ``z``, ``p_value`` (two-sided Wald;
         missing for fixed loadings), ``std_estimate`` (completely standardized, lavaan ``std.all``).
 
-        ``parameters`` (every free parameter; an equality-constrained parameter once per group):
-        ``group``, ``lhs``, ``op`` (``=~`` loading, ``~~`` (co)variance, ``~1`` intercept or
-        latent mean), ``rhs``, ``label`` (shared by equality-constrained parameters, else missing),
-        ``estimate``, ``se``, ``z``, ``p_value``, ``std_estimate`` (``std.all``).
+        ``parameters`` (also ``coefficients``; every free parameter, an equality-constrained
+        parameter once per group): ``group``, ``lhs``, ``op`` (``=~`` loading, ``~~``
+        (co)variance, ``~1`` intercept or latent mean), ``rhs``, ``label`` (shared by
+        equality-constrained parameters, else missing), ``estimate``, ``se``, ``z``, ``p_value``,
+        ``std_estimate`` (``std.all``).
+
+        ``excluded`` (one row per row of `data` left out; none left out: no rows): ``row``
+        (index label in `data`) and ``reason`` (``"missing value in A1, A3"`` under listwise
+        deletion, ``"no item answered"`` under FIML, ``"missing value in <group>"``).
+
+        ``factors`` (the model as a dict), ``missing``, ``converged`` (False when the optimiser
+        did not converge), ``heywood`` (True when a variance estimate is negative) and ``ci``
+        (0.90, the level of the RMSEA interval).
 
     Raises
     ------
@@ -133,6 +251,12 @@ def cfa(data, *, factors, missing="listwise", estimator="ML", std_lv=False, grou
     with these EM moments (and means), and the baseline model has per-variable means and
     variances, so CFI and SRMR differ from their listwise values.
 
+    The model is Sigma = Lambda Psi Lambda' + Theta (and mu = nu + Lambda alpha with a mean
+    structure), fitted by minimising F = log|Sigma| + tr(S Sigma^-1) - log|S| - p (summed over
+    missing-data patterns under FIML); chi_square = 2 (logL_saturated - logL_model),
+    CFI = 1 - max(chi_square - df, 0) / max(chi_square - df, baseline_chi_square - baseline_df, 0)
+    and RMSEA = sqrt(max(chi_square / N / df - 1 / N, 0)) (times sqrt(groups)).
+
     References
     ----------
     Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. *Journal of
@@ -144,12 +268,16 @@ def cfa(data, *, factors, missing="listwise", estimator="ML", std_lv=False, grou
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from analysis import cfa
-    >>> bfi = pd.read_csv("tests/data/bfi.csv")
-    >>> res = cfa(bfi, factors="agree =~ A1 + A2 + A3 + A4 + A5; consc =~ C1 + C2 + C3 + C4 + C5")
-    >>> round(float(res.fit["cfi"].iloc[0]), 3)
-    0.913
+    >>> from analysis import cfa, simulate_demo_survey
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> factors = {"anxiety": ["ecr_s_2", "ecr_s_4", "ecr_s_6", "ecr_s_10", "ecr_s_12"],
+    ...            "avoidance": ["ecr_s_3", "ecr_s_7", "ecr_s_11"]}
+    >>> res = cfa(survey, factors=factors, missing="fiml")
+    >>> import textwrap
+    >>> print(textwrap.fill(res.sentence(), 90))
+    The two-factor model (anxiety, avoidance) was fitted by full-information maximum
+    likelihood (n = 117): χ²(19) = 21.11, p = .331, CFI = .99, TLI = .99, RMSEA = .03, 90% CI
+    [.00, .09], SRMR = .05.
     """
     _check_one_of("missing", missing, _MISSING)
     _check_one_of("estimator", estimator, ("ML",))
@@ -168,10 +296,12 @@ def cfa(data, *, factors, missing="listwise", estimator="ML", std_lv=False, grou
     table = _sem_ml.cfa_table(factors, items, len(data_g), std_lv=std_lv, means=means,
                               equal=set(equal))
     info = "observed" if missing == "fiml" else "expected"  # lavaan's defaults
-    fit, est = _run(table, data_g, items, list(factors), means, info)
+    fit, est, status = _run(table, data_g, items, list(factors), means, info)
     params, loadings = _tidy(est, items, list(factors), labels if group is not None else None)
     fit = pd.DataFrame([fit], columns=FIT_COLUMNS)
-    return CFAResult(fit=fit, loadings=loadings, parameters=params)
+    return CFAResult(fit=fit, loadings=loadings, parameters=params,
+                     excluded=_excluded(data, items, missing, group), factors=factors, missing=missing,
+                     converged=status["converged"], heywood=status["heywood"])
 
 
 def measurement_invariance(data, *, factors, group, missing="listwise"):
@@ -219,7 +349,9 @@ def measurement_invariance(data, *, factors, group, missing="listwise"):
     Matches ``lavaan::cfa(model, group = , group.equal = c("loadings"))`` /
     ``c("loadings", "intercepts")`` and ``lavTestLRT(configural, metric, scalar)``
     (equivalently ``semTools::compareFit``). A drop in CFI of more than .01 is a common rule of
-    thumb against the more constrained level (Cheung & Rensvold, 2002).
+    thumb against the more constrained level (Cheung & Rensvold, 2002). The difference test is
+    delta_chi_square = chi_square(level) - chi_square(previous level) on delta_df degrees of
+    freedom, ``delta_p_value`` its upper-tail chi-square p.
 
     References
     ----------
@@ -230,6 +362,18 @@ def measurement_invariance(data, *, factors, group, missing="listwise"):
     Putnick, D. L., & Bornstein, M. H. (2016). Measurement invariance conventions and reporting:
     The state of the art and future directions for psychological research. *Developmental
     Review, 41*, 71-90. https://doi.org/10.1016/j.dr.2016.06.004
+
+    Examples
+    --------
+    >>> from analysis import measurement_invariance, simulate_demo_survey
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> anxiety = ["ecr_s_2", "ecr_s_4", "ecr_s_6", "ecr_s_10", "ecr_s_12"]
+    >>> out = measurement_invariance(survey, factors={"anxiety": anxiety}, group="gender")
+    >>> print(out[["level", "chi_square", "df", "delta_df", "delta_p_value"]].round(3).to_string(index=False))
+         level  chi_square  df  delta_df  delta_p_value
+    configural       8.307  10       NaN            NaN
+        metric      12.660  14       4.0          0.360
+        scalar      14.214  18       4.0          0.817
     """
     _check_one_of("missing", missing, _MISSING)
     if group is None:
@@ -301,6 +445,22 @@ def dyadic_invariance(data, *, factors_partner1, factors_partner2, missing="list
     Sakaluk, J. K., Fisher, A. N., & Kilshaw, R. E. (2021). Dyadic measurement invariance and its
     importance for replicability in romantic relationship science. *Personal Relationships,
     28*(1), 190-226. https://doi.org/10.1111/pere.12341
+
+    Examples
+    --------
+    >>> from analysis import dyadic_invariance, simulate_demo_survey
+    >>> from analysis.data.dyad_reshape import individual_to_dyad
+    >>> survey = simulate_demo_survey(n_couples=60, seed=1).survey
+    >>> anxiety = ["ecr_s_2", "ecr_s_4", "ecr_s_6", "ecr_s_10", "ecr_s_12"]
+    >>> wide = individual_to_dyad(survey[["couple_id", "partner", *anxiety]], dyad="couple_id",
+    ...                           partner="partner")
+    >>> out = dyadic_invariance(wide, factors_partner1={"anxiety": [f"{c}_1" for c in anxiety]},
+    ...                         factors_partner2={"anxiety": [f"{c}_2" for c in anxiety]})
+    >>> print(out[["level", "chi_square", "df", "delta_df", "delta_p_value"]].round(3).to_string(index=False))
+         level  chi_square  df  delta_df  delta_p_value
+    configural      31.436  29       NaN            NaN
+        metric      35.695  33       4.0          0.372
+        scalar      37.857  37       4.0          0.706
     """
     _check_one_of("missing", missing, _MISSING)
     f1, f2 = _parse_factors(factors_partner1), _parse_factors(factors_partner2)
