@@ -23,11 +23,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.runner.cli import main
 from analysis.data.dataset import load_dataset
-from analysis.data.readers import read_table
 from analysis.data.ledger import EXCLUSION_REASONS, flow
+from analysis.data.readers import read_table
 from analysis.data.validate import ValidationError
+from analysis.runner.cli import main
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 MANIFEST_COLUMNS = ["file", "codebook", "strict", "kind", "expected_exit", "expected_message", "xfail"]
@@ -111,7 +111,7 @@ LOADS = [r for r in MANIFEST if r["expected_exit"] != "2"]
 
 
 def _records_in_file(path: Path, fmt) -> int:
-    """Data records in a file, counted independently of analysis.readers (blank records skipped)."""
+    """Data records in a file, counted independently of analysis.data.readers (blank records skipped)."""
     if fmt.kind in ("csv", "qualtrics"):
         text = path.read_bytes().decode(fmt.encoding)
         limit = csv.field_size_limit(1 << 30)
@@ -281,7 +281,8 @@ def test_qualtrics_pii_columns_never_reach_written_files(tmp_path, capsys):
         "StartDate", "EndDate", "Status", "Progress", "Duration (in seconds)", "Finished", "RecordedDate",
         "ResponseId", "DistributionChannel", "UserLanguage", "Q1", "Q2"]  # fmt: skip
     secrets = pii + ["203.0.113.7", "198.51.100.23", "anna.muster@example.org", "ben.beispiel@example.org",
-                     "Muster", "Beispiel", "47.3769", "8.5417", "46.2044", "6.1432", "Recipient", "Location"]  # fmt: skip
+                     "Muster", "Beispiel", "47.3769", "8.5417", "46.2044", "6.1432", "Recipient",
+                     "Location"]  # fmt: skip
     for name, content in texts.items():
         for secret in secrets:
             assert secret not in content, f"{secret!r} written to {name}"

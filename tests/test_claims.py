@@ -4,16 +4,16 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PROJECT_ROOT
 from numpy.testing import assert_allclose
 
+from analysis.claims._claim_data import _numeric_view
 from analysis.claims.registry import REGISTRY_DIR, list_claims, load_claim
 from analysis.claims.replicate import NOT_TESTABLE, scorecard, short_citation
 from analysis.claims.replicate import test_claim as check_claim  # not collected by pytest
 from analysis.claims.study import load_study
-from analysis.claims._claim_data import _numeric_view
-from analysis.exceptions import ClaimError
 from analysis.data.dataset import load_dataset
-from conftest import PROJECT_ROOT
+from analysis.exceptions import ClaimError
 
 REF = PROJECT_ROOT / "tests" / "reference"
 STUDY = PROJECT_ROOT / "studies" / "shared_real_data.yml"
@@ -33,7 +33,8 @@ def test_registry_has_the_claims_the_issue_asks_for():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("id: bad\nstatement: s\nkind: maybe\nmodel: correlation\ndesign: individual\nsource: x\n", "`kind` is 'maybe'"),
+        ("id: bad\nstatement: s\nkind: maybe\nmodel: correlation\ndesign: individual\nsource: x\n",
+         "`kind` is 'maybe'"),
         ("id: bad\nstatement: s\nkind: directional\nmodel: correlation\ndesign: individual\nsource: x\n"
          "variables: {x: [a], y: [b]}\nexpect: {direction: up, sesoi: .1}\n", "`expect.direction`"),
         ("id: bad\nstatement: s\nkind: directional\nmodel: correlation\ndesign: individual\nsource: x\n"
@@ -47,13 +48,13 @@ def test_registry_has_the_claims_the_issue_asks_for():
 def test_bad_claim_files_name_the_file_and_the_field(tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
-    with pytest.raises(ClaimError, match="bad.yaml") as err:
+    with pytest.raises(ClaimError, match=r"bad\.yaml") as err:
         load_claim(path)
     assert message in str(err.value)
 
 
 def test_unknown_claim_and_study_give_clear_errors(tmp_path):
-    with pytest.raises(ClaimError, match="No claim 'no_such_claim'.*Registry claims: "):
+    with pytest.raises(ClaimError, match=r"No claim 'no_such_claim'.*Registry claims: "):
         load_claim("no_such_claim")
     with pytest.raises(ClaimError, match="does not exist"):
         load_study(tmp_path / "missing.yml")

@@ -1,4 +1,4 @@
-"""Tests of analysis.describe: descriptives against psych::describe, missingness, sample overview.
+"""Tests of analysis.data.describe: descriptives against psych::describe, missingness, sample overview.
 
 Reference values come from tests/reference/make_fixtures.R (see make_fixtures.Rout).
 """
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from analysis.data.dataset import Dataset, load_dataset
 from analysis.data.describe import QUANTITY_LABELS, descriptives, missingness, sample_overview
 from analysis.exceptions import DataError
-from analysis.data.dataset import Dataset, load_dataset
 
 TESTS = Path(__file__).resolve().parent
 SAMPLE = TESTS / "data" / "scoring_sample.csv"
@@ -269,15 +269,19 @@ def test_sample_overview_without_id_columns_counts_rows_per_couple():
 
 @pytest.mark.parametrize("x, y, n, r, lo, hi, t, df, p", [
     # R: with(read.csv("tests/data/bfi.csv"), cor.test(A2, C2))
-    ("A2", "C2", 2752, 0.136278026160190, 0.099419825908070, 0.172762767651121, 7.213779996193, 2750, 7.00452154334602e-13),
+    ("A2", "C2", 2752, 0.136278026160190, 0.099419825908070, 0.172762767651121, 7.213779996193, 2750,
+     7.00452154334602e-13),
     # cor.test(N1, E1)
-    ("N1", "E1", 2759, 0.017208664591759, -0.020121260797234, 0.054490676000142, 0.903711623386, 2757, 0.36622728840001),
+    ("N1", "E1", 2759, 0.017208664591759, -0.020121260797234, 0.054490676000142, 0.903711623386, 2757,
+     0.36622728840001),
     # cor.test(age, O1)
-    ("age", "O1", 2778, 0.048761065327522, 0.011592936859395, 0.085794637721198, 2.572170952390, 2776, 0.0101578536593624),
+    ("age", "O1", 2778, 0.048761065327522, 0.011592936859395, 0.085794637721198, 2.572170952390, 2776,
+     0.0101578536593624),
 ])  # fmt: skip
 def test_correlations_match_cor_test(x, y, n, r, lo, hi, t, df, p):
-    from analysis.data.describe import correlations
     from conftest import PROJECT_ROOT
+
+    from analysis.data.describe import correlations
 
     bfi = pd.read_csv(PROJECT_ROOT / "tests" / "data" / "bfi.csv")
     row = correlations(bfi, x=x, y=y).iloc[0]

@@ -13,6 +13,7 @@ docs/instruments.md.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +22,8 @@ import pytest
 import yaml
 from numpy.testing import assert_allclose
 
-from analysis.paths import INSTRUMENTS_DIR
 from analysis.data.instrument_library import load_instrument
+from analysis.paths import INSTRUMENTS_DIR
 from analysis.scoring.scales import score_scale
 
 CODEBOOKS = Path(__file__).resolve().parent / "codebooks"
@@ -458,7 +459,7 @@ def test_cutoff_bands(name):
         assert [(b["label"], b.get("below")) for b in bands] == exp[score]
         bounds = [float(b["below"]) for b in bands[:-1]]
         assert "below" not in bands[-1], "the last band is unbounded"
-        assert all(a < b for a, b in zip(bounds, bounds[1:], strict=False)), "bands must ascend"
+        assert all(a < b for a, b in itertools.pairwise(bounds)), "bands must ascend"
         lo, hi = _theoretical_range(ins, ins.scores[score])
         assert all(lo < b <= hi for b in bounds), f"{name} {score}: a bound outside {lo}..{hi}"
 

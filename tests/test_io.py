@@ -119,7 +119,7 @@ def test_malformed_codebooks(tmp_path, text, match):
 def test_missing_paths(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         load_dataset(tmp_path / "nope.csv")
-    with pytest.raises(CodebookError, match="without codebook.yaml"):
+    with pytest.raises(CodebookError, match=r"without codebook\.yaml"):
         load_dataset(tmp_path)
     with pytest.raises(CodebookError, match="does not exist"):
         read_codebook(tmp_path / "nope.yaml")

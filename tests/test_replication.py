@@ -1,4 +1,5 @@
-"""Tests of analysis.replication: verdict rules for directional claims and replications.
+"""Tests of analysis.claims.verdicts and analysis.claims.replication_stats: verdict rules for directional claims
+and replications.
 
 Reference values come from tests/reference/replication.R (printed in replication.Rout), base R
 only (TOSTER and ReplicationBF are not installed, so their formulas are written out there):
@@ -16,9 +17,16 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.exceptions import ParameterError
 from analysis.claims.replication_stats import d33, effect33, r33, replication_bf, replication_bf_t
-from analysis.claims.verdicts import CLAIM_RULES, REPLICATION_RULES, directional_claim, directional_claim_r, replication, replication_r
+from analysis.claims.verdicts import (
+    CLAIM_RULES,
+    REPLICATION_RULES,
+    directional_claim,
+    directional_claim_r,
+    replication,
+    replication_r,
+)
+from analysis.exceptions import ParameterError
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 CLAIMS = pd.read_csv(REFERENCE / "replication_claims.csv")

@@ -1,6 +1,6 @@
 """Finding what a claim needs in a data set: the table that fits the claim's design, its
 instrument scores, ordered categories coded as numbers, indicator columns, row filters, and the
-first candidate name of each role that the data hold (`analysis.claims` uses these)."""
+first candidate name of each role that the data hold (`analysis.claims.replicate` uses these)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class _NotTestable(Exception):
-    pass
+    """The data set cannot speak to the claim; the message says what is missing."""
 
 
 def _numeric_view(dataset, table: str, claim: Claim) -> pd.DataFrame:

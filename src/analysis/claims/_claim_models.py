@@ -1,10 +1,12 @@
-"""The estimate a claim is about, from each model family (used by `analysis.claims`).
+"""The estimate a claim is about, from each model family (used by `analysis.claims.replicate`).
 
 Every function takes the prepared frame (resolved column names), the claim and the resolved
 names, and returns an `Estimate`: one number on a stated scale with its SE, CI and n, plus the
 model's own APA table and sentence for the claim's detail section. The models themselves live
-in their modules (`describe`, `regression`, `mediation`, `dyadic`, `multilevel`,
-`reliability`); nothing is fitted here.
+in their modules (`analysis.data.describe`, `analysis.models.regression`,
+`analysis.models.limited_outcomes`, `analysis.models.process_mediation`,
+`analysis.models.dyadic`, `analysis.models.multilevel`, `analysis.psychometrics.reliability`);
+nothing is fitted here.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def _zscore(frame: pd.DataFrame, columns) -> pd.DataFrame:
 
 
 def correlation(frame, claim, names) -> Estimate:
-    """Pearson r of x and y (pairwise complete), as `describe.correlations` / ``cor.test``."""
+    """Pearson r of x and y (pairwise complete), as `analysis.data.describe.correlations` / ``cor.test``."""
     from analysis.data.describe import correlations
 
     x, y = names["x"], names["y"]
@@ -134,7 +136,7 @@ def mediation(frame, claim, names) -> Estimate:
 
 
 def apim(frame, claim, names) -> Estimate:
-    """An actor or partner effect of an APIM (`dyadic.apim`, GLS as nlme); standardized claims
+    """An actor or partner effect of an APIM (`analysis.models.dyadic.apim`, GLS as nlme); standardized claims
     z-score the person-level variables first."""
     from analysis.models.dyadic import apim as fit
 
@@ -155,7 +157,7 @@ def apim(frame, claim, names) -> Estimate:
 
 
 def multilevel(frame, claim, names) -> Estimate:
-    """A fixed effect of a multilevel model (`multilevel.mixed_model`); variables listed in
+    """A fixed effect of a multilevel model (`analysis.models.multilevel.mixed_model`); variables listed in
     ``options.center`` are split into ``<name>_within`` and ``<name>_between`` first."""
     from analysis.models.multilevel import center_within, mixed_model
 
@@ -163,7 +165,7 @@ def multilevel(frame, claim, names) -> Estimate:
     data = frame
     center = [names.get(c, c) for c in opts.get("center", [])]  # roles or column names
     if center:
-        data = center_within(frame, center, cluster=names["person"])
+        data = center_within(frame, columns=center, group=names["person"])
     formula = _formula(claim, names)
     random = opts.get("random", "~ 1").format(**names)
     res = mixed_model(data, formula=formula, person=names["person"], random=random)

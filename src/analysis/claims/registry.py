@@ -1,5 +1,7 @@
-"""The claims registry: one YAML file per claim in ``claims/claim_registry/`` (fields in its
-``SCHEMA.md``), loaded and checked as `Claim`."""
+"""The claims registry: one YAML file per claim in ``analysis/claims/claim_registry/`` (fields in
+its ``SCHEMA.md``), loaded and checked as `Claim`. Testing a claim on data is
+`analysis.claims.replicate`; the verdict rules are `analysis.claims.verdicts`.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +24,63 @@ MODELS = tuple(_claim_models.ESTIMATORS)
 
 @dataclass(frozen=True)
 class Claim:
-    """A claim read from its YAML file (see ``claim_registry/SCHEMA.md``)."""
+    """A claim read from its YAML file (see ``claim_registry/SCHEMA.md``).
+
+    Parameters
+    ----------
+    id : str
+        Claim id (the file name without ``.yaml`` for registry claims).
+    statement : str
+        The claim in one sentence.
+    kind : {"directional", "negligible", "replication", "reproduction"}
+        The verdict rule: a signed effect beyond a smallest effect size of interest, an effect
+        within it, a published estimate tested on new data, or a published estimate recomputed
+        on the same data.
+    model : str
+        The model that yields the estimate: ``"correlation"``, ``"regression"``,
+        ``"logistic"``, ``"ordinal"``, ``"tobit"``, ``"mediation"``, ``"apim"``,
+        ``"multilevel"`` or ``"alpha"``.
+    design : {"individual", "dyadic", "diary"}
+        The data the claim needs: one row per person, couples (dyad id and partner role), or
+        days (a ``day`` role).
+    citation : str
+        APA reference of the claim's source.
+    variables : dict
+        ``{role: tuple of candidate column names}`` (``x``, ``y``, ``m``, ``w``, ...); the first
+        candidate a data set holds is used. Role ``m`` may hold one tuple per mediator.
+    covariates : tuple of tuple of str
+        Candidate names of each covariate.
+    formula : str or None
+        Model formula with ``{role}`` placeholders; None: ``y ~ x + covariates``.
+    term : str
+        The coefficient the claim is about, with ``{role}`` placeholders (default ``"{x}"``).
+    expect : dict
+        ``direction`` (``"positive"``/``"negative"``), ``sesoi`` (smallest effect size of
+        interest) and ``scale`` (``"std"``, ``"raw"`` or ``"r"``).
+    original : dict
+        Published values: ``estimate``, ``se`` (or ``n`` for a correlation; ``n`` and ``k`` for
+        an alpha), ``decimals`` (as printed), ``ci``.
+    options : dict
+        Model options (``alpha`` of the verdict tests, ``n_boot``, ``seed``, ``where`` filters,
+        ``indicators``, ``center``, ``random``, ``apim_model``, ``fit``, ...).
+    source_note : str, optional
+        Where in the source the numbers are (table, page), and how they were derived.
+    path : str, optional
+        The YAML file it was read from.
+
+    See Also
+    --------
+    load_claim : Reads one.
+    list_claims : The bundled registry.
+    test_claim : Tests a claim on a data set.
+
+    Examples
+    --------
+    >>> from analysis import load_claim
+    >>> claim = load_claim("disclosure_trust")
+    >>> claim.kind, claim.model, claim.design, claim.variables["x"], claim.expect["sesoi"]
+    ('directional', 'correlation', 'individual', ('cpi_disclosure',), 0.1)
+    """
 
     id: str
     statement: str
@@ -46,7 +104,44 @@ def _fail(path, message):
 
 
 def load_claim(claim: str | Path) -> Claim:
-    """Read and check one claim: a registry id (``"acitelli_apim_actor"``) or a YAML path."""
+    """Read and check one claim: a registry id (``"acitelli_apim_actor"``) or a YAML path.
+
+    Parameters
+    ----------
+    claim : str or Path
+        A registry id (``list_claims()["id"]``), or the path of a claim YAML file (ending in
+        ``.yaml`` or ``.yml``) written as ``claim_registry/SCHEMA.md`` describes.
+
+    Returns
+    -------
+    Claim
+        The checked claim: ``id``, ``statement``, ``kind``, ``model``, ``design``,
+        ``citation``, ``variables``, ``covariates``, ``formula``, ``term``, ``expect``,
+        ``original``, ``options``, ``source_note`` and ``path``.
+
+    Raises
+    ------
+    ClaimError
+        If the claim does not exist, is not YAML, lacks a required field (``id``,
+        ``statement``, ``kind``, ``model``, ``design``, ``source``), has an unknown kind, model
+        or design, a registry file whose ``id`` differs from its name, a directional or
+        negligible claim without a positive ``expect.sesoi`` (and, directional, a
+        ``direction``), a replication or reproduction without ``original.estimate`` (and, for a
+        replication, ``original.se`` or ``original.n``), or no ``x`` and ``y`` (nor a
+        ``formula``).
+
+    See Also
+    --------
+    list_claims : The bundled registry.
+    test_claim : Tests the claim on a data set.
+
+    Examples
+    --------
+    >>> from analysis import load_claim
+    >>> claim = load_claim("brennan_alpha_avoidance")
+    >>> claim.kind, claim.model, claim.original["estimate"], claim.original["n"]
+    ('replication', 'alpha', 0.94, 1086)
+    """
     path = Path(claim) if str(claim).endswith((".yaml", ".yml")) else REGISTRY_DIR / f"{claim}.yaml"
     if not path.exists():
         known = ", ".join(sorted(p.stem for p in REGISTRY_DIR.glob("*.yaml")))
@@ -94,7 +189,33 @@ def load_claim(claim: str | Path) -> Claim:
 
 
 def list_claims() -> pd.DataFrame:
-    """The bundled registry: ``id``, ``kind``, ``model``, ``design``, ``statement``, ``citation``."""
+    """List the claims of the bundled registry.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim, sorted by id: ``id``, ``kind``, ``model``, ``design``,
+        ``statement``, ``citation``.
+
+    Raises
+    ------
+    ClaimError
+        If a registry file is malformed.
+
+    See Also
+    --------
+    load_claim : One claim in full.
+    load_study : A study of all (or some) registry claims on data sets.
+
+    Examples
+    --------
+    >>> from analysis import list_claims
+    >>> registry = list_claims()
+    >>> registry.columns.tolist()
+    ['id', 'kind', 'model', 'design', 'statement', 'citation']
+    >>> sorted(set(registry["kind"]))
+    ['directional', 'negligible', 'replication', 'reproduction']
+    """
     rows = [load_claim(p) for p in sorted(REGISTRY_DIR.glob("*.yaml"))]
     return pd.DataFrame([{"id": c.id, "kind": c.kind, "model": c.model, "design": c.design,
                           "statement": c.statement, "citation": c.citation} for c in rows])  # fmt: skip

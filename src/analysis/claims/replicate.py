@@ -1,21 +1,24 @@
-"""Claims registry and replication scorecard: state a claim once, test it on any data set.
+"""Testing claims on data sets, and the replication scorecard: state a claim once, test it on any data set.
 
-A claim is a YAML file (``analysis/claim_registry/<id>.yaml``; the fields are described in
-``claim_registry/SCHEMA.md``): a statement and its source, the variables it needs (candidate
-column or instrument-score names per role), the model that yields the estimate it is about,
-and the rule that turns the estimate into a verdict:
+A claim is a YAML file (``analysis/claims/claim_registry/<id>.yaml``, read by
+`analysis.claims.registry`; the fields are described in ``claim_registry/SCHEMA.md``): a
+statement and its source, the variables it needs (candidate column or instrument-score names
+per role), the model that yields the estimate it is about, and the rule that turns the estimate
+into a verdict (`analysis.claims.verdicts`):
 
 - ``directional``: the effect has the claimed sign and is not negligible: one-sided test and
-  equivalence test (TOST) against a smallest effect size of interest (`replication.directional_claim`);
+  equivalence test (TOST) against a smallest effect size of interest
+  (`analysis.claims.verdicts.directional_claim`);
 - ``negligible``: the effect is negligible (a "null" claim) (TOST against the SESOI);
 - ``replication``: a published estimate, tested on new data: difference test, prediction
-  interval, small telescopes and replication Bayes factor (`replication.replication`);
+  interval, small telescopes and replication Bayes factor (`analysis.claims.verdicts.replication`);
 - ``reproduction``: a published estimate on the same data, reproduced when the new estimate
   rounds to the published one (within half a unit of its last reported decimal).
 
-A study file lists data sets (codebooks) and claims; `scorecard` tests every claim on every
-data set that can speak to it ("not testable here" names what is missing) and pools a claim
-tested on two or more data sets by a random-effects meta-analysis (REML, `meta.random_effects`).
+A study file (`analysis.claims.study`) lists data sets (codebooks) and claims; `scorecard` tests
+every claim on every data set that can speak to it ("not testable here" names what is missing)
+and pools a claim tested on two or more data sets by a random-effects meta-analysis (REML,
+`analysis.models.meta.random_effects`).
 """
 
 from __future__ import annotations
@@ -47,7 +50,60 @@ NULL_VERDICTS = {"equivalent to zero (negligible)": "supported (negligible, as c
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ClaimTest:
-    """One claim on one data set: the estimate, the verdict and the words for them."""
+    """One claim on one data set: the estimate, the verdict and the words for them.
+
+    Parameters
+    ----------
+    claim : Claim
+        The claim tested (with the run's ``seed`` and ``n_boot`` in its options).
+    dataset : str
+        Label of the data set.
+    table : str or None
+        The table used (None when no table could speak to the claim).
+    estimate : Estimate or None
+        The estimate the verdict is about: ``estimate``, ``se``, ``ci_low``, ``ci_high``,
+        ``p_value``, ``n``, ``n_excluded``, ``scale`` (``"r"``, ``"std"``, ``"raw"`` or
+        ``"alpha"``), ``label``, the model's APA ``table`` and ``sentence``; None when not
+        testable or not estimable.
+    verdict : str
+        The verdict (``"supported"``, ``"replicated (consistent)"``, ``"reproduced"``, ...),
+        ``"not testable here"`` or ``"could not be estimated"``.
+    rule : str
+        The rule that produced the verdict, in words (or what is missing, or the error).
+    sentence : str
+        APA sentences stating the claim, the estimate, the tests and the verdict.
+    numbers : dict
+        The numbers of the verdict rule (p values, CIs, prediction interval, BF, ...).
+    names : dict
+        The columns used for each role (``x``, ``y``, ``covariates``, ``dyad``, ...).
+
+    See Also
+    --------
+    test_claim : Makes it.
+    Scorecard : Holds one per claim and data set.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import load_dataset, test_claim
+    >>> codebook = '''
+    ... dataset: tiny
+    ... tables:
+    ...   survey:
+    ...     file: survey.csv
+    ...     variables:
+    ...       person_id: {type: integer, role: id}
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "codebook.yaml").write_text(codebook)
+    ...     _ = (Path(tmp) / "survey.csv").write_text("person_id\\n11\\n12\\n")
+    ...     result = test_claim("disclosure_trust", load_dataset(tmp), label="pilot")
+    >>> result.verdict, result.estimate
+    ('not testable here', None)
+    >>> result.rule
+    'missing x (cpi_disclosure); y (prqc_trust)'
+    """
 
     claim: Claim
     dataset: str
@@ -60,6 +116,15 @@ class ClaimTest:
     names: dict
 
     def row(self) -> dict:
+        """Return the test as one row of ``Scorecard.verdicts``.
+
+        Returns
+        -------
+        dict
+            ``claim``, ``dataset``, ``kind``, ``model``, ``n``, ``n_excluded``, ``estimate``,
+            ``se``, ``ci_low``, ``ci_high`` (missing without an estimate), ``original`` (the
+            published estimate, if any), ``scale``, ``verdict``, ``rule``.
+        """
         e = self.estimate
         return {
             "claim": self.claim.id, "dataset": self.dataset, "kind": self.claim.kind, "model": self.claim.model,
@@ -79,7 +144,25 @@ def _decimals(claim: Claim) -> int:
 
 
 def short_citation(citation: str) -> str:
-    """APA in-text form of a reference: "Reis et al., 2004", "Algoe & Gable, 2010", "Fair, 1978"."""
+    """Make the APA in-text form of a reference: "Reis et al., 2004", "Algoe & Gable, 2010".
+
+    Parameters
+    ----------
+    citation : str
+        A full APA reference (``"Surname, A. B., & Surname, C. (Year). Title. ..."``).
+
+    Returns
+    -------
+    str
+        ``"Surname, Year"``, ``"Surname & Surname, Year"`` or ``"Surname et al., Year"``; the
+        text before the first period when no author can be read.
+
+    Examples
+    --------
+    >>> from analysis.claims.replicate import short_citation
+    >>> short_citation("Rempel, J. K., Holmes, J. G., & Zanna, M. P. (1985). Trust in close relationships.")
+    'Rempel et al., 1985'
+    """
     import re
 
     year = re.search(r"\((\d{4})[a-z]?\)", citation)
@@ -144,8 +227,69 @@ def _feldt_se(claim: Claim) -> float:
 
 def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases: dict | None = None,
                seed: int | None = None, n_boot: int | None = None) -> ClaimTest:  # fmt: skip
-    """Test one claim on one loaded data set (`io.load_dataset`); never raises for data that
-    cannot speak to the claim (verdict "not testable here", with what is missing)."""
+    """Test one claim on one loaded data set.
+
+    Data that cannot speak to the claim give the verdict "not testable here" (with what is
+    missing), a model that cannot be fitted "could not be estimated": neither raises.
+
+    Parameters
+    ----------
+    claim : Claim or str
+        A claim (`load_claim`) or a registry id.
+    dataset : Dataset
+        A loaded data set (`load_dataset`).
+    label : str, optional
+        Name of the data set in the result; default ``dataset.name``.
+    aliases : dict, optional
+        ``{candidate name: column}`` for variables this data set holds under another name.
+    seed : int, optional
+        Seed of the bootstrap of a mediation claim (unless the claim sets one).
+    n_boot : int, optional
+        Bootstrap resamples of a mediation claim; default the claim's, else 5,000.
+
+    Returns
+    -------
+    ClaimTest
+        ``claim``, ``dataset`` (the label), ``table`` (the table used), ``estimate`` (estimate,
+        SE, CI, p, n, rows left out, scale, the model's APA table and sentence), ``verdict``,
+        ``rule``, ``sentence`` (APA), ``numbers`` (of the verdict rule) and ``names`` (the
+        column used for each role).
+
+    Raises
+    ------
+    ClaimError
+        If `claim` is an id the registry does not hold (or a malformed file).
+
+    See Also
+    --------
+    scorecard : Every claim of a study on every data set.
+    directional_claim, replication : The verdict rules.
+
+    Notes
+    -----
+    The first table of the claim's design (person, couple or diary) that holds a candidate
+    name for every role (after instrument scores are added and the claim's filters applied)
+    is used. The estimate: a correlation (Pearson r, SE on Fisher's z), a regression
+    coefficient (z-scored variables for ``scale: std``), the indirect effect of a mediation
+    model (bootstrap), an APIM actor or partner effect, a multilevel fixed effect, or
+    Cronbach's alpha of keyed items (Feldt CI). Rows with missing values are left out by the
+    model (listwise) and counted in ``n_excluded``; warnings of the model are not shown. The
+    verdict follows the claim's ``kind``: `directional_claim` (or `directional_claim_r` for r),
+    the same test read for a negligible effect, `replication` (or `replication_r`), or a
+    reproduction check (the estimate rounds to the published value).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis import load_dataset, test_claim, write_demo_survey
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     demo = load_dataset(write_demo_survey(tmp, n_couples=60, seed=1))
+    >>> result = test_claim("disclosure_trust", demo)
+    >>> result.verdict, result.estimate.scale, round(result.estimate.estimate, 2), result.estimate.n
+    ('supported', 'r', 0.21, 102)
+    >>> test_claim("kashy_growth_men", demo).verdict
+    'not testable here'
+    """
     claim = claim if isinstance(claim, Claim) else load_claim(claim)
     label = label or dataset.name
     opts = dict(claim.options)
@@ -171,13 +315,61 @@ def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases
     return ClaimTest(claim, label, table, est, verdict, rule, sentence, numbers, names)
 
 
+test_claim.__test__ = False  # a public function, not a test: pytest must not collect it from this file
+
+
 # ---------------------------------------------------------------------------------------------
 # The scorecard
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Scorecard:
-    """Every claim of a study on every data set: ``verdicts`` (one row per claim and data set),
-    ``meta`` (one row per claim estimated on two or more data sets), the tests themselves."""
+    """Every claim of a study on every data set: the verdicts, the pooled estimates and the tests.
+
+    Parameters
+    ----------
+    title : str
+        The study's title.
+    verdicts : pandas.DataFrame
+        One row per claim and data set (`ClaimTest.row`): ``claim``, ``dataset``, ``kind``,
+        ``model``, ``n``, ``n_excluded``, ``estimate``, ``se``, ``ci_low``, ``ci_high``,
+        ``original``, ``scale``, ``verdict``, ``rule``. Claims in study order, testable data
+        sets first.
+    meta : pandas.DataFrame
+        One row per claim estimated on two or more data sets (on one scale): ``claim``, ``k``,
+        ``estimate``, ``ci_low``, ``ci_high``, ``pi_low``, ``pi_high`` (95% prediction
+        interval), ``tau2``, ``i2`` (%), ``scale``, ``sentence`` (APA). Correlations are pooled
+        on Fisher's z and shown as r.
+    tests : tuple of ClaimTest
+        The tests, in the order of `verdicts`.
+    meta_results : dict
+        ``{claim id: MetaResult}`` of the pooled claims (on Fisher's z for correlations).
+    datasets : dict, optional
+        ``{label: Dataset}`` (None for a data set that could not be loaded).
+    problems : dict, optional
+        ``{label: why the data set could not be loaded}``.
+
+    See Also
+    --------
+    scorecard : Makes it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import load_study, scorecard
+    >>> text = '''
+    ... title: Not collected yet
+    ... datasets: [{label: main, data: main/codebook.yaml}]
+    ... claims: [disclosure_trust]
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "study.yml").write_text(text)
+    ...     card = scorecard(load_study(Path(tmp) / "study.yml"))
+    >>> card.verdicts[["claim", "dataset", "verdict"]].to_dict("records")
+    [{'claim': 'disclosure_trust', 'dataset': 'main', 'verdict': 'not testable here'}]
+    >>> list(card.problems), card.loaded()
+    (['main'], [])
+    """
 
     title: str
     verdicts: pd.DataFrame
@@ -188,21 +380,40 @@ class Scorecard:
     problems: dict = field(default_factory=dict)  #: label -> why a data set could not be loaded
 
     def loaded(self) -> list:
-        """The data sets that were loaded (for `report.Run.add_input`)."""
+        """Return the data sets that were loaded (for `analysis.runner.records.Run.add_input`).
+
+        Returns
+        -------
+        list of Dataset
+            The loaded data sets, in study order.
+        """
         return [d for d in self.datasets.values() if d is not None]
 
     def summary(self) -> pd.DataFrame:
-        """Counts of verdicts over the claim x data-set pairs that could be tested, and the number
-        of claims no data set of the study could test."""
+        """Count the verdicts over the claim x data-set pairs that could be tested.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``verdict`` and ``n`` (pairs), most frequent first, then a last row with the number
+            of claims no data set of the study could test.
+        """
         tested = self.verdicts[self.verdicts["verdict"] != NOT_TESTABLE]
         out = tested["verdict"].value_counts().rename_axis("verdict").reset_index(name="n")
         never = sorted(set(self.verdicts["claim"]) - set(tested["claim"]))
-        return pd.concat([out, pd.DataFrame([{"verdict": "claims not testable on any data set here", "n": len(never)}])],
-                         ignore_index=True)  # fmt: skip
+        last = pd.DataFrame([{"verdict": "claims not testable on any data set here", "n": len(never)}])
+        return pd.concat([out, last], ignore_index=True)
 
     def compact(self) -> pd.DataFrame:
-        """The verdict rows a reader needs: every tested claim x data-set pair, and one row per claim
-        that no data set could test (``dataset`` "none of the data sets")."""
+        """Return the verdict rows a reader needs.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of `verdicts`: every tested claim x data-set pair, and one row per claim
+            that no data set could test (``dataset`` "none of the data sets"); claims in study
+            order.
+        """
         v = self.verdicts
         tested = v[v["verdict"] != NOT_TESTABLE]
         never = v[~v["claim"].isin(tested["claim"])].drop_duplicates("claim").assign(dataset="none of the data sets")
@@ -211,7 +422,18 @@ class Scorecard:
         return out.reset_index(drop=True)
 
     def table(self, *, number: int | None = None) -> HtmlBlock:
-        """The verdict table (APA; `compact` rows) with each claim linked to its detail section."""
+        """Return the verdict table (APA; `compact` rows), each claim linked to its detail section.
+
+        Parameters
+        ----------
+        number : int, optional
+            Table number in the report.
+
+        Returns
+        -------
+        HtmlBlock
+            The APA table.
+        """
         cols = ["claim", "dataset", "model", "n", "estimate", "ci_low", "ci_high", "original", "verdict"]
         block = apa_table(self.compact()[cols].rename(columns={"estimate": "new_estimate"}), title="Verdicts",
                           number=number, decimals=3,
@@ -220,10 +442,23 @@ class Scorecard:
         text = block.html
         for cid in dict.fromkeys(self.verdicts["claim"]):
             safe = html.escape(cid)
-            text = text.replace(f'<td class="text">{safe}</td>', f'<td class="text"><a href="#claim-{safe}">{safe}</a></td>')
+            text = text.replace(f'<td class="text">{safe}</td>',
+                                f'<td class="text"><a href="#claim-{safe}">{safe}</a></td>')  # fmt: skip
         return HtmlBlock(text)
 
     def meta_table(self, *, number: int | None = None) -> HtmlBlock:
+        """Return the random-effects meta-analysis of the claims tested on several data sets.
+
+        Parameters
+        ----------
+        number : int, optional
+            Table number in the report.
+
+        Returns
+        -------
+        HtmlBlock
+            The APA table of `meta` (claim, k, estimate, CI, prediction interval, tau², I²).
+        """
         cols = ["claim", "k", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2"]
         return apa_table(self.meta[cols] if len(self.meta) else pd.DataFrame(columns=cols), decimals=3,
                          title="Claims tested on several data sets: random-effects meta-analysis", number=number,
@@ -231,8 +466,15 @@ class Scorecard:
                               "PI: 95% prediction interval.")  # fmt: skip
 
     def details(self) -> HtmlBlock:
-        """One section per claim: statement, source, each data set's model, numbers and sentence,
-        and the data sets that could not test it, with what they lack."""
+        """Return one HTML section per claim, for the report.
+
+        Returns
+        -------
+        HtmlBlock
+            For each claim: statement, source, each data set's model table, numbers and
+            sentence, the pooled estimate, and the data sets that could not test it, with what
+            they lack.
+        """
         parts = []
         for cid in dict.fromkeys(t.claim.id for t in self.tests):
             tests = [t for t in self.tests if t.claim.id == cid]
@@ -252,7 +494,8 @@ class Scorecard:
                                 "values or the claim's filter).</small></p>" if t.estimate else "")
                              + (t.estimate.table.html if t.estimate and t.estimate.table else ""))  # fmt: skip
             if cid in self.meta_results:
-                parts.append(f'<p class="apa-text">{html.escape(self.meta.set_index("claim").loc[cid, "sentence"])}</p>')
+                pooled = self.meta.set_index("claim").loc[cid, "sentence"]
+                parts.append(f'<p class="apa-text">{html.escape(pooled)}</p>')
             untestable = [f"{t.dataset} ({t.rule})" for t in tests if t.verdict == NOT_TESTABLE]
             if untestable:
                 parts.append(f"<p><strong>Not testable here:</strong> {html.escape('; '.join(untestable))}.</p>")
@@ -292,7 +535,8 @@ def _pool(tests) -> tuple[pd.DataFrame, dict]:
     return pd.DataFrame(rows, columns=cols), results
 
 
-def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = None, datasets: dict | None = None) -> Scorecard:
+def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = None,
+              datasets: dict | None = None) -> Scorecard:  # fmt: skip
     """Test every claim of `study` on every data set; pool claims tested on several data sets.
 
     Parameters
@@ -310,6 +554,63 @@ def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = Non
     Returns
     -------
     Scorecard
+        ``verdicts`` (one row per claim and data set: ``claim``, ``dataset``, ``kind``,
+        ``model``, ``n``, ``n_excluded``, ``estimate``, ``se``, ``ci_low``, ``ci_high``,
+        ``original``, ``scale``, ``verdict``, ``rule``), ``meta`` (one row per claim estimated
+        on two or more data sets: ``claim``, ``k``, ``estimate``, ``ci_low``, ``ci_high``,
+        ``pi_low``, ``pi_high``, ``tau2``, ``i2``, ``scale``, ``sentence``), ``tests`` (each
+        `ClaimTest`), ``meta_results``, ``datasets`` (loaded) and ``problems`` (data sets that
+        could not be loaded, and why).
+
+    Raises
+    ------
+    ClaimError
+        If a claim of the study cannot be loaded. A data set that cannot be loaded does not
+        raise: its claims are "not testable here".
+
+    See Also
+    --------
+    load_study : Reads a study file.
+    test_claim : One claim on one data set.
+    random_effects : The meta-analysis that pools a claim over data sets.
+
+    Notes
+    -----
+    A claim is pooled when it was estimated on at least two data sets, all on one scale:
+    random-effects meta-analysis with REML tau² (as metafor's ``rma(method = "REML")``),
+    correlations on Fisher's z (SE 1 / sqrt(n - 3)) and back-transformed to r.
+
+    References
+    ----------
+    Viechtbauer, W. (2010). Conducting meta-analyses in R with the metafor package. Journal of
+    Statistical Software, 36(3), 1-48. https://doi.org/10.18637/jss.v036.i03
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import load_study, scorecard, write_demo_survey
+    >>> text = '''
+    ... title: Two waves
+    ... datasets:
+    ...   - {label: wave 1, data: wave1/codebook.yaml}
+    ...   - {label: wave 2, data: wave2/codebook.yaml}
+    ... claims: [disclosure_trust, kashy_growth_men]
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for seed in (1, 2):
+    ...         _ = write_demo_survey(Path(tmp) / f"wave{seed}", n_couples=60, seed=seed)
+    ...     _ = (Path(tmp) / "study.yml").write_text(text)
+    ...     card = scorecard(load_study(Path(tmp) / "study.yml"))
+    >>> card.verdicts[["claim", "dataset", "verdict"]]
+                  claim dataset            verdict
+    0  disclosure_trust  wave 1          supported
+    1  disclosure_trust  wave 2          supported
+    2  kashy_growth_men  wave 1  not testable here
+    3  kashy_growth_men  wave 2  not testable here
+    >>> card.meta[["claim", "k", "estimate", "ci_low", "ci_high"]].round(2)
+                  claim  k  estimate  ci_low  ci_high
+    0  disclosure_trust  2      0.21    0.07     0.34
     """
     from analysis.data.dataset import load_dataset
 

@@ -1,4 +1,7 @@
-"""Study files: which data sets (by codebook) are tested against which claims."""
+"""Study files: which data sets (by codebook) are tested against which claims.
+
+A study is read here (`load_study`); `analysis.claims.replicate.scorecard` runs it.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,31 @@ __all__ = ["StudyData", "Study", "load_study"]
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class StudyData:
+    """One data set of a study: its label, where it is, and names to use for claim variables.
+
+    Parameters
+    ----------
+    label : str
+        Name of the data set in the scorecard.
+    data : str
+        Data path or codebook path, as `load_dataset` takes it.
+    codebook : str or None
+        Codebook path when `data` is a data file or folder (None: found beside the data).
+    aliases : dict, optional
+        ``{candidate name: column}``: where this data set holds a variable that claims name
+        otherwise.
+
+    See Also
+    --------
+    Study : Holds one per data set.
+
+    Examples
+    --------
+    >>> from analysis.claims.study import StudyData
+    >>> StudyData("pilot", "/data/pilot/codebook.yaml", None, {"cpi_disclosure": "disclosure"}).label
+    'pilot'
+    """
+
     label: str
     data: str  #: data path or codebook path, as `load_dataset` takes it
     codebook: str | None
@@ -27,6 +55,34 @@ class StudyData:
 
 @dataclass(frozen=True)
 class Study:
+    """A study: the data sets and the claims to test on each of them.
+
+    Parameters
+    ----------
+    title : str
+        Title of the study (the scorecard's).
+    datasets : tuple of StudyData
+        The data sets.
+    claims : tuple of str
+        Claim ids or claim file paths.
+    path : str, optional
+        The study file ("" for a study made without one).
+    sha256 : str, optional
+        SHA-256 of the study file, for provenance.
+
+    See Also
+    --------
+    load_study : Makes it.
+    scorecard : Tests its claims on its data sets.
+
+    Examples
+    --------
+    >>> from analysis import load_study
+    >>> study = load_study()  # every registry claim on the demo survey
+    >>> study.title, len(study.datasets), "disclosure_trust" in study.claims
+    ('Registry claims on demo_survey', 1, True)
+    """
+
     title: str
     datasets: tuple
     claims: tuple  #: claim ids or paths
@@ -34,7 +90,14 @@ class Study:
     sha256: str = ""  #: of the study file (provenance)
 
     def provenance(self) -> dict:
-        """Study file and claim files with their SHA-256, for a report's results."""
+        """Return the study file and claim files with their SHA-256, for a report's results.
+
+        Returns
+        -------
+        dict
+            ``study_file`` and ``study_sha256`` (None without a study file) and ``claims``:
+            ``{claim: {"file": path, "sha256": digest}}``.
+        """
         from analysis.data.dataset import file_sha256
 
         files = {c: load_claim(c).path for c in self.claims}
@@ -43,10 +106,66 @@ class Study:
 
 
 def load_study(study: str | Path | None = None, *, data: str | None = None, codebook: str | None = None) -> Study:
-    """Read a study file (YAML: ``title``, ``datasets`` [each ``label``, ``data`` and/or
-    ``codebook`` (paths relative to the study file), optional ``aliases``], ``claims``: ``all``
-    or a list of ids). Without a file: every registry claim on one data set, `data` (default the
-    demo survey)."""
+    """Read a study file, or make a study of every registry claim on one data set.
+
+    Parameters
+    ----------
+    study : str or Path, optional
+        A study YAML file: ``title``, ``datasets`` (a list; each with ``label``, ``data``
+        and/or ``codebook`` as paths relative to the study file, and optional ``aliases``) and
+        ``claims`` (``all``, the default, or a list of claim ids or files). A relative path is
+        taken from the project root. None: no file; see `data`.
+    data : str, optional
+        Without `study`: the data set to test every registry claim on (default the demo survey,
+        ``data/raw/demo_survey``). Ignored with `study`.
+    codebook : str, optional
+        Without `study`: the codebook of `data`, when it is not found beside the data. Ignored
+        with `study`.
+
+    Returns
+    -------
+    Study
+        ``title``, ``datasets`` (`StudyData` each: ``label``, ``data``, ``codebook``,
+        ``aliases``, with absolute paths), ``claims`` (ids), ``path`` and ``sha256`` of the
+        study file.
+
+    Raises
+    ------
+    ClaimError
+        If the study file does not exist, ``datasets`` is not a non-empty list, a data set has
+        neither ``data`` nor ``codebook``, or a listed claim cannot be loaded.
+
+    See Also
+    --------
+    scorecard : Runs the study.
+    list_claims : The registry claims.
+
+    Notes
+    -----
+    Data sets are not loaded here (`scorecard` loads them), so a study can be read before its
+    data exist; the claims are loaded once to fail early on an unknown id.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import load_study
+    >>> text = '''
+    ... title: Trust in two samples
+    ... datasets:
+    ...   - {label: pilot, data: pilot/codebook.yaml}
+    ...   - {label: main, data: main/survey.csv, aliases: {cpi_disclosure: disclosure}}
+    ... claims: [disclosure_trust, disclosure_intimacy]
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "study.yml"
+    ...     _ = path.write_text(text)
+    ...     study = load_study(path)
+    >>> study.title, [d.label for d in study.datasets], study.claims
+    ('Trust in two samples', ['pilot', 'main'], ('disclosure_trust', 'disclosure_intimacy'))
+    >>> study.datasets[1].aliases
+    {'cpi_disclosure': 'disclosure'}
+    """
     if study is None:
         from analysis.paths import DEMO_DIR
 
@@ -70,7 +189,7 @@ def load_study(study: str | Path | None = None, *, data: str | None = None, code
     claims = spec.get("claims", "all")
     ids = tuple(list_claims()["id"]) if claims == "all" else tuple(claims)
     for c in ids:
-        load_claim(c if str(c).endswith((".yaml", ".yml")) else c)  # fail early on an unknown claim
+        load_claim(c)  # fail early on an unknown claim
     from analysis.data.dataset import file_sha256
 
     return Study(title=str(spec.get("title", path.stem)), datasets=tuple(sets), claims=ids, path=str(path),

@@ -4,7 +4,9 @@ prediction interval, small telescopes, replication Bayes factor).
 
 Every function takes plain numbers (an estimate and its SE, or r and n) and returns a small
 frozen result whose ``summary`` is a one-row DataFrame with the numbers, a ``verdict`` and the
-``rule`` that produced it; ``sentence()`` states both in APA style.
+``rule`` that produced it; ``sentence()`` states both in APA style. The detectable-effect and
+Bayes-factor statistics are in `analysis.claims.replication_stats`; `analysis.claims.replicate`
+applies these rules to claims tested on data sets.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from analysis.claims.replication_stats import (
 )
 from analysis.exceptions import ParameterError
 
-__all__ = ["ClaimResult", "ReplicationResult", "directional_claim", "directional_claim_r", "replication", "replication_r"]
+__all__ = ["ClaimResult", "ReplicationResult", "directional_claim", "directional_claim_r", "replication",
+           "replication_r"]
 
 CLAIM_RULES = {
     "equivalent to zero (negligible)": "equivalence: both one-sided tests against -SESOI and +SESOI "
@@ -69,15 +72,58 @@ class _Verdict:
 
 @dataclass(frozen=True)
 class ClaimResult(_Verdict):
-    """Result of :func:`directional_claim` / :func:`directional_claim_r` (``summary``: one row)."""
+    """Result of :func:`directional_claim` / :func:`directional_claim_r`.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row with the numbers, ``verdict`` and ``rule`` (columns listed under
+        :func:`directional_claim`); ``attrs["ci"]`` is the CI level, 1 - 2 alpha.
+
+    See Also
+    --------
+    directional_claim : Makes it from an estimate and its SE.
+    directional_claim_r : Makes it from a correlation and n.
+
+    Examples
+    --------
+    >>> from analysis import directional_claim
+    >>> result = directional_claim(0.30, 0.10, sesoi=0.10)
+    >>> result.verdict, round(float(result.summary["p_tost"].iloc[0]), 3)
+    ('supported', 0.977)
+    """
 
     def table(self, *, title: str = "Test of a directional claim", number: int | None = None):
-        """The summary row as an APA table."""
+        """Return the summary row as an APA table.
+
+        Parameters
+        ----------
+        title : str, default "Test of a directional claim"
+            Table title.
+        number : int, optional
+            Table number in the report.
+
+        Returns
+        -------
+        HtmlBlock
+            Estimate, CI, one-sided p, TOST p, SESOI and verdict; the rule in the note.
+        """
         cols = ["estimate", "ci_low", "ci_high", "p_value", "p_tost", "sesoi", "verdict"]
         return apa_table(self.summary[cols], title=title, number=number, note=f"Rule: {self.rule}.")
 
     def sentence(self, effect: str = "effect") -> str:
-        """APA sentence with the estimate, CI, direction and equivalence tests, verdict and rule."""
+        """Return an APA sentence with the estimate, CI, direction and equivalence tests, verdict and rule.
+
+        Parameters
+        ----------
+        effect : str, default "effect"
+            What the estimate is, as the sentence names it (``"slope of x on y"``).
+
+        Returns
+        -------
+        str
+            Plain text, numbers formatted by `analysis.apa`.
+        """
         s = self.summary.iloc[0]
         is_r = s["scale"] == "r"
         sym = "r" if is_r else "b"
@@ -94,17 +140,65 @@ class ClaimResult(_Verdict):
 
 @dataclass(frozen=True)
 class ReplicationResult(_Verdict):
-    """Result of :func:`replication` / :func:`replication_r` (``summary``: one row)."""
+    """Result of :func:`replication` / :func:`replication_r`.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row with the numbers, ``verdict`` and ``rule`` (columns listed under
+        :func:`replication`); ``attrs["ci"]`` is the CI level, 1 - alpha.
+
+    See Also
+    --------
+    replication : Makes it from estimates and SEs.
+    replication_r : Makes it from correlations and sample sizes.
+
+    Examples
+    --------
+    >>> from analysis import replication
+    >>> result = replication(0.60, 0.20, 0.15, 0.05)
+    >>> result.verdict, round(float(result.summary["diff_p_value"].iloc[0]), 3)
+    ('replicated, smaller', 0.029)
+    """
 
     def table(self, *, title: str = "Replication of a published estimate", number: int | None = None):
-        """The main numbers of the summary row as an APA table."""
+        """Return the main numbers of the summary row as an APA table.
+
+        Parameters
+        ----------
+        title : str, default "Replication of a published estimate"
+            Table title.
+        number : int, optional
+            Table number in the report.
+
+        Returns
+        -------
+        HtmlBlock
+            Original and new estimate, new CI and p, difference p, prediction interval,
+            effect33, BF_r0 and verdict; the rule in the note.
+        """
         cols = ["orig_estimate", "new_estimate", "new_ci_low", "new_ci_high", "new_p_value", "diff_p_value",
                 "pi_low", "pi_high", "effect33", "bf_r0", "verdict"]  # fmt: skip
         return apa_table(self.summary[cols], title=title, number=number, note=f"Rule: {self.rule}.")
 
     def sentence(self, effect: str = "effect") -> str:
-        """APA sentence: the new estimate, its consistency with the original, small telescopes,
-        replication Bayes factor, verdict and rule."""
+        """Return an APA sentence on the replication: estimate, consistency, BF, verdict and rule.
+
+        The sentence gives the new estimate, its consistency with the original (difference test
+        and prediction interval), the small-telescopes benchmark, the replication Bayes factor,
+        the verdict and its rule.
+
+        Parameters
+        ----------
+        effect : str, default "effect"
+            What the estimate is, as the sentence names it.
+
+        Returns
+        -------
+        str
+            Plain text, numbers formatted by `analysis.apa`; the Bayes factor is reported on
+            the side the evidence favours (BF_r0 or BF_0r).
+        """
         s = self.summary.iloc[0]
         is_r = s["scale"] == "r"
         sym = "r" if is_r else "b"
@@ -162,6 +256,11 @@ def directional_claim(estimate: float, se: float, *, sesoi: float, direction: st
     ParameterError
         A non-finite estimate, an SE or SESOI that is not positive, a bad `direction` or `alpha`.
 
+    See Also
+    --------
+    directional_claim_r : The same test for a correlation, through Fisher's z.
+    replication : Judge a replication of a published estimate.
+
     Notes
     -----
     With s = ±1 the claimed sign and z = estimate / se:
@@ -189,6 +288,9 @@ def directional_claim(estimate: float, se: float, *, sesoi: float, direction: st
     >>> from analysis import directional_claim
     >>> directional_claim(0.30, 0.10, sesoi=0.10).verdict
     'supported'
+    >>> directional_claim(0.30, 0.10, sesoi=0.10).summary[["ci_low", "ci_high", "p_value", "p_tost"]].round(3)
+       ci_low  ci_high  p_value  p_tost
+    0   0.136    0.464    0.001   0.977
     """
     _number("estimate", estimate)
     _positive("se", se)
@@ -229,10 +331,31 @@ def directional_claim_r(r: float, n: float, *, sesoi: float, direction: str = "p
     ParameterError
         r outside (-1, 1), n ≤ 3, SESOI outside (0, 1), a bad `direction` or `alpha`.
 
+    See Also
+    --------
+    directional_claim : The test on an estimate and its SE.
+    correlations : Pearson correlations with n.
+
     Notes
     -----
     The tests of :func:`directional_claim` on z = atanh(r), se = 1 / sqrt(n - 3) and the bound
-    atanh(SESOI) (Lakens, 2017, uses the same Fisher-z TOST for correlations).
+    atanh(SESOI) (Lakens, 2017, uses the same Fisher-z TOST for correlations). Checked against
+    base R (``pnorm`` on ``atanh``; tests/reference/replication.R).
+
+    References
+    ----------
+    Lakens, D. (2017). Equivalence tests: A practical primer for t tests, correlations, and
+    meta-analyses. Social Psychological and Personality Science, 8(4), 355-362.
+
+    Examples
+    --------
+    >>> from analysis import directional_claim_r
+    >>> result = directional_claim_r(0.02, 1000, sesoi=0.10)
+    >>> result.verdict
+    'equivalent to zero (negligible)'
+    >>> result.summary[["ci_low", "ci_high", "p_tost"]].round(3)
+       ci_low  ci_high  p_tost
+    0  -0.032    0.072   0.006
     """
     _number("r", r)
     if not -1 < r < 1:
@@ -324,6 +447,12 @@ def replication(orig_estimate: float, orig_se: float, new_estimate: float, new_s
         A non-finite value, an SE that is not positive, an original estimate of 0, a bad
         `alpha` or `small_effect`.
 
+    See Also
+    --------
+    replication_r : The same rules for a correlation, through Fisher's z.
+    d33 : The small-telescopes effect of a t test on d (for `small_effect`).
+    replication_bf : The replication Bayes factor alone.
+
     Notes
     -----
     s = sign(original), c = Φ⁻¹(1 - alpha/2). Difference: z = (new - orig) / sqrt(se_new² +
@@ -393,10 +522,40 @@ def replication_r(orig_r: float, orig_n: float, new_r: float, new_n: float, *,
         CI, the prediction interval, ``effect33`` (r33) and ``small_bound`` as correlations;
         the SEs and the difference (``diff``, its CI and test) on the Fisher z scale.
 
+    Raises
+    ------
+    ParameterError
+        A correlation outside (-1, 1), a sample size of 3 or less, an original r of 0, or a bad
+        `alpha`.
+
+    See Also
+    --------
+    replication : The rules on estimates and SEs.
+    r33 : The small-telescopes correlation of the original study.
+
     Notes
     -----
     :func:`replication` on z = atanh(r) with se = 1 / sqrt(n - 3); intervals are
-    back-transformed with tanh. r33 = tanh(effect33(1 / sqrt(orig_n - 3))).
+    back-transformed with tanh. r33 = tanh(effect33(1 / sqrt(orig_n - 3))). Checked against
+    base R (tests/reference/replication.R).
+
+    References
+    ----------
+    Patil, P., Peng, R. D., & Leek, J. T. (2016). What should researchers expect when they
+    replicate studies? A statistical view of replicability in psychological science.
+    Perspectives on Psychological Science, 11(4), 539-544.
+    Simonsohn, U. (2015). Small telescopes: Detectability and the evaluation of replication
+    results. Psychological Science, 26(5), 559-569.
+
+    Examples
+    --------
+    >>> from analysis import replication_r
+    >>> result = replication_r(0.45, 80, 0.05, 300)
+    >>> result.verdict
+    'not replicated'
+    >>> result.summary[["new_ci_low", "new_ci_high", "effect33", "small_bound"]].round(3)
+       new_ci_low  new_ci_high  effect33  small_bound
+    0      -0.064        0.162     0.172        0.144
     """
     for name, value, n_name, n in (("orig_r", orig_r, "orig_n", orig_n), ("new_r", new_r, "new_n", new_n)):
         _number(name, value)

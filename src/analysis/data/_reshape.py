@@ -1,4 +1,5 @@
-"""Move couples and diary data between layouts: individual, dyad, pairwise, long and wide.
+"""Shared checks and engines of the layout converters (`analysis.data.dyad_reshape` for couples,
+`analysis.data.diary_reshape` for diaries): individual, dyad, pairwise, long and wide.
 
 Each converter checks the ids first and raises `ReshapeError` listing every problem (nothing is
 silently dropped or fixed); each has an inverse that gives back the same rows and values. The
@@ -24,7 +25,7 @@ def _raise_problems(rows: list, key: str, action: str) -> None:
     """Raise ReshapeError listing every (id, problem, detail) in `rows`; do nothing if empty."""
     if not rows:
         return
-    ids, codes, details = zip(*rows)
+    ids, codes, details = zip(*rows, strict=True)
     problems = pd.DataFrame({key: pd.Series(ids, dtype=object), "problem": codes,
                              "detail": details})
     lines = [f"  - {key} {'<missing>' if pd.isna(i) else i}: {d}" for i, _, d in rows[:_MAX_SHOWN]]
@@ -59,11 +60,12 @@ def _check_new_names(new: list, param: str) -> None:
 
 
 def _check_roles(roles) -> list:
-    if isinstance(roles, str) or not pd.api.types.is_list_like(roles) or len(roles) != 2 \
-            or pd.isna(list(roles)).any() or list(roles)[0] == list(roles)[1]:
+    """`roles` as a list of two different, non-missing role codes (else ParameterError)."""
+    pair = list(roles) if pd.api.types.is_list_like(roles) and not isinstance(roles, str) else []
+    if len(pair) != 2 or pd.isna(pair).any() or pair[0] == pair[1]:
         raise ParameterError("The value for `roles` must be a list of two different role codes, "
                              f"such as [1, 2] or ['woman', 'man'], but {roles!r} was passed.")
-    return list(roles)
+    return pair
 
 
 def _py(value):
@@ -156,7 +158,7 @@ def _spread(work, key: str, by: str, levels: list, variables: list, name, label:
     out = {}
     for col in [key, *work.columns.drop([key, by])]:
         if col in variables:
-            out.update({name(col, lv): _take(work[col], p) for lv, p in zip(levels, pos)})
+            out.update({name(col, lv): _take(work[col], p) for lv, p in zip(levels, pos, strict=True)})
         else:
             out[col] = _take(work[col], first)
     return pd.DataFrame(out)

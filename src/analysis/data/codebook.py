@@ -1,5 +1,9 @@
 """Codebooks: reading a codebook file and checking every entry (types, roles, ranges, codes,
-exclusion rules), finding the codebook of a data file, and inferring variables when there is none."""
+exclusion rules), finding the codebook of a data file, and inferring variables when there is none.
+
+The format is described in ``docs/codebook.md``; drafting a codebook from a data file is in
+`analysis.data.codebook_draft`, checking a table against it in `analysis.data.validate`.
+"""
 
 from __future__ import annotations
 
@@ -22,10 +26,12 @@ EXCLUSION_RULES = {
     "duplicate_id": ("one of keep_first, exclude_all, none", lambda v: v in ("keep_first", "exclude_all", "none")),
     "attention_check": ("true or false", lambda v: isinstance(v, bool)),
     "complete_dyads": ("true or false", lambda v: isinstance(v, bool)),
-    "max_missing_items": ("a share between 0 and 1, e.g. 0.5", lambda v: _number(v) and 0 <= v <= 1),
+    "max_missing_items": ("a share between 0 and 1, e.g. 0.5",
+                          lambda v: _number(v) and 0 <= v <= 1),
     "min_duration": ("a number of seconds, e.g. 300", lambda v: v is None or (_number(v) and v >= 0)),
     "straight_lining": ("false or a number of items >= 2, e.g. 10",
-                        lambda v: v is False or v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 2)),
+                        lambda v: v is False or v is None or (isinstance(v, int) and not isinstance(v, bool)
+                                                              and v >= 2)),
 }  # fmt: skip
 
 
@@ -38,7 +44,8 @@ def _check_variable(where: str, vspec) -> None:
         got = vspec.get("type") if isinstance(vspec, dict) else vspec
         raise CodebookError(f"{where}: `type` must be one of {', '.join(TYPES)}, not {got!r}.")
     rng = vspec.get("range")
-    if rng is not None and not (isinstance(rng, list) and len(rng) == 2 and all(map(_number, rng)) and rng[0] <= rng[1]):
+    if rng is not None and not (isinstance(rng, list) and len(rng) == 2 and all(map(_number, rng))
+                                and rng[0] <= rng[1]):
         raise CodebookError(f"{where}: `range` must be [low, high] numbers, e.g. range: [18, 100]; not {rng!r}.")
     for key in ("values", "missing_codes", "na_values"):
         value = vspec.get(key)
@@ -64,17 +71,66 @@ def _check_exclusions(where: str, rules) -> None:
         text, ok = EXCLUSION_RULES[key]
         if not ok(value):
             raise CodebookError(f"{where}: exclusion rule `{key}` must be {text}; not {value!r}.")
+
+
 CODEBOOK_NAMES = ("codebook.yaml", "codebook.yml")
 
 
 def read_codebook(path: str | Path) -> dict:
     """Read and check a codebook YAML file.
 
+    Parameters
+    ----------
+    path : str or Path
+        The codebook file (format: ``docs/codebook.md``). A relative path is taken from the
+        project root.
+
+    Returns
+    -------
+    dict
+        The codebook as written, checked: ``tables`` (``{table name: {file, variables, format,
+        exclusions, unit, ...}}``), plus ``dataset`` (default: the codebook folder's name),
+        ``title`` (default: the data-set name) and ``simulated`` (default False) filled in when
+        absent.
+
     Raises
     ------
     CodebookError
-        If the file cannot be read, is not YAML, or a table or variable entry is malformed; the
-        message names the file, table and variable.
+        If the file is missing, cannot be read or is not YAML, has no ``tables:`` mapping, or a
+        table, variable, ``format`` or ``exclusions`` entry is malformed (an unknown ``type`` or
+        ``role``, a ``range`` that is not ``[low, high]``, an unknown exclusion rule, ...); the
+        message names the file, table and variable and says how to write the entry.
+
+    See Also
+    --------
+    load_dataset : Reads a data set with its codebook.
+    draft_codebook : Drafts a codebook from a data file.
+
+    Notes
+    -----
+    Only the codebook itself is checked here; whether the data file has the columns and values
+    the codebook describes is checked when the data set is loaded (`load_dataset`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import read_codebook
+    >>> text = '''
+    ... dataset: tiny
+    ... tables:
+    ...   survey:
+    ...     file: survey.csv
+    ...     variables:
+    ...       person_id: {type: integer, role: id}
+    ...       sat: {type: number, range: [1, 7]}
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "codebook.yaml"
+    ...     _ = path.write_text(text, encoding="utf-8")
+    ...     codebook = read_codebook(path)
+    >>> list(codebook["tables"]["survey"]["variables"]), codebook["title"]
+    (['person_id', 'sat'], 'tiny')
     """
     path = resolve(path)
     try:
@@ -84,7 +140,7 @@ def read_codebook(path: str | Path) -> dict:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CodebookError(f"Cannot read codebook {path}: {exc}. It must be a UTF-8 YAML file.") from None
     if not isinstance(spec, dict) or not isinstance(spec.get("tables"), dict) or not spec["tables"]:
-        raise CodebookError(f"Codebook {path} has no `tables:` mapping (see analysis/io.py for the format).")
+        raise CodebookError(f"Codebook {path} has no `tables:` mapping (see docs/codebook.md for the format).")
     for tname, table in spec["tables"].items():
         where = f"codebook {path}, table {tname!r}"
         if not isinstance(table, dict) or "file" not in table or not isinstance(table.get("variables"), dict):
@@ -110,7 +166,30 @@ def _find_codebook(data: Path) -> Path | None:
 
 
 def infer_variables(frame: pd.DataFrame) -> dict[str, dict]:
-    """Variable entries with types inferred from the values (no roles, ranges or labels)."""
+    """Infer codebook variable entries from the values: types only (no roles, ranges or labels).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Values as read (`read_table`).
+
+    Returns
+    -------
+    dict
+        ``{column: {"type": kind}}`` with kind ``"integer"`` (every value a whole number),
+        ``"number"`` (every value a number) or ``"string"`` (anything else, or no values).
+
+    See Also
+    --------
+    draft_codebook : Adds ranges, labels, roles and instrument matches to these entries.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.data.codebook import infer_variables
+    >>> infer_variables(pd.DataFrame({"id": ["1", "2"], "sat": ["4.5", "3"], "note": ["ok", None]}))
+    {'id': {'type': 'integer'}, 'sat': {'type': 'number'}, 'note': {'type': 'string'}}
+    """
     variables = {}
     for col in frame.columns:
         values = frame[col].dropna()

@@ -1,4 +1,9 @@
-"""Draft a codebook from a data file, for the user to check and edit (`connlab codebook`)."""
+"""Draft a codebook from a data file, for the user to check and edit (`connlab codebook`).
+
+The draft guesses types, ranges, missing-value codes, roles, identifying columns and matches
+with the bundled instruments (`analysis.data.instrument_library`); every guess is marked with a
+``check:`` note. Reading a finished codebook is `analysis.data.codebook`.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ _SUSPECT_CODES = (-999, -99, -98, -97, -9, -1, 99, 999)
 def _role(col: str, series: pd.Series, kind: str) -> str | None:
     name = col.lower()
     if col == "ResponseId" or re.fullmatch(r"(person|respondent|participant|subject|resp)?_?id", name):
-        return "id" if series.dropna().is_unique else "id"
+        return "id"
     if re.search(r"(couple|dyad|pair)_?(id|num|no)?$", name):
         return "dyad_id"
     if name in ("partner", "role", "member", "partnum", "partner_role"):
@@ -66,18 +71,62 @@ def _instrument_guesses(frame: pd.DataFrame, variables: dict) -> dict[str, tuple
 
 
 def draft_codebook(path: str | Path) -> dict:
-    """A codebook drafted from a data file: types, ranges, labels, missing codes, roles, PII
-    flags and likely instrument matches. Everything guessed is marked with ``check:``.
+    """Draft a codebook from a data file, for the user to check and edit.
+
+    Types, ranges, labels, missing-value codes, roles, identifying columns and likely
+    instrument matches are guessed from the file; everything guessed is marked with ``check:``.
 
     Parameters
     ----------
     path : str or Path
-        Any file `analysis.readers.read_table` reads.
+        Any file `read_table` reads (CSV, Qualtrics CSV, XLSX, SPSS ``.sav``, Stata ``.dta``).
 
     Returns
     -------
     dict
-        A codebook (docs/codebook.md) with one table named ``data``.
+        A codebook (``docs/codebook.md``) with ``dataset`` (the file name, lower case),
+        ``title`` (the file name), ``simulated`` (False) and one table named ``data``: ``file``,
+        ``format`` (kind; for text files also encoding, separator and decimal mark),
+        ``unit`` ("person"), ``variables`` and ``exclusions`` (``duplicate_id: keep_first``,
+        ``attention_check: true``). Each variable has ``type`` and, where found, ``range``,
+        ``label``, ``values`` and ``value_labels``, ``missing_codes`` (declared in SPSS/Stata),
+        ``role``, ``instrument`` and ``item``, and a ``check`` note on what to verify.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read (see `read_table`).
+
+    See Also
+    --------
+    read_codebook : Reads and checks the edited codebook.
+    analysis.data.codebook_draft.codebook_yaml : The draft as YAML text to save.
+
+    Notes
+    -----
+    Guesses: a column whose whole numbers include -999, -99, -98, -97, -9, -1, 99 or 999 gets a
+    ``check`` note (a likely missing-value code, left out of its ``range``); a text column with
+    2 to 12 distinct values in at least 20 rows becomes categorical; an SPSS/Stata column whose
+    every value has a label becomes categorical with those values; roles come from column names
+    (``person_id``, ``couple_id``, ``partner``, ``day``, ``duration``, Qualtrics metadata) and
+    long free text; identifying columns (`analysis.data.privacy`) get role ``pii``; integer
+    columns named ``<stem>1`` ... ``<stem>k`` match a bundled instrument of k items whose
+    response range covers theirs (or whose id starts like the stem).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import draft_codebook
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "pilot.csv"
+    ...     _ = path.write_text("person_id,email,age\\n1,a@x.org,34\\n2,b@x.org,-99\\n3,c@x.org,29\\n")
+    ...     codebook = draft_codebook(path)
+    >>> variables = codebook["tables"]["data"]["variables"]
+    >>> variables["person_id"]["role"], variables["email"]["role"], variables["age"]["range"]
+    ('id', 'pii', [29, 34])
+    >>> variables["age"]["check"]
+    'values [-99] look like missing-value codes; add them to missing_codes if so'
     """
     path = Path(path)
     raw = read_table(path)
@@ -144,7 +193,32 @@ def _plain(value):
 
 
 def codebook_yaml(codebook: dict, source: str | Path) -> str:
-    """The codebook as YAML text with a header saying it is a draft to check."""
+    """Write a drafted codebook as YAML text, under a header saying it is a draft to check.
+
+    Parameters
+    ----------
+    codebook : dict
+        A codebook, as `draft_codebook` returns it.
+    source : str or Path
+        The data file it was drafted from (its name goes in the header).
+
+    Returns
+    -------
+    str
+        Three comment lines (source, what to check, where the format is described), then the
+        codebook as block-style YAML in its own key order.
+
+    See Also
+    --------
+    draft_codebook : Makes the codebook.
+
+    Examples
+    --------
+    >>> from analysis.data.codebook_draft import codebook_yaml
+    >>> text = codebook_yaml({"dataset": "pilot", "tables": {}}, "pilot.csv")
+    >>> text.splitlines()[0]
+    '# Draft codebook for pilot.csv, made by `connlab codebook`.'
+    """
     head = (f"# Draft codebook for {Path(source).name}, made by `connlab codebook`.\n"
             "# Check every entry (types, ranges, missing codes, roles) and remove the `check:` notes.\n"
             "# Format: docs/codebook.md\n")  # fmt: skip

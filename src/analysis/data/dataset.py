@@ -1,9 +1,11 @@
 """Load data sets: read each table, drop identifying columns, check it against its codebook.
 
 A data set is one or more tables described by a codebook YAML file (format: docs/codebook.md).
-`load_dataset` reads every table (`analysis.readers`), drops PII columns (`analysis.privacy`),
-types and checks each variable and applies the exclusion rules (`analysis.validate`), and keeps
-the row ledger: every input row is analysed or excluded with its reason. Raw files are only read.
+`load_dataset` reads every table (`analysis.data.readers`), drops PII columns
+(`analysis.data.privacy`), types and checks each variable and applies the exclusion rules
+(`analysis.data.validate`, `analysis.data.ledger`), and keeps the row ledger: every input row is
+analysed or excluded with its reason. `write_processed` writes the result to ``data/processed/``.
+Raw files are only read.
 """
 
 from __future__ import annotations
@@ -28,7 +30,31 @@ __all__ = ["TableFile", "Dataset", "file_sha256", "load_dataset", "write_process
 
 @dataclass(frozen=True)
 class TableFile:
-    """Provenance of one input file."""
+    """Provenance of one input file: its table, path, SHA-256 and size.
+
+    Parameters
+    ----------
+    table : str
+        The codebook table read from the file (``"codebook"`` for the codebook file itself).
+    path : str
+        Absolute path of the file.
+    sha256 : str
+        SHA-256 hex digest of the file's bytes (`file_sha256`).
+    rows : int
+        Data rows read (0 for the codebook).
+    columns : int
+        Columns in the file, identifying columns included (0 for the codebook).
+
+    See Also
+    --------
+    Dataset : Holds one per input file in ``files``.
+
+    Examples
+    --------
+    >>> from analysis.data.dataset import TableFile
+    >>> TableFile("survey", "/data/survey.csv", "ab12", rows=120, columns=40).rows
+    120
+    """
 
     table: str
     path: str
@@ -39,7 +65,74 @@ class TableFile:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A loaded data set: its tables (DataFrames), codebook and input-file provenance."""
+    """A loaded data set: its tables (DataFrames), codebook, row ledger and input-file provenance.
+
+    Made by `load_dataset`; frozen (its tables are shared, not copied: do not modify them).
+
+    Parameters
+    ----------
+    name : str
+        Data-set name (the codebook's ``dataset``), used in folder and report names.
+    title : str
+        Readable title (the codebook's ``title``).
+    simulated : bool
+        True for simulated data (reports say so).
+    codebook : dict
+        The checked codebook (`read_codebook`), or the inferred one of a file without codebook.
+    codebook_path : str or None
+        The codebook file; None when the codebook was inferred.
+    tables : dict of str to pandas.DataFrame
+        Analysed rows of each table, typed, identifying columns removed; index ``row``, the data
+        row number in the file from 1.
+    files : tuple of TableFile, optional
+        Each input file (and the codebook) with its SHA-256 and size.
+    formats : dict of str to FormatInfo, optional
+        How each table's file was read.
+    problems : pandas.DataFrame, optional
+        Invalid values found, one row per value: ``file``, ``table``, ``column``, ``row``,
+        ``line`` (file line), ``id`` (respondent id), ``value``, ``problem``, ``fix``,
+        ``action`` (``"set to missing"``, or ``"row excluded (strict)"``).
+    ledger : pandas.DataFrame, optional
+        One row per row read: ``table``, ``row``, ``line``, ``id``, ``status`` (``analysed`` or
+        ``excluded``), ``reason`` (an exclusion rule, e.g. ``duplicate_id``), ``detail``.
+    removed_columns : pandas.DataFrame, optional
+        Identifying columns dropped at load: ``table``, ``column``, ``reason``.
+    excluded : dict of str to pandas.DataFrame, optional
+        Excluded rows of each table, typed like ``tables``.
+    labels : dict, optional
+        ``{table: {column: variable label}}`` (codebook, else SPSS/Stata/Qualtrics).
+    value_labels : dict, optional
+        ``{table: {column: {code: label}}}`` (codebook, else SPSS/Stata).
+
+    See Also
+    --------
+    load_dataset : Makes it.
+    write_processed : Writes its tables, codebook, ledger and problems.
+    flow : The CONSORT-style flow of its ledger.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import load_dataset
+    >>> codebook = '''
+    ... dataset: tiny
+    ... tables:
+    ...   survey:
+    ...     file: survey.csv
+    ...     variables:
+    ...       person_id: {type: integer, role: id}
+    ...       sat: {type: number, range: [1, 7]}
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "codebook.yaml").write_text(codebook)
+    ...     _ = (Path(tmp) / "survey.csv").write_text("person_id,sat\\n11,5.5\\n12,6\\n12,4\\n")
+    ...     ds = load_dataset(tmp)
+    >>> ds.name, list(ds.tables), ds.table().shape
+    ('tiny', ['survey'], (2, 2))
+    >>> ds.role_column("survey", "id"), ds.row_status().tolist()
+    ('person_id', ['analysed', 'analysed', 'excluded'])
+    """
 
     name: str
     title: str
@@ -57,7 +150,23 @@ class Dataset:
     value_labels: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     def table(self, name: str | None = None) -> pd.DataFrame:
-        """The table `name` (default: the codebook's first table). Not a copy: do not modify."""
+        """Return the analysed rows of one table (not a copy: do not modify).
+
+        Parameters
+        ----------
+        name : str, optional
+            Table name; default the codebook's first table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The table, index ``row`` (data row number from 1).
+
+        Raises
+        ------
+        DataError
+            If the data set has no table `name`.
+        """
         if name is None:
             return next(iter(self.tables.values()))
         if name not in self.tables:
@@ -65,40 +174,141 @@ class Dataset:
         return self.tables[name]
 
     def table_name(self, name: str | None = None) -> str:
-        """`name` checked, or the codebook's first table when None."""
+        """Return `name` checked, or the codebook's first table when None.
+
+        Parameters
+        ----------
+        name : str, optional
+            Table name.
+
+        Returns
+        -------
+        str
+            A table name of this data set.
+
+        Raises
+        ------
+        DataError
+            If the data set has no table `name`.
+        """
         name = name or next(iter(self.tables))
         if name not in self.tables:
             raise DataError(f"Data set {self.name!r} has no table {name!r}; tables: {sorted(self.tables)}.")
         return name
 
     def row_status(self, name: str | None = None) -> pd.Series:
-        """Ledger status (``analysed`` / ``excluded``) of every row read, indexed by row number."""
+        """Return the ledger status of every row read of one table.
+
+        Parameters
+        ----------
+        name : str, optional
+            Table name; default the codebook's first table.
+
+        Returns
+        -------
+        pandas.Series
+            ``status`` (``"analysed"`` or ``"excluded"``), indexed by ``row`` (data row number).
+        """
         part = self.ledger[self.ledger["table"] == self.table_name(name)]
         return pd.Series(part["status"].to_numpy(), index=pd.Index(part["row"].to_numpy(), name="row"), name="status")
 
     def rows_read(self, name: str | None = None) -> pd.DataFrame:
-        """Analysed and excluded rows of table `name` together, in file order (for data-quality
-        checks that must see every row)."""
+        """Return the analysed and excluded rows of one table together, in file order.
+
+        For data-quality checks that must see every row.
+
+        Parameters
+        ----------
+        name : str, optional
+            Table name; default the codebook's first table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Every row read (typed), index ``row``.
+        """
         name = self.table_name(name)
         return pd.concat([self.table(name), self.excluded.get(name, self.table(name).iloc[:0])]).sort_index()
 
     def variables(self, table: str | None = None) -> dict[str, dict]:
+        """Return the codebook's variable entries of one table.
+
+        Parameters
+        ----------
+        table : str, optional
+            Table name; default the codebook's first table.
+
+        Returns
+        -------
+        dict
+            ``{column: entry}`` as in the codebook (``type``, ``role``, ``range``, ...).
+        """
         return self.codebook["tables"][self.table_name(table)]["variables"]
 
     def columns_with_role(self, table: str, role: str) -> list[str]:
+        """Return the columns of a table that have one codebook role.
+
+        Parameters
+        ----------
+        table : str
+            Table name (None: the codebook's first table).
+        role : str
+            A codebook role (``"id"``, ``"dyad_id"``, ``"item"``, ...).
+
+        Returns
+        -------
+        list of str
+            The columns in codebook order (may be empty).
+        """
         return [c for c, spec in self.variables(table).items() if spec.get("role") == role]
 
     def item_ranges(self, table: str | None = None) -> dict[str, list]:
-        """``{column: [min, max]}`` of the item variables whose codebook gives a `range`."""
+        """Return the response ranges the codebook gives for item columns.
+
+        Parameters
+        ----------
+        table : str, optional
+            Table name; default the codebook's first table.
+
+        Returns
+        -------
+        dict
+            ``{column: [min, max]}`` of the item variables whose codebook entry has a ``range``.
+        """
         return {c: v["range"] for c, v in self.variables(table).items() if v.get("role") == "item" and v.get("range")}
 
     def role_column(self, table: str, role: str) -> str | None:
-        """The one column of `table` with codebook role `role` (None if there is none)."""
+        """Return the first column of a table with one codebook role.
+
+        Parameters
+        ----------
+        table : str
+            Table name (None: the codebook's first table).
+        role : str
+            A codebook role (``"id"``, ``"dyad_id"``, ``"partner_role"``, ``"day"``, ...).
+
+        Returns
+        -------
+        str or None
+            The column, or None if no column has the role.
+        """
         found = self.columns_with_role(table, role)
         return found[0] if found else None
 
     def instruments(self, table: str | None = None) -> dict[str, dict[str, str]]:
-        """Instrument items held in `table`: ``{instrument id: {item id: column}}``."""
+        """Return the instrument items a table holds (the `instruments` argument of scoring).
+
+        Parameters
+        ----------
+        table : str, optional
+            Table name; default the codebook's first table.
+
+        Returns
+        -------
+        dict
+            ``{instrument id: {item id: column}}`` for the columns with role ``item`` and an
+            ``instrument`` (item id: the entry's ``item``, else the column name).
+        """
         found: dict[str, dict[str, str]] = {}
         for col, spec in self.variables(table).items():
             if spec.get("role") == "item" and spec.get("instrument"):
@@ -107,7 +317,35 @@ class Dataset:
 
 
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 hex digest of a file's bytes."""
+    """Compute the SHA-256 hex digest of a file's bytes (read in 1 MiB blocks).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    str
+        64 lower-case hex digits.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis.data.dataset import file_sha256
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "empty.csv"
+    ...     _ = path.write_bytes(b"")
+    ...     digest = file_sha256(path)
+    >>> digest[:16]
+    'e3b0c44298fc1c14'
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -133,15 +371,69 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
     Returns
     -------
     Dataset
-        Analysed rows of each table (index: data row number from 1), the codebook, each input
-        file's SHA-256 and row count, the formats detected, the problems found, the row ledger
-        (rows read = analysed + excluded, with reasons), the identifying columns removed, and the
-        variable and value labels (from the codebook, else from SPSS/Stata/Qualtrics).
+        ``tables`` (analysed rows of each table, typed; index ``row``, the data row number from
+        1), ``excluded`` (the excluded rows), ``codebook``, ``files`` (each input file's
+        SHA-256, rows and columns), ``formats`` (as detected or set), ``problems`` (one row per
+        invalid value), ``ledger`` (one row per row read: rows read = analysed + excluded, with
+        the reason), ``removed_columns`` (identifying columns dropped), ``labels`` and
+        ``value_labels`` (from the codebook, else from SPSS/Stata/Qualtrics).
 
     Raises
     ------
-    DataError, CodebookError, ValidationError
-        With the file, column, row and value at fault and how to fix it.
+    DataError
+        If `data` does not exist, a file cannot be read, or a column the codebook lists is
+        missing from its file; the message names the file and column and how to fix it.
+    CodebookError
+        If `data` is a folder without ``codebook.yaml``, or the codebook is malformed.
+    ValidationError
+        In strict mode, if any value is invalid; ``.problems`` lists them all (file, column, row,
+        line, id, value, problem, fix) and ``.ledger`` holds the row ledger.
+
+    See Also
+    --------
+    read_codebook : The codebook format and its checks.
+    read_table : How each file is read.
+    write_processed : Write the loaded data set to ``data/processed/``.
+    flow : The CONSORT-style flow of ``Dataset.ledger``.
+    sample_overview : Counts of rows, persons, couples and days.
+
+    Notes
+    -----
+    Order of work for each table: read the file (`read_table`), drop identifying columns
+    (codebook role ``pii`` or ``free_text``, or a name such as ``email``; kept with ``keep:
+    true``), turn declared missing codes and ``na_values`` into missing, type every codebook
+    variable (``integer``, ``number``, ``categorical``, ``string``, ``boolean``) and check
+    ``range`` and ``values``, then apply the exclusion rules in this order (the first that
+    applies is the row's reason): invalid value (strict mode), duplicate id, failed attention
+    check, speeder, straight-lining, too many missing items, incomplete dyad. Missing data: an
+    empty cell or a missing code is missing; in lenient mode an invalid value is missing too
+    (and listed in ``problems``). Raw files are never written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import load_dataset
+    >>> codebook = '''
+    ... dataset: tiny
+    ... tables:
+    ...   survey:
+    ...     file: survey.csv
+    ...     variables:
+    ...       person_id: {type: integer, role: id}
+    ...       age: {type: integer, missing_codes: [-99]}
+    ...       sat: {type: number, range: [1, 7]}
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "codebook.yaml").write_text(codebook)
+    ...     _ = (Path(tmp) / "survey.csv").write_text("person_id,age,sat\\n11,34,5.5\\n12,-99,9\\n12,29,4\\n")
+    ...     ds = load_dataset(tmp)
+    >>> ds.table()["sat"].tolist()  # 9 is outside 1..7: set to missing (lenient mode)
+    [5.5, nan]
+    >>> ds.problems[["column", "row", "value", "problem"]].to_dict("records")
+    [{'column': 'sat', 'row': 2, 'value': '9', 'problem': 'outside 1..7'}]
+    >>> ds.ledger["reason"].tolist()
+    [<NA>, <NA>, 'duplicate_id']
     """
     data = resolve(data)
     if not data.exists():
@@ -177,7 +469,8 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         labels[tname] = {c: str(variables.get(c, {}).get("label") or raw.labels.get(c, "")) for c in kept
                          if variables.get(c, {}).get("label") or raw.labels.get(c)}  # fmt: skip
         value_labels[tname] = {c: dict(variables.get(c, {}).get("value_labels") or raw.value_labels.get(c, {}))
-                               for c in kept if variables.get(c, {}).get("value_labels") or raw.value_labels.get(c)}  # fmt: skip
+                               for c in kept
+                               if variables.get(c, {}).get("value_labels") or raw.value_labels.get(c)}  # fmt: skip
         formats[tname] = raw.format
         problems.append(check.problems)
         ledgers.append(check.ledger)
@@ -211,8 +504,59 @@ def _problem_message(problems: pd.DataFrame, limit: int = 30) -> str:
 def write_processed(dataset: Dataset, out_dir: str | Path | None = None) -> Path:
     """Write the analysed tables (CSV, formula-safe), their codebook, the ledger and the problems.
 
-    Default folder: ``data/processed/<dataset name>/``. Identifying columns were already dropped
-    at load time, so they are never written. Returns the folder.
+    Parameters
+    ----------
+    dataset : Dataset
+        A loaded data set (`load_dataset`).
+    out_dir : str or Path, optional
+        Folder to write to (created if needed); default ``data/processed/<dataset name>/``. A
+        relative path is taken from the project root.
+
+    Returns
+    -------
+    Path
+        The folder, holding ``<table>.csv`` for each table (analysed rows, without the row
+        index), ``codebook.yaml`` (the tables' variables as loaded, exclusions switched off
+        since they were applied, and ``processed_from``: each input file with its SHA-256),
+        ``ledger.csv`` and ``problems.csv``.
+
+    Raises
+    ------
+    OSError
+        If the folder cannot be written.
+
+    See Also
+    --------
+    load_dataset : Reads the processed folder back (it is a data set with a codebook).
+    analysis.data.privacy.write_csv : How the CSV files are written.
+
+    Notes
+    -----
+    Identifying columns were dropped at load time, so they are never written. Text cells that
+    start with ``=``, ``+``, ``-`` or ``@`` get a leading ``'`` so that spreadsheet programs do
+    not run them as formulas (`analysis.data.privacy.neutralize_formulas`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import load_dataset, write_processed
+    >>> codebook = '''
+    ... dataset: tiny
+    ... tables:
+    ...   survey:
+    ...     file: survey.csv
+    ...     variables:
+    ...       person_id: {type: integer, role: id}
+    ...       sat: {type: number}
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "codebook.yaml").write_text(codebook)
+    ...     _ = (Path(tmp) / "survey.csv").write_text("person_id,sat\\n11,5.5\\n12,6\\n")
+    ...     out = write_processed(load_dataset(tmp), Path(tmp) / "processed")
+    ...     written = sorted(p.name for p in out.iterdir())
+    >>> written
+    ['codebook.yaml', 'ledger.csv', 'problems.csv', 'survey.csv']
     """
     out = resolve(out_dir) if out_dir is not None else PROCESSED_DIR / dataset.name
     out.mkdir(parents=True, exist_ok=True)

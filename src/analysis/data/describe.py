@@ -1,4 +1,9 @@
-"""Describe a data set: who is in it, what is missing, and descriptive statistics."""
+"""Describe a data set: who is in it, what is missing, and descriptive statistics.
+
+Sample counts (`sample_overview`, `input_files`), missing item responses (`missingness`),
+careless-responding indices (`careless_indices`) and descriptive tables (`descriptives`,
+`correlations`, `frequencies`, `group_means`). Models live in `analysis.models`.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ import pandas as pd
 from analysis._checks import _as_list, _require_columns
 from analysis.data.dataset import Dataset
 
-__all__ = ["sample_overview", "missingness", "descriptives", "careless_indices", "input_files", "correlations", "frequencies", "group_means"]
+__all__ = ["sample_overview", "missingness", "descriptives", "careless_indices", "input_files", "correlations",
+           "frequencies", "group_means"]
 
 #: readable text for the `quantity` ids of :func:`sample_overview` (for report tables)
 QUANTITY_LABELS = {
@@ -25,7 +31,7 @@ QUANTITY_LABELS = {
 
 
 def sample_overview(dataset: Dataset) -> pd.DataFrame:
-    """Counts that describe the sample: rows, persons, couples, diary days, attention checks.
+    """Count what describes the sample: rows, persons, couples, diary days, attention checks.
 
     Parameters
     ----------
@@ -36,15 +42,53 @@ def sample_overview(dataset: Dataset) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per quantity: ``table``, ``quantity`` (``rows_read`` and ``rows_excluded`` from
-        the ledger, ``rows`` analysed, ``persons``, ``couples``,
+        One row per table and quantity: ``table``, ``quantity`` (``rows_read`` and
+        ``rows_excluded`` from the ledger, ``rows`` analysed, ``persons``, ``couples``,
         ``couples_both_partners``, ``couples_one_partner``, ``couples_more_than_two``,
         ``days_per_person_mean``, ``days_per_person_min``, ``days_per_person_max``,
-        ``attention_check_failed``, ``attention_check_missing``) and ``value``.
+        ``attention_check_failed``, ``attention_check_missing``) and ``value`` (a float).
+        ``QUANTITY_LABELS`` gives readable text for each quantity.
+
+    See Also
+    --------
+    flow : The exclusion steps from rows read to rows analysed.
+    input_files : The files the data set was read from.
+
+    Notes
+    -----
+    Counts are of analysed rows, except ``rows_read`` and ``rows_excluded``. Persons are distinct
+    ids; a couple's size is its number of distinct person ids (its rows, without an ``id``
+    role); days per person count distinct ``day`` values. ``attention_check_failed`` counts
+    answered checks that differ from the codebook's ``correct`` value (rows that fail are
+    usually excluded already, so this is 0 unless that rule is switched off).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import load_dataset, sample_overview
+    >>> codebook = '''
+    ... dataset: tiny
+    ... tables:
+    ...   survey:
+    ...     file: survey.csv
+    ...     variables:
+    ...       person_id: {type: integer, role: id}
+    ...       couple_id: {type: integer, role: dyad_id}
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "codebook.yaml").write_text(codebook)
+    ...     _ = (Path(tmp) / "survey.csv").write_text("person_id,couple_id\\n11,1\\n12,1\\n21,2\\n21,2\\n")
+    ...     ds = load_dataset(tmp)
+    >>> sample_overview(ds).set_index("quantity")["value"].to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'rows_read': 4.0, 'rows_excluded': 1.0, 'rows': 3.0, 'persons': 3.0, 'couples': 2.0,
+     'couples_both_partners': 1.0, 'couples_one_partner': 1.0, 'couples_more_than_two': 0.0}
     """
     rows = []
     for name, frame in dataset.tables.items():
-        add = lambda q, v: rows.append({"table": name, "quantity": q, "value": float(v)})  # noqa: E731
+        def add(quantity, value, table=name):
+            rows.append({"table": table, "quantity": quantity, "value": float(value)})
+
         ledger = dataset.ledger[dataset.ledger["table"] == name]
         if len(ledger):
             add("rows_read", len(ledger))
@@ -89,9 +133,29 @@ def missingness(data: pd.DataFrame, *, instruments: Mapping[str, Mapping[str, st
     Returns
     -------
     pandas.DataFrame
-        One row per instrument: ``instrument``, ``n_items``, ``n`` (respondents),
-        ``pct_cells_missing`` (% of item responses missing), ``pct_complete`` (% of
+        One row per instrument: ``instrument``, ``n_items``, ``n`` (respondents: rows of
+        `data`), ``pct_cells_missing`` (% of item responses missing), ``pct_complete`` (% of
         respondents who answered every item), ``pct_skipped`` (% who answered none).
+
+    Raises
+    ------
+    DataError
+        If an item column is not in `data`.
+
+    See Also
+    --------
+    careless_indices : Missing items and response patterns per respondent.
+    score_instruments : Scores with a minimum share of answered items.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import missingness
+    >>> data = pd.DataFrame({"i1": [4, 2, np.nan, 5], "i2": [3, np.nan, np.nan, 5]})
+    >>> missingness(data, instruments={"demo": {"1": "i1", "2": "i2"}})
+      instrument  n_items  n  pct_cells_missing  pct_complete  pct_skipped
+    0       demo        2  4               37.5          50.0         25.0
     """
     rows = []
     for ins_id, cols in instruments.items():
@@ -113,19 +177,31 @@ def descriptives(data: pd.DataFrame, *, columns: Sequence[str] | str | None = No
     Parameters
     ----------
     data : pandas.DataFrame
-    columns : list of str, optional
-        Columns to describe (default: every numeric column). Missing values are dropped per
-        column (pairwise), as in psych.
+        The data, one row per observation.
+    columns : str or list of str, optional
+        Columns to describe (default: every numeric column of `data`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per column: ``variable``, ``n``, ``mean``, ``sd`` (n - 1 denominator),
-        ``median``, ``min``, ``max``, ``skew``, ``kurtosis`` (excess), ``se`` (sd / sqrt(n)).
+        One row per column: ``variable``, ``n`` (non-missing values), ``mean``, ``sd`` (n - 1
+        denominator), ``median``, ``min``, ``max``, ``skew``, ``kurtosis`` (excess), ``se``
+        (sd / sqrt(n)). A column with no values has ``n`` 0 and the rest missing.
+
+    Raises
+    ------
+    DataError
+        If a column of `columns` is not in `data`.
+
+    See Also
+    --------
+    frequencies : Counts of a categorical variable.
+    group_means : Means and SDs within groups.
 
     Notes
     -----
-    Skew and kurtosis are psych's default "type 3": ``b1 = m3 / s^3`` and
+    Missing values are dropped per column (pairwise), as in psych; values that are not numbers
+    count as missing. Skew and kurtosis are psych's default "type 3": ``b1 = m3 / s^3`` and
     ``b2 - 3 = m4 / s^4 - 3`` with central moments ``m_k`` over n and ``s`` the
     n - 1 standard deviation (Joanes & Gill, 1998). Matches ``psych::describe`` (tested).
 
@@ -133,6 +209,19 @@ def descriptives(data: pd.DataFrame, *, columns: Sequence[str] | str | None = No
     ----------
     Joanes, D. N., & Gill, C. A. (1998). Comparing measures of sample skewness and kurtosis.
     Journal of the Royal Statistical Society: Series D, 47(1), 183-189.
+    https://doi.org/10.1111/1467-9884.00122
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import descriptives
+    >>> rng = np.random.default_rng(1)
+    >>> data = pd.DataFrame({"anxiety": rng.normal(3, 1, 50), "avoidance": rng.normal(2.5, 1, 50)})
+    >>> descriptives(data).round(2)
+        variable   n  mean    sd  median   min   max  skew  kurtosis    se
+    0    anxiety  50  2.96  0.89    3.03  0.29  5.12 -0.29      0.99  0.13
+    1  avoidance  50  2.39  0.83    2.52  0.25  3.72 -0.53     -0.54  0.12
     """
     cols = _as_list(columns) or [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c])]
     _require_columns(data, cols)
@@ -173,23 +262,49 @@ def careless_indices(data: pd.DataFrame, *, items: Sequence[str], duration: str 
     Returns
     -------
     pandas.DataFrame
-        Same index as `data`: ``longstring`` (longest run of identical consecutive answers,
-        missing answers break a run), ``irv`` (intra-individual response variability: SD, n - 1,
-        of the answered items), ``pct_missing`` (% of items unanswered) and, with `duration`,
-        ``duration``.
+        Same index as `data`, one row per respondent: ``longstring`` (longest run of identical
+        consecutive answers, missing answers break a run), ``irv`` (intra-individual response
+        variability: SD, n - 1, of the answered items; missing with fewer than two answers),
+        ``pct_missing`` (% of items unanswered) and, with `duration`, ``duration`` (seconds).
+        Without items, only ``duration`` (or no column).
+
+    Raises
+    ------
+    DataError
+        If an item or the duration column is not in `data`.
+
+    See Also
+    --------
+    missingness : Missing item responses per instrument.
+    descriptives : Summarise the indices (e.g. to choose cut-offs).
 
     Notes
     -----
     Longstring after Johnson (2005); IRV after Dunn et al. (2018), as in the R package
-    `careless` (``longstring``, ``irv``). Cut-offs are a judgement: compare with the data.
+    `careless` (``longstring``, ``irv``). Values that are not numbers count as missing. No
+    respondent is flagged here: cut-offs are a judgement, made by looking at the distribution.
 
     References
     ----------
-    Johnson, J. A. (2005). Ascertaining the validity of individual protocols from web-based
-    personality inventories. Journal of Research in Personality, 39(1), 103-129.
     Dunn, A. M., Heggestad, E. D., Shanock, L. R., & Theriault, N. (2018). Intra-individual
     response variability as an indicator of insufficient effort responding. Journal of Business
-    and Psychology, 33(1), 105-121.
+    and Psychology, 33(1), 105-121. https://doi.org/10.1007/s10869-016-9479-0
+
+    Johnson, J. A. (2005). Ascertaining the validity of individual protocols from web-based
+    personality inventories. Journal of Research in Personality, 39(1), 103-129.
+    https://doi.org/10.1016/j.jrp.2004.09.009
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import careless_indices
+    >>> data = pd.DataFrame({"i1": [4, 2, 5], "i2": [4, 3, 1], "i3": [4, np.nan, 2], "i4": [4, 5, 3]})
+    >>> careless_indices(data, items=["i1", "i2", "i3", "i4"]).round(2)
+       longstring   irv  pct_missing
+    0           4  0.00          0.0
+    1           1  1.53         25.0
+    2           1  1.71          0.0
     """
     cols = _as_list(items)
     _require_columns(data, cols + ([duration] if duration else []))
@@ -217,27 +332,104 @@ def careless_indices(data: pd.DataFrame, *, items: Sequence[str], duration: str 
 
 
 def input_files(dataset: Dataset) -> pd.DataFrame:
-    """The files a data set was read from: how each was read and what it holds.
+    """List the files a data set was read from: how each was read and what it holds.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A loaded data set (`load_dataset`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per table: ``table``, ``file``, ``format`` (kind, encoding, separator and
-        decimal mark detected or set), ``rows`` (read), ``columns``, ``sha256``.
+        One row per table: ``table``, ``file`` (path), ``format`` (kind, encoding, separator and
+        decimal mark detected or set, in words), ``rows`` (read), ``columns`` (in the file,
+        identifying columns included), ``sha256``. The codebook file is not listed.
+
+    See Also
+    --------
+    sample_overview : Counts of rows, persons, couples and days.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import load_dataset
+    >>> from analysis.data.describe import input_files
+    >>> codebook = '''
+    ... dataset: tiny
+    ... tables:
+    ...   survey:
+    ...     file: survey.csv
+    ...     variables:
+    ...       person_id: {type: integer, role: id}
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "codebook.yaml").write_text(codebook)
+    ...     _ = (Path(tmp) / "survey.csv").write_text("person_id;email\\n11;a@b.org\\n12;c@d.org\\n")
+    ...     ds = load_dataset(tmp)
+    >>> input_files(ds)[["table", "format", "rows", "columns"]].to_dict("records")
+    [{'table': 'survey', 'format': 'CSV, utf-8, semicolon-separated, decimal point', 'rows': 2, 'columns': 2}]
     """
     rows = [{"table": f.table, "file": f.path, "format": dataset.formats[f.table].detail, "rows": f.rows,
-             "columns": f.columns, "sha256": f.sha256} for f in dataset.files if f.table in dataset.formats]  # fmt: skip
+             "columns": f.columns, "sha256": f.sha256}
+            for f in dataset.files if f.table in dataset.formats]  # fmt: skip
     return pd.DataFrame(rows, columns=["table", "file", "format", "rows", "columns", "sha256"])
 
 
-def correlations(data: pd.DataFrame, *, x: Sequence[str] | str, y: Sequence[str] | str, ci: float = 0.95) -> pd.DataFrame:
+def correlations(data: pd.DataFrame, *, x: Sequence[str] | str, y: Sequence[str] | str,
+                 ci: float = 0.95) -> pd.DataFrame:  # fmt: skip
     """Pearson correlations of every `x` with every `y`, pairwise complete, with CI and p.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The data, one row per observation.
+    x : str or list of str
+        First variable(s) of each pair.
+    y : str or list of str
+        Second variable(s) of each pair.
+    ci : float, default 0.95
+        Confidence level of the intervals (between 0 and 1).
 
     Returns
     -------
     pandas.DataFrame
-        One row per pair: ``x``, ``y``, ``n``, ``r``, ``ci_low``, ``ci_high`` (Fisher z),
-        ``statistic`` (t), ``df`` (n - 2), ``p_value`` (two-sided). Matches ``cor.test`` (tested).
+        One row per pair, `x` outer and `y` inner: ``x``, ``y``, ``n`` (complete pairs), ``r``,
+        ``ci_low``, ``ci_high`` (Fisher z interval), ``statistic`` (t), ``df`` (n - 2),
+        ``p_value`` (two-sided). ``attrs["ci"]`` holds the level.
+
+    Raises
+    ------
+    DataError
+        If a column is not in `data`.
+    ParameterError
+        If `ci` is not between 0 and 1.
+
+    See Also
+    --------
+    descriptives : Means, SDs and distribution of each variable.
+    analysis.claims.verdicts.directional_claim_r : Test a directional claim about r.
+
+    Notes
+    -----
+    For each pair, rows where either value is missing (or not a number) are left out (pairwise
+    deletion). t = r sqrt((n - 2) / (1 - r^2)) on n - 2 df; CI = tanh(atanh(r) ± z_{(1 + ci)/2} /
+    sqrt(n - 3)). With n ≤ 2, r is missing; with n ≤ 3, the CI is. Matches R's ``cor.test``
+    (tested on the bfi data).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import correlations
+    >>> rng = np.random.default_rng(1)
+    >>> data = pd.DataFrame({"anxiety": rng.normal(3, 1, 50), "avoidance": rng.normal(2.5, 1, 50)})
+    >>> data["satisfaction"] = 5 - 0.5 * data["avoidance"] + rng.normal(0, 1, 50)
+    >>> correlations(data, x=["anxiety", "avoidance"], y="satisfaction").round(3)
+               x             y   n      r  ci_low  ci_high  statistic  df  p_value
+    0    anxiety  satisfaction  50 -0.128  -0.392    0.156     -0.894  48    0.376
+    1  avoidance  satisfaction  50 -0.386  -0.600   -0.121     -2.902  48    0.006
     """
     from scipy import stats
 
@@ -259,19 +451,44 @@ def correlations(data: pd.DataFrame, *, x: Sequence[str] | str, y: Sequence[str]
                 half = z_crit / np.sqrt(n - 3) if n > 3 else np.nan
             p = 2 * stats.t.sf(abs(t), n - 2) if n > 2 else np.nan
             rows.append({"x": a, "y": b, "n": n, "r": r, "ci_low": np.tanh(np.arctanh(r) - half),
-                         "ci_high": np.tanh(np.arctanh(r) + half), "statistic": t, "df": n - 2, "p_value": p})  # fmt: skip
+                         "ci_high": np.tanh(np.arctanh(r) + half), "statistic": t, "df": n - 2,
+                         "p_value": p})  # fmt: skip
     out = pd.DataFrame(rows, columns=["x", "y", "n", "r", "ci_low", "ci_high", "statistic", "df", "p_value"])
     out.attrs["ci"] = ci
     return out
 
 
 def frequencies(values: pd.Series) -> pd.DataFrame:
-    """Counts and percentages of each category (missing counted separately).
+    """Count each category of a variable, with percentages (missing counted separately).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        One variable (categorical, text or numbers).
 
     Returns
     -------
     pandas.DataFrame
-        ``category``, ``n``, ``pct`` (of all rows, missing included); categories in their order.
+        One row per category: ``category`` (as text; ``"missing"`` last when there are missing
+        values), ``n`` and ``pct`` (% of all rows, missing included). Categories of a
+        categorical Series come in their order, unused ones with n 0; other values in order of
+        first appearance.
+
+    See Also
+    --------
+    descriptives : Statistics of numeric variables.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis import frequencies
+    >>> styles = pd.Categorical(["secure", "anxious", "secure", None], categories=["secure", "anxious", "avoidant"])
+    >>> frequencies(pd.Series(styles))
+       category  n   pct
+    0    secure  2  50.0
+    1   anxious  1  25.0
+    2  avoidant  0   0.0
+    3   missing  1  25.0
     """
     counts = values.value_counts(dropna=False, sort=False)
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -284,11 +501,46 @@ def frequencies(values: pd.Series) -> pd.DataFrame:
 def group_means(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
     """Mean and SD of `columns` within each level of each grouping column.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The data, one row per observation.
+    columns : str or list of str
+        Numeric variables to summarise.
+    groups : str or list of str
+        Grouping columns, each compared in turn; those absent from `data` are skipped.
+
     Returns
     -------
     pandas.DataFrame
-        One row per group column, level and variable: ``group``, ``level``, ``variable``, ``n``,
-        ``mean``, ``sd``. Grouping columns absent from `data` are skipped.
+        One row per group column, level and variable: ``group``, ``level`` (as text, in sorted
+        order), ``variable``, ``n`` (non-missing values), ``mean``, ``sd`` (n - 1).
+
+    Raises
+    ------
+    DataError
+        If a column of `columns` is not in `data`.
+
+    See Also
+    --------
+    descriptives : Statistics of each variable over all rows.
+    cohens_d : Standardized difference between two groups.
+
+    Notes
+    -----
+    Rows with a missing group value are left out of that grouping; missing values (and values
+    that are not numbers) of a variable are left out of its mean and SD.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import group_means
+    >>> data = pd.DataFrame({"gender": ["w", "m", "w", "m", "w"], "sat": [5, 4, 6, 3, np.nan]})
+    >>> group_means(data, columns=["sat"], groups=["gender"]).round(2)
+        group level variable  n  mean    sd
+    0  gender     m      sat  2   3.5  0.71
+    1  gender     w      sat  2   5.5  0.71
     """
     cols = _as_list(columns)
     _require_columns(data, cols)

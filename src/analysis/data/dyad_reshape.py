@@ -1,5 +1,8 @@
 """Couple layouts: one row per person (individual), one row per couple (dyad) and one row per
-person with the partner's values beside (pairwise, the APIM layout); lossless in both directions."""
+person with the partner's values beside (pairwise, the APIM layout); lossless in both directions.
+
+The id checks and the spreading engine are shared with the diary layouts (`analysis.data._reshape`).
+"""
 
 from __future__ import annotations
 
@@ -61,10 +64,21 @@ def individual_to_dyad(data: pd.DataFrame, *, dyad: str, partner: str, roles=Non
 
     See Also
     --------
-    dyad_to_individual : the inverse.
+    dyad_to_individual : The inverse.
+    individual_to_pairwise : One row per person with the partner's values beside.
+
+    Notes
+    -----
+    Nothing is dropped or fixed silently: every id problem is listed in one `ReshapeError`
+    (its ``.problems`` table has one row per dyad and problem). Missing data: an incomplete
+    dyad is kept, with missing values for the absent member; a numpy int or bool column then
+    becomes nullable (``Int64``, ``boolean``). It corresponds to R's
+    ``tidyr::pivot_wider(names_from = partner)``, with the checks added.
 
     Examples
     --------
+    >>> import pandas as pd
+    >>> from analysis import individual_to_dyad
     >>> df = pd.DataFrame({"couple": [1, 1, 2], "role": [1, 2, 1], "sat": [5, 6, 4]})
     >>> individual_to_dyad(df, dyad="couple", partner="role")
        couple  sat_1  sat_2
@@ -138,10 +152,18 @@ def dyad_to_individual(data: pd.DataFrame, *, dyad: str, partner: str, roles, se
 
     See Also
     --------
-    individual_to_dyad : the inverse.
+    individual_to_dyad : The inverse.
+
+    Notes
+    -----
+    Missing data: a member whose variables are all missing is taken to be absent from the
+    couple and dropped (unless ``drop_empty_members=False``), so an incomplete dyad gives one
+    row; any other missing value is kept.
 
     Examples
     --------
+    >>> import pandas as pd
+    >>> from analysis import dyad_to_individual
     >>> wide = pd.DataFrame({"couple": [1, 2], "sat_1": [5.0, 4.0], "sat_2": [6.0, None]})
     >>> dyad_to_individual(wide, dyad="couple", partner="role", roles=[1, 2])
        couple  role  sat
@@ -218,10 +240,24 @@ def individual_to_pairwise(data: pd.DataFrame, *, dyad: str, partner: str,
 
     See Also
     --------
-    pairwise_to_individual : the inverse.
+    pairwise_to_individual : The inverse.
+    apim : The actor-partner interdependence model fitted on this layout.
+
+    Notes
+    -----
+    The double-entry ("pairwise") layout of Kenny, Kashy and Cook (2006): each person's row
+    holds their own value (actor) and their partner's (partner). Missing data: a person whose
+    partner has no row keeps their row, with missing partner values; a numpy int or bool column
+    then becomes nullable.
+
+    References
+    ----------
+    Kenny, D. A., Kashy, D. A., & Cook, W. L. (2006). Dyadic data analysis. Guilford Press.
 
     Examples
     --------
+    >>> import pandas as pd
+    >>> from analysis import individual_to_pairwise
     >>> df = pd.DataFrame({"couple": [1, 1], "role": [1, 2], "sat": [5, 6]})
     >>> individual_to_pairwise(df, dyad="couple", partner="role")
        couple  role  sat_A  sat_P
@@ -280,10 +316,18 @@ def pairwise_to_individual(data: pd.DataFrame, *, dyad: str, partner: str,
 
     See Also
     --------
-    individual_to_pairwise : the inverse.
+    individual_to_pairwise : The inverse.
+
+    Notes
+    -----
+    The partner columns are checked, not trusted: each must equal the partner's own value
+    exactly, so a pairwise file edited by hand (or merged wrongly) is caught before its partner
+    columns are dropped.
 
     Examples
     --------
+    >>> import pandas as pd
+    >>> from analysis import pairwise_to_individual
     >>> df = pd.DataFrame({"couple": [1, 1], "role": [1, 2], "sat_A": [5, 6], "sat_P": [6, 5]})
     >>> pairwise_to_individual(df, dyad="couple", partner="role")
        couple  role  sat

@@ -1,5 +1,7 @@
-"""The instrument library: one YAML file per instrument in ``data/instruments/`` (items, response
-range, reverse keys, scores, scoring rule, cut-offs, citation), loaded and checked as `Instrument`."""
+"""The instrument library: one YAML file per instrument in ``analysis/data/instruments/`` (items,
+response range, reverse keys, scores, scoring rule, cut-offs, citation; fields in its
+``SCHEMA.md``), loaded and checked as `Instrument`. Scoring with them is `analysis.scoring`.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +23,30 @@ __all__ = ["Item", "Instrument", "load_instrument", "score_labels", "list_instru
 
 @dataclass(frozen=True)
 class Item:
-    """One item: published id, response range, keying and (if public domain) its text."""
+    """One item: published id, response range, keying and (if public domain) its text.
+
+    Parameters
+    ----------
+    id : str
+        The item's number or id in the publication (``"1"``, ``"3a"``).
+    min, max : float
+        Lowest and highest response option (the instrument's ``response`` unless the item
+        overrides it).
+    reverse : bool, default False
+        True for a reverse-keyed item (scored ``min + max - answer``).
+    text : str, optional
+        The item's wording, given only for public-domain instruments.
+
+    See Also
+    --------
+    Instrument : Holds the items of an instrument.
+
+    Examples
+    --------
+    >>> from analysis import load_instrument
+    >>> load_instrument("ecr_s").item("1")
+    Item(id='1', min=1.0, max=7.0, reverse=True, text=None)
+    """
 
     id: str
     min: float
@@ -32,7 +57,49 @@ class Item:
 
 @dataclass(frozen=True)
 class Instrument:
-    """A published (or project) instrument as defined by its YAML file."""
+    """A published (or project) instrument as defined by its YAML file.
+
+    Parameters
+    ----------
+    id : str
+        Instrument id, the file name without ``.yaml`` (``"ecr_s"``).
+    name : str
+        Full name (``"Experiences in Close Relationships - Short Form (ECR-S)"``).
+    citation : str
+        APA reference of the publication that defines it.
+    scoring : {"mean", "sum"}
+        How item responses combine into a score.
+    items : tuple of Item
+        The items, in the published order.
+    scores : dict of str to tuple of str
+        ``{score name: item ids}`` (a total score, subscales).
+    cutoffs : dict
+        Published cut-off bands by score (empty when there are none).
+    construct : str, optional
+        What the instrument measures.
+    key_source : str, optional
+        Where the scoring key was checked (publication, page).
+    source_file : str, optional
+        The YAML file it was read from.
+    short_name : str, optional
+        Short label for tables (``"ECR-S"``); default the abbreviation in parentheses at the end
+        of `name`, else `id`.
+
+    See Also
+    --------
+    load_instrument : Reads one.
+    list_instruments : The bundled instruments.
+    score_instruments : Scores every instrument of a data set.
+
+    Examples
+    --------
+    >>> from analysis import load_instrument
+    >>> ecr_s = load_instrument("ecr_s")
+    >>> ecr_s.short_name, ecr_s.scoring, len(ecr_s.items), list(ecr_s.scores)
+    ('ECR-S', 'mean', 12, ['anxiety', 'avoidance'])
+    >>> ecr_s.scores["anxiety"]
+    ('2', '4', '6', '8', '10', '12')
+    """
 
     id: str
     name: str
@@ -48,9 +115,27 @@ class Instrument:
 
     @property
     def item_ids(self) -> list[str]:
+        """The item ids, in the published order."""
         return [item.id for item in self.items]
 
     def item(self, item_id: str) -> Item:
+        """Return one item by its id.
+
+        Parameters
+        ----------
+        item_id : str
+            The item id (a number is compared as text).
+
+        Returns
+        -------
+        Item
+            The item.
+
+        Raises
+        ------
+        InstrumentError
+            If the instrument has no such item.
+        """
         for item in self.items:
             if item.id == str(item_id):
                 return item
@@ -77,10 +162,44 @@ def _read_yaml(path: str, mtime_ns: int):
 def load_instrument(name: str | Path) -> Instrument:
     """Read an instrument definition by id (``"ecr_s"``) or from a YAML file path.
 
+    Parameters
+    ----------
+    name : str or Path
+        A bundled instrument's id (``list_instruments()["id"]``), or the path of a YAML file
+        written as described in ``analysis/data/instruments/SCHEMA.md``.
+
+    Returns
+    -------
+    Instrument
+        The checked definition: ``id``, ``name``, ``citation``, ``scoring``, ``items`` (with
+        ranges and keying), ``scores``, ``cutoffs``, ``construct``, ``key_source``,
+        ``source_file`` and ``short_name``.
+
     Raises
     ------
     InstrumentError
-        If the file is missing or malformed (the message names the file and the field).
+        If no bundled instrument has that id, or the file cannot be read or is malformed: a
+        required field missing (``id``, ``name``, ``citation``, ``response``, ``scoring``,
+        ``items``, ``scores``), a scoring rule other than mean or sum, an item whose minimum is
+        not below its maximum, an item id listed twice, or a score naming unknown items. The
+        message names the file and the field.
+
+    See Also
+    --------
+    list_instruments : The bundled instruments.
+    score_instruments : Scores instruments in a data set.
+
+    Notes
+    -----
+    Files are parsed once and cached by path and modification time; each call returns a new
+    `Instrument`.
+
+    Examples
+    --------
+    >>> from analysis import load_instrument
+    >>> ecr_s = load_instrument("ecr_s")
+    >>> [item.id for item in ecr_s.items if item.reverse]
+    ['1', '5', '8', '9']
     """
     path = _instrument_path(name)
     try:
@@ -137,8 +256,30 @@ def _abbreviation(name: str) -> str:
 
 
 def score_labels(instruments) -> dict[str, str]:
-    """Readable labels for instrument ids and their score columns:
-    ``{"ecr_s": "ECR-S", "ecr_s_anxiety": "ECR-S anxiety", ...}``."""
+    """Make readable labels for instrument ids and their score columns, for tables and figures.
+
+    Parameters
+    ----------
+    instruments : iterable of str
+        Instrument ids (e.g. the keys of ``Dataset.instruments()``).
+
+    Returns
+    -------
+    dict
+        ``{instrument id: short name, "<id>_<score>": "<short name> <score>"}`` for every
+        score of each instrument (underscores in score names become spaces). Ids without a
+        definition file are left out.
+
+    See Also
+    --------
+    score_instruments : Makes the ``<id>_<score>`` columns.
+
+    Examples
+    --------
+    >>> from analysis import score_labels
+    >>> score_labels(["ecr_s", "not_an_instrument"])
+    {'ecr_s': 'ECR-S', 'ecr_s_anxiety': 'ECR-S anxiety', 'ecr_s_avoidance': 'ECR-S avoidance'}
+    """
     labels = {}
     for ins_id in instruments:
         try:
@@ -152,13 +293,30 @@ def score_labels(instruments) -> dict[str, str]:
 
 
 def list_instruments() -> pd.DataFrame:
-    """Catalogue of the bundled instruments.
+    """List the bundled instruments.
 
     Returns
     -------
     pandas.DataFrame
-        One row per instrument: ``id``, ``name``, ``n_items``, ``response_range``, ``scoring``,
-        ``scores`` (comma-separated names) and ``citation``.
+        One row per instrument, sorted by id: ``id``, ``name``, ``n_items``,
+        ``response_range`` (lowest to highest response option over the items, e.g. ``"1-7"``),
+        ``scoring`` (``mean`` or ``sum``), ``scores`` (comma-separated names) and ``citation``.
+
+    Raises
+    ------
+    InstrumentError
+        If a bundled file is malformed.
+
+    See Also
+    --------
+    load_instrument : One instrument in full.
+
+    Examples
+    --------
+    >>> from analysis import list_instruments
+    >>> catalogue = list_instruments()
+    >>> catalogue.loc[catalogue["id"] == "ecr_s", ["n_items", "response_range", "scoring", "scores"]].to_dict("records")
+    [{'n_items': 12, 'response_range': '1-7', 'scoring': 'mean', 'scores': 'anxiety, avoidance'}]
     """
     rows = []
     for path in sorted(INSTRUMENTS_DIR.glob("*.yaml")):

@@ -1,5 +1,8 @@
 """The row ledger: exclusion rules (failed attention checks, speeders, straight-lining, too many
-missing items, incomplete dyads), the ledger's layout and the CONSORT-style flow of rows."""
+missing items, incomplete dyads), the ledger's layout and the CONSORT-style flow of rows.
+
+`analysis.data.validate.check_table` applies the rules to each table; `flow` summarises a ledger.
+"""
 
 from __future__ import annotations
 
@@ -58,14 +61,15 @@ def _apply_exclusions(frame, variables, rules, reasons, details) -> None:
             block = frame[cols].astype(float).to_numpy()
             answered = (~np.isnan(block)).sum(axis=1)
             with np.errstate(invalid="ignore"):
-                same = (answered >= need) & (np.nanmax(np.where(answered[:, None] > 0, block, 0), axis=1)
-                                             == np.nanmin(np.where(answered[:, None] > 0, block, 0), axis=1))  # fmt: skip
+                shown = np.where(answered[:, None] > 0, block, 0)
+                same = (answered >= need) & (np.nanmax(shown, axis=1) == np.nanmin(shown, axis=1))
             same = pd.Series(same, index=frame.index)
             _mark(reasons, details, same, "straight_lining", f"same answer to all {len(cols)} {ins} items")
     if rules.get("max_missing_items") is not None and role["item"]:
         share = frame[role["item"]].isna().mean(axis=1)
         many = share > float(rules["max_missing_items"])
-        _mark(reasons, details, many, "too_many_missing", f"more than {rules['max_missing_items']:.0%} of items missing")
+        _mark(reasons, details, many, "too_many_missing",
+              f"more than {rules['max_missing_items']:.0%} of items missing")  # fmt: skip
     if rules.get("complete_dyads") and role["dyad_id"]:
         dyad = frame[role["dyad_id"][0]]
         kept = reasons.isna()
@@ -89,14 +93,46 @@ def _has_reverse_items(instrument: str, item_ids: list) -> bool:
 
 
 def flow(ledger: pd.DataFrame) -> pd.DataFrame:
-    """CONSORT-style flow of a ledger: rows read, each exclusion step, rows analysed.
+    """Count the CONSORT-style flow of a row ledger: rows read, each exclusion step, rows analysed.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        A row ledger (``Dataset.ledger``): one row per row read, with ``table``, ``status``
+        (``analysed`` or ``excluded``) and ``reason``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per table and step: ``table``, ``step``, ``excluded`` (rows removed at this
-        step), ``remaining``. The last step of each table is ``analysed``; for every table
-        rows read = analysed + the sum of exclusions.
+        One row per table and step, tables in ledger order: ``table``, ``step`` (``"rows
+        read"``, then each exclusion reason that removed rows, in the order the rules are
+        applied, then ``"analysed"``), ``excluded`` (rows removed at this step) and
+        ``remaining`` (rows left after it). For every table, rows read = analysed + the sum of
+        ``excluded``.
+
+    See Also
+    --------
+    load_dataset : Makes the ledger.
+    sample_overview : Counts persons, couples and days of the analysed rows.
+
+    Notes
+    -----
+    Steps, in order: invalid value (strict mode), duplicate id, failed attention check, speeder
+    (completed too fast), straight-lining, too many missing items, incomplete dyad. Each row has
+    at most one reason (the first rule that applies), so the steps never count a row twice.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis import flow
+    >>> ledger = pd.DataFrame({"table": "survey", "status": ["analysed", "excluded", "analysed", "excluded"],
+    ...                        "reason": [None, "duplicate_id", None, "speeder"]})
+    >>> flow(ledger)
+        table                          step  excluded  remaining
+    0  survey                     rows read         0          4
+    1  survey                  duplicate id         1          3
+    2  survey  speeder (completed too fast)         1          2
+    3  survey                      analysed         0          2
     """
     rows = []
     for table, part in ledger.groupby("table", sort=False):
@@ -107,5 +143,6 @@ def flow(ledger: pd.DataFrame) -> pd.DataFrame:
             if n:
                 remaining -= n
                 rows.append({"table": table, "step": label, "excluded": n, "remaining": remaining})
-        rows.append({"table": table, "step": "analysed", "excluded": 0, "remaining": int((part["status"] == "analysed").sum())})
+        analysed = int((part["status"] == "analysed").sum())
+        rows.append({"table": table, "step": "analysed", "excluded": 0, "remaining": analysed})
     return pd.DataFrame(rows, columns=["table", "step", "excluded", "remaining"])

@@ -31,9 +31,37 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def pii_columns(columns: Iterable[str], variables: dict | None = None) -> dict[str, str]:
-    """Identifying columns among `columns`: ``{column: reason}`` (kept ones left out).
+    """Find the identifying columns among `columns`, with the reason each identifies people.
 
-    A codebook entry with ``keep: true`` keeps a column whatever its name or role.
+    Parameters
+    ----------
+    columns : iterable of str
+        Column names (of a file as read).
+    variables : dict, optional
+        The codebook's variables of the table (``{column: entry}``). An entry with ``keep:
+        true`` keeps a column whatever its name or role.
+
+    Returns
+    -------
+    dict
+        ``{column: reason}`` for each identifying column, in the order of `columns`: reason
+        ``"codebook role pii"`` or ``"codebook role free_text"``, or the pattern's reason
+        (``"e-mail address"``, ``"IP address"``, ...). Kept columns are left out.
+
+    See Also
+    --------
+    load_dataset : Drops these columns when it reads a table.
+
+    Notes
+    -----
+    Name patterns (case-insensitive) are in ``PII_PATTERNS``: Qualtrics metadata (IP address,
+    location, recipient fields, external reference), e-mail, names, phone numbers and addresses.
+
+    Examples
+    --------
+    >>> from analysis.data.privacy import pii_columns
+    >>> pii_columns(["person_id", "Email", "IPAddress", "diary_note"], {"diary_note": {"role": "free_text"}})
+    {'Email': 'e-mail address', 'IPAddress': 'IP address', 'diary_note': 'codebook role free_text'}
     """
     variables = variables or {}
     found = {}
@@ -53,8 +81,35 @@ def pii_columns(columns: Iterable[str], variables: dict | None = None) -> dict[s
 
 
 def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Copy of `frame` where text cells starting with = + - @ (or tab/CR) get a leading ``'``,
-    so spreadsheet programs show them as text (OWASP CSV injection). Numbers are untouched."""
+    """Prefix text cells that a spreadsheet would run as a formula with ``'`` (CSV injection).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to be written; it is not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy where every text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+        carriage return has a leading ``'``, so spreadsheet programs show it as text. Numbers
+        and missing values are untouched.
+
+    See Also
+    --------
+    write_csv : Writes a frame through this.
+
+    References
+    ----------
+    OWASP Foundation. (n.d.). CSV injection. https://owasp.org/www-community/attacks/CSV_Injection
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.data.privacy import neutralize_formulas
+    >>> neutralize_formulas(pd.DataFrame({"note": ["=1+1", "fine"], "x": [-1, 2]}))["note"].tolist()
+    ["'=1+1", 'fine']
+    """
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -66,7 +121,36 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write `frame` as UTF-8 CSV with formula injection neutralised; returns the path."""
+    """Write a table as UTF-8 CSV, with text cells that look like formulas neutralised.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; its index is not written.
+    path : str or Path
+        The file to write (parent folders are created).
+
+    Returns
+    -------
+    Path
+        `path`.
+
+    See Also
+    --------
+    neutralize_formulas : What is changed in the text cells.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> from analysis.data.privacy import write_csv
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write_csv(pd.DataFrame({"note": ["@SUM(A1)"]}), Path(tmp) / "out" / "notes.csv")
+    ...     text = path.read_text(encoding="utf-8")
+    >>> text.splitlines()
+    ['note', "'@SUM(A1)"]
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     neutralize_formulas(frame).to_csv(path, index=False, lineterminator="\n")

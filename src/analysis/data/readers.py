@@ -3,7 +3,7 @@
 `read_table` detects the format from the file's bytes (not only its name), the text encoding,
 the field separator and the decimal mark, and says what it used (`FormatInfo.detail`). Values
 are returned as read (text for CSV and Excel, numbers for SPSS/Stata); typing and checking
-against the codebook happen in `analysis.validate`.
+against the codebook happen in `analysis.data.validate`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,35 @@ _SEP_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 @dataclass(frozen=True)
 class FormatInfo:
-    """How a file was read."""
+    """How a file was read: its kind and, for text files, encoding, separator and decimal mark.
+
+    Parameters
+    ----------
+    kind : {"csv", "qualtrics", "xlsx", "sav", "dta"}
+        File kind, detected from the file's bytes (or set by the codebook's ``format: kind``).
+    encoding : str, optional
+        Text encoding used (``"utf-8"``, ``"utf-8-sig"``, ``"utf-16"``, ``"cp1252"``, ...);
+        None for binary files.
+    sep : str, optional
+        Field separator of a text file: ``","``, ``";"``, tab or ``"|"``.
+    decimal : str, optional
+        Decimal mark of a text file: ``"."`` or ``","``.
+    sheet : str or int, optional
+        Excel sheet read (name or position from 0).
+    header_rows : int, default 1
+        Rows above the data: 1 for CSV, 3 for a Qualtrics export, 0 for SPSS/Stata (no header
+        line).
+
+    See Also
+    --------
+    read_table : Returns it as ``RawTable.format``.
+
+    Examples
+    --------
+    >>> from analysis.data.readers import FormatInfo
+    >>> FormatInfo("csv", encoding="utf-8", sep=";", decimal=",").detail
+    'CSV, utf-8, semicolon-separated, decimal comma'
+    """
 
     kind: str
     encoding: str | None = None
@@ -43,6 +71,7 @@ class FormatInfo:
 
     @property
     def detail(self) -> str:
+        """The format in words, for reports (``"CSV, utf-8, comma-separated, decimal point"``)."""
         if self.kind in ("csv", "qualtrics"):
             text = (f"{'Qualtrics export' if self.kind == 'qualtrics' else 'CSV'}, {self.encoding}, "
                     f"{_SEP_NAMES.get(self.sep, repr(self.sep))}-separated, decimal "
@@ -55,7 +84,45 @@ class FormatInfo:
 
 @dataclass(frozen=True)
 class RawTable:
-    """A file as read: values, variable labels, value labels, declared missing values."""
+    """A file as read: values, variable labels, value labels, declared missing values.
+
+    Parameters
+    ----------
+    path : Path
+        The file read.
+    frame : pandas.DataFrame
+        Values as read, one row per data row (index from 0): text for CSV and Excel (numbers
+        where a whole CSV column is numeric), numbers for SPSS/Stata.
+    format : FormatInfo
+        How the file was read.
+    labels : dict of str to str, optional
+        Variable labels by column (Qualtrics question text, SPSS/Stata variable labels).
+    value_labels : dict of str to dict, optional
+        Value labels by column (SPSS/Stata): ``{column: {code: label}}``.
+    user_missing : dict of str to list, optional
+        Declared missing values by column (SPSS/Stata): codes, and ``{"range": [lo, hi]}`` for
+        missing ranges.
+    lines : tuple of int, optional
+        File line (spreadsheet row) where each data row starts; None: one line per row after
+        the header rows.
+
+    See Also
+    --------
+    read_table : Makes it.
+    analysis.data.validate.check_table : Types and checks it against a codebook.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import read_table
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "survey.csv"
+    ...     _ = path.write_text("id,sat\\n1,4\\n2,5\\n", encoding="utf-8")
+    ...     raw = read_table(path)
+    >>> raw.frame.shape, raw.line(1)
+    ((2, 2), 2)
+    """
 
     path: Path
     frame: pd.DataFrame
@@ -66,7 +133,18 @@ class RawTable:
     lines: tuple[int, ...] | None = None
 
     def line(self, row: int) -> int:
-        """File line (spreadsheet row, case number) where data row `row` (from 1) starts."""
+        """File line (spreadsheet row, case number) where data row `row` (from 1) starts.
+
+        Parameters
+        ----------
+        row : int
+            Data row number, from 1.
+
+        Returns
+        -------
+        int
+            The line in the file (for messages that point the user to the cell).
+        """
         if self.lines is not None:
             return self.lines[row - 1]
         return row + self.format.header_rows
@@ -300,8 +378,9 @@ def read_table(path: str | Path, *, format: dict | None = None, text_columns=())
         pipe separated; decimal point or comma), Qualtrics CSV export (3 header rows), XLSX,
         SPSS ``.sav`` or Stata ``.dta``.
     format : dict, optional
-        The codebook's ``format:`` entry: ``kind``, ``encoding``, ``sep``, ``decimal``, ``sheet``;
-        anything given is used instead of detected.
+        The codebook's ``format:`` entry: ``kind``, ``encoding``, ``sep``, ``decimal``, ``sheet``.
+        ``encoding``, ``sep``, ``decimal`` and ``sheet`` are used instead of detected; ``kind``
+        is only checked to be a known kind (the kind always comes from the file's bytes).
     text_columns : sequence of str, optional
         Columns to keep as text in delimited files (ids such as ``007``, codes); other columns
         are parsed as numbers where every value is one.
@@ -309,16 +388,49 @@ def read_table(path: str | Path, *, format: dict | None = None, text_columns=())
     Returns
     -------
     RawTable
-        Values as read (numbers where a whole column is numeric, text otherwise; `text_columns`
-        stay text), variable labels (Qualtrics
-        question text, SPSS/Stata labels), value labels, declared missing values, and the
-        `FormatInfo` used.
+        ``frame`` (values as read: numbers where a whole column is numeric, text otherwise;
+        `text_columns` stay text; in a decimal-comma file every column stays text), ``labels``
+        (Qualtrics question text, SPSS/Stata variable labels), ``value_labels``,
+        ``user_missing`` (declared missing values), ``format`` (the `FormatInfo` used) and
+        ``lines`` (the file line of each data row, for messages).
 
     Raises
     ------
     DataError
-        For an empty, binary, ragged or damaged file, duplicate or blank column names, or a file
-        whose content does not match its name; the message says what to do.
+        For a missing, empty, binary, ragged or damaged file, an old binary ``.xls``, duplicate
+        or blank column names, a Qualtrics export without responses, or a file whose content
+        does not match its name; the message says what to do.
+
+    See Also
+    --------
+    load_dataset : Reads every table of a codebook with this, then types and checks it.
+    draft_codebook : Drafts a codebook from a file read with this.
+
+    Notes
+    -----
+    Detection, in order: the kind from the first bytes (ZIP: XLSX; ``$FL2``: SPSS; Stata's
+    header; an OLE file is an old ``.xls`` and refused); the encoding from a byte-order mark,
+    else UTF-8, else cp1252, else Latin-1; the separator (comma, semicolon, tab, pipe) whose
+    field count (at least two) is the same on most of the first 30 lines; the decimal mark from
+    the numbers of the first 200 rows (comma only when a non-comma separator is used and comma
+    decimals outnumber point decimals). A first line ``sep=;`` (Excel's hint) sets the separator. A Qualtrics export is
+    recognised by its ``{"ImportId": ...}`` third row; its question texts become ``labels``.
+    Empty cells are missing; no other value (``NA``, ``-99``) is treated as missing here: that is
+    the codebook's job (``missing_codes``, ``na_values``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import read_table
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "survey.csv"
+    ...     _ = path.write_text("id;sat\\n1;4,5\\n2;3,0\\n", encoding="utf-8")
+    ...     raw = read_table(path)
+    >>> raw.format.detail
+    'CSV, utf-8, semicolon-separated, decimal comma'
+    >>> raw.frame["sat"].tolist()  # values as read; typing is the codebook's job
+    ['4,5', '3,0']
     """
     path = Path(path)
     fmt = dict(format or {})
@@ -337,7 +449,8 @@ def read_table(path: str | Path, *, format: dict | None = None, text_columns=())
     wanted = fmt.get("kind")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".sav", ".dta") and kind != suffix[1:]:
-        raise DataError(f"{path} is named {suffix} but its content is {FormatInfo(kind).detail if kind != 'csv' else 'text'}. "
+        content = FormatInfo(kind).detail if kind != "csv" else "text"
+        raise DataError(f"{path} is named {suffix} but its content is {content}. "
                         "Rename it to match its content, or export it again.")  # fmt: skip
     if wanted and wanted not in KINDS:
         raise DataError(f"Codebook format kind {wanted!r} for {path} is not one of {', '.join(KINDS)}.")

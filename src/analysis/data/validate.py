@@ -24,7 +24,18 @@ TRUE_WORDS, FALSE_WORDS = {"true", "yes", "1", "y", "t"}, {"false", "no", "0", "
 
 
 class ValidationError(DataError):
-    """Strict validation found problems; `.problems` and `.ledger` hold them all."""
+    """Strict validation found problems; `.problems` and `.ledger` hold them all.
+
+    Parameters
+    ----------
+    message : str
+        The message: the number of problems and the first 30, each with file, column, row,
+        line, id, value and fix.
+    problems : pandas.DataFrame
+        Every problem (columns as ``Dataset.problems``).
+    ledger : pandas.DataFrame
+        The row ledger (columns as ``Dataset.ledger``).
+    """
 
     def __init__(self, message: str, problems: pd.DataFrame, ledger: pd.DataFrame):
         super().__init__(message)
@@ -34,7 +45,37 @@ class ValidationError(DataError):
 
 @dataclass(frozen=True)
 class TableCheck:
-    """A checked table: every row read (typed), the problems found, and the row ledger."""
+    """A checked table: every row read (typed), the problems found, and the row ledger.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Every row read, typed; index ``row`` (data row number from 1).
+    problems : pandas.DataFrame
+        One row per invalid value: ``file``, ``table``, ``column``, ``row``, ``line``, ``id``,
+        ``value``, ``problem``, ``fix``, ``action``.
+    ledger : pandas.DataFrame
+        One row per row of `frame`, in the same order: ``table``, ``row``, ``line``, ``id``,
+        ``status``, ``reason``, ``detail``.
+
+    See Also
+    --------
+    check_table : Makes it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import read_table
+    >>> from analysis.data.validate import check_table
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "survey.csv"
+    ...     _ = path.write_text("id\\n1\\n1\\n")
+    ...     raw = read_table(path)
+    >>> check = check_table(raw, table="survey", variables={"id": {"type": "integer", "role": "id"}})
+    >>> len(check.analysed), len(check.excluded), check.ledger["reason"].tolist()
+    (1, 1, [<NA>, 'duplicate_id'])
+    """
 
     frame: pd.DataFrame
     problems: pd.DataFrame
@@ -42,10 +83,12 @@ class TableCheck:
 
     @property
     def analysed(self) -> pd.DataFrame:
+        """The rows the ledger marks ``analysed``."""
         return self.frame[(self.ledger["status"] == "analysed").to_numpy()]
 
     @property
     def excluded(self) -> pd.DataFrame:
+        """The rows the ledger marks ``excluded``."""
         return self.frame[(self.ledger["status"] == "excluded").to_numpy()]
 
 
@@ -173,13 +216,15 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
     Parameters
     ----------
     raw : RawTable
-        The file as read by `analysis.readers.read_table`.
+        The file as read by `analysis.data.readers.read_table` (identifying columns already
+        dropped).
     table : str
         Table name (for messages and the ledger).
     variables : dict
-        The codebook's variables of this table.
+        The codebook's variables of this table (``{column: entry}``).
     exclusions : dict, optional
-        The codebook's exclusion rules (see docs/codebook.md).
+        The codebook's exclusion rules (see docs/codebook.md); default: the defaults of each
+        rule (duplicate ids keep the first row, attention checks apply).
     strict : bool, default False
         Strict: a row with an invalid value is excluded (reason ``invalid_value``) and the caller
         raises. Lenient: the invalid value becomes missing and the row stays.
@@ -187,10 +232,46 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
     Returns
     -------
     TableCheck
-        ``frame`` (every row read, typed; index = data row number from 1; ``.analysed`` and
-        ``.excluded`` split it by the ledger), ``problems`` (one row per
-        problem: file, table, column, row, line, id, value, problem, fix, action) and ``ledger``
-        (one row per input row: table, row, line, id, status, reason, detail).
+        ``frame`` (every row read, typed; index ``row`` = data row number from 1; ``.analysed``
+        and ``.excluded`` split it by the ledger), ``problems`` (one row per invalid value:
+        ``file``, ``table``, ``column``, ``row``, ``line``, ``id``, ``value``, ``problem``,
+        ``fix``, ``action``) and ``ledger`` (one row per input row: ``table``, ``row``,
+        ``line``, ``id``, ``status``, ``reason``, ``detail``).
+
+    Raises
+    ------
+    DataError
+        If a column the codebook lists is missing from the file.
+
+    See Also
+    --------
+    load_dataset : Calls this for every table of a codebook.
+    summarize_problems : The problems grouped by column and kind.
+
+    Notes
+    -----
+    Missing data: empty cells, ``na_values`` and ``missing_codes`` (and SPSS/Stata declared
+    missing values) become missing before typing. Columns the codebook does not list are kept
+    as text. A value that does not fit its type, ``range`` or ``values`` is a problem: missing
+    in lenient mode, an excluded row in strict mode. The exclusion rules then run in the order
+    of ``analysis.data.ledger.EXCLUSION_REASONS``; the first that applies is the row's reason.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import read_table
+    >>> from analysis.data.validate import check_table
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "survey.csv"
+    ...     _ = path.write_text("id,sat\\n1,5\\n2,9\\n")
+    ...     raw = read_table(path)
+    >>> variables = {"id": {"type": "integer", "role": "id"}, "sat": {"type": "integer", "range": [1, 7]}}
+    >>> check = check_table(raw, table="survey", variables=variables)
+    >>> check.frame["sat"].tolist()
+    [5, <NA>]
+    >>> check.problems[["row", "line", "id", "value", "problem", "action"]].to_dict("records")
+    [{'row': 2, 'line': 3, 'id': '2', 'value': '9', 'problem': 'outside 1..7', 'action': 'set to missing'}]
     """
     exclusions = exclusions or {}
     source = raw.frame.copy()
@@ -242,13 +323,34 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
 
 
 def summarize_problems(problems: pd.DataFrame) -> pd.DataFrame:
-    """Problems grouped by table, column and kind.
+    """Group validation problems by table, column and kind.
+
+    Parameters
+    ----------
+    problems : pandas.DataFrame
+        Problems as in ``Dataset.problems`` (or ``TableCheck.problems``).
 
     Returns
     -------
     pandas.DataFrame
-        ``table``, ``column``, ``problem``, ``n`` (values affected), ``first_line`` (file line of
-        the first), ``example`` (its value), ``action`` and ``fix``; most frequent first.
+        One row per table, column and problem: ``table``, ``column``, ``problem``, ``n``
+        (values affected), ``first_line`` (file line of the first), ``example`` (the first
+        value), ``action`` and ``fix``; most frequent first.
+
+    See Also
+    --------
+    check_table : Finds the problems.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.data.validate import PROBLEM_COLUMNS, summarize_problems
+    >>> rows = [["s.csv", "survey", "sat", row, row + 1, str(row), value, "outside 1..7", "fix it", "set to missing"]
+    ...         for row, value in [(2, "9"), (5, "8")]]
+    >>> problems = pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+    >>> summarize_problems(problems)[["column", "problem", "n", "first_line", "example"]]
+      column       problem  n  first_line example
+    0    sat  outside 1..7  2           3       9
     """
     cols = ["table", "column", "problem", "n", "first_line", "example", "action", "fix"]
     if problems.empty:
