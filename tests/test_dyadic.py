@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.models.dyadic import APIMResult, apim, apim_k, distinguishability_test, dyadic_icc
 from analysis.exceptions import ConvergenceWarning, DataError, ParameterError
+from analysis.models.dyadic import APIMResult, apim, apim_k, distinguishability_test, dyadic_icc
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 COEF = pd.read_csv(REFERENCE / "apim_coefficients.csv")
@@ -166,7 +166,7 @@ def test_individual_layout_gives_the_same_fit(acitelli, acitelli_individual):
 
 
 def test_acitelli_distinguishability(acitelli):
-    res = distinguishability_test(acitelli, formula=ACI_FORMULA, dyad="CoupleID", partner="Gender_A")
+    res = distinguishability_test(acitelli, formula=ACI_FORMULA, dyad="CoupleID", partner="Gender_A").fit
     ref = LRT.loc["acitelli"]  # anova(gls ML indistinguishable, gls ML two-intercept + varIdent)
     assert res["df"].iloc[1] == ref["df"] == 4
     assert_allclose(res["statistic"].iloc[1], ref["statistic"], atol=1e-5)
@@ -251,7 +251,7 @@ def test_incomplete_distinguishable(method):
 
 
 def test_incomplete_distinguishability():
-    res = distinguishability_test(INCOMPLETE, formula="y ~ x_A + x_P", dyad="dyad", partner="role")
+    res = distinguishability_test(INCOMPLETE, formula="y ~ x_A + x_P", dyad="dyad", partner="role").fit
     ref = LRT.loc["incomplete"]
     assert res["df"].iloc[1] == ref["df"]
     assert_allclose(res["statistic"].iloc[1], ref["statistic"], atol=1e-5)
@@ -346,8 +346,8 @@ def test_roles_select_rows_and_ledger():
     assert reasons.str.contains("'non-binary' is not one of the roles").sum() == 1
     assert res.variances["role"].tolist() == ["woman", "man"]  # `roles` order: woman is the reference
     # dropping the same-role dyads beforehand gives the same fit as excluding them
-    dropped = apim(data[~same], formula="y ~ x_A + x_P", dyad="dyad", partner="member", role="role", roles=["woman", "man"],
-                   model="two_intercept")
+    dropped = apim(data[~same], formula="y ~ x_A + x_P", dyad="dyad", partner="member", role="role",
+                   roles=["woman", "man"], model="two_intercept")
     assert_allclose(res.coefficients["estimate"], dropped.coefficients["estimate"], rtol=1e-10)
     assert res.fit["n"].iloc[0] == dropped.fit["n"].iloc[0]
     # the indistinguishable model ignores roles and keeps every dyad
@@ -355,7 +355,7 @@ def test_roles_select_rows_and_ledger():
     assert every.fit["n"].iloc[0] == 337
     # the distinguishability test compares the two models on the same rows
     test = distinguishability_test(data, formula="y ~ x_A + x_P", dyad="dyad", partner="member", role="role",
-                                   roles=["woman", "man"])
+                                   roles=["woman", "man"]).fit
     assert test["n"].nunique() == 1 and test["n"].iloc[0] == res.fit["n"].iloc[0]
     icc = dyadic_icc(data, y="y", dyad="dyad", role="role", roles=["woman", "man"])
     assert icc["n"].iloc[0] == dropped_pairs(data[~same & (data["dyad"] != 4)])

@@ -120,13 +120,14 @@ def test_homogeneous_sets_give_zero_tau2_and_fe_estimate(fixture):
 
 def test_level_and_labels():
     y, se = _fixture("bcg")
-    res = random_effects(y, se, labels=[f"T{i}" for i in range(13)], level=0.90)
+    res = random_effects(y, se, labels=[f"T{i}" for i in range(13)], ci=0.90)
     ref = POOLED[(POOLED["fixture"] == "bcg") & (POOLED["method"] == "REML") & (POOLED["test"] == "z")].iloc[0]
     p = res.pooled.iloc[0]
     half = (ref["ci_ub"] - ref["ci_lb"]) / 2 * 1.6448536269514722 / 1.959963984540054
     assert_allclose(p["ci_high"] - p["estimate"], half, rtol=1e-12)
     assert list(res.studies["term"][:2]) == ["T0", "T1"]
     assert res.pooled.attrs["level"] == 0.90
+    assert res.ci == res.pooled.attrs["ci"] == 0.90
 
 
 def test_sentence_and_table():
@@ -202,7 +203,7 @@ def test_d_r_conversions():
         ({"estimates": "abc", "ses": [0.1, 0.1]}, "sequence of numbers"),
         ({"estimates": [0.1, 0.2], "ses": [0.1, 0.1], "method": "PM"}, "`method` must be one of"),
         ({"estimates": [0.1, 0.2], "ses": [0.1, 0.1], "test": "t"}, "`test` must be one of"),
-        ({"estimates": [0.1, 0.2], "ses": [0.1, 0.1], "level": 95}, "`level` must be a number between 0 and 1"),
+        ({"estimates": [0.1, 0.2], "ses": [0.1, 0.1], "ci": 95}, "`ci` must be a number between 0 and 1"),
         ({"estimates": [0.1, 0.2], "ses": [0.1, 0.1], "labels": ["a"]}, "`labels` has 1 names but there are 2"),
     ],
 )

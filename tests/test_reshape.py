@@ -54,7 +54,7 @@ def _diary(seed: int, *, complete: bool) -> pd.DataFrame:
             if complete or rng.random() > 0.25]
     data = pd.DataFrame(rows, columns=["id", "day"])
     m = len(data)
-    gender = dict(zip([f"p{s}" for s in range(12)], rng.choice(["w", "m"], 12)))
+    gender = dict(zip([f"p{s}" for s in range(12)], rng.choice(["w", "m"], 12), strict=True))
     data["gender"] = pd.Series(data["id"].map(gender), dtype="str")
     data["closeness"] = np.where(rng.random(m) < 0.15, np.nan, np.round(rng.uniform(1, 7, m), 2))
     data["conflict"] = pd.array(rng.integers(0, 2, m), dtype="Int64")
@@ -145,7 +145,7 @@ def test_diary_to_wide_exact():
     data = pd.DataFrame({"id": ["x", "x", "y", "x"], "day": [2, 1, 1, 3],
                          "close": [4.0, 3.0, 5.0, np.nan], "gender": ["w", "w", "m", "w"],
                          "fights": [0, 1, 2, 0]})
-    result = diary_to_wide(data, subject="id", day="day", variables=["close", "fights"])
+    result = diary_to_wide(data, person="id", day="day", variables=["close", "fights"])
     expected = pd.DataFrame({"id": ["x", "y"], "close_d1": [3.0, 5.0], "close_d2": [4.0, np.nan],
                              "close_d3": [np.nan, np.nan], "gender": ["w", "m"],
                              "fights_d1": [1, 2], "fights_d2": pd.array([0, pd.NA], "Int64"),
@@ -157,7 +157,7 @@ def test_diary_to_long_exact():
     wide = pd.DataFrame({"id": [7, 8], "close_d1": [3.0, np.nan], "gender": ["w", "m"],
                          "close_d2": [np.nan, np.nan], "close_d10": [1.0, 2.0],
                          "fights_d2": [1.0, np.nan]})
-    result = diary_to_long(wide, subject="id", day="t", stubs=["close", "fights"])
+    result = diary_to_long(wide, person="id", day="t", stubs=["close", "fights"])
     expected = pd.DataFrame({"id": [7, 7, 7, 8], "t": [1, 2, 10, 10],
                              "close": [3.0, np.nan, 1.0, 2.0], "gender": ["w", "w", "w", "m"],
                              "fights": [np.nan, 1.0, np.nan, np.nan]})
@@ -205,8 +205,8 @@ def test_pairwise_round_trip(seed, complete, roles, string_ids, role_dtype):
     # each person's partner value is the other member's own value (computed with a merge)
     pairs = data.merge(data[["couple", "role", "sat"]], on="couple", suffixes=("", "_other"))
     pairs = pairs[(pairs["role"] != pairs["role_other"]).to_numpy(dtype=bool)]
-    lookup = dict(zip(zip(pairs["couple"], pairs["role"]), pairs["sat_other"]))
-    expected_p = [lookup.get(k, np.nan) for k in zip(pairwise["couple"], pairwise["role"])]
+    lookup = dict(zip(zip(pairs["couple"], pairs["role"], strict=True), pairs["sat_other"], strict=True))
+    expected_p = [lookup.get(k, np.nan) for k in zip(pairwise["couple"], pairwise["role"], strict=True)]
     np.testing.assert_array_equal(pairwise["sat_P"].to_numpy(), np.array(expected_p))
     back = pairwise_to_individual(pairwise, dyad="couple", partner="role")
     assert_frame_equal(back, data.reset_index(drop=True))
@@ -218,27 +218,27 @@ def test_diary_round_trip(seed, complete):
     data = _diary(seed, complete=complete)
     assert complete == (len(data) == 12 * 14)  # days missing
     assert str(data["conflict"].dtype) == "Int64" and str(data["note"].dtype) == "str"
-    wide = diary_to_wide(data, subject="id", day="day", variables=DAILY)
+    wide = diary_to_wide(data, person="id", day="day", variables=DAILY)
     assert len(wide) == data["id"].nunique()
     assert [c for c in wide.columns if c.startswith("closeness")] == [
         f"closeness_d{d}" for d in range(1, 15)]
-    back = diary_to_long(wide, subject="id", stubs=DAILY)
+    back = diary_to_long(wide, person="id", stubs=DAILY)
     expected = _canonical(data, ["id", "day"])
     if not complete:  # `steps` is int64 and gets gaps in wide format (documented)
         expected = _nullable_ints(expected, ["steps"])
     assert_frame_equal(_canonical(back, ["id", "day"]), expected)
     # and wide -> long -> wide gives back the wide frame
     steps = {c: "Int64" for c in wide.columns if c.startswith("steps") and not complete}
-    assert_frame_equal(diary_to_wide(back, subject="id", day="day", variables=DAILY),
+    assert_frame_equal(diary_to_wide(back, person="id", day="day", variables=DAILY),
                        wide.astype(steps))
 
 
 def test_diary_round_trip_drops_absent_days_only():
     data = _diary(5, complete=False)
-    back = diary_to_long(diary_to_wide(data, subject="id", day="day", variables=DAILY),
-                         subject="id", stubs=DAILY)
+    back = diary_to_long(diary_to_wide(data, person="id", day="day", variables=DAILY),
+                         person="id", stubs=DAILY)
     assert len(back) == len(data) < 12 * 14
-    assert set(zip(back["id"], back["day"])) == set(zip(data["id"], data["day"]))
+    assert set(zip(back["id"], back["day"], strict=True)) == set(zip(data["id"], data["day"], strict=True))
 
 
 # ----------------------------------------------------------------------------- error branches
@@ -356,7 +356,7 @@ def test_diary_to_wide_problems(rows, code, match):
     data = pd.DataFrame(rows, columns=["id", "day"])
     data["close"] = 1.0
     with pytest.raises(ReshapeError, match=match) as excinfo:
-        diary_to_wide(data, subject="id", day="day")
+        diary_to_wide(data, person="id", day="day")
     assert _problem_codes(excinfo) == [code]
 
 
@@ -364,13 +364,13 @@ def test_diary_person_level_must_be_constant():
     data = pd.DataFrame({"id": [1, 1, 2], "day": [1, 2, 1], "close": [1.0, 2.0, 3.0],
                          "gender": ["w", "m", "m"]})
     with pytest.raises(ReshapeError, match=r"subject 1: `gender` differs"):
-        diary_to_wide(data, subject="id", day="day", variables=["close"])
+        diary_to_wide(data, person="id", day="day", variables=["close"])
 
 
 def test_diary_to_wide_rejects_text_days():
     data = pd.DataFrame({"id": [1], "day": ["mon"], "close": [1.0]})
     with pytest.raises(DataError, match="`day` must hold day numbers"):
-        diary_to_wide(data, subject="id", day="day")
+        diary_to_wide(data, person="id", day="day")
 
 
 @pytest.mark.parametrize("ids, code, match", [
@@ -380,13 +380,13 @@ def test_diary_to_wide_rejects_text_days():
 def test_diary_to_long_problems(ids, code, match):
     wide = pd.DataFrame({"id": ids, "close_d1": [1.0, 2.0]})
     with pytest.raises(ReshapeError, match=match) as excinfo:
-        diary_to_long(wide, subject="id", stubs="close")
+        diary_to_long(wide, person="id", stubs="close")
     assert _problem_codes(excinfo) == [code]
 
 
 def test_diary_to_long_unknown_stub():
     with pytest.raises(DataError, match=r"for stubs \['mood'\]"):
-        diary_to_long(pd.DataFrame({"id": [1], "close_d1": [1.0]}), subject="id",
+        diary_to_long(pd.DataFrame({"id": [1], "close_d1": [1.0]}), person="id",
                       stubs=["close", "mood"])
 
 
@@ -404,8 +404,8 @@ _DWIDE = pd.DataFrame({"id": [1], "close_d1": [1.0], "close_d2": [2.0]})
     (lambda: individual_to_pairwise(_IND, dyad="couple", partner="who"), "'who'"),
     (lambda: individual_to_pairwise(_IND, dyad="couple", partner="role", variables=["x"]), "'x'"),
     (lambda: pairwise_to_individual(_PAIR, dyad="couple", partner="who"), "'who'"),
-    (lambda: diary_to_wide(_LONG, subject="id", day="date"), "'date'"),
-    (lambda: diary_to_long(_DWIDE, subject="person", stubs=["close"]), "'person'"),
+    (lambda: diary_to_wide(_LONG, person="id", day="date"), "'date'"),
+    (lambda: diary_to_long(_DWIDE, person="person", stubs=["close"]), "'person'"),
 ])
 def test_missing_columns_raise_data_error(call, match):
     with pytest.raises(DataError, match=match):
@@ -441,12 +441,12 @@ def test_missing_columns_raise_data_error(call, match):
      "No variable has both"),
     (lambda: pairwise_to_individual(_PAIR.assign(sat=0), dyad="couple", partner="role"),
      r"two columns named \['sat'\]"),
-    (lambda: diary_to_wide(_LONG, subject="id", day="day", variables=[]), "`variables`"),
-    (lambda: diary_to_wide(_LONG, subject="id", day="id"), "different columns"),
-    (lambda: diary_to_long(_DWIDE, subject="id", stubs=[]), "`stubs`"),
-    (lambda: diary_to_long(_DWIDE.assign(day=1), subject="id", stubs=["close"]), "`day`"),
-    (lambda: diary_to_long(_DWIDE, subject="id", stubs=["close"], sep=None), "`sep`"),
-    (lambda: diary_to_long(_DWIDE.assign(close=0), subject="id", stubs=["close"]),
+    (lambda: diary_to_wide(_LONG, person="id", day="day", variables=[]), "`variables`"),
+    (lambda: diary_to_wide(_LONG, person="id", day="id"), "different columns"),
+    (lambda: diary_to_long(_DWIDE, person="id", stubs=[]), "`stubs`"),
+    (lambda: diary_to_long(_DWIDE.assign(day=1), person="id", stubs=["close"]), "`day`"),
+    (lambda: diary_to_long(_DWIDE, person="id", stubs=["close"], sep=None), "`sep`"),
+    (lambda: diary_to_long(_DWIDE.assign(close=0), person="id", stubs=["close"]),
      r"two columns named \['close'\]"),
 ])
 def test_bad_keywords_raise_parameter_error(call, match):
@@ -468,7 +468,7 @@ def test_all_missing_member_warns_in_individual_to_dyad():
 def test_all_missing_day_warns_in_diary_to_wide():
     data = pd.DataFrame({"id": [1, 1], "day": [1, 2], "close": [1.0, np.nan]})
     with pytest.warns(AnalysisWarning, match=r"subject 1 day 2"):
-        diary_to_wide(data, subject="id", day="day")
+        diary_to_wide(data, person="id", day="day")
 
 
 # ------------------------------------------------------------------------- inputs untouched
@@ -481,8 +481,8 @@ def test_all_missing_day_warns_in_diary_to_wide():
                                   "dyad_level": ["years"]}),
     (individual_to_pairwise, "individual", {"dyad": "couple", "partner": "role"}),
     (pairwise_to_individual, "pairwise", {"dyad": "couple", "partner": "role"}),
-    (diary_to_wide, "long", {"subject": "id", "day": "day", "variables": DAILY}),
-    (diary_to_long, "wide", {"subject": "id", "stubs": DAILY}),
+    (diary_to_wide, "long", {"person": "id", "day": "day", "variables": DAILY}),
+    (diary_to_long, "wide", {"person": "id", "stubs": DAILY}),
 ])
 def test_inputs_are_not_modified(function, data, kwargs):
     individual = _individual(3, [1, 2], complete=False)
@@ -492,7 +492,7 @@ def test_inputs_are_not_modified(function, data, kwargs):
                                    dyad_level=["years"]),
         "pairwise": individual_to_pairwise(individual, dyad="couple", partner="role"),
         "long": _diary(3, complete=False),
-        "wide": diary_to_wide(_diary(3, complete=False), subject="id", day="day",
+        "wide": diary_to_wide(_diary(3, complete=False), person="id", day="day",
                               variables=DAILY),
     }
     frame = frames[data]

@@ -7,6 +7,7 @@ import re
 import pandas as pd
 
 from analysis._checks import _as_list
+from analysis._compat import renamed_parameter
 from analysis.data._reshape import (
     _check_frame,
     _check_new_names,
@@ -21,7 +22,8 @@ from analysis.exceptions import DataError, ParameterError
 __all__ = ["diary_to_wide", "diary_to_long"]
 
 
-def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
+@renamed_parameter(subject="person")
+def diary_to_wide(data: pd.DataFrame, *, person: str, day: str, variables=None,
                   sep: str = "_d") -> pd.DataFrame:
     """Turn person-period diary data (one row per person and day) into one row per person.
 
@@ -29,10 +31,12 @@ def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
     ----------
     data : pandas.DataFrame
         One row per person and day.
-    subject, day : str
-        Columns with the person id and the day number (whole numbers).
+    person : str
+        Column with the person id.
+    day : str
+        Column with the day number (whole numbers).
     variables : list of str, optional
-        Daily variables; default every column except `subject` and `day`. Other columns must
+        Daily variables; default every column except `person` and `day`. Other columns must
         be constant within a person and are kept once.
     sep : str, default "_d"
         Put between variable and day: ``closeness`` becomes ``closeness_d1``, ``closeness_d2``.
@@ -40,15 +44,16 @@ def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
     Returns
     -------
     pandas.DataFrame
-        One row per person, in order of first appearance: `subject`, then in the order of
+        One row per person, in order of first appearance: `person`, then in the order of
         `data` each person-level column and each variable as ``<variable><sep><day>`` for
         every day found in `data` (ascending; missing where the person has no row that day).
 
     Raises
     ------
     ReshapeError
-        Missing subject ids or days, a day that is not a whole number, a repeated
-        (subject, day), or a person-level column that varies within a person.
+        Missing person ids or days, a day that is not a whole number, a repeated
+        (person, day), or a person-level column that varies within a person. The problems
+        are labelled "subject" (as in 0.1).
     DataError
         `day` is not numeric.
 
@@ -61,40 +66,49 @@ def diary_to_wide(data: pd.DataFrame, *, subject: str, day: str, variables=None,
     --------
     diary_to_long : the inverse.
 
+    Notes
+    -----
+    As ``tidyr::pivot_wider(data, id_cols = c(person, <person-level columns>), names_from = day,
+    values_from = <variables>, names_sep = sep)`` (with the day columns in ascending order), but
+    the problems above are checked first and reported together.
+
     Examples
     --------
+    >>> import pandas as pd
+    >>> from analysis import diary_to_wide
     >>> df = pd.DataFrame({"id": [1, 1, 2], "day": [1, 2, 1], "close": [3.0, 4.0, 5.0]})
-    >>> diary_to_wide(df, subject="id", day="day")
+    >>> diary_to_wide(df, person="id", day="day")
        id  close_d1  close_d2
     0   1       3.0       4.0
     1   2       5.0       NaN
     """
-    variables = ([c for c in data.columns if c not in (subject, day)] if variables is None
+    variables = ([c for c in data.columns if c not in (person, day)] if variables is None
                  else _as_list(variables))
-    _check_frame(data, [subject, day, *variables], {"subject": subject, "day": day},
+    _check_frame(data, [person, day, *variables], {"person": person, "day": day},
                  {"sep": sep})
-    if not variables or {subject, day} & set(variables):
-        raise ParameterError("`variables` must name at least one column other than `subject` "
+    if not variables or {person, day} & set(variables):
+        raise ParameterError("`variables` must name at least one column other than `person` "
                              "and `day`.")
     days = data[day]
     if not pd.api.types.is_numeric_dtype(days) or pd.api.types.is_bool_dtype(days):
         raise DataError(f"`{day}` must hold day numbers, but its dtype is {days.dtype}.")
-    person_level = [c for c in data.columns if c not in (subject, day, *variables)]
-    problems = _long_problems(data, subject, day, label="subject", by_label="day",
+    person_level = [c for c in data.columns if c not in (person, day, *variables)]
+    problems = _long_problems(data, person, day, label="subject", by_label="day",
                               constant=person_level, fix="add it to `variables` or make it "
                               "constant within the person")
     frac = (days.notna() & (days % 1 != 0)).to_numpy(dtype=bool)
     problems += [(s, "non_integer_day", f"`{day}` = {d} is not a whole number; recode the days")
-                 for s, d in zip(data.loc[frac, subject], days[frac])]
+                 for s, d in zip(data.loc[frac, person], days[frac], strict=True)]
     _raise_problems(problems, "subject", "reshape diary data to wide format")
     all_days = sorted(int(d) for d in days.unique())
-    _check_new_names([subject, *person_level] + [f"{v}{sep}{d}" for v in variables
+    _check_new_names([person, *person_level] + [f"{v}{sep}{d}" for v in variables
                                                  for d in all_days], "sep")
-    return _spread(data.reset_index(drop=True), subject, day, all_days, variables,
+    return _spread(data.reset_index(drop=True), person, day, all_days, variables,
                    lambda v, d: f"{v}{sep}{d}", "subject")
 
 
-def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
+@renamed_parameter(subject="person")
+def diary_to_long(data: pd.DataFrame, *, person: str, day: str = "day", stubs,
                   sep: str = "_d") -> pd.DataFrame:
     """Turn wide diary data (one row per person) into person-period data (one row per day).
 
@@ -102,7 +116,7 @@ def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
     ----------
     data : pandas.DataFrame
         One row per person with columns ``<stub><sep><day>``, such as ``closeness_d1``.
-    subject : str
+    person : str
         Column with the person id.
     day : str, default "day"
         Name of the day column to create (int64 day numbers).
@@ -114,7 +128,7 @@ def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
     Returns
     -------
     pandas.DataFrame
-        One row per person and day, persons in input order and days ascending: `subject`,
+        One row per person and day, persons in input order and days ascending: `person`,
         `day`, then the person-level columns and the stubs in the order of their first column
         in `data`. Rows whose stub variables are all missing (days not reported) are dropped,
         so the output of `diary_to_wide` gives back exactly its long rows.
@@ -122,7 +136,7 @@ def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
     Raises
     ------
     ReshapeError
-        Missing or repeated subject ids.
+        Missing or repeated person ids (labelled "subject", as in 0.1).
     DataError
         A stub matches no column.
 
@@ -130,22 +144,29 @@ def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
     --------
     diary_to_wide : the inverse.
 
+    Notes
+    -----
+    As ``tidyr::pivot_longer(data, cols = matches("<stub><sep>\\d+"), names_to = c(".value",
+    day), names_sep = sep)`` followed by dropping the rows whose stubs are all missing.
+
     Examples
     --------
+    >>> import pandas as pd
+    >>> from analysis import diary_to_long
     >>> wide = pd.DataFrame({"id": [1, 2], "close_d1": [3.0, 5.0], "close_d2": [4.0, None]})
-    >>> diary_to_long(wide, subject="id", stubs=["close"])
+    >>> diary_to_long(wide, person="id", stubs=["close"])
        id  day  close
     0   1    1    3.0
     1   1    2    4.0
     2   2    1    5.0
     """
     stubs = _as_list(stubs)
-    _check_frame(data, [subject], {"subject": subject, "day": day}, {"sep": sep, "day": day})
-    if not stubs or len(set(stubs)) < len(stubs) or subject in stubs or day in data.columns:
+    _check_frame(data, [person], {"person": person, "day": day}, {"sep": sep, "day": day})
+    if not stubs or len(set(stubs)) < len(stubs) or person in stubs or day in data.columns:
         raise ParameterError("`stubs` must list distinct daily variable names and `day` must be "
                              f"a new column name, but {stubs!r} and {day!r} were passed.")
     found: dict = {s: {} for s in stubs}
-    for col in data.columns.drop(subject):
+    for col in data.columns.drop(person):
         for s in stubs:
             match = re.fullmatch(re.escape(s) + re.escape(sep) + r"(\d+)", str(col))
             if match:
@@ -154,11 +175,11 @@ def diary_to_long(data: pd.DataFrame, *, subject: str, day: str = "day", stubs,
         raise DataError(f"No column is named `<stub>{sep}<day>` for stubs "
                         f"{[s for s in stubs if not found[s]]}; check the names and `sep`.")
     used = {c for cols in found.values() for c in cols.values()}
-    others = [c for c in data.columns if c not in used and c != subject]
-    _check_new_names([subject, day, *others, *stubs], "stubs")
-    _raise_problems(_id_problems(data, subject, "subject"), "subject",
+    others = [c for c in data.columns if c not in used and c != person]
+    _check_new_names([person, day, *others, *stubs], "stubs")
+    _raise_problems(_id_problems(data, person, "subject"), "subject",
                     "reshape diary data to long format")
     all_days = sorted({d for cols in found.values() for d in cols})
     stems = {s: {all_days.index(d): c for d, c in cols.items()} for s, cols in found.items()}
-    result = _gather(data, subject, day, pd.Index(all_days, dtype="int64"), stems)
+    result = _gather(data, person, day, pd.Index(all_days, dtype="int64"), stems)
     return result[result[stubs].notna().any(axis=1)].reset_index(drop=True)

@@ -4,6 +4,7 @@ complete cases with a ledger of excluded rows, role coding and the per-dyad desi
 from __future__ import annotations
 
 import ast
+import operator
 
 import numpy as np
 import pandas as pd
@@ -61,8 +62,10 @@ def _frame(data, formula, dyad, partner, role):
 
 
 def _excluded(frame, dyad, mask, reasons) -> pd.DataFrame:
-    return pd.DataFrame({"row": frame["_row"][mask].to_list(), "dyad": frame[dyad][mask].to_list(),
-                         "reason": list(reasons)})
+    """The rows left out, in the layout of every result's ``.excluded``: ``row`` (index label in
+    `data`), ``reason``, ``dyad``."""
+    return pd.DataFrame({"row": frame["_row"][mask].to_list(), "reason": list(reasons),
+                         "dyad": frame[dyad][mask].to_list()})
 
 
 def select_roles(frame, dyad, role, roles):
@@ -78,7 +81,7 @@ def select_roles(frame, dyad, role, roles):
                             "compare (other rows are then excluded and listed), or use an "
                             "indistinguishable model.")
     elif isinstance(roles, str) or not pd.api.types.is_list_like(roles) or len(roles) != 2 \
-            or list(roles)[0] == list(roles)[1]:
+            or operator.eq(*roles):
         raise ParameterError(f"The value for `roles` must be a list of two different values of "
                              f"`{role}`, such as ['woman', 'man'], but {roles!r} was passed.")
     roles = [_py(r) for r in roles]

@@ -184,7 +184,7 @@ class _Problem:
 
     def lambda_full(self, lams):
         mats = []
-        for lam, (_, ns) in zip(lams, self.term_shapes):
+        for lam, (_, ns) in zip(lams, self.term_shapes, strict=True):
             mats.extend([lam] * ns)
         out = np.zeros((self.Q, self.Q))
         k = 0
@@ -198,8 +198,8 @@ class _Problem:
         """Start: Lambda diagonal 0.5 for constant columns (intercepts), 0.1 / SD(column) for
         slopes (a slope SD of a tenth of the residual SD per SD of the predictor)."""
         theta, bounds = [], []
-        for (q, _), sd in zip(self.term_shapes, self.z_sd):
-            for i, j in zip(*np.tril_indices(q)):
+        for (q, _), sd in zip(self.term_shapes, self.z_sd, strict=True):
+            for i, j in zip(*np.tril_indices(q), strict=True):
                 theta.append((0.5 if sd[i] < 1e-12 else 0.1 / sd[i]) if i == j else 0.0)
                 bounds.append((0.0, None) if i == j else (None, None))
         if self.resid.ar1:

@@ -11,7 +11,7 @@ from scipy import stats
 
 from analysis.exceptions import DataError, ParameterError
 
-__all__ = ["check_ci", "drop_missing", "design", "nlme_df", "build_result"]
+__all__ = ["check_ci", "drop_missing", "excluded_rows", "design", "nlme_df", "build_result"]
 
 
 def check_ci(ci) -> None:
@@ -19,18 +19,46 @@ def check_ci(ci) -> None:
         raise ParameterError(f"The value for `ci` must be a number between 0 and 1, but {ci!r} was passed.")
 
 
-def drop_missing(data: pd.DataFrame, columns: list[str]):
-    """Complete cases on `columns`, and the excluded table."""
-    miss = data[columns].isna().any(axis=1)
-    return data.loc[~miss], _excluded(int(miss.sum()))
+def drop_missing(data: pd.DataFrame, columns: list[str], ids: dict[str, str]):
+    """Complete cases on `columns`, and the excluded rows (`excluded_rows`)."""
+    miss = data[columns].isna().any(axis=1).to_numpy()
+    return data.loc[~miss], excluded_rows(data, miss, columns, ids)
 
 
-def _excluded(n_missing: int) -> pd.DataFrame:
-    return pd.DataFrame({"reason": ["missing value in a model variable or id"], "rows": [n_missing]})
+def excluded_rows(data: pd.DataFrame, drop: np.ndarray, variables: list[str], ids: dict[str, str]) -> pd.DataFrame:
+    """One row per dropped row of `data` (boolean mask `drop`): ``row`` (index label), ``reason``
+    (the missing ones of `variables`), then one column per id role (``{"person": column}``)."""
+    drop = np.asarray(drop, dtype=bool)
+    variables = list(dict.fromkeys(variables))
+    miss = data[variables].isna().to_numpy()[drop] if variables else np.zeros((int(drop.sum()), 0), bool)
+    reasons = ["missing " + ", ".join(c for c, m in zip(variables, row, strict=True) if m) if row.any()
+               else "missing value in a model term" for row in miss]  # fmt: skip
+    out = pd.DataFrame({"row": pd.Series(data.index[drop], dtype=object), "reason": pd.Series(reasons, dtype=object)})
+    for name, column in ids.items():
+        out[name] = data[column].iloc[np.flatnonzero(drop)].reset_index(drop=True)
+    return out
 
 
-def design(data: pd.DataFrame, formula: str, random: str, ids: list[str]):
-    """Outcome, fixed and random design matrices (patsy) on the complete rows."""
+def _variables(formula: str, rhs: str, columns) -> list[str]:
+    """Columns named in the formula and the random part, in the order they appear."""
+    import ast
+
+    import patsy
+
+    names = []
+    for text in (formula, "~" + rhs):
+        try:
+            desc = patsy.ModelDesc.from_formula(text)
+            codes = [f.code for t in desc.lhs_termlist + desc.rhs_termlist for f in t.factors]
+            names += [n.id for c in codes for n in ast.walk(ast.parse(c)) if isinstance(n, ast.Name)]
+        except (patsy.PatsyError, SyntaxError):
+            continue
+    return [n for n in dict.fromkeys(names) if n in columns]
+
+
+def design(data: pd.DataFrame, formula: str, random: str, ids: list[str], id_roles: dict[str, str]):
+    """Outcome, fixed and random design matrices (patsy) on the complete rows, the positions of
+    those rows in `data`, and the excluded rows (`excluded_rows`, id columns `id_roles`)."""
     import patsy
 
     if not isinstance(formula, str) or "~" not in formula:
@@ -43,21 +71,23 @@ def design(data: pd.DataFrame, formula: str, random: str, ids: list[str]):
         raise DataError(f"The outcome {lhs!r} must be numeric, but it has dtype {data[lhs].dtype}.")
     # only the columns the formulas can name (plus ids), nullable Int64/Float64 as float64 with NaN
     used = [c for c in data.columns if isinstance(c, str) and (c in formula or c in random or c in ids)]
-    data = data[used]
-    num = [c for c in used if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
-    data = data.astype({c: "float64" for c in num})
+    work = data[used].reset_index(drop=True)  # positions: the index of `data` may repeat labels
+    num = [c for c in used if pd.api.types.is_numeric_dtype(work[c]) and not pd.api.types.is_bool_dtype(work[c])]
+    work = work.astype({c: "float64" for c in num})
     try:
-        yd, X = patsy.dmatrices(formula, data, NA_action="drop", return_type="dataframe")
-        Z = patsy.dmatrix(rhs, data, NA_action="drop", return_type="dataframe")
+        yd, X = patsy.dmatrices(formula, work, NA_action="drop", return_type="dataframe")
+        Z = patsy.dmatrix(rhs, work, NA_action="drop", return_type="dataframe")
     except (patsy.PatsyError, NameError, KeyError) as err:
-        have = ", ".join(repr(c) for c in list(data.columns)[:15])
+        have = ", ".join(repr(c) for c in list(work.columns)[:15])
         raise DataError(f"Cannot build the model from formula {formula!r} / random {random!r}: {err}. "
                         f"Columns present: {have}.") from None  # fmt: skip
     if yd.shape[1] != 1:
         raise DataError(f"The outcome of {formula!r} must be one numeric column.")
     keep = X.index.intersection(yd.index).intersection(Z.index)
-    keep = keep[data.loc[keep, ids].notna().all(axis=1).to_numpy()]
-    excluded = _excluded(len(data) - len(keep))
+    keep = keep[work.loc[keep, ids].notna().all(axis=1).to_numpy()]
+    drop = np.ones(len(work), dtype=bool)
+    drop[keep.to_numpy()] = False
+    excluded = excluded_rows(data, drop, _variables(formula, rhs, work.columns) + ids, id_roles)
     X, Z = X.loc[keep], Z.loc[keep]
     X.columns = [str(c) for c in X.columns]
     Z.columns = [str(c) for c in Z.columns]
@@ -66,7 +96,7 @@ def design(data: pd.DataFrame, formula: str, random: str, ids: list[str]):
     if np.linalg.matrix_rank(X.to_numpy(float)) < X.shape[1]:
         raise DataError(f"The fixed effects of {formula!r} are collinear (a column is constant or a combination "
                         "of others, e.g. a between-person term that does not vary); remove one.")  # fmt: skip
-    return yd.loc[keep].iloc[:, 0].to_numpy(float), X, Z, keep, excluded
+    return yd.loc[keep].iloc[:, 0].to_numpy(float), X, Z, keep.to_numpy(), excluded
 
 
 def nlme_df(X: pd.DataFrame, levels: list[np.ndarray]) -> np.ndarray:
@@ -132,7 +162,8 @@ def build_result(X, y, fit, names, eff, unit_vals, levels, *, method, ci, exclud
     k += (len(role_labels) - 1 + 1) if role_labels else 0
     bic_n = n - p if method == "REML" else n
     fit_t = pd.DataFrame({"n": [n], "persons": [persons if persons is not None else int(np.unique(levels[-1]).size)],
-                          "couples": [couples if couples is not None else np.nan], "method": [method],
+                          "couples": [couples if couples is not None else np.nan],
+                          "n_excluded": [len(excluded)], "method": [method],
                           "loglik": [fit.loglik], "aic": [-2 * fit.loglik + 2 * k],
                           "bic": [-2 * fit.loglik + k * np.log(bic_n)], "n_parameters": [k],
                           "converged": [fit.converged]})  # fmt: skip

@@ -25,7 +25,8 @@ from analysis.exceptions import ConvergenceWarning, DataError, ParameterError
 from analysis.models import _gls
 from analysis.models._dyad_data import ACTOR, PARTNER, empty_design, prepare, select_roles
 
-__all__ = ["APIMResult", "apim", "apim_k", "distinguishability_test", "dyadic_icc"]
+__all__ = ["APIMResult", "DistinguishabilityResult", "apim", "apim_k", "apim_k_sentence", "distinguishability_test",
+           "dyadic_icc"]
 
 COEF_COLUMNS = ["term", "effect", "role", "estimate", "se", "statistic", "df", "p_value",
                 "ci_low", "ci_high", "std_estimate"]
@@ -38,35 +39,54 @@ _MODEL_TEXT = {"indistinguishable": "indistinguishable dyads",
 
 @dataclass(frozen=True)
 class APIMResult:
-    """Result of `apim`.
+    """Result of `apim`: the fixed effects, the fit, the residual variances and the rows left out.
 
     Attributes
     ----------
-    coefficients : DataFrame
+    coefficients : pandas.DataFrame
         One row per fixed effect: ``term``, ``effect`` (intercept, actor, partner, role,
         interaction, other), ``role`` (two-intercept terms), ``estimate``, ``se``, ``statistic``
         (t), ``df`` (N - p, as nlme), ``p_value``, ``ci_low``, ``ci_high``, ``std_estimate``
         (estimate x SD(term) / SD(outcome) over the analysed rows, within each role for the
         two-intercept model: the coefficient of the same model on z-scored variables; NaN
         for intercepts).
-    fit : DataFrame
+    fit : pandas.DataFrame
         One row: ``model``, ``method``, ``n`` (persons analysed), ``n_dyads``, ``n_complete``
         (dyads with both members), ``n_single`` (dyads with one member), ``n_excluded`` (rows
         dropped), ``rho`` (residual within-dyad correlation, the partial ICC), ``rho_statistic``
         and ``rho_p_value`` (likelihood-ratio test of rho = 0: chi-square(1) between this model
         and the same model with independent residuals, as nlme's ``anova()``), ``rho_empty``
         (the same in the intercept-only model), ``loglik``, ``aic``, ``bic``, ``npar``.
-    variances : DataFrame
+    variances : pandas.DataFrame
         One row per role (one row "both" for indistinguishable dyads): ``role``, ``sigma``,
         ``sigma2``, ``sigma2_empty`` (empty model), ``pseudo_r2`` (1 - sigma2 / sigma2_empty).
-    excluded : DataFrame
-        Rows left out: ``row`` (index label in `data`), ``dyad``, ``reason``.
+    excluded : pandas.DataFrame
+        One row per row of `data` left out: ``row`` (index label in `data`), ``reason`` (the
+        missing variables, or the role problem), ``dyad`` (its dyad id).
     ci : float
         Confidence level of the intervals.
     formula : str
         The model formula.
 
-    Methods: ``table()`` (APA table of the coefficients) and ``sentence()`` (APA text).
+    See Also
+    --------
+    apim : the function that returns it.
+
+    Notes
+    -----
+    ``table()`` gives the APA table of the coefficients, ``sentence()`` the APA text of every
+    actor and partner effect and the partial ICC, ``sentence(term)`` the text of one term.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import apim
+    >>> df = pd.DataFrame({"couple": np.repeat(np.arange(30), 2), "member": [1, 2] * 30,
+    ...                    "x": np.sin(np.arange(60.0)), "y": np.cos(np.arange(60.0) / 3)})
+    >>> res = apim(df, "y ~ x_A + x_P", dyad="couple", partner="member")
+    >>> print(res.sentence("x_A").split("dyads), ")[1])
+    the actor effect of x was b = 0.03, SE = 0.11, t(57) = 0.31, p = .760, 95% CI [−0.19, 0.26].
     """
 
     coefficients: pd.DataFrame
@@ -77,8 +97,21 @@ class APIMResult:
     formula: str
     _design: _gls.Design = field(repr=False, compare=False)
 
-    def table(self, *, number: int | None = None, title: str | None = None) -> HtmlBlock:
-        """The coefficients as an APA table; the note gives rho, the SDs and the sample."""
+    def table(self, *, title: str | None = None, number: int | None = None) -> HtmlBlock:
+        """The coefficients as an APA table; the note gives rho, the SDs and the sample.
+
+        Parameters
+        ----------
+        title : str, optional
+            Table title (default: the model, e.g. "APIM (indistinguishable dyads)").
+        number : int, optional
+            Table number.
+
+        Returns
+        -------
+        HtmlBlock
+            The table (shown directly in a notebook).
+        """
         f = self.fit.iloc[0]
         sds = "; ".join(f"residual SD{'' if r['role'] == 'both' else ' ' + r['role']} "
                         f"{format_value(r['sigma'])}" for _, r in self.variances.iterrows())
@@ -91,23 +124,51 @@ class APIMResult:
         return apa_table(self.coefficients[cols], title=title or f"APIM ({_MODEL_TEXT[f['model']]})",
                          number=number, note=note)
 
-    def sentence(self) -> str:
-        """APA sentences: every actor and partner effect, then the partial ICC."""
+    def sentence(self, term: str | None = None) -> str:
+        """APA text: every actor and partner effect and the partial ICC, or one term.
+
+        Parameters
+        ----------
+        term : str, optional
+            A term of ``.coefficients["term"]`` (e.g. ``"x_A"``): one sentence about it. By
+            default, every actor and partner effect, then the partial ICC.
+
+        Returns
+        -------
+        str
+            Plain text with b, SE, t, p and the CI.
+
+        Raises
+        ------
+        ParameterError
+            `term` is not a term of the model.
+        """
         f = self.fit.iloc[0]
-        parts = []
-        for _, r in self.coefficients[self.coefficients["effect"].isin(["actor", "partner"])].iterrows():
-            who = f" ({r['role']})" if isinstance(r["role"], str) and r["role"] else ""
-            parts.append(f"the {r['effect']} effect of {_stem(r['term'])}{who} was "
-                         f"{format_stat('b', r['estimate'])}, {format_stat('SE', r['se'])}, "
-                         f"t({int(r['df'])}) = {format_value(r['statistic'])}, {format_p(r['p_value'])}, "
-                         f"{format_ci(r['ci_low'], r['ci_high'], level=self.ci)}")
         lead = (f"In the actor-partner interdependence model ({_MODEL_TEXT[f['model']]}, GLS with "
                 f"{f['method']}, {int(f['n_dyads'])} dyads), ")
+        if term is not None:
+            rows = self.coefficients[self.coefficients["term"] == term]
+            if rows.empty:
+                raise ParameterError(f"No term {term!r} in the model; terms: "
+                                     f"{', '.join(self.coefficients['term'])}.")
+            return lead + self._term_text(rows.iloc[0]) + "."
+        parts = [self._term_text(r) for _, r in
+                 self.coefficients[self.coefficients["effect"].isin(["actor", "partner"])].iterrows()]
         body = "; ".join(parts) if parts else "no actor or partner terms were estimated"
         tail = (f" The residual within-dyad correlation (partial ICC) was "
                 f"{format_stat('ρ', f['rho'], bounded=True)} (likelihood-ratio test of ρ = 0: "
                 f"χ²(1) = {format_value(f['rho_statistic'])}, {format_p(f['rho_p_value'])}).")
         return lead + body + "." + tail
+
+    def _term_text(self, r) -> str:
+        if r["effect"] in ("actor", "partner"):
+            who = f" ({r['role']})" if isinstance(r["role"], str) and r["role"] else ""
+            what = f"the {r['effect']} effect of {_stem(r['term'])}{who}"
+        else:
+            what = f"the coefficient of {r['term']}"
+        return (f"{what} was {format_stat('b', r['estimate'])}, {format_stat('SE', r['se'])}, "
+                f"t({int(r['df'])}) = {format_value(r['statistic'])}, {format_p(r['p_value'])}, "
+                f"{format_ci(r['ci_low'], r['ci_high'], level=self.ci)}")
 
 
 def _stem(term: str) -> str:
@@ -115,7 +176,7 @@ def _stem(term: str) -> str:
     return base[: -len(ACTOR)] if base.endswith((ACTOR, PARTNER)) else base
 
 
-def apim(data, *, formula, dyad, partner=None, role=None, roles=None, model="indistinguishable",
+def apim(data, formula, *, dyad, partner=None, role=None, roles=None, model="indistinguishable",
          method="REML", ci=0.95):
     """Actor-Partner Interdependence Model by GLS, as ``nlme::gls`` with ``corCompSymm``.
 
@@ -155,8 +216,13 @@ def apim(data, *, formula, dyad, partner=None, role=None, roles=None, model="ind
     Returns
     -------
     APIMResult
-        ``.coefficients``, ``.fit``, ``.variances``, ``.excluded`` (see `APIMResult`), with
-        ``.table()`` and ``.sentence()``.
+        ``.coefficients`` (``term``, ``effect``, ``role``, ``estimate``, ``se``, ``statistic``,
+        ``df``, ``p_value``, ``ci_low``, ``ci_high``, ``std_estimate``), ``.fit`` (``model``,
+        ``method``, ``n``, ``n_dyads``, ``n_complete``, ``n_single``, ``n_excluded``, ``rho``,
+        ``rho_statistic``, ``rho_p_value``, ``rho_empty``, ``loglik``, ``aic``, ``bic``,
+        ``npar``), ``.variances`` (``role``, ``sigma``, ``sigma2``, ``sigma2_empty``,
+        ``pseudo_r2``) and ``.excluded`` (``row``, ``reason``, ``dyad``); each column is
+        described in `APIMResult`. ``.table()`` and ``.sentence()`` give the APA table and text.
 
     Raises
     ------
@@ -192,15 +258,21 @@ def apim(data, *, formula, dyad, partner=None, role=None, roles=None, model="ind
     References
     ----------
     Kenny, D. A., Kashy, D. A., & Cook, W. L. (2006). *Dyadic data analysis*. Guilford Press.
+
     Pinheiro, J. C., & Bates, D. M. (2000). *Mixed-effects models in S and S-PLUS*. Springer.
 
     Examples
     --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import apim
     >>> df = pd.DataFrame({"couple": np.repeat(np.arange(30), 2), "member": [1, 2] * 30,
     ...                    "x": np.sin(np.arange(60.0)), "y": np.cos(np.arange(60.0) / 3)})
-    >>> res = apim(df, formula="y ~ x_A + x_P", dyad="couple", partner="member")
+    >>> res = apim(df, "y ~ x_A + x_P", dyad="couple", partner="member")
     >>> res.coefficients["term"].tolist()
     ['Intercept', 'x_A', 'x_P']
+    >>> list(res.excluded.columns)
+    ['row', 'reason', 'dyad']
     """
     return _apim(data, formula, dyad, partner, role, roles, model, method, ci)
 
@@ -276,6 +348,15 @@ def _coef_table(res, terms, partner, model, ci):
 
 _PATTERNS = {"actor-only": 0.0, "couple": 1.0, "contrast": -1.0}
 
+#: pattern of `apim_k` -> its reading in plain words (`apim_k_sentence`)
+K_READINGS = {
+    "actor-only": "mostly their own score matters; the partner's adds little",
+    "couple": "their own and their partner's scores count about equally: the couple's combined level is what matters",
+    "contrast": "what matters is how different the two partners are",
+    "unclear": "the pattern lies between the classic ones (the partner effect is real but smaller than the actor "
+               "effect) or is too uncertain to name",
+}  # fmt: skip
+
 
 def apim_k(result: APIMResult, *, n_boot=2000, ci=0.95, seed=None):
     """Partner-to-actor ratio k = partner / actor with a dyad-bootstrap CI (Kenny & Ledermann, 2010).
@@ -298,7 +379,18 @@ def apim_k(result: APIMResult, *, n_boot=2000, ci=0.95, seed=None):
         ``role``, ``actor``, ``partner``, ``k``, ``ci_low``, ``ci_high`` (percentile), ``n_boot``
         (resamples that could be fitted), ``pattern`` (the reading: "actor-only" if the
         interval holds 0 and not 1 or -1, "couple" if it holds 1 only, "contrast" if -1
-        only, otherwise "unclear").
+        only, otherwise "unclear"). ``attrs["ci"]`` holds `ci`.
+
+    Raises
+    ------
+    ParameterError
+        `result` is not an `APIMResult`, or a bad `n_boot` or `ci`.
+    DataError
+        The model has no matching actor and partner terms.
+
+    See Also
+    --------
+    apim_k_sentence : the reading of one row in plain words.
 
     Notes
     -----
@@ -306,7 +398,9 @@ def apim_k(result: APIMResult, *, n_boot=2000, ci=0.95, seed=None):
     k near 1 that both partners' X count equally (couple pattern: the dyad sum matters), k near
     -1 that the difference between partners matters (contrast pattern). k is unstable when the
     actor effect is near zero: then read the effects themselves. The refits use the method of
-    `result` and keep its residual structure.
+    `result` and keep its residual structure. No single R function returns k; in R it is a
+    bootstrap over dyads (``boot::boot``) of the ratio of two ``nlme::gls`` coefficients with a
+    percentile interval (``boot::boot.ci(type = "perc")``).
 
     References
     ----------
@@ -315,12 +409,15 @@ def apim_k(result: APIMResult, *, n_boot=2000, ci=0.95, seed=None):
 
     Examples
     --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import apim, apim_k
     >>> rng = np.random.default_rng(1)
     >>> x = rng.normal(size=(200, 2))
     >>> y = 0.5 * x + 0.5 * x[:, ::-1] + rng.normal(size=(200, 2))
     >>> df = pd.DataFrame({"couple": np.repeat(np.arange(200), 2), "member": [1, 2] * 200,
     ...                    "x": x.ravel(), "y": y.ravel()})
-    >>> fit = apim(df, formula="y ~ x_A + x_P", dyad="couple", partner="member")
+    >>> fit = apim(df, "y ~ x_A + x_P", dyad="couple", partner="member")
     >>> apim_k(fit, n_boot=200, seed=1)["pattern"].item()
     'couple'
     """
@@ -357,7 +454,171 @@ def apim_k(result: APIMResult, *, n_boot=2000, ci=0.95, seed=None):
     return out
 
 
-def distinguishability_test(data, *, formula, dyad, partner=None, role=None, roles=None):
+def apim_k_sentence(k, *, variable, outcome, role=None, ci=None):
+    """One plain-words sentence reading k of one predictor (a row of `apim_k`).
+
+    Parameters
+    ----------
+    k : pandas.DataFrame
+        The table returned by `apim_k`.
+    variable : str
+        The predictor (a value of ``k["variable"]``, e.g. ``"avoidance"``).
+    outcome : str
+        The outcome, as the reader should see it (e.g. ``"satisfaction"``).
+    role : str, optional
+        The role of the row to read, for a two-intercept model (one row per role).
+    ci : float, optional
+        Level of the interval in `k`; default ``k.attrs["ci"]`` (set by `apim_k`), needed only
+        for a table that lost its attributes (e.g. read back from a file).
+
+    Returns
+    -------
+    str
+        ``"For <variable>, k = 0.49 (95% CI [0.21, 0.80]), so for a person's <outcome> ..."``
+        with the reading of the row's ``pattern`` (`K_READINGS`).
+
+    Raises
+    ------
+    ParameterError
+        `k` is not an `apim_k` table, `variable` or `role` is not in it, several roles and no
+        `role`, or no level.
+
+    See Also
+    --------
+    apim_k : the table this sentence reads.
+
+    Notes
+    -----
+    The readings follow Kenny and Ledermann (2010): actor-only (k near 0), couple (k near 1),
+    contrast (k near -1), or unclear (the interval holds none or several of 0, 1, -1).
+
+    References
+    ----------
+    Kenny, D. A., & Ledermann, T. (2010). Detecting, measuring, and testing dyadic patterns in
+    the actor-partner interdependence model. *Journal of Family Psychology, 24*(3), 359-366.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.models.dyadic import apim_k_sentence
+    >>> k = pd.DataFrame({"variable": ["avoidance"], "role": [None], "actor": [-0.3], "partner": [-0.1],
+    ...                   "k": [0.333], "ci_low": [0.05], "ci_high": [0.7], "n_boot": [2000],
+    ...                   "pattern": ["unclear"]})
+    >>> apim_k_sentence(k, variable="avoidance", outcome="satisfaction", ci=0.95)[:58]
+    'For avoidance, k = 0.33 (95% CI [0.05, 0.70]), so for a pe'
+    """
+    need = ["variable", "role", "k", "ci_low", "ci_high", "pattern"]
+    if not isinstance(k, pd.DataFrame) or any(c not in k.columns for c in need):
+        raise ParameterError(f"`k` must be the table returned by `apim_k` (columns {need}).")
+    level = k.attrs.get("ci") if ci is None else ci
+    if level is None:
+        raise ParameterError("`k` has no CI level in `k.attrs['ci']`; pass `ci=` (the level used by `apim_k`).")
+    _check_ci(level)
+    rows = k[k["variable"] == variable]
+    if rows.empty:
+        raise ParameterError(f"No row for variable {variable!r} in `k`; variables: "
+                             f"{', '.join(map(str, k['variable'].unique()))}.")
+    if role is not None:
+        rows = rows[rows["role"].astype("string") == str(role)]
+        if rows.empty:
+            raise ParameterError(f"No row for role {role!r} of {variable!r} in `k`.")
+    elif len(rows) > 1:
+        raise ParameterError(f"`k` has {len(rows)} rows for {variable!r} (roles "
+                             f"{', '.join(map(str, rows['role']))}); pass `role=`.")
+    r = rows.iloc[0]
+    who = f" ({role})" if role is not None else ""
+    return (f"For {variable}{who}, k = {format_value(r['k'])} "
+            f"({format_ci(r['ci_low'], r['ci_high'], level=level)}), so for a person's {outcome} "
+            f"{K_READINGS[r['pattern']]}.")
+
+
+@dataclass(frozen=True)
+class DistinguishabilityResult:
+    """Result of `distinguishability_test`: the likelihood-ratio test of distinguishable dyads.
+
+    Attributes
+    ----------
+    fit : pandas.DataFrame
+        Two rows (``model`` indistinguishable, distinguishable): ``n``, ``npar``, ``loglik``,
+        ``aic``, ``bic``, and on the second row ``statistic`` (chi-square), ``df`` and
+        ``p_value``.
+    coefficients : pandas.DataFrame
+        The fixed effects of the distinguishable (two-intercept, ML) model, as
+        `APIMResult.coefficients`.
+    excluded : pandas.DataFrame
+        Rows of `data` neither model uses: ``row``, ``reason``, ``dyad``.
+    ci : float
+        Confidence level of the coefficient intervals; the test is read at 1 - `ci`.
+    roles : tuple of str
+        The two roles compared (reference first).
+    formula : str
+        The model formula.
+
+    See Also
+    --------
+    distinguishability_test : the function that returns it.
+
+    Notes
+    -----
+    ``table()`` gives the APA table of ``fit``, ``sentence()`` the verdict in one sentence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import distinguishability_test
+    >>> rng = np.random.default_rng(2)
+    >>> df = pd.DataFrame({"couple": np.repeat(np.arange(80), 2), "gender": ["w", "m"] * 80,
+    ...                    "x": rng.normal(size=160)})
+    >>> df["y"] = 0.4 * df["x"] + rng.normal(size=160)
+    >>> res = distinguishability_test(df, "y ~ x_A + x_P", dyad="couple", partner="gender")
+    >>> print(res.sentence())
+    Distinguishing m and w partners did not significantly improve the model, χ²(4) = 4.38, p = .357.
+    """
+
+    fit: pd.DataFrame
+    coefficients: pd.DataFrame
+    excluded: pd.DataFrame
+    ci: float
+    roles: tuple
+    formula: str
+
+    def table(self, *, title: str | None = None, number: int | None = None) -> HtmlBlock:
+        """The two fits and the test as an APA table.
+
+        Parameters
+        ----------
+        title : str, optional
+            Table title (default "Test of distinguishability").
+        number : int, optional
+            Table number.
+
+        Returns
+        -------
+        HtmlBlock
+            The table (shown directly in a notebook).
+        """
+        note = (f"ML fits on the same {int(self.fit['n'].iloc[0])} persons; statistic: likelihood-ratio "
+                f"chi-square of the distinguishable model ({self.roles[0]} and {self.roles[1]}: "
+                "role-specific effects and residual variances) against the indistinguishable one.")
+        return apa_table(self.fit, title=title or "Test of distinguishability", number=number, note=note)
+
+    def sentence(self) -> str:
+        """The verdict in one sentence, read at the level 1 - `ci`.
+
+        Returns
+        -------
+        str
+            ``"Distinguishing <role 1> and <role 2> partners improved (or: did not significantly
+            improve) the model, χ²(df) = ..., p = ..."``.
+        """
+        r = self.fit.iloc[1]
+        verdict = "improved" if r["p_value"] < 1 - self.ci else "did not significantly improve"
+        return (f"Distinguishing {self.roles[0]} and {self.roles[1]} partners {verdict} the model, "
+                f"χ²({format_value(r['df'], 0)}) = {format_value(r['statistic'])}, {format_p(r['p_value'])}.")
+
+
+def distinguishability_test(data, formula, *, dyad, partner=None, role=None, roles=None, ci=0.95):
     """Likelihood-ratio test of distinguishability (Kenny, Kashy & Cook, 2006, ch. 7).
 
     Fits, by ML and on the same rows, the indistinguishable APIM of `formula` and the
@@ -365,16 +626,46 @@ def distinguishability_test(data, *, formula, dyad, partner=None, role=None, rol
 
     Parameters
     ----------
-    data, formula, dyad, partner, role, roles
-        As in `apim`; `role` (default `partner`) holds the roles. Both models use the rows the
-        distinguishable model can use (dyads with one member of each role, and one-member dyads).
+    data : pandas.DataFrame
+        One row per person (individual layout with `partner`) or the pairwise layout, as in
+        `apim`.
+    formula : str
+        Patsy formula with ``x_A``/``x_P`` terms, as in `apim`.
+    dyad : str
+        Dyad (couple) id column.
+    partner : str, optional
+        Member column within the dyad (pairs the rows of individual data).
+    role : str, optional
+        Distinguishing variable (e.g. gender); default `partner`.
+    roles : list of two values, optional
+        The two roles compared, reference first (default: the two values of `role`). Both
+        models use the rows the distinguishable model can use (dyads with one member of each
+        role, and one-member dyads); the others are listed in ``.excluded``.
+    ci : float, default 0.95
+        Confidence level of the coefficient intervals; ``.sentence()`` reads the test at
+        1 - `ci`.
 
     Returns
     -------
-    pandas.DataFrame
-        Two rows (``model`` indistinguishable, distinguishable) with ``n``, ``npar``,
-        ``loglik``, ``aic``, ``bic``; the second row also ``statistic`` (chi-square = 2 *
-        difference in log-likelihood), ``df`` and ``p_value``.
+    DistinguishabilityResult
+        ``.fit``: two rows (``model`` indistinguishable, distinguishable) with ``n``,
+        ``npar``, ``loglik``, ``aic``, ``bic``; the second row also ``statistic`` (chi-square =
+        2 * difference in log-likelihood), ``df`` and ``p_value``. ``.coefficients``: the
+        distinguishable model's fixed effects (``term``, ``effect``, ``role``, ``estimate``,
+        ``se``, ``statistic``, ``df``, ``p_value``, ``ci_low``, ``ci_high``,
+        ``std_estimate``); ``.excluded`` (``row``, ``reason``, ``dyad``); ``.table()``,
+        ``.sentence()``.
+
+    Raises
+    ------
+    ParameterError
+        Bad `formula`, `roles` or `ci`, or neither `partner` nor `role`.
+    DataError
+        As `apim` (unknown columns, more than two roles without `roles`, ...).
+
+    See Also
+    --------
+    apim
 
     Notes
     -----
@@ -383,17 +674,38 @@ def distinguishability_test(data, *, formula, dyad, partner=None, role=None, rol
     (one predictor with actor and partner effects: df = 4, Kenny's test). A significant test
     says roles matter (treat the dyads as distinguishable); a non-significant one permits the
     simpler indistinguishable model. As ``anova(gls_ml_indist, gls_ml_dist)`` in nlme.
+
+    References
+    ----------
+    Kenny, D. A., Kashy, D. A., & Cook, W. L. (2006). *Dyadic data analysis*. Guilford Press.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import distinguishability_test
+    >>> rng = np.random.default_rng(2)
+    >>> df = pd.DataFrame({"couple": np.repeat(np.arange(80), 2), "gender": ["w", "m"] * 80,
+    ...                    "x": rng.normal(size=160)})
+    >>> df["y"] = 0.4 * df["x"] + rng.normal(size=160)
+    >>> res = distinguishability_test(df, "y ~ x_A + x_P", dyad="couple", partner="gender")
+    >>> res.fit[["model", "npar", "df"]]
+                   model  npar   df
+    0  indistinguishable     5  NaN
+    1    distinguishable     9  4.0
     """
-    a = _apim(data, formula, dyad, partner, role, roles, "indistinguishable", "ML", 0.95, same_rows=True)
-    b = _apim(data, formula, dyad, partner, role, roles, "two_intercept", "ML", 0.95)
-    a, b = a.fit.iloc[0], b.fit.iloc[0]
-    stat = 2 * (b["loglik"] - a["loglik"])
-    df = int(b["npar"] - a["npar"])
-    return pd.DataFrame({"model": ["indistinguishable", "distinguishable"], "n": [int(a["n"]), int(b["n"])],
-                         "npar": [int(a["npar"]), int(b["npar"])], "loglik": [a["loglik"], b["loglik"]],
-                         "aic": [a["aic"], b["aic"]], "bic": [a["bic"], b["bic"]],
-                         "statistic": [np.nan, stat], "df": [np.nan, df],
-                         "p_value": [np.nan, stats.chi2.sf(stat, df)]})
+    _check_ci(ci)
+    a = _apim(data, formula, dyad, partner, role, roles, "indistinguishable", "ML", ci, same_rows=True)
+    b = _apim(data, formula, dyad, partner, role, roles, "two_intercept", "ML", ci)
+    fa, fb = a.fit.iloc[0], b.fit.iloc[0]
+    stat = 2 * (fb["loglik"] - fa["loglik"])
+    df = int(fb["npar"] - fa["npar"])
+    fit = pd.DataFrame({"model": ["indistinguishable", "distinguishable"], "n": [int(fa["n"]), int(fb["n"])],
+                        "npar": [int(fa["npar"]), int(fb["npar"])], "loglik": [fa["loglik"], fb["loglik"]],
+                        "aic": [fa["aic"], fb["aic"]], "bic": [fa["bic"], fb["bic"]],
+                        "statistic": [np.nan, stat], "df": [np.nan, df],
+                        "p_value": [np.nan, stats.chi2.sf(stat, df)]})
+    return DistinguishabilityResult(fit, b.coefficients, b.excluded, ci, tuple(b.variances["role"]), formula)
 
 
 def dyadic_icc(data, *, y, dyad, role=None, roles=None, ci=0.95):
@@ -479,7 +791,8 @@ def dyadic_icc(data, *, y, dyad, role=None, roles=None, ci=0.95):
         return pd.DataFrame([{"kind": "pearson", "estimate": r, "test": "t", "statistic": t,
                               "df": n - 2, "df2": pd.NA, "p_value": 2 * stats.t.sf(abs(t), n - 2),
                               "ci_low": math.tanh(math.atanh(r) - zq),
-                              "ci_high": math.tanh(math.atanh(r) + zq), **base}]).astype({"df": "Int64", "df2": "Int64"})
+                              "ci_high": math.tanh(math.atanh(r) + zq), **base}]
+                            ).astype({"df": "Int64", "df2": "Int64"})
     rp = float(np.corrcoef(np.r_[y1, y2], np.r_[y2, y1])[0, 1])
     z = rp * math.sqrt(n)
     msb = 2 * np.var((y1 + y2) / 2, ddof=1)

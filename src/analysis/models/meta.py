@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import special, stats
 
 from analysis._checks import _check_one_of
+from analysis._compat import renamed_parameter
 from analysis.apa import apa_table, format_ci, format_p, format_stat, format_value
 from analysis.exceptions import ConvergenceWarning, ParameterError
 
@@ -25,37 +26,124 @@ _METHODS = ("REML", "ML", "DL", "FE")
 _TESTS = ("z", "knha")
 
 
+_COEF_COLUMNS = ["term", "k", "estimate", "se", "statistic", "df", "p_value", "ci_low", "ci_high", "pi_low",
+                 "pi_high"]
+_FIT_COLUMNS = ["k", "tau2", "tau", "q", "q_df", "q_p_value", "i2", "h2", "method", "test"]
+
+
 @dataclass(frozen=True)
 class MetaResult:
-    """Result of :func:`random_effects`.
+    """Result of `random_effects`: the pooled estimate, the heterogeneity and the studies.
 
     Attributes
     ----------
     pooled : pandas.DataFrame
-        One row: the pooled estimate with its test, CI, prediction interval and heterogeneity.
+        One row: the pooled estimate with its test, CI, prediction interval and heterogeneity
+        (every column listed in `random_effects`); ``attrs`` hold ``ci`` (and ``level``, the
+        same number, for 0.1 code) and, for REML/ML, ``iterations``.
     studies : pandas.DataFrame
-        One row per study: its estimate, SE, CI and weight in the pooled estimate.
+        One row per study: ``term`` (label), ``estimate``, ``se``, ``ci_low``, ``ci_high`` and
+        ``weight`` (percent of the pooled estimate).
+    coefficients : pandas.DataFrame
+        The pooled estimate as a tidy table: ``term`` ("pooled"), ``k``, ``estimate``, ``se``,
+        ``statistic``, ``df``, ``p_value``, ``ci_low``, ``ci_high``, ``pi_low``, ``pi_high``.
+    fit : pandas.DataFrame
+        One row of heterogeneity statistics: ``k`` (studies, the sample size of a
+        meta-analysis), ``tau2``, ``tau``, ``q``, ``q_df``, ``q_p_value``, ``i2``, ``h2``,
+        ``method``, ``test``.
+    excluded : pandas.DataFrame
+        Studies left out: ``row`` (position in the inputs), ``reason``, ``term`` (label).
+        `random_effects` refuses missing values instead of leaving studies out, so this table
+        is empty, with these columns.
+    ci : float
+        Confidence level of the intervals (and of the prediction interval).
+
+    See Also
+    --------
+    random_effects : the function that returns it.
+    analysis.report.figures.forest_plot : its forest plot.
+
+    Notes
+    -----
+    ``table()`` gives the studies and the pooled row as an APA table, ``sentence()`` the pooled
+    estimate, its test, the heterogeneity and the prediction interval in one sentence.
+
+    Examples
+    --------
+    >>> from analysis import random_effects
+    >>> res = random_effects([0.45, 0.05, 0.30], [0.10, 0.12, 0.09])
+    >>> print(res.fit[["k", "tau2", "i2"]].round(3).to_string(index=False))
+     k  tau2     i2
+     3 0.027 71.634
     """
 
     pooled: pd.DataFrame
     studies: pd.DataFrame
 
-    def table(self, *, title: str = "Meta-analysis", number: int | None = None):
-        """The studies and the pooled row as an APA table (``analysis.report.apa_table``)."""
+    @property
+    def coefficients(self) -> pd.DataFrame:
+        """The pooled estimate: ``term``, ``k``, ``estimate``, ``se``, ``statistic``, ``df``,
+        ``p_value``, ``ci_low``, ``ci_high``, ``pi_low``, ``pi_high``."""
+        return self.pooled[_COEF_COLUMNS].copy()
+
+    @property
+    def fit(self) -> pd.DataFrame:
+        """Heterogeneity: ``k``, ``tau2``, ``tau``, ``q``, ``q_df``, ``q_p_value``, ``i2``,
+        ``h2``, ``method``, ``test``."""
+        return self.pooled[_FIT_COLUMNS].copy()
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """Studies left out (none: `random_effects` refuses missing values): ``row``, ``reason``,
+        ``term``."""
+        return pd.DataFrame({"row": pd.Series(dtype=object), "reason": pd.Series(dtype=object),
+                             "term": pd.Series(dtype=object)})  # fmt: skip
+
+    @property
+    def ci(self) -> float:
+        """Confidence level of the intervals."""
+        return self.pooled.attrs.get("ci", self.pooled.attrs.get("level"))
+
+    def table(self, *, title: str | None = None, number: int | None = None):
+        """The studies and the pooled row as an APA table.
+
+        Parameters
+        ----------
+        title : str, optional
+            Table title (default "Meta-analysis").
+        number : int, optional
+            Table number.
+
+        Returns
+        -------
+        HtmlBlock
+            The table (shown directly in a notebook); the note gives the prediction interval.
+        """
         p = self.pooled.iloc[0]
         rows = pd.concat([self.studies, pd.DataFrame({"term": [f"Pooled ({p['method']})"],
                           "estimate": [p["estimate"]], "se": [p["se"]], "ci_low": [p["ci_low"]],
                           "ci_high": [p["ci_high"]], "weight": [100.0]})], ignore_index=True)  # fmt: skip
-        level = self.pooled.attrs["level"]
+        level = self.ci
         note = (f"CI = {100 * level:g}% confidence interval; weight in percent. "
                 f"{100 * level:g}% prediction interval [{format_value(p['pi_low'])}, "
                 f"{format_value(p['pi_high'])}].")  # fmt: skip
-        return apa_table(rows, title=title, number=number, note=note)
+        return apa_table(rows, title=title or "Meta-analysis", number=number, note=note)
 
     def sentence(self, effect: str = "effect") -> str:
-        """APA sentence: pooled estimate, CI, test, heterogeneity and prediction interval."""
+        """APA sentence: pooled estimate, CI, test, heterogeneity and prediction interval.
+
+        Parameters
+        ----------
+        effect : str, default "effect"
+            What was pooled, as the sentence names it (e.g. "correlation (Fisher z)").
+
+        Returns
+        -------
+        str
+            Plain text.
+        """
         p = self.pooled.iloc[0]
-        level = self.pooled.attrs["level"]
+        level = self.ci
         stat = (format_stat(f"t({int(p['df'])})", p["statistic"]) if p["test"] == "knha"
                 else format_stat("z", p["statistic"]))  # fmt: skip
         model = "fixed-effect" if p["method"] == "FE" else f"random-effects ({p['method']})"
@@ -70,13 +158,14 @@ class MetaResult:
                 f"[{format_value(p['pi_low'])}, {format_value(p['pi_high'])}].")  # fmt: skip
 
 
+@renamed_parameter(level="ci")
 def random_effects(
     estimates,
     ses,
     *,
     labels=None,
     method: str = "REML",
-    level: float = 0.95,
+    ci: float = 0.95,
     test: str = "z",
 ) -> MetaResult:
     """Pool estimates with standard errors in a random-effects (or fixed-effect) meta-analysis.
@@ -94,7 +183,7 @@ def random_effects(
         Estimator of the between-study variance tau²: restricted maximum likelihood (default),
         maximum likelihood, DerSimonian-Laird, or ``"FE"`` for a fixed-effect (common-effect)
         model with tau² = 0.
-    level : float, optional
+    ci : float, optional
         Level of the confidence and prediction intervals (default 0.95).
     test : {"z", "knha"}, optional
         ``"z"`` (default): normal-theory test and intervals. ``"knha"``: the Knapp-Hartung
@@ -107,20 +196,27 @@ def random_effects(
         (z, or t with "knha"), ``df`` (k - 1 with "knha", else NaN), ``p_value`` (two-sided),
         ``ci_low``, ``ci_high``, ``pi_low``, ``pi_high`` (prediction interval for the effect in a
         new study), ``tau2``, ``tau``, ``q`` (Cochran's Q), ``q_df``, ``q_p_value``, ``i2``
-        (percent), ``h2``, ``method``, ``test``; ``attrs`` hold ``level`` and, for REML/ML,
-        ``iterations``. ``studies``: one row per study with ``term`` (label), ``estimate``,
-        ``se``, ``ci_low``, ``ci_high`` (normal, at `level`) and ``weight`` (percent).
+        (percent), ``h2``, ``method``, ``test``; ``attrs`` hold ``ci`` (also as ``level``) and,
+        for REML/ML, ``iterations``. ``studies``: one row per study with ``term`` (label),
+        ``estimate``, ``se``, ``ci_low``, ``ci_high`` (normal, at `ci`) and ``weight``
+        (percent). ``.coefficients`` (the estimate columns of ``pooled``), ``.fit`` (``k`` and
+        the heterogeneity columns), ``.excluded`` (``row``, ``reason``, ``term``; empty) and
+        ``.ci`` follow the result protocol.
 
     Raises
     ------
     ParameterError
         Fewer than two studies, lengths that differ, non-finite values, an SE that is not
-        positive, or a bad `labels`, `method`, `level` or `test`.
+        positive, or a bad `labels`, `method`, `ci` or `test`.
 
     Warns
     -----
     ConvergenceWarning
         REML or ML did not converge in 1000 Fisher-scoring steps.
+
+    See Also
+    --------
+    fisher_z : correlations to the Fisher z scale before pooling.
 
     Notes
     -----
@@ -142,10 +238,13 @@ def random_effects(
     ----------
     DerSimonian, R., & Laird, N. (1986). Meta-analysis in clinical trials. Controlled Clinical
     Trials, 7(3), 177-188.
+
     Higgins, J. P. T., & Thompson, S. G. (2002). Quantifying heterogeneity in a meta-analysis.
     Statistics in Medicine, 21(11), 1539-1558.
+
     Knapp, G., & Hartung, J. (2003). Improved tests for a random effects meta-regression with a
     single covariate. Statistics in Medicine, 22(17), 2693-2710.
+
     Viechtbauer, W. (2010). Conducting meta-analyses in R with the metafor package. Journal of
     Statistical Software, 36(3), 1-48.
 
@@ -162,8 +261,7 @@ def random_effects(
     names = _check_labels(labels, k)
     _check_one_of("method", method, _METHODS)
     _check_one_of("test", test, _TESTS)
-    _check_level(level)
-
+    _check_ci(ci)
     v = se**2
     w0 = 1.0 / v
     y_fe = np.sum(w0 * y) / np.sum(w0)
@@ -183,12 +281,12 @@ def random_effects(
     if test == "knha":
         var *= float(np.sum(w * (y - estimate) ** 2) / (k - 1))
         df = k - 1
-        crit = stats.t.ppf(0.5 + level / 2, df)
+        crit = stats.t.ppf(0.5 + ci / 2, df)
         stat = estimate / np.sqrt(var)
         p = 2 * stats.t.sf(abs(stat), df)
     else:
         df = np.nan
-        crit = stats.norm.ppf(0.5 + level / 2)
+        crit = stats.norm.ppf(0.5 + ci / 2)
         stat = estimate / np.sqrt(var)
         p = 2 * stats.norm.sf(abs(stat))
     se_pooled = float(np.sqrt(var))
@@ -209,11 +307,11 @@ def random_effects(
         "q_p_value": [float(stats.chi2.sf(q, k - 1))], "i2": [i2], "h2": [h2],
         "method": [method], "test": [test],
     })  # fmt: skip
-    pooled.attrs.update(level=level, iterations=iterations)
-    z = stats.norm.ppf(0.5 + level / 2)
+    pooled.attrs.update(ci=ci, level=ci, iterations=iterations)
+    z = stats.norm.ppf(0.5 + ci / 2)
     studies = pd.DataFrame({"term": names, "estimate": y, "se": se, "ci_low": y - z * se,
                             "ci_high": y + z * se, "weight": 100 * w / np.sum(w)})  # fmt: skip
-    studies.attrs["level"] = level
+    studies.attrs.update(ci=ci, level=ci)
     return MetaResult(pooled=pooled, studies=studies)
 
 
@@ -298,9 +396,9 @@ def _check_labels(labels, k: int) -> list[str]:
     return names
 
 
-def _check_level(level) -> None:
-    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
-        raise ParameterError(f"The value for `level` must be a number between 0 and 1, but {level!r} was passed.")
+def _check_ci(ci) -> None:
+    if isinstance(ci, bool) or not isinstance(ci, numbers.Real) or not 0 < ci < 1:
+        raise ParameterError(f"The value for `ci` must be a number between 0 and 1, but {ci!r} was passed.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,10 +431,22 @@ def fisher_z(r, n) -> pd.DataFrame:
     z = ½ ln((1 + r) / (1 - r)), var(z) = 1 / (n - 3); as ``metafor::escalc("ZCOR")``.
     Back-transform with :func:`fisher_z_inverse`.
 
+    See Also
+    --------
+    fisher_z_inverse, random_effects
+
     References
     ----------
     Fisher, R. A. (1921). On the "probable error" of a coefficient of correlation deduced from a
     small sample. Metron, 1, 3-32.
+
+    Examples
+    --------
+    >>> from analysis import fisher_z
+    >>> print(fisher_z([0.30, -0.10], [103, 52]).round(4).to_string(index=False))
+       r     n  estimate     se
+     0.3 103.0    0.3095 0.1000
+    -0.1  52.0   -0.1003 0.1429
     """
     r_arr, n_arr = _as_vector(r, "r"), _as_vector(n, "n")
     if not (r_arr.size == n_arr.size or n_arr.size == 1):
@@ -355,7 +465,32 @@ def fisher_z(r, n) -> pd.DataFrame:
 
 
 def fisher_z_inverse(z):
-    """Correlation from Fisher's z: r = tanh(z) (a float for a float, an array otherwise)."""
+    """Correlation from Fisher's z: r = tanh(z).
+
+    Parameters
+    ----------
+    z : float or array-like of float
+        Fisher z values (e.g. a pooled estimate and its CI bounds).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The correlations (a float for a float, an array otherwise).
+
+    See Also
+    --------
+    fisher_z
+
+    Notes
+    -----
+    r = (e^(2z) - 1) / (e^(2z) + 1), as ``metafor::transf.ztor``.
+
+    Examples
+    --------
+    >>> from analysis.models.meta import fisher_z_inverse
+    >>> round(fisher_z_inverse(0.3095), 3)
+    0.3
+    """
     out = np.tanh(np.asarray(z, dtype=float))
     return float(out) if out.ndim == 0 else out
 
@@ -367,14 +502,21 @@ def smd_from_t(t, n1, n2) -> pd.DataFrame:
     ----------
     t : float or sequence of float
         Student's t of the pooled-variance two-sample t test (group 1 minus group 2).
-    n1, n2 : int or sequence of int
-        Group sizes (each at least 2).
+    n1 : int or sequence of int
+        Size of group 1 (at least 2).
+    n2 : int or sequence of int
+        Size of group 2 (at least 2).
 
     Returns
     -------
     pandas.DataFrame
         One row per t: ``t``, ``n1``, ``n2``, ``d`` (Cohen's d), ``estimate`` (Hedges' g) and
         ``se`` (of g).
+
+    Raises
+    ------
+    ParameterError
+        Lengths that differ, a missing t, or a group smaller than 2.
 
     Notes
     -----
@@ -386,6 +528,13 @@ def smd_from_t(t, n1, n2) -> pd.DataFrame:
     ----------
     Hedges, L. V. (1981). Distribution theory for Glass's estimator of effect size and related
     estimators. Journal of Educational Statistics, 6(2), 107-128.
+
+    Examples
+    --------
+    >>> from analysis.models.meta import smd_from_t
+    >>> print(smd_from_t(2.5, 40, 40)[["d", "estimate", "se"]].round(4).to_string(index=False))
+        d  estimate     se
+    0.559    0.5536 0.2278
     """
     t_arr, a, b = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (t, n1, n2))
     try:
@@ -405,8 +554,42 @@ def smd_from_t(t, n1, n2) -> pd.DataFrame:
 
 
 def d_to_r(d, n1=None, n2=None):
-    """Point-biserial r from Cohen's d: r = d / sqrt(d² + a), a = (n1 + n2)² / (n1 n2), a = 4 for
-    equal groups (Borenstein et al., 2009, eq. 7.5)."""
+    """Point-biserial r from Cohen's d.
+
+    Parameters
+    ----------
+    d : float or array-like of float
+        Cohen's d.
+    n1 : int or array-like of int, optional
+        Size of group 1; with `n2`, the exact factor for unequal groups.
+    n2 : int or array-like of int, optional
+        Size of group 2.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        r (a float for a float, an array otherwise).
+
+    See Also
+    --------
+    r_to_d
+
+    Notes
+    -----
+    r = d / sqrt(d² + a), a = (n1 + n2)² / (n1 n2), a = 4 for equal groups (Borenstein et al.,
+    2009, eq. 7.5), as ``effectsize::d_to_r``.
+
+    References
+    ----------
+    Borenstein, M., Hedges, L. V., Higgins, J. P. T., & Rothstein, H. R. (2009). *Introduction to
+    meta-analysis*. Wiley.
+
+    Examples
+    --------
+    >>> from analysis.models.meta import d_to_r
+    >>> round(d_to_r(0.5), 4)
+    0.2425
+    """
     d = np.asarray(d, dtype=float)
     a = 4.0 if n1 is None or n2 is None else (np.asarray(n1, float) + n2) ** 2 / (np.asarray(n1, float) * n2)
     out = d / np.sqrt(d**2 + a)
@@ -414,8 +597,42 @@ def d_to_r(d, n1=None, n2=None):
 
 
 def r_to_d(r):
-    """Cohen's d from a point-biserial r for equal groups: d = 2r / sqrt(1 - r²) (Borenstein et
-    al., 2009, eq. 7.6)."""
+    """Cohen's d from a point-biserial r, for equal groups.
+
+    Parameters
+    ----------
+    r : float or array-like of float
+        Correlations, strictly between -1 and 1.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        d (a float for a float, an array otherwise).
+
+    Raises
+    ------
+    ParameterError
+        A correlation outside (-1, 1).
+
+    See Also
+    --------
+    d_to_r
+
+    Notes
+    -----
+    d = 2r / sqrt(1 - r²) (Borenstein et al., 2009, eq. 7.6), as ``effectsize::r_to_d``.
+
+    References
+    ----------
+    Borenstein, M., Hedges, L. V., Higgins, J. P. T., & Rothstein, H. R. (2009). *Introduction to
+    meta-analysis*. Wiley.
+
+    Examples
+    --------
+    >>> from analysis.models.meta import r_to_d
+    >>> round(r_to_d(0.2425), 3)
+    0.5
+    """
     r = np.asarray(r, dtype=float)
     if np.any(np.abs(r) >= 1):
         raise ParameterError("Correlations must lie strictly between -1 and 1 to convert them to d.")

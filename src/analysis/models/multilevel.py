@@ -9,16 +9,16 @@ with the Woodbury identity, and optimized with scipy (L-BFGS-B). Its log-likelih
 effects, SEs, variance components and AR(1) phi equal ``nlme::lme`` and ``lme4::lmer`` (tests:
 ``tests/reference/multilevel.R``).
 
-- Random intercepts and (correlated) random slopes, one level (`mixed_model` without `couple`
-  or `ar1`; `multilevel_icc` without `couple`): statsmodels ``MixedLM`` is correct for these
+- Random intercepts and (correlated) random slopes, one level (`mixed_model` without `dyad`
+  or `ar1`; `multilevel_icc` without `dyad`): statsmodels ``MixedLM`` is correct for these
   models (the tests cross-check it), but our route fits the same model in a fraction of its time
   (``bench/bench_diary.py``: 1,000 persons x 14 days) and returns the nlme output (REML
   log-likelihood on R's scale, nlme's denominator df) that the models below need anyway, so one
   estimator serves every model and every table has the same meaning.
-- AR(1) residuals within person (`ar1=`, as ``lme(..., correlation = corAR1(form = ~ day |
-  person))``): MixedLM has no residual correlation. Our route whitens each person's series in
+- AR(1) residuals within person (`ar1=True` over `day`, as ``lme(..., correlation = corAR1(form =
+  ~ day | person))``): MixedLM has no residual correlation. Our route whitens each person's series in
   closed form; a missing day is a gap (phi^2 between days 3 and 5), as in nlme.
-- Couples: person effects nested in couples (`mixed_model(couple=...)`, as ``random = list(couple
+- Couples: person effects nested in couples (`mixed_model(dyad=...)`, as ``random = list(couple
   = ~ 1, person = ~ ...)``) and the two-intercept distinguishable dyadic diary model (Laurenceau &
   Bolger, 2005; `dyadic_diary`) with role-specific residual SDs and partners' same-day residuals
   correlated (``corCompSymm(form = ~ 1 | couple / day)`` + ``varIdent(form = ~ 1 | role)``).
@@ -34,7 +34,9 @@ Pinheiro, J. C., & Bates, D. M. (2000). Mixed-effects models in S and S-PLUS. Sp
 
 from __future__ import annotations
 
+import functools
 import numbers
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +45,7 @@ import pandas as pd
 
 from analysis import apa
 from analysis._checks import _as_list, _check_one_of, _require_columns
+from analysis._compat import REMOVED_IN, renamed_parameter
 from analysis.exceptions import DataError, ParameterError
 from analysis.models._mixed_ml import ResidualSpec, ReTerm, fit_lmm
 from analysis.models._multilevel_table import (
@@ -52,15 +55,15 @@ from analysis.models._multilevel_table import (
     drop_missing,
 )
 
-__all__ = ["center_within", "lag", "multilevel_icc", "mixed_model", "dyadic_diary"]
+__all__ = ["MultilevelResult", "center_within", "lag", "multilevel_icc", "mixed_model", "dyadic_diary",
+           "compare_fits", "compare_fits_sentence"]
 
 _METHODS = ("REML", "ML")
 
 
-
 @dataclass(frozen=True)
 class MultilevelResult:
-    """A fitted multilevel model: tidy tables plus `table()` and `sentence(term)`.
+    """A fitted multilevel model: tidy tables plus ``table()`` and ``sentence(term)``.
 
     Attributes
     ----------
@@ -71,15 +74,45 @@ class MultilevelResult:
         Random part: ``level`` (couple, person, residual), ``parameter`` (``sd``, ``cor``,
         ``sd_ratio``, ``phi``, ``rho``), ``term``, ``estimate``.
     fit : pandas.DataFrame
-        One row: ``n`` (days used), ``persons``, ``couples``, ``method``, ``loglik``, ``aic``,
-        ``bic``, ``n_parameters``, ``converged``.
+        One row: ``n`` (days used), ``persons``, ``couples``, ``n_excluded`` (rows of `data`
+        left out), ``method``, ``loglik``, ``aic``, ``bic``, ``n_parameters``, ``converged``.
     person_effects : pandas.DataFrame
         Predicted person (or couple) coefficients: ``person``, ``term``, ``random_effect``
         (BLUP), ``estimate`` (fixed effect + BLUP when the term is also fixed).
     excluded : pandas.DataFrame
-        Rows dropped: ``reason``, ``rows``.
+        One row per row of `data` left out: ``row`` (index label in `data`), ``reason``
+        (``"missing <columns>"``), then ``person`` and ``dyad`` (the ids, where the model uses
+        them).
     outcome : str
+        The outcome column.
     ci : float
+        Confidence level of the fixed-effect intervals.
+
+    See Also
+    --------
+    mixed_model, dyadic_diary : the functions that return it.
+    compare_fits : log-likelihoods of nested models side by side.
+
+    Notes
+    -----
+    ``table()`` gives the APA table (fixed effects, then the random part), ``sentence(term)``
+    the APA sentence of one fixed effect.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import mixed_model
+    >>> rng = np.random.default_rng(1)
+    >>> person = np.repeat(np.arange(30), 10)
+    >>> d = pd.DataFrame({"person": person, "x": rng.normal(size=300)})
+    >>> d["y"] = 2 + 0.5 * d["x"] + rng.normal(size=30)[person] + rng.normal(size=300)
+    >>> d.loc[[3, 7], "y"] = np.nan
+    >>> res = mixed_model(d, "y ~ x", person="person")
+    >>> print(res.excluded.to_string(index=False))
+    row    reason  person
+      3 missing y       0
+      7 missing y       0
     """
 
     coefficients: pd.DataFrame
@@ -91,10 +124,24 @@ class MultilevelResult:
     ci: float
 
     def table(self, *, title: str | None = None, number: int | None = None) -> apa.HtmlBlock:
-        """APA table: fixed effects, then the random part (SDs, correlations, phi, rho)."""
+        """APA table: fixed effects, then the random part (SDs, correlations, phi, rho).
+
+        Parameters
+        ----------
+        title : str, optional
+            Table title (default "Multilevel model of <outcome>").
+        number : int, optional
+            Table number.
+
+        Returns
+        -------
+        HtmlBlock
+            The table (shown directly in a notebook).
+        """
         fixed = self.coefficients.assign(term=self.coefficients["term"].map(lambda t: f"Fixed: {t}"))
         v = self.variances
-        names = {"sd": "SD", "cor": "r", "sd_ratio": "SD ratio", "phi": "AR(1) \u03c6", "rho": "partners' same-day \u03c1"}
+        names = {"sd": "SD", "cor": "r", "sd_ratio": "SD ratio", "phi": "AR(1) \u03c6",
+                 "rho": "partners' same-day \u03c1"}
         labels = [f"{lv.capitalize()} {names.get(par, par)}" + (f" ({t})" if t else "")
                   for lv, par, t in zip(v["level"], v["parameter"], v["term"], strict=True)]  # fmt: skip
         rand = pd.DataFrame({"term": [f"Random: {s}" for s in labels], "estimate": v["estimate"].to_numpy()})
@@ -107,8 +154,24 @@ class MultilevelResult:
         return apa.apa_table(body, title=title or f"Multilevel model of {self.outcome}", number=number, note=note)
 
     def sentence(self, term: str) -> str:
-        """APA sentence for one fixed effect, e.g. ``"... b = 0.30, 95% CI [0.25, 0.35], t(922) =
-        10.21, p < .001."``"""
+        """APA sentence for one fixed effect.
+
+        Parameters
+        ----------
+        term : str
+            A term of ``.coefficients["term"]``.
+
+        Returns
+        -------
+        str
+            E.g. ``"... the effect of x_within was b = 0.30, 95% CI [0.25, 0.35], t(922) = 10.21,
+            p < .001."``
+
+        Raises
+        ------
+        ParameterError
+            `term` is not a fixed effect of the model.
+        """
         row = self.coefficients.loc[self.coefficients["term"] == term]
         if row.empty:
             raise ParameterError(f"No fixed effect {term!r}; terms: {', '.join(self.coefficients['term'])}.")
@@ -121,6 +184,36 @@ class MultilevelResult:
                 f"{apa.format_stat(t_symbol, r['statistic'])}, {apa.format_p(r['p_value'])}.")  # fmt: skip
 
 
+def _positional_roles(*names):
+    """0.1 passed the roles of `center_within` and `lag` by position: map them to `names` (the
+    0.2 keywords) with a DeprecationWarning, for one release. Used inside `renamed_parameter`
+    (the warning points at the caller, two frames up)."""
+
+    def wrap(func):
+        @functools.wraps(func)
+        def inner(data, *args, **kwargs):
+            if args:
+                if len(args) > len(names):
+                    raise ParameterError(f"{func.__name__}() takes `data` by position and the rest by name "
+                                         f"({', '.join(f'{n}=' for n in names)}), but {len(args) + 1} positional "
+                                         "arguments were passed.")  # fmt: skip
+                given = dict(zip(names, args, strict=False))
+                both = [n for n in given if n in kwargs]
+                if both:
+                    raise ParameterError(f"{func.__name__}() got `{both[0]}` by position and by name; pass it "
+                                         f"only by name (`{both[0]}=`).")  # fmt: skip
+                shown = ", ".join(f"{n}=..." for n in given)
+                warnings.warn(f"Positional roles in `{func.__name__}()` are deprecated: call `{func.__name__}(data, "
+                              f"{shown})`; positional roles stop working in {REMOVED_IN}.",
+                              DeprecationWarning, stacklevel=3)  # fmt: skip
+                kwargs.update(given)
+            return func(data, **kwargs)
+
+        return inner
+
+    return wrap
+
+
 def _numeric(data: pd.DataFrame, columns: Sequence[str]) -> None:
     for c in columns:
         if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c]):
@@ -128,7 +221,9 @@ def _numeric(data: pd.DataFrame, columns: Sequence[str]) -> None:
                             "Convert it (e.g. with pd.to_numeric) or choose another column.")  # fmt: skip
 
 
-def center_within(data: pd.DataFrame, columns: str | Sequence[str], cluster: str) -> pd.DataFrame:
+@renamed_parameter(cluster="group")
+@_positional_roles("columns", "group")
+def center_within(data: pd.DataFrame, *, columns: str | Sequence[str], group: str) -> pd.DataFrame:
     """Split daily predictors into within-person and between-person parts (person-mean centring).
 
     Parameters
@@ -137,7 +232,7 @@ def center_within(data: pd.DataFrame, columns: str | Sequence[str], cluster: str
         Long diary data, one row per person-day. Not modified.
     columns : str or list of str
         Numeric columns to split.
-    cluster : str
+    group : str
         Person id column (the unit whose mean is removed).
 
     Returns
@@ -147,36 +242,58 @@ def center_within(data: pd.DataFrame, columns: str | Sequence[str], cluster: str
         days they answered) and ``<col>_between`` (the person's mean minus the grand mean of
         the person means, each person counted once) for every column.
 
+    Raises
+    ------
+    DataError
+        A column is absent or not numeric.
+    ParameterError
+        `columns` is empty.
+
+    See Also
+    --------
+    lag, mixed_model
+
     Notes
     -----
     ``x_ti = (x_ti - xbar_i) + (xbar_i - mean_i(xbar_i))``: within and between effects are then
     separate coefficients (Bolger & Laurenceau, 2013, ch. 4; Curran & Bauer, 2011). Missing days
     are ignored in the person mean; rows with a missing value keep a missing ``_within``; rows
-    with a missing `cluster` get missing values in both new columns.
+    with a missing `group` get missing values in both new columns. In R, with ``m <- ave(x,
+    person, FUN = function(v) mean(v, na.rm = TRUE))``: ``x - m`` and ``m - mean(tapply(x,
+    person, mean, na.rm = TRUE))``.
+
+    References
+    ----------
+    Bolger, N., & Laurenceau, J.-P. (2013). *Intensive longitudinal methods*. Guilford Press.
+
+    Curran, P. J., & Bauer, D. J. (2011). The disaggregation of within-person and between-person
+    effects in longitudinal models of change. *Annual Review of Psychology, 62*, 583-619.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from analysis import center_within
     >>> d = pd.DataFrame({"person": [1, 1, 2, 2], "x": [1.0, 3.0, 4.0, 6.0]})
-    >>> center_within(d, "x", "person")[["x_within", "x_between"]].to_numpy().tolist()
+    >>> center_within(d, columns="x", group="person")[["x_within", "x_between"]].to_numpy().tolist()
     [[-1.0, -1.5], [1.0, -1.5], [-1.0, 1.5], [1.0, 1.5]]
     """
     cols = _as_list(columns)
     if not cols:
         raise ParameterError("`columns` is empty: name at least one numeric column to centre.")
-    _require_columns(data, cols + [cluster])
+    _require_columns(data, cols + [group])
     _numeric(data, cols)
     out = data.copy()
     for c in cols:
-        pm = data.groupby(cluster, dropna=True)[c].transform("mean")
-        grand = data.groupby(cluster, dropna=True)[c].mean().mean()
+        pm = data.groupby(group, dropna=True)[c].transform("mean")
+        grand = data.groupby(group, dropna=True)[c].mean().mean()
         out[f"{c}_within"] = data[c] - pm
         out[f"{c}_between"] = pm - grand
     return out
 
 
-def lag(data: pd.DataFrame, columns: str | Sequence[str], cluster: str, time: str, k: int = 1) -> pd.DataFrame:
+@renamed_parameter(cluster="person", time="day")
+@_positional_roles("columns", "person", "day", "k")
+def lag(data: pd.DataFrame, *, columns: str | Sequence[str], person: str, day: str, k: int = 1) -> pd.DataFrame:
     """Lagged predictors within person on the day index (a missing day gives a missing lag).
 
     Parameters
@@ -185,9 +302,9 @@ def lag(data: pd.DataFrame, columns: str | Sequence[str], cluster: str, time: st
         Long diary data, one row per person-day. Not modified.
     columns : str or list of str
         Columns to lag.
-    cluster : str
+    person : str
         Person id column.
-    time : str
+    day : str
         Integer day index column (e.g. ``day``); each person has at most one row per day.
     k : int, default 1
         Lag in days.
@@ -195,34 +312,48 @@ def lag(data: pd.DataFrame, columns: str | Sequence[str], cluster: str, time: st
     Returns
     -------
     pandas.DataFrame
-        A copy of `data` with ``<col>_lag<k>``: the person's value on day ``time - k``, missing
+        A copy of `data` with ``<col>_lag<k>``: the person's value on day ``day - k``, missing
         when that day was not reported (never the previous *observed* day).
 
     Raises
     ------
     DataError
-        `time` is not integer-valued, or a person has two rows for one day.
+        A column is absent, `day` is not integer-valued, or a person has two rows for one day.
     ParameterError
         `k` is not a positive integer.
+
+    See Also
+    --------
+    center_within, mixed_model
+
+    Notes
+    -----
+    The lag is taken on the calendar of `day`, not on the order of the rows: the value of day
+    ``t - k`` of the same person, as R's ``x[match(paste(person, day - k), paste(person, day))]``
+    (and unlike ``dplyr::lag``, which takes the previous row).
+
+    References
+    ----------
+    Bolger, N., & Laurenceau, J.-P. (2013). *Intensive longitudinal methods*. Guilford Press.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from analysis import lag
     >>> d = pd.DataFrame({"person": [1, 1, 1], "day": [1, 2, 4], "x": [5.0, 6.0, 7.0]})
-    >>> lag(d, "x", "person", "day")["x_lag1"].tolist()
+    >>> lag(d, columns="x", person="person", day="day")["x_lag1"].tolist()
     [nan, 5.0, nan]
     """
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
         raise ParameterError(f"The value for `k` must be a positive integer, but {k!r} was passed.")
     cols = _as_list(columns)
-    _require_columns(data, cols + [cluster, time])
-    _check_days(data, cluster, time)
-    key = data[[cluster, time]].copy()
-    src = data[[cluster, time] + cols].dropna(subset=[cluster, time]).copy()
-    src[time] = src[time] + k
+    _require_columns(data, cols + [person, day])
+    _check_days(data, person, day)
+    key = data[[person, day]].copy()
+    src = data[[person, day] + cols].dropna(subset=[person, day]).copy()
+    src[day] = src[day] + k
     src = src.rename(columns={c: f"{c}_lag{k}" for c in cols})
-    merged = key.merge(src, on=[cluster, time], how="left")
+    merged = key.merge(src, on=[person, day], how="left")
     out = data.copy()
     for c in cols:
         out[f"{c}_lag{k}"] = merged[f"{c}_lag{k}"].to_numpy()
@@ -243,7 +374,8 @@ def _check_days(data: pd.DataFrame, cluster: str, time: str) -> None:
                         f"for {time} {row[time]!r} (row {data.index[dup][0]!r}); keep one row per person and day.")
 
 
-def multilevel_icc(data: pd.DataFrame, *, outcome: str, person: str, couple: str | None = None,
+@renamed_parameter(outcome="y", couple="dyad")
+def multilevel_icc(data: pd.DataFrame, *, y: str, person: str, dyad: str | None = None,
                    method: str = "REML") -> pd.DataFrame:  # fmt: skip
     """Intraclass correlations of a daily outcome from the empty (intercept-only) model.
 
@@ -251,13 +383,14 @@ def multilevel_icc(data: pd.DataFrame, *, outcome: str, person: str, couple: str
     ----------
     data : pandas.DataFrame
         Long diary data, one row per person-day.
-    outcome : str
+    y : str
         Numeric daily outcome.
     person : str
         Person id column.
-    couple : str, optional
-        Couple id column: persons nested in couples (three-level empty model).
+    dyad : str, optional
+        Couple (dyad) id column: persons nested in couples (three-level empty model).
     method : {"REML", "ML"}, default "REML"
+        Estimation method of the empty model.
 
     Returns
     -------
@@ -267,11 +400,40 @@ def multilevel_icc(data: pd.DataFrame, *, outcome: str, person: str, couple: str
         ``(couple + person) / total`` on the person row; of two partners' days in the same couple:
         ``couple / total`` on the couple row) and ``n`` (units; days on the residual row).
 
+    Raises
+    ------
+    DataError
+        A column is absent or `y` is not numeric, or fewer than two persons.
+    ParameterError
+        Bad `method`.
+
+    See Also
+    --------
+    mixed_model
+
     Notes
     -----
-    ``lme(y ~ 1, random = ~ 1 | person)`` or ``random = ~ 1 | couple / person`` (nlme).
+    ``lme(y ~ 1, random = ~ 1 | person)`` or ``random = ~ 1 | couple / person`` (nlme); the
+    variances are the squared SDs of ``VarCorr()``. Rows with a missing `y` or id are left out.
+
+    References
+    ----------
+    Bolger, N., & Laurenceau, J.-P. (2013). *Intensive longitudinal methods*. Guilford Press.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import multilevel_icc
+    >>> rng = np.random.default_rng(1)
+    >>> person = np.repeat(np.arange(40), 7)
+    >>> d = pd.DataFrame({"person": person, "y": rng.normal(size=40)[person] + rng.normal(size=280)})
+    >>> print(multilevel_icc(d, y="y", person="person")[["level", "icc", "n"]].round(3).to_string(index=False))
+       level   icc   n
+      person 0.503  40
+    residual   NaN 280
     """
-    res = mixed_model(data, formula=f"{outcome} ~ 1", person=person, couple=couple, method=method)
+    res = mixed_model(data, f"{y} ~ 1", person=person, dyad=dyad, method=method)
     v = res.variances
     sd = {lvl: float(v.loc[(v["level"] == lvl) & (v["parameter"] == "sd"), "estimate"].iloc[0])
           for lvl in v["level"].unique()}  # fmt: skip
@@ -279,7 +441,7 @@ def multilevel_icc(data: pd.DataFrame, *, outcome: str, person: str, couple: str
     total = sum(var.values())
     fit = res.fit.iloc[0]
     rows = []
-    if couple is not None:
+    if dyad is not None:
         rows.append(("couple", var["couple"], var["couple"] / total, int(fit["couples"])))
         icc_person = (var["couple"] + var["person"]) / total
     else:
@@ -289,12 +451,34 @@ def multilevel_icc(data: pd.DataFrame, *, outcome: str, person: str, couple: str
     out = pd.DataFrame({"level": [r[0] for r in rows], "variance": [r[1] for r in rows],
                         "sd": [np.sqrt(r[1]) for r in rows], "share": [r[1] / total for r in rows],
                         "icc": [r[2] for r in rows], "n": [r[3] for r in rows]})  # fmt: skip
-    out.attrs.update(method=method, outcome=outcome)
+    out.attrs.update(method=method, outcome=y)
     return out
 
 
-def mixed_model(data: pd.DataFrame, *, formula: str, person: str, random: str = "~ 1", couple: str | None = None,
-                ar1: str | None = None, method: str = "REML", ci: float = 0.95) -> MultilevelResult:  # fmt: skip
+def _ar1_and_day(ar1, day):
+    """`ar1` is a bool and needs `day`; the 0.1 form ``ar1="day"`` (a column name) maps to
+    ``day="day", ar1=True`` with a DeprecationWarning (pointing at the caller of `mixed_model`)."""
+    if ar1 is None or isinstance(ar1, str):
+        if isinstance(ar1, str) and day is not None:
+            raise ParameterError(f"mixed_model() got `ar1={ar1!r}` (the 0.1 form, a column name) and "
+                                 f"`day={day!r}`; pass `day={day!r}, ar1=True`.")  # fmt: skip
+        new = "ar1=False" if ar1 is None else f"day={ar1!r}, ar1=True"
+        warnings.warn(f"`mixed_model(ar1={ar1!r})` is now `mixed_model({new})`: `ar1` is True or False and "
+                      f"`day` names the occasion column; the old form stops working in {REMOVED_IN}.",
+                      DeprecationWarning, stacklevel=4)  # fmt: skip
+        return (False, day) if ar1 is None else (True, ar1)
+    if not isinstance(ar1, bool | np.bool_):
+        raise ParameterError(f"The value for `ar1` must be True or False, but {ar1!r} was passed.")
+    if ar1 and day is None:
+        raise ParameterError("`ar1=True` needs `day=`: the column with the day (occasion) number over which "
+                             "the residuals are autocorrelated.")  # fmt: skip
+    return bool(ar1), day
+
+
+@renamed_parameter(couple="dyad")
+def mixed_model(data: pd.DataFrame, formula: str, *, person: str, random: str = "~ 1", dyad: str | None = None,
+                day: str | None = None, ar1: bool = False, method: str = "REML",
+                ci: float = 0.95) -> MultilevelResult:  # fmt: skip
     """Multilevel (mixed) model for diary data: random intercepts and slopes per person, optional
     AR(1) residuals and couple-level random intercepts.
 
@@ -309,11 +493,15 @@ def mixed_model(data: pd.DataFrame, *, formula: str, person: str, random: str = 
         Person id column.
     random : str, default "~ 1"
         Person-level random effects, correlated (unstructured), e.g. ``"~ 1 + disclosure_within"``.
-    couple : str, optional
-        Couple id column: adds a couple-level random intercept, persons nested in couples.
-    ar1 : str, optional
-        Day index column: AR(1) residuals within person, ``phi^|day_j - day_k|`` (gaps respected).
+    dyad : str, optional
+        Couple (dyad) id column: adds a couple-level random intercept, persons nested in couples.
+    day : str, optional
+        Day (occasion) column, whole numbers; a missing number is a gap. Needed for `ar1`; when
+        given, each person has at most one row per day and rows without a day are left out.
+    ar1 : bool, default False
+        AR(1) residuals within person over `day`: ``phi^|day_j - day_k|`` (gaps respected).
     method : {"REML", "ML"}, default "REML"
+        Restricted (nlme's default) or full maximum likelihood.
     ci : float, default 0.95
         Level of the t-based confidence intervals of the fixed effects.
 
@@ -322,27 +510,39 @@ def mixed_model(data: pd.DataFrame, *, formula: str, person: str, random: str = 
     MultilevelResult
         ``.coefficients`` (``term``, ``estimate``, ``se``, ``df``, ``statistic``, ``p_value``,
         ``ci_low``, ``ci_high``), ``.variances`` (``level``, ``parameter`` in sd/cor/phi,
-        ``term``, ``estimate``), ``.fit`` (``n``, ``persons``, ``couples``, ``method``,
-        ``loglik``, ``aic``, ``bic``, ``n_parameters``, ``converged``), ``.person_effects``
-        (``person``, ``term``, ``random_effect``, ``estimate`` = fixed + random part) and
-        ``.excluded`` (``reason``, ``rows``).
+        ``term``, ``estimate``), ``.fit`` (``n``, ``persons``, ``couples``, ``n_excluded``,
+        ``method``, ``loglik``, ``aic``, ``bic``, ``n_parameters``, ``converged``),
+        ``.person_effects`` (``person``, ``term``, ``random_effect``, ``estimate`` = fixed +
+        random part) and ``.excluded`` (``row``, ``reason``, ``person``, and ``dyad`` with
+        `dyad`: one row per row of `data` left out).
 
     Raises
     ------
     DataError
         A column is absent or not numeric, fewer than two persons, collinear predictors,
-        duplicate days (with `ar1`), or a person in two couples.
+        duplicate days (with `day`), or a person in two couples.
     ParameterError
-        Bad `method`, `ci` or formula.
+        Bad `method`, `ci`, `ar1` or formula; `ar1=True` without `day`.
+
+    See Also
+    --------
+    center_within, lag, multilevel_icc, dyadic_diary, compare_fits
 
     Notes
     -----
     Matches ``nlme::lme(formula, random = <random> | person, method = method)``, with
     ``correlation = corAR1(form = ~ day | person)`` for `ar1` and ``random = list(couple = ~ 1,
-    person = <random>)`` for `couple`; ``lme4::lmer`` gives the same estimates and log-likelihood.
+    person = <random>)`` for `dyad`; ``lme4::lmer`` gives the same estimates and log-likelihood.
     Denominator df follow nlme: terms constant within persons (couples) get persons (couples)
     minus the number of such terms minus 1, the others days minus persons minus their number.
-    Rows with a missing value in any model column are dropped and counted in ``.excluded``.
+    Rows with a missing value in any model column or id are left out and listed in
+    ``.excluded``.
+
+    References
+    ----------
+    Pinheiro, J. C., & Bates, D. M. (2000). *Mixed-effects models in S and S-PLUS*. Springer.
+
+    Bolger, N., & Laurenceau, J.-P. (2013). *Intensive longitudinal methods*. Guilford Press.
 
     Examples
     --------
@@ -353,29 +553,31 @@ def mixed_model(data: pd.DataFrame, *, formula: str, person: str, random: str = 
     >>> person = np.repeat(np.arange(30), 10)
     >>> x = rng.normal(size=300) + rng.normal(size=30)[person]
     >>> y = 2 + 0.5 * x + rng.normal(size=30)[person] + rng.normal(size=300)
-    >>> d = center_within(pd.DataFrame({"person": person, "x": x, "y": y}), "x", "person")
-    >>> res = mixed_model(d, formula="y ~ x_within + x_between", person="person", random="~ 1 + x_within")
+    >>> d = center_within(pd.DataFrame({"person": person, "x": x, "y": y}), columns="x", group="person")
+    >>> res = mixed_model(d, "y ~ x_within + x_between", person="person", random="~ 1 + x_within")
     >>> print(res.coefficients[["term", "estimate", "se", "df"]].round(3).to_string(index=False))
          term  estimate    se    df
     Intercept     1.854 0.168 269.0
      x_within     0.585 0.066 269.0
     x_between     0.597 0.210  28.0
     """
+    ar1, day = _ar1_and_day(ar1, day)
     _check_one_of("method", method, _METHODS)
     check_ci(ci)
-    ids = [person] + ([couple] if couple else []) + ([ar1] if ar1 else [])
+    ids = [person] + ([dyad] if dyad else []) + ([day] if day else [])
     _require_columns(data, ids)
-    if ar1:
-        _check_days(data, person, ar1)
-    y, X, Z, keep, excluded = design(data, formula, random, ids)
-    d = data.loc[keep]
+    if day:
+        _check_days(data, person, day)
+    id_roles = {"person": person} | ({"dyad": dyad} if dyad else {})
+    y, X, Z, keep, excluded = design(data, formula, random, ids, id_roles)
+    d = data.iloc[keep]
     pcodes, pvals = pd.factorize(d[person], sort=True)
     levels = [pcodes]
-    if couple:
-        ccodes, cvals = pd.factorize(d[couple], sort=True)
+    if dyad:
+        ccodes, cvals = pd.factorize(d[dyad], sort=True)
         per_person = pd.Series(ccodes).groupby(pcodes).nunique()
         if (per_person > 1).any():
-            raise DataError(f"Person {pvals[per_person.idxmax()]!r} appears in more than one {couple!r}; "
+            raise DataError(f"Person {pvals[per_person.idxmax()]!r} appears in more than one {dyad!r}; "
                             "person ids must be nested in couples.")  # fmt: skip
         sub = pd.Series(pcodes).groupby(ccodes).rank(method="dense").to_numpy(int) - 1
         terms = [ReTerm(np.ones((len(d), 1))), ReTerm(Z.to_numpy(float), sub=sub)]
@@ -385,22 +587,23 @@ def mixed_model(data: pd.DataFrame, *, formula: str, person: str, random: str = 
         terms, cluster = [ReTerm(Z.to_numpy(float))], pcodes
     if pvals.size < 2:
         raise DataError(f"{person!r} has {pvals.size} person with complete data; a multilevel model needs several.")
-    resid = ResidualSpec(person=pcodes, time=d[ar1].to_numpy(float) if ar1 else None, ar1=bool(ar1))
+    resid = ResidualSpec(person=pcodes, time=d[day].to_numpy(float) if ar1 else None, ar1=ar1)
     fit = fit_lmm(X.to_numpy(float), y, cluster, terms, resid, reml=method == "REML")
-    names = [("couple", ["Intercept"]), ("person", list(Z.columns))] if couple else [("person", list(Z.columns))]
+    names = [("couple", ["Intercept"]), ("person", list(Z.columns))] if dyad else [("person", list(Z.columns))]
     # person-level predicted effects (the last term), mapped back to person ids
     b = fit.blups[-1]
-    if couple:
+    if dyad:
         eff = b[cluster, sub]
     else:
         eff = b[pcodes, 0]
     first = pd.Series(np.arange(len(d))).groupby(pcodes).first().to_numpy()
-    return MultilevelResult(**build_result(X, y, fit, names, eff[first], pvals, levels, method=method, ci=ci, excluded=excluded,
-                        couples=int(cvals.size) if couple else None, outcome=formula.split("~")[0].strip(),
-                        ar1=bool(ar1)))  # fmt: skip
+    return MultilevelResult(**build_result(X, y, fit, names, eff[first], pvals, levels, method=method, ci=ci,
+                                           excluded=excluded, couples=int(cvals.size) if dyad else None,
+                                           outcome=formula.split("~")[0].strip(), ar1=ar1))
 
 
-def dyadic_diary(data: pd.DataFrame, *, outcome: str, predictors: str | Sequence[str], couple: str, role: str,
+@renamed_parameter(outcome="y", predictors="x", couple="dyad")
+def dyadic_diary(data: pd.DataFrame, *, y: str, x: str | Sequence[str], dyad: str, role: str,
                  day: str, ar1: bool = False, method: str = "REML", ci: float = 0.95) -> MultilevelResult:  # fmt: skip
     """Two-intercept dyadic diary model for distinguishable partners (Laurenceau & Bolger, 2005).
 
@@ -408,12 +611,12 @@ def dyadic_diary(data: pd.DataFrame, *, outcome: str, predictors: str | Sequence
     ----------
     data : pandas.DataFrame
         Long diary data, one row per person-day (both partners of each couple).
-    outcome : str
+    y : str
         Numeric daily outcome.
-    predictors : str or list of str
+    x : str or list of str
         Numeric predictors; each gets a role-specific slope.
-    couple : str
-        Couple id column.
+    dyad : str
+        Couple (dyad) id column.
     role : str
         Column distinguishing the partners (two values, e.g. 1/2 or "M"/"F").
     day : str
@@ -421,51 +624,228 @@ def dyadic_diary(data: pd.DataFrame, *, outcome: str, predictors: str | Sequence
     ar1 : bool, default False
         Add AR(1) residuals within person (separable: cross-partner correlation rho phi^|lag|).
     method : {"REML", "ML"}, default "REML"
+        Restricted (nlme's default) or full maximum likelihood.
     ci : float, default 0.95
+        Level of the t-based confidence intervals of the fixed effects.
 
     Returns
     -------
     MultilevelResult
-        As `mixed_model`; terms are ``Intercept:<role><value>`` and ``<x>:<role><value>``;
-        variances hold the couple-level SDs of the two role intercepts and their correlation,
-        the residual SD of the first role, the SD ratio of the second (``sd_ratio``) and the
-        partners' same-day residual correlation (``rho``; and ``phi`` with `ar1`).
-        ``.person_effects`` are per couple (``person`` = couple id).
+        As `mixed_model`: ``.coefficients`` (``term``, ``estimate``, ``se``, ``df``,
+        ``statistic``, ``p_value``, ``ci_low``, ``ci_high``) with terms
+        ``Intercept:<role><value>`` and ``<x>:<role><value>``; ``.variances`` (``level``,
+        ``parameter``, ``term``, ``estimate``) with the couple-level SDs of the two role
+        intercepts and their correlation, the residual SD of the first role, the SD ratio of
+        the second (``sd_ratio``) and the partners' same-day residual correlation (``rho``;
+        and ``phi`` with `ar1`); ``.fit`` (``n``, ``persons``, ``couples``, ``n_excluded``,
+        ``method``, ``loglik``, ``aic``, ``bic``, ``n_parameters``, ``converged``);
+        ``.person_effects`` per couple (``person`` = couple id, ``term``, ``random_effect``,
+        ``estimate``); ``.excluded`` (``row``, ``reason``, ``dyad``).
+
+    Raises
+    ------
+    DataError
+        A column is absent or not numeric, `role` without exactly two values, two rows for one
+        partner and day, or days that are not whole numbers.
+    ParameterError
+        Bad `method`, `ci` or `ar1`.
+
+    See Also
+    --------
+    mixed_model
 
     Notes
     -----
     ``lme(y ~ 0 + r1 + r2 + r1:x + r2:x, random = ~ 0 + r1 + r2 | couple, correlation =
     corCompSymm(form = ~ 1 | couple / day), weights = varIdent(form = ~ 1 | role))`` (nlme).
+    Rows with a missing value in `y`, `x`, `dyad`, `role` or `day` are left out and listed in
+    ``.excluded``.
+
+    References
+    ----------
+    Laurenceau, J.-P., & Bolger, N. (2005). Using diary methods to study marital and family
+    processes. *Journal of Family Psychology, 19*(1), 86-97.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import dyadic_diary
+    >>> rng = np.random.default_rng(3)
+    >>> d = pd.DataFrame({"couple": np.repeat(np.arange(30), 20), "role": np.tile(np.repeat([1, 2], 10), 30),
+    ...                   "day": np.tile(np.arange(1, 11), 60), "x": rng.normal(size=600)})
+    >>> d["y"] = 3 + 0.4 * d["x"] + rng.normal(size=30)[d["couple"]] + rng.normal(size=600)
+    >>> res = dyadic_diary(d, y="y", x="x", dyad="couple", role="role", day="day")
+    >>> res.coefficients["term"].tolist()
+    ['Intercept:role1', 'Intercept:role2', 'x:role1', 'x:role2']
     """
+    if not isinstance(ar1, bool | np.bool_):
+        raise ParameterError(f"The value for `ar1` must be True or False, but {ar1!r} was passed.")
     _check_one_of("method", method, _METHODS)
     check_ci(ci)
-    preds = _as_list(predictors)
-    _require_columns(data, [outcome, couple, role, day] + preds)
-    _numeric(data, [outcome] + preds)
-    d, excluded = drop_missing(data, [outcome, couple, role, day] + preds)
+    preds = _as_list(x)
+    _require_columns(data, [y, dyad, role, day] + preds)
+    _numeric(data, [y] + preds)
+    d, excluded = drop_missing(data, [y, dyad, role, day] + preds, {"dyad": dyad})
     roles = sorted(d[role].unique().tolist())
     if len(roles) != 2:
         raise DataError(f"Column {role!r} must have exactly two values (one per partner), but it has "
                         f"{len(roles)}: {roles[:5]!r}.")  # fmt: skip
-    if d.duplicated(subset=[couple, role, day]).any():
+    if d.duplicated(subset=[dyad, role, day]).any():
         raise DataError(f"Some couple has two rows for one {role!r} and {day!r}; keep one row per person and day.")
-    _check_days(d.assign(_p=d[couple].astype(str) + "|" + d[role].astype(str)), "_p", day)
+    _check_days(d.assign(_p=d[dyad].astype(str) + "|" + d[role].astype(str)), "_p", day)
     cols = {}
     dummies = {r: (d[role] == r).to_numpy(float) for r in roles}
     for r in roles:
         cols[f"Intercept:{role}{r}"] = dummies[r]
-    for x in preds:
+    for xc in preds:
         for r in roles:
-            cols[f"{x}:{role}{r}"] = dummies[r] * d[x].to_numpy(float)
+            cols[f"{xc}:{role}{r}"] = dummies[r] * d[xc].to_numpy(float)
     X = pd.DataFrame(cols, index=d.index)
-    y = d[outcome].to_numpy(float)
-    ccodes, cvals = pd.factorize(d[couple], sort=True)
+    yv = d[y].to_numpy(float)
+    ccodes, cvals = pd.factorize(d[dyad], sort=True)
     rcode = (d[role] == roles[1]).to_numpy(int)
     pcodes = ccodes * 2 + rcode
     Zr = np.column_stack([dummies[r] for r in roles])
-    resid = ResidualSpec(person=pcodes, time=d[day].to_numpy(float), ar1=ar1, partner_corr=True, role=rcode)
-    fit = fit_lmm(X.to_numpy(float), y, ccodes, [ReTerm(Zr)], resid, reml=method == "REML")
+    resid = ResidualSpec(person=pcodes, time=d[day].to_numpy(float), ar1=bool(ar1), partner_corr=True, role=rcode)
+    fit = fit_lmm(X.to_numpy(float), yv, ccodes, [ReTerm(Zr)], resid, reml=method == "REML")
     names = [("couple", [f"Intercept:{role}{r}" for r in roles])]
-    return MultilevelResult(**build_result(X, y, fit, names, fit.blups[0][:, 0, :], cvals, [ccodes], method=method, ci=ci,
-                        excluded=excluded, couples=int(cvals.size), outcome=outcome, ar1=ar1,
+    return MultilevelResult(**build_result(X, yv, fit, names, fit.blups[0][:, 0, :], cvals, [ccodes], method=method,
+                        ci=ci, excluded=excluded, couples=int(cvals.size), outcome=y, ar1=bool(ar1),
                         role_labels=[f"{role}{r}" for r in roles], persons=int(np.unique(pcodes).size)))  # fmt: skip
+
+
+def compare_fits(*results: MultilevelResult, labels: Sequence[str] | None = None) -> pd.DataFrame:
+    """Log-likelihood, AIC and BIC of nested multilevel models of the same rows, side by side.
+
+    Parameters
+    ----------
+    *results : MultilevelResult
+        Two or more fits of the same outcome to the same rows by the same `method`, in the
+        order they were built (e.g. random intercept, + random slope, + AR(1) residuals).
+    labels : list of str, optional
+        One name per model, read as what that model adds (e.g. ``["random intercept", "the
+        random slope", "AR(1) residuals"]``); default "Model 1", "Model 2", ...
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model: ``model`` (label), ``n`` (days), ``method``, ``n_parameters``,
+        ``loglik``, ``aic``, ``bic``, ``loglik_change`` (from the previous model; NaN on the
+        first row) and ``phi`` (the AR(1) parameter where estimated, else NaN).
+
+    Raises
+    ------
+    ParameterError
+        Fewer than two results, something other than a `MultilevelResult`, labels that do not
+        match, or different methods.
+    DataError
+        The models were fitted to different numbers of rows (their log-likelihoods cannot be
+        compared).
+
+    See Also
+    --------
+    compare_fits_sentence : the same comparison in one sentence.
+
+    Notes
+    -----
+    The columns are those of ``anova(m1, m2, m3)`` on ``nlme::lme`` fits (without its
+    likelihood-ratio test, whose chi-square reference is conservative for variance parameters
+    on the boundary; Pinheiro & Bates, 2000, sec. 2.4). REML log-likelihoods compare models
+    with the same fixed effects only.
+
+    References
+    ----------
+    Pinheiro, J. C., & Bates, D. M. (2000). *Mixed-effects models in S and S-PLUS*. Springer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis.models.multilevel import compare_fits, mixed_model
+    >>> rng = np.random.default_rng(1)
+    >>> person = np.repeat(np.arange(30), 10)
+    >>> d = pd.DataFrame({"person": person, "day": np.tile(np.arange(1, 11), 30), "x": rng.normal(size=300)})
+    >>> d["y"] = (0.5 + 0.3 * rng.normal(size=30)[person]) * d["x"] + rng.normal(size=300)
+    >>> m1 = mixed_model(d, "y ~ x", person="person")
+    >>> m2 = mixed_model(d, "y ~ x", person="person", random="~ 1 + x")
+    >>> out = compare_fits(m1, m2, labels=["random intercept", "the random slope"])
+    >>> print(out[["model", "n_parameters", "loglik"]].round(2).to_string(index=False))
+               model  n_parameters  loglik
+    random intercept             4 -441.95
+    the random slope             6 -438.14
+    """
+    if len(results) < 2 or not all(isinstance(r, MultilevelResult) for r in results):
+        raise ParameterError("`compare_fits` needs two or more results of `mixed_model` (or `dyadic_diary`), "
+                             f"but got {[type(r).__name__ for r in results]}.")  # fmt: skip
+    names = [f"Model {i + 1}" for i in range(len(results))] if labels is None else _as_list(labels)
+    if len(names) != len(results):
+        raise ParameterError(f"`labels` has {len(names)} names for {len(results)} models; pass one per model.")
+    fits = pd.concat([r.fit for r in results], ignore_index=True)
+    if fits["method"].nunique() > 1:
+        raise ParameterError(f"The models were fitted by different methods ({', '.join(fits['method'])}); "
+                             "log-likelihoods compare only under one method.")  # fmt: skip
+    if fits["n"].nunique() > 1:
+        raise DataError(f"The models were fitted to different numbers of rows ({', '.join(map(str, fits['n']))}); "
+                        "log-likelihoods compare only on the same rows (see each result's `.excluded`).")  # fmt: skip
+    phi = [r.variances.loc[r.variances["parameter"] == "phi", "estimate"] for r in results]
+    return pd.DataFrame({"model": names, "n": fits["n"], "method": fits["method"],
+                         "n_parameters": fits["n_parameters"], "loglik": fits["loglik"], "aic": fits["aic"],
+                         "bic": fits["bic"], "loglik_change": fits["loglik"].diff(),
+                         "phi": [float(p.iloc[0]) if len(p) else np.nan for p in phi]})  # fmt: skip
+
+
+def compare_fits_sentence(comparison: pd.DataFrame) -> str:
+    """One sentence on how the log-likelihood changed from model to model (`compare_fits`).
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        The table returned by `compare_fits`.
+
+    Returns
+    -------
+    str
+        E.g. ``"Adding the random slope changed the log-likelihood from −1,234.56 to
+        −1,220.10, and AR(1) residuals to −1,210.00 (φ = .21)."``: each label after the first
+        is read as what its model adds; φ is given where a model first has AR(1) residuals.
+
+    Raises
+    ------
+    ParameterError
+        `comparison` is not a `compare_fits` table of two or more models.
+
+    See Also
+    --------
+    compare_fits
+
+    Notes
+    -----
+    The numbers are the ``loglik`` (and ``phi``) columns of `comparison`, formatted with
+    `analysis.apa.format_value` (φ without a leading zero).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.models.multilevel import compare_fits_sentence
+    >>> table = pd.DataFrame({"model": ["random intercept", "the random slope", "AR(1) residuals"],
+    ...                       "loglik": [-1250.4, -1231.2, -1220.9], "phi": [float("nan"), float("nan"), 0.21]})
+    >>> print(compare_fits_sentence(table))  # doctest: +NORMALIZE_WHITESPACE
+    Adding the random slope changed the log-likelihood from −1250.40 to −1231.20,
+    and AR(1) residuals to −1220.90 (φ = .21).
+    """
+    if not isinstance(comparison, pd.DataFrame) or len(comparison) < 2 \
+            or not {"model", "loglik", "phi"} <= set(comparison.columns):
+        raise ParameterError("`comparison` must be the table returned by `compare_fits` (two or more models).")
+    rows = comparison.reset_index(drop=True)
+    steps = []
+    for i in range(1, len(rows)):
+        text = f"{rows['model'][i]} to {apa.format_value(rows['loglik'][i])}"
+        if pd.notna(rows["phi"][i]) and (i == 0 or pd.isna(rows["phi"][i - 1])):
+            text += f" ({apa.format_stat('φ', rows['phi'][i], bounded=True)})"
+        steps.append(text)
+    first = steps[0].replace(" to ", f" changed the log-likelihood from {apa.format_value(rows['loglik'][0])} to ", 1)
+    rest = steps[1:]
+    if not rest:
+        return f"Adding {first}."
+    return f"Adding {first}, " + ", ".join(rest[:-1]) + (", " if len(rest) > 1 else "") + f"and {rest[-1]}."
