@@ -24,6 +24,7 @@ from analysis.models.effect_sizes import (
     cohens_d_sentence,
     minimal_detectable_effect,
     minimal_detectable_effect_sentence,
+    family_of_tests,
     p_adjust,
     p_adjust_sentence,
     partial_eta_squared,
@@ -162,6 +163,20 @@ def test_p_adjust_matches_r(method, r_method):
     series = p_adjust(ref["p"].rename("p").set_axis(list("abcdefghij")), method=method)
     assert isinstance(series, pd.Series) and list(series.index) == list("abcdefghij")
     assert_allclose(series.to_numpy(), out)
+
+
+def test_family_of_tests_adjusts_the_chosen_terms_as_r():
+    ref = pd.read_csv(REFERENCE / "effect_sizes_p_adjust.csv").dropna(subset=["p"])
+    terms = [f"x{i}" for i in range(len(ref))]
+    coef = pd.DataFrame({"term": ["Intercept", *terms], "estimate": np.arange(len(ref) + 1.0),
+                         "std_estimate": np.arange(len(ref) + 1.0) / 10, "p_value": [1e-9, *ref["p"]]})
+    fam = family_of_tests(coef, terms=terms, methods=("holm", "fdr_bh", "bonferroni"))  # p.adjust(p, method)
+    assert list(fam.columns) == ["term", "estimate", "std_estimate", "p_value", "p_holm", "p_bh", "p_bonferroni"]
+    assert list(fam["term"]) == terms  # the intercept is not part of the family
+    for col, r_method in (("p_holm", "holm"), ("p_bh", "BH"), ("p_bonferroni", "bonferroni")):
+        assert_allclose(fam[col], ref[r_method], rtol=1e-14)
+    with pytest.raises(ParameterError, match="which the model does not have"):
+        family_of_tests(coef, terms=["nope"])
 
 
 def test_p_adjust_edge_cases_and_sentence():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
@@ -38,3 +39,11 @@ def _as_list(value) -> list:
     if isinstance(value, str):
         return [value]
     return list(value)
+
+
+def _check_level(param: str, value) -> None:
+    """Raise ParameterError unless `value` is a number strictly between 0 and 1 (a CI level
+    ``ci=0.95``, a power, a significance level)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ParameterError(f"The value for `{param}` must be a number between 0 and 1 (e.g. 0.95), but {value!r} "
+                             "was passed.")  # fmt: skip

@@ -140,12 +140,6 @@ def _numeric_outcome(design: _Design) -> pd.Series:
     return y.iloc[:, 0]
 
 
-def _check_ci(ci: float) -> None:
-    if isinstance(ci, bool) or not isinstance(ci, float | int) or not 0 < ci < 1:
-        raise ParameterError("The value for `ci` must be a number between 0 and 1 (e.g. 0.95), but "
-                             f"{ci!r} was passed.")  # fmt: skip
-
-
 def _wald_table(names, est, se, ci, dist="norm", df=None) -> pd.DataFrame:
     """Wald table; the interval's quantile is at (1 + ci) / 2 (equal to 1 - alpha / 2 in floats)."""
     stat = est / se

@@ -3,20 +3,13 @@ the tidy tables of a fit (the fields of `MultilevelResult`)."""
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from analysis.exceptions import DataError, ParameterError
 
-__all__ = ["check_ci", "drop_missing", "excluded_rows", "design", "nlme_df", "build_result"]
-
-
-def check_ci(ci) -> None:
-    if isinstance(ci, bool) or not isinstance(ci, numbers.Real) or not 0 < ci < 1:
-        raise ParameterError(f"The value for `ci` must be a number between 0 and 1, but {ci!r} was passed.")
+__all__ = ["drop_missing", "excluded_rows", "design", "nlme_df", "build_result"]
 
 
 def drop_missing(data: pd.DataFrame, columns: list[str], ids: dict[str, str]):

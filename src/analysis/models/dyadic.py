@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis._checks import _check_one_of, _require_columns
+from analysis._checks import _check_level, _check_one_of, _require_columns
 from analysis.apa import HtmlBlock, apa_table, format_ci, format_p, format_stat, format_value
 from analysis.exceptions import ConvergenceWarning, DataError, ParameterError
 from analysis.models import _gls
@@ -279,7 +279,7 @@ def apim(data, formula, *, dyad, partner=None, role=None, roles=None, model="ind
 
 def _apim(data, formula, dyad, partner, role, roles, model, method, ci, same_rows=False):
     _check_one_of("method", method, ("REML", "ML"))
-    _check_ci(ci)
+    _check_level("ci", ci)
     design, terms, info, excluded = prepare(data, formula, dyad, partner, model, role, roles, same_rows)
     if info["n_complete"] == 0:
         raise DataError(f"No dyad has both members among the {info['n']} rows analysed, so the "
@@ -315,12 +315,6 @@ def _apim(data, formula, dyad, partner, role, roles, model, method, ci, same_row
                               "sigma2": s2, "sigma2_empty": s2e,
                               "pseudo_r2": 1 - np.asarray(s2) / np.asarray(s2e)})
     return APIMResult(coefficients, fit, variances, excluded, ci, formula, design)
-
-
-def _check_ci(ci):
-    if not isinstance(ci, float | int) or not 0 < ci < 1:
-        raise ParameterError(f"The value for `ci` must be a number between 0 and 1, such as 0.95, "
-                             f"but {ci!r} was passed.")
 
 
 def _effect(term: str, partner) -> str:
@@ -425,7 +419,7 @@ def apim_k(result: APIMResult, *, n_boot=2000, ci=0.95, seed=None):
         raise ParameterError(f"`result` must be an APIMResult from `apim`, not {type(result).__name__}.")
     if not isinstance(n_boot, int | np.integer) or n_boot < 1:
         raise ParameterError(f"The value for `n_boot` must be a positive integer, but {n_boot!r} was passed.")
-    _check_ci(ci)
+    _check_level("ci", ci)
     coef = result.coefficients
     terms = coef["term"].tolist()
     pairs = []
@@ -513,7 +507,7 @@ def apim_k_sentence(k, *, variable, outcome, role=None, ci=None):
     level = k.attrs.get("ci") if ci is None else ci
     if level is None:
         raise ParameterError("`k` has no CI level in `k.attrs['ci']`; pass `ci=` (the level used by `apim_k`).")
-    _check_ci(level)
+    _check_level("ci", level)
     rows = k[k["variable"] == variable]
     if rows.empty:
         raise ParameterError(f"No row for variable {variable!r} in `k`; variables: "
@@ -694,7 +688,7 @@ def distinguishability_test(data, formula, *, dyad, partner=None, role=None, rol
     0  indistinguishable     5  NaN
     1    distinguishable     9  4.0
     """
-    _check_ci(ci)
+    _check_level("ci", ci)
     a = _apim(data, formula, dyad, partner, role, roles, "indistinguishable", "ML", ci, same_rows=True)
     b = _apim(data, formula, dyad, partner, role, roles, "two_intercept", "ML", ci)
     fa, fb = a.fit.iloc[0], b.fit.iloc[0]
@@ -767,7 +761,7 @@ def dyadic_icc(data, *, y, dyad, role=None, roles=None, ci=0.95):
     1     anova     0.788  4
     """
     _require_columns(data, [y, dyad] + ([role] if role else []))
-    _check_ci(ci)
+    _check_level("ci", ci)
     if not pd.api.types.is_numeric_dtype(data[y]):
         raise DataError(f"`{y}` must be numeric, but it holds {data[y].dtype} values.")
     frame = data[list(dict.fromkeys([dyad] + ([role] if role else []) + [y]))].dropna().reset_index(drop=True)

@@ -12,25 +12,20 @@ import statsmodels.formula.api as smf
 from scipy import optimize, special, stats
 from statsmodels.stats.anova import anova_lm
 
-from analysis._checks import _check_one_of, _require_columns
+from analysis._checks import _check_level, _check_one_of, _require_columns
 from analysis._compat import renamed_parameter
 from analysis.apa import format_ci, format_p, format_stat, format_value
 from analysis.exceptions import DataError, ParameterError
 from analysis.models._formula import _numeric_outcome, _prepare, _rhs
 
-__all__ = ["partial_eta_squared", "cohens_d", "p_adjust", "minimal_detectable_effect", "partial_eta_squared_sentence",
-           "cohens_d_sentence", "p_adjust_sentence", "minimal_detectable_effect_sentence"]
+__all__ = ["partial_eta_squared", "cohens_d", "p_adjust", "family_of_tests", "minimal_detectable_effect",
+           "partial_eta_squared_sentence", "cohens_d_sentence", "p_adjust_sentence",
+           "minimal_detectable_effect_sentence"]
 
 _P_METHODS = ("holm", "fdr_bh", "bonferroni", "hochberg", "fdr_by")
 _P_NAMES = {"holm": "Holm's (1979)", "fdr_bh": "the Benjamini-Hochberg (1995) false discovery rate",
             "bonferroni": "the Bonferroni", "hochberg": "Hochberg's (1988)",
             "fdr_by": "the Benjamini-Yekutieli (2001) false discovery rate"}  # fmt: skip
-
-
-def _check_level(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
-        raise ParameterError(f"The value for `{name}` must be a number between 0 and 1, but "
-                             f"{value!r} was passed.")  # fmt: skip
 
 
 def _root(f, lo: float, hi: float) -> float:
@@ -315,6 +310,59 @@ def p_adjust(p_values: Sequence[float] | pd.Series, *, method: str = "holm"):
     if isinstance(p_values, pd.Series):
         return pd.Series(out, index=p_values.index, name=p_values.name)
     return out
+
+
+#: column name of each p.adjust method in `family_of_tests`
+_P_COLUMNS = {"holm": "p_holm", "fdr_bh": "p_bh", "bonferroni": "p_bonferroni", "hochberg": "p_hochberg",
+              "fdr_by": "p_by"}  # fmt: skip
+
+
+def family_of_tests(coefficients: pd.DataFrame, *, terms: Sequence[str],
+                    methods: Sequence[str] = ("holm", "fdr_bh")) -> pd.DataFrame:  # fmt: skip
+    """Several coefficients of one model read as one family of tests: their p values adjusted
+    for multiplicity by each method in `methods` (as R's ``p.adjust``).
+
+    Parameters
+    ----------
+    coefficients : pandas.DataFrame
+        A model's tidy coefficients (``term``, ``estimate``, ``p_value``; ``std_estimate`` is
+        kept when present), e.g. ``ols(...).coefficients``.
+    terms : sequence of str
+        The terms that form the family, in the order wanted.
+    methods : sequence of str, default ("holm", "fdr_bh")
+        Adjustment methods of :func:`p_adjust`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per term: ``term``, ``estimate``, ``std_estimate`` (if the model has it),
+        ``p_value`` (unadjusted), then one column per method: ``p_holm``, ``p_bh``,
+        ``p_bonferroni``, ``p_hochberg``, ``p_by``.
+
+    Raises
+    ------
+    ParameterError
+        A term the model does not have, or an unknown method.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> coef = pd.DataFrame({"term": ["Intercept", "a", "b"], "estimate": [1.0, 0.2, 0.1],
+    ...                      "p_value": [0.001, 0.01, 0.04]})
+    >>> family_of_tests(coef, terms=["a", "b"])
+      term  estimate  p_value  p_holm  p_bh
+    1    a       0.2     0.01    0.02  0.02
+    2    b       0.1     0.04    0.04  0.04
+    """
+    for method in methods:
+        _check_one_of("method", method, _P_METHODS)
+    absent = [t for t in terms if t not in set(coefficients["term"])]
+    if absent:
+        raise ParameterError(f"`terms` names {absent}, which the model does not have; terms: "
+                             f"{', '.join(map(repr, coefficients['term']))}.")  # fmt: skip
+    keep = [c for c in ("term", "estimate", "std_estimate", "p_value") if c in coefficients.columns]
+    family = coefficients[coefficients["term"].isin(list(terms))][keep]
+    return family.assign(**{_P_COLUMNS[m]: p_adjust(family["p_value"], method=m) for m in methods})
 
 
 def _power_r(r: float, n: int, alpha: float) -> float:

@@ -11,11 +11,10 @@ import pandas as pd
 from scipy import optimize, special, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from analysis._checks import _check_one_of
+from analysis._checks import _check_level, _check_one_of
 from analysis._compat import renamed_parameter
 from analysis.exceptions import ConvergenceWarning, DataError, ParameterError
 from analysis.models._formula import (
-    _check_ci,
     _fit_row,
     _numeric_outcome,
     _prepare,
@@ -103,7 +102,7 @@ def ordinal_regression(data: pd.DataFrame, formula: str, *, link: str = "logit",
      3|4   threshold      1.37 0.15
     """
     _check_one_of("link", link, ("logit", "probit"))
-    _check_ci(ci)
+    _check_level("ci", ci)
     design = _prepare(data, formula)
     col = design.outcome_column
     if col is None:
@@ -262,7 +261,7 @@ def tobit(data: pd.DataFrame, formula: str, *, left: float | None = 0.0, right: 
     >>> int(res.fit["n_left"].item()), int(res.fit["n_uncensored"].item())
     (66, 134)
     """
-    _check_ci(ci)
+    _check_level("ci", ci)
     lo = -np.inf if left is None else float(left)
     hi = np.inf if right is None else float(right)
     if not lo < hi:

@@ -7,7 +7,6 @@ pools regression slopes, Fisher z values of correlations or standardized mean di
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from analysis._checks import _check_one_of
+from analysis._checks import _check_level, _check_one_of
 from analysis._compat import renamed_parameter
 from analysis.apa import apa_table, format_ci, format_p, format_stat, format_value
 from analysis.exceptions import ConvergenceWarning, ParameterError
@@ -261,7 +260,7 @@ def random_effects(
     names = _check_labels(labels, k)
     _check_one_of("method", method, _METHODS)
     _check_one_of("test", test, _TESTS)
-    _check_ci(ci)
+    _check_level("ci", ci)
     v = se**2
     w0 = 1.0 / v
     y_fe = np.sum(w0 * y) / np.sum(w0)
@@ -394,11 +393,6 @@ def _check_labels(labels, k: int) -> list[str]:
     if len(names) != k:
         raise ParameterError(f"`labels` has {len(names)} names but there are {k} estimates; pass one per study.")
     return names
-
-
-def _check_ci(ci) -> None:
-    if isinstance(ci, bool) or not isinstance(ci, numbers.Real) or not 0 < ci < 1:
-        raise ParameterError(f"The value for `ci` must be a number between 0 and 1, but {ci!r} was passed.")
 
 
 # ---------------------------------------------------------------------------------------------

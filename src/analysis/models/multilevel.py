@@ -44,13 +44,12 @@ import numpy as np
 import pandas as pd
 
 from analysis import apa
-from analysis._checks import _as_list, _check_one_of, _require_columns
+from analysis._checks import _as_list, _check_level, _check_one_of, _require_columns
 from analysis._compat import REMOVED_IN, renamed_parameter
 from analysis.exceptions import DataError, ParameterError
 from analysis.models._mixed_ml import ResidualSpec, ReTerm, fit_lmm
 from analysis.models._multilevel_table import (
     build_result,
-    check_ci,
     design,
     drop_missing,
 )
@@ -563,7 +562,7 @@ def mixed_model(data: pd.DataFrame, formula: str, *, person: str, random: str = 
     """
     ar1, day = _ar1_and_day(ar1, day)
     _check_one_of("method", method, _METHODS)
-    check_ci(ci)
+    _check_level("ci", ci)
     ids = [person] + ([dyad] if dyad else []) + ([day] if day else [])
     _require_columns(data, ids)
     if day:
@@ -682,7 +681,7 @@ def dyadic_diary(data: pd.DataFrame, *, y: str, x: str | Sequence[str], dyad: st
     if not isinstance(ar1, bool | np.bool_):
         raise ParameterError(f"The value for `ar1` must be True or False, but {ar1!r} was passed.")
     _check_one_of("method", method, _METHODS)
-    check_ci(ci)
+    _check_level("ci", ci)
     preds = _as_list(x)
     _require_columns(data, [y, dyad, role, day] + preds)
     _numeric(data, [y] + preds)

@@ -14,9 +14,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import apa
-from analysis._checks import _as_list, _check_one_of
+from analysis._checks import _as_list, _check_level, _check_one_of
 from analysis.exceptions import ParameterError
-from analysis.models._formula import _check_ci
 from analysis.models._process_bootstrap import (
     Equation,
     boot_ci,
@@ -267,7 +266,7 @@ def _run(frame, excluded, *, x, mediators, y, w, covs, model, serial, logistic, 
 
 def _check_common(n_boot, ci, ci_type):
     _check_one_of("ci_type", ci_type, ["percentile", "bc"])
-    _check_ci(ci)
+    _check_level("ci", ci)
     if not isinstance(n_boot, int | np.integer) or n_boot < 100:
         raise ParameterError(f"`n_boot` must be an integer of at least 100, but {n_boot!r} was passed.")
 

@@ -10,9 +10,8 @@ import pandas as pd
 from scipy import stats
 
 from analysis import apa
-from analysis._checks import _as_list, _check_one_of
+from analysis._checks import _as_list, _check_level, _check_one_of
 from analysis._compat import REMOVED_IN, renamed_parameter
-from analysis.models._formula import _check_ci
 from analysis.models._process_bootstrap import (
     Equation,
     design,
@@ -288,7 +287,7 @@ def moderation(
     """
     _check_one_of("probe", probe, ["percentiles", "moments"])
     _check_one_of("robust", robust, (None, "HC3"))
-    _check_ci(ci)
+    _check_level("ci", ci)
     covs = _as_list(covariates)
     roles = {"x": x, "w": w, "y": y} | ({"z": z} if z is not None else {}) | {"covariates": covs}
     frame, excluded = prepare(data, roles)

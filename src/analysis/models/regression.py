@@ -18,13 +18,12 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
-from analysis._checks import _check_one_of
+from analysis._checks import _check_level, _check_one_of
 from analysis._compat import REMOVED_IN, renamed_parameter
 from analysis.apa import HtmlBlock, apa_table, format_ci, format_p, format_stat, format_value
 from analysis.exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
 from analysis.models._formula import (
     _ENV,
-    _check_ci,
     _Design,
     _fit_row,
     _names,
@@ -237,7 +236,7 @@ def ols(data: pd.DataFrame, formula: str, *, robust: str | None = None, ci: floa
     'The coefficient of x on y was b = 0.89, SE = 0.23, t(4) = 3.82, p = .019, 95% CI [0.24, 1.53], β = 0.89.'
     """
     _check_one_of("robust", robust, (None, "HC3"))
-    _check_ci(ci)
+    _check_level("ci", ci)
     design = _prepare(data, formula)
     y = _numeric_outcome(design)
     X = _rhs(design)
@@ -360,7 +359,7 @@ def logistic_regression(data: pd.DataFrame, formula: str, *, ci: float = 0.95) -
     >>> res.sentence("x")
     'The coefficient of x on event was b = 0.86, SE = 0.19, z = 4.53, p < .001, OR = 2.36, 95% CI [1.63, 3.41].'
     """
-    _check_ci(ci)
+    _check_level("ci", ci)
     design = _prepare(data, formula)
     try:
         Y = patsy.dmatrix(patsy.ModelDesc([], design.desc.lhs_termlist), design.rows, NA_action="raise",
