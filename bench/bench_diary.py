@@ -26,7 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.models.multilevel import center_within, dyadic_diary, mixed_model
+from analysis.data.diary_variables import center_within
+from analysis.models.dyadic_diary import dyadic_diary
+from analysis.models.multilevel import mixed_model
 from _timing import median_time
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_diary.json"

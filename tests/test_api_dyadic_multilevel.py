@@ -11,24 +11,23 @@ import pytest
 from numpy.testing import assert_allclose
 
 from analysis.data.diary_reshape import diary_to_long, diary_to_wide
+from analysis.data.diary_variables import center_within, lag
 from analysis.exceptions import DataError, ParameterError
-from analysis.models import dyadic
-from analysis.models.dyadic import (
+from analysis.models import dyadic_diagnostics as dyadic
+from analysis.models.dyadic import apim
+from analysis.models.dyadic_diagnostics import (
     K_READINGS,
     DistinguishabilityResult,
-    apim,
     apim_k,
     apim_k_sentence,
     distinguishability_test,
 )
+from analysis.models.dyadic_diary import dyadic_diary
 from analysis.models.meta import MetaResult, random_effects
 from analysis.models.multilevel import (
     MultilevelResult,
-    center_within,
     compare_fits,
     compare_fits_sentence,
-    dyadic_diary,
-    lag,
     mixed_model,
     multilevel_icc,
 )

@@ -19,7 +19,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from analysis.exceptions import ConvergenceWarning, DataError, ParameterError
-from analysis.models.dyadic import APIMResult, apim, apim_k, distinguishability_test, dyadic_icc
+from analysis.models.dyadic import APIMResult, apim
+from analysis.models.dyadic_diagnostics import apim_k, distinguishability_test, dyadic_icc
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 COEF = pd.read_csv(REFERENCE / "apim_coefficients.csv")

@@ -16,8 +16,10 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from analysis.data.diary_variables import center_within, lag
 from analysis.exceptions import DataError, ParameterError
-from analysis.models.multilevel import center_within, dyadic_diary, lag, mixed_model, multilevel_icc
+from analysis.models.dyadic_diary import dyadic_diary
+from analysis.models.multilevel import mixed_model, multilevel_icc
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 # Agreement seen (tests/reference/multilevel.Rout vs ours): fixed effects to <= 2e-7, SEs to

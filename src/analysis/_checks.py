@@ -47,3 +47,11 @@ def _check_level(param: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
         raise ParameterError(f"The value for `{param}` must be a number between 0 and 1 (e.g. 0.95), but {value!r} "
                              "was passed.")  # fmt: skip
+
+
+def _require_numeric(data: pd.DataFrame, columns: Iterable[str]) -> None:
+    """Raise DataError naming the first of `columns` that is not numeric (booleans are not)."""
+    for c in columns:
+        if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c]):
+            raise DataError(f"Column {c!r} must be numeric, but it has dtype {data[c].dtype}. "
+                            "Convert it (e.g. with pd.to_numeric) or choose another column.")  # fmt: skip

@@ -41,8 +41,8 @@ OLD_MODULES = {
     "analysis.effect_sizes": ("analysis.models.effect_sizes",),
     "analysis.moderation": ("analysis.models.process_moderation",),
     "analysis.mediation": ("analysis.models.process_mediation",),
-    "analysis.dyadic": ("analysis.models.dyadic",),
-    "analysis.multilevel": ("analysis.models.multilevel",),
+    "analysis.dyadic": ("analysis.models.dyadic", "analysis.models.dyadic_diagnostics"),
+    "analysis.multilevel": ("analysis.models.multilevel", "analysis.models.dyadic_diary", "analysis.data.diary_variables"),
     "analysis.meta": ("analysis.models.meta",),
     "analysis.profiles": ("analysis.models.profiles",),
     "analysis.replication": ("analysis.claims.verdicts", "analysis.claims.replication_stats"),
@@ -180,6 +180,36 @@ def renamed_parameter(**renames):
                     raise ParameterError(f"{func.__name__}(): `{old}={value!r}` cannot be read; pass `{new}=` "
                                          "instead (see the docstring).") from None  # fmt: skip
             return func(*args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+def positional_roles(*names):
+    """Decorator: accept roles that 0.1 took by position (`center_within`, `lag`) and map them to
+    the keywords `names`, with a DeprecationWarning. Used inside `renamed_parameter` (the warning
+    points at the caller, two frames up)."""
+
+    def wrap(func):
+        @functools.wraps(func)
+        def inner(data, *args, **kwargs):
+            if args:
+                if len(args) > len(names):
+                    raise ParameterError(f"{func.__name__}() takes `data` by position and the rest by name "
+                                         f"({', '.join(f'{n}=' for n in names)}), but {len(args) + 1} positional "
+                                         "arguments were passed.")  # fmt: skip
+                given = dict(zip(names, args, strict=False))
+                both = [n for n in given if n in kwargs]
+                if both:
+                    raise ParameterError(f"{func.__name__}() got `{both[0]}` by position and by name; pass it "
+                                         f"only by name (`{both[0]}=`).")  # fmt: skip
+                shown = ", ".join(f"{n}=..." for n in given)
+                warnings.warn(f"Positional roles in `{func.__name__}()` are deprecated: call `{func.__name__}(data, "
+                              f"{shown})`; positional roles stop working in {REMOVED_IN}.",
+                              DeprecationWarning, stacklevel=3)  # fmt: skip
+                kwargs.update(given)
+            return func(data, **kwargs)
 
         return inner
 

@@ -125,6 +125,7 @@ def apa_table(
     note: str | None = None,
     decimals: int = 2,
     labels: dict[str, str] | None = None,
+    empty: str | None = None,
 ) -> HtmlBlock:
     """Render a tidy result table as an APA 7 table (HTML).
 
@@ -142,6 +143,9 @@ def apa_table(
         Decimal places for numbers without a rule of their own.
     labels : dict, optional
         Replacement text for cell values (e.g. score ids to readable names).
+    empty : str, optional
+        A sentence shown instead of the table when `data` has no rows (e.g. "No problems: every
+        value fits its codebook entry."); default: the table with its headers only.
 
     Returns
     -------
@@ -149,6 +153,10 @@ def apa_table(
         ``.html`` holds the table; notebooks display it directly.
     """
     labels = labels or {}
+    if data.empty and empty is not None:
+        caption = (f"<strong>Table {number}</strong><br>" if number is not None else "") + f"<em>{html.escape(title)}</em>"
+        return HtmlBlock(f'<div class="apa"><p class="apa-caption">{caption}</p>'
+                         f'<p class="apa-text">{html.escape(empty)}</p></div>')  # fmt: skip
     kinds = {c: "text" if any(isinstance(v, str) for v in data[c]) else "num" for c in data.columns}
     head = "".join(f'<th class="{kinds[c]}">{_header(str(c))}</th>' for c in data.columns)
     body = []

@@ -159,7 +159,8 @@ def apim(frame, claim, names) -> Estimate:
 def multilevel(frame, claim, names) -> Estimate:
     """A fixed effect of a multilevel model (`analysis.models.multilevel.mixed_model`); variables listed in
     ``options.center`` are split into ``<name>_within`` and ``<name>_between`` first."""
-    from analysis.models.multilevel import center_within, mixed_model
+    from analysis.data.diary_variables import center_within
+    from analysis.models.multilevel import mixed_model
 
     opts = claim.options
     data = frame

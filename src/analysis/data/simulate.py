@@ -34,7 +34,7 @@ from scipy.stats import norm
 from analysis.data.instrument_library import load_instrument
 from analysis.exceptions import ParameterError
 
-__all__ = ["DemoSurvey", "simulate_demo_survey", "write_demo_survey"]
+__all__ = ["DemoSurvey", "simulate_demo_survey", "write_demo_survey", "TRUE_EFFECTS", "compare_with_truth"]
 
 DEMO_SEED = 20261123
 GENERATOR_VERSION = "1"
@@ -458,3 +458,109 @@ def write_demo_survey(out_dir: str | Path, *, n_couples: int = 600, seed: int = 
         encoding="utf-8",
     )
     return path
+
+
+# ------------------------------------------------------------------------------------------------
+# true values, in the demo survey's own variable names (for "estimates vs true values" tables)
+# ------------------------------------------------------------------------------------------------
+def _true_effects() -> pd.DataFrame:
+    """The generator's effects keyed the way result tables name them. Person-level effects are
+    standardized latent effects; diary effects are on the response scale before rounding."""
+    s, r, t = TRUE_PARAMETERS["satisfaction"], TRUE_PARAMETERS["responsiveness"], TRUE_PARAMETERS["trust"]
+    c = TRUE_PARAMETERS["diary"]["closeness"]
+    avoid = (s["avoidance_women"] + s["avoidance_men"]) / 2
+    rows = [
+        ("regression", "csi_16_total", "responsiveness_demo_total", s["responsiveness"], ""),
+        ("regression", "csi_16_total", "prqc_trust", s["trust"], ""),
+        ("regression", "csi_16_total", "cpi_shared_activities", s["shared_activities"], ""),
+        ("regression", "csi_16_total", "ecr_s_anxiety", s["anxiety"], ""),
+        ("regression", "csi_16_total", "ecr_s_avoidance", avoid, "average of the actor effects for women and men"),
+        ("regression", "responsiveness_demo_total", "cpi_disclosure", r["disclosure"], ""),
+        ("regression", "responsiveness_demo_total", "cpi_checkin", r["checkin"], ""),
+        ("regression", "responsiveness_demo_total", "ecr_s_anxiety", r["anxiety"], ""),
+        ("mediation", "csi_16_total", "cpi_disclosure -> responsiveness_demo_total -> csi_16_total",
+         r["disclosure"] * s["responsiveness"], "a x b of the latent standardized paths"),
+        ("mediation", "csi_16_total", "cpi_disclosure -> prqc_trust -> csi_16_total",
+         t["disclosure"] * s["trust"], "a x b of the latent standardized paths"),
+        ("apim", "csi_16_total", "ecr_s_avoidance_A (woman)", s["avoidance_women"], ""),
+        ("apim", "csi_16_total", "ecr_s_avoidance_A (man)", s["avoidance_men"], ""),
+        ("apim", "csi_16_total", "ecr_s_avoidance_P (woman)", s["partner_avoidance"], ""),
+        ("apim", "csi_16_total", "ecr_s_avoidance_P (man)", s["partner_avoidance"], ""),
+        ("apim", "csi_16_total", "ecr_s_anxiety_A (woman)", s["anxiety"], ""),
+        ("apim", "csi_16_total", "ecr_s_anxiety_A (man)", s["anxiety"], ""),
+        ("apim", "csi_16_total", "ecr_s_anxiety_P (woman)", 0.0, "no partner effect of anxiety"),
+        ("apim", "csi_16_total", "ecr_s_anxiety_P (man)", 0.0, "no partner effect of anxiety"),
+        ("diary", "closeness", "Intercept", c["intercept"], ""),
+        ("diary", "closeness", "disclosure_within", c["disclosure_within"], ""),
+        ("diary", "closeness", "disclosure_between", c["disclosure_between"], ""),
+        ("diary", "closeness", "checkin_within", c["checkin"], ""),
+        ("diary", "closeness", "conflict_within", c["conflict"], ""),
+        ("diary", "closeness", "sd:disclosure_within", c["random_slope_disclosure_sd"], "random-slope SD"),
+        ("diary", "closeness", "phi:", c["ar1"], "AR(1) correlation"),
+        ("diary", "closeness", "sd:", c["residual_sd"], "residual SD without the couple-day shock"),
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["model", "outcome", "key", "true_value", "note"])
+
+
+#: every true effect of the demo generator, one row each: model, outcome, key, true_value, note
+TRUE_EFFECTS = _true_effects()
+
+
+def compare_with_truth(table: pd.DataFrame, *, model: str, outcome: str, key: str | list[str] = "term",
+                       columns: list[str] | None = None) -> pd.DataFrame:  # fmt: skip
+    """A result table with the demo generator's true value beside each estimate.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tidy result table (e.g. ``ols(...).coefficients``, ``mediation(...).effects``).
+    model : {"regression", "mediation", "apim", "diary"}
+        Which part of the generator the table estimates.
+    outcome : str
+        The outcome column of the model (the generator's effects are per outcome).
+    key : str or list of str, default "term"
+        The column naming each row; a list of columns is joined with ``":"`` (e.g.
+        ``["parameter", "term"]`` for a random part: ``"sd:disclosure_within"``).
+    columns : list of str, optional
+        Columns of `table` to keep, in this order, before ``true_value`` (default: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        `table` (the chosen columns) plus ``true_value``: the generator's value, NaN where the
+        generator has no such effect (any other term the user put in the model).
+
+    Raises
+    ------
+    ParameterError
+        An unknown `model`, or a `key` column the table does not have.
+
+    Notes
+    -----
+    True values exist only for data made by `simulate_demo_survey`; person-level effects are the
+    generator's standardized latent effects, so estimates from error-laden scale scores are
+    attenuated towards zero. `TRUE_EFFECTS` lists every value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.data.simulate import compare_with_truth
+    >>> est = pd.DataFrame({"term": ["prqc_trust", "age"], "std_estimate": [0.13, 0.01]})
+    >>> compare_with_truth(est, model="regression", outcome="csi_16_total")
+             term  std_estimate  true_value
+    0  prqc_trust          0.13        0.15
+    1         age          0.01         NaN
+    """
+    models = sorted(TRUE_EFFECTS["model"].unique())
+    if model not in models:
+        raise ParameterError(f"The value for `model` must be one of {', '.join(map(repr, models))}, "
+                             f"but {model!r} was passed.")  # fmt: skip
+    keys = [key] if isinstance(key, str) else list(key)
+    absent = [k for k in keys if k not in table.columns]
+    if absent:
+        raise ParameterError(f"`key` names {absent}, which the table does not have; columns: {list(table.columns)}.")
+    truth = TRUE_EFFECTS[(TRUE_EFFECTS["model"] == model) & (TRUE_EFFECTS["outcome"] == outcome)]
+    lookup = dict(zip(truth["key"], truth["true_value"], strict=True))
+    row_keys = table[keys].astype(str).agg(":".join, axis=1) if len(keys) > 1 else table[keys[0]]
+    out = table[columns] if columns is not None else table
+    return out.assign(true_value=row_keys.map(lookup).astype(float))

@@ -1,9 +1,10 @@
-"""Daily-diary multilevel models: within/between centring, lags, ICC, random intercepts and slopes,
-AR(1) residuals, couples (nested and two-intercept dyadic diary models).
+"""Multilevel models for diary data: ICC, random intercepts and slopes, AR(1) residuals, persons
+nested in couples, and the comparison of nested fits. The two-intercept dyadic diary model is in
+`analysis.models.dyadic_diary`; within/between centring and lags in `analysis.data.diary_variables`.
 
 Which estimator each function uses, and why
 -------------------------------------------
-Every model here is fitted by one estimator, `analysis._mixed_ml`: the profiled REML/ML
+Every model here is fitted by one estimator, `analysis.models._mixed_ml`: the profiled REML/ML
 likelihood of Pinheiro & Bates (2000) computed block by block (one block per person, or per couple)
 with the Woodbury identity, and optimized with scipy (L-BFGS-B). Its log-likelihoods, fixed
 effects, SEs, variance components and AR(1) phi equal ``nlme::lme`` and ``lme4::lmer`` (tests:
@@ -34,8 +35,6 @@ Pinheiro, J. C., & Bates, D. M. (2000). Mixed-effects models in S and S-PLUS. Sp
 
 from __future__ import annotations
 
-import functools
-import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,16 +45,15 @@ import pandas as pd
 from analysis import apa
 from analysis._checks import _as_list, _check_level, _check_one_of, _require_columns
 from analysis._compat import REMOVED_IN, renamed_parameter
+from analysis.data.diary_variables import check_days
 from analysis.exceptions import DataError, ParameterError
 from analysis.models._mixed_ml import ResidualSpec, ReTerm, fit_lmm
 from analysis.models._multilevel_table import (
     build_result,
     design,
-    drop_missing,
 )
 
-__all__ = ["MultilevelResult", "center_within", "lag", "multilevel_icc", "mixed_model", "dyadic_diary",
-           "compare_fits", "compare_fits_sentence"]
+__all__ = ["MultilevelResult", "multilevel_icc", "mixed_model", "compare_fits", "compare_fits_sentence"]
 
 _METHODS = ("REML", "ML")
 
@@ -181,196 +179,6 @@ class MultilevelResult:
                 f"the effect of {term} was {apa.format_stat('b', r['estimate'])}, "
                 f"{apa.format_ci(r['ci_low'], r['ci_high'], level=self.ci)}, "
                 f"{apa.format_stat(t_symbol, r['statistic'])}, {apa.format_p(r['p_value'])}.")  # fmt: skip
-
-
-def _positional_roles(*names):
-    """0.1 passed the roles of `center_within` and `lag` by position: map them to `names` (the
-    0.2 keywords) with a DeprecationWarning, for one release. Used inside `renamed_parameter`
-    (the warning points at the caller, two frames up)."""
-
-    def wrap(func):
-        @functools.wraps(func)
-        def inner(data, *args, **kwargs):
-            if args:
-                if len(args) > len(names):
-                    raise ParameterError(f"{func.__name__}() takes `data` by position and the rest by name "
-                                         f"({', '.join(f'{n}=' for n in names)}), but {len(args) + 1} positional "
-                                         "arguments were passed.")  # fmt: skip
-                given = dict(zip(names, args, strict=False))
-                both = [n for n in given if n in kwargs]
-                if both:
-                    raise ParameterError(f"{func.__name__}() got `{both[0]}` by position and by name; pass it "
-                                         f"only by name (`{both[0]}=`).")  # fmt: skip
-                shown = ", ".join(f"{n}=..." for n in given)
-                warnings.warn(f"Positional roles in `{func.__name__}()` are deprecated: call `{func.__name__}(data, "
-                              f"{shown})`; positional roles stop working in {REMOVED_IN}.",
-                              DeprecationWarning, stacklevel=3)  # fmt: skip
-                kwargs.update(given)
-            return func(data, **kwargs)
-
-        return inner
-
-    return wrap
-
-
-def _numeric(data: pd.DataFrame, columns: Sequence[str]) -> None:
-    for c in columns:
-        if not pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c]):
-            raise DataError(f"Column {c!r} must be numeric, but it has dtype {data[c].dtype}. "
-                            "Convert it (e.g. with pd.to_numeric) or choose another column.")  # fmt: skip
-
-
-@renamed_parameter(cluster="group")
-@_positional_roles("columns", "group")
-def center_within(data: pd.DataFrame, *, columns: str | Sequence[str], group: str) -> pd.DataFrame:
-    """Split daily predictors into within-person and between-person parts (person-mean centring).
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Long diary data, one row per person-day. Not modified.
-    columns : str or list of str
-        Numeric columns to split.
-    group : str
-        Person id column (the unit whose mean is removed).
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy of `data` with ``<col>_within`` (the day's value minus the person's mean of the
-        days they answered) and ``<col>_between`` (the person's mean minus the grand mean of
-        the person means, each person counted once) for every column.
-
-    Raises
-    ------
-    DataError
-        A column is absent or not numeric.
-    ParameterError
-        `columns` is empty.
-
-    See Also
-    --------
-    lag, mixed_model
-
-    Notes
-    -----
-    ``x_ti = (x_ti - xbar_i) + (xbar_i - mean_i(xbar_i))``: within and between effects are then
-    separate coefficients (Bolger & Laurenceau, 2013, ch. 4; Curran & Bauer, 2011). Missing days
-    are ignored in the person mean; rows with a missing value keep a missing ``_within``; rows
-    with a missing `group` get missing values in both new columns. In R, with ``m <- ave(x,
-    person, FUN = function(v) mean(v, na.rm = TRUE))``: ``x - m`` and ``m - mean(tapply(x,
-    person, mean, na.rm = TRUE))``.
-
-    References
-    ----------
-    Bolger, N., & Laurenceau, J.-P. (2013). *Intensive longitudinal methods*. Guilford Press.
-
-    Curran, P. J., & Bauer, D. J. (2011). The disaggregation of within-person and between-person
-    effects in longitudinal models of change. *Annual Review of Psychology, 62*, 583-619.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from analysis import center_within
-    >>> d = pd.DataFrame({"person": [1, 1, 2, 2], "x": [1.0, 3.0, 4.0, 6.0]})
-    >>> center_within(d, columns="x", group="person")[["x_within", "x_between"]].to_numpy().tolist()
-    [[-1.0, -1.5], [1.0, -1.5], [-1.0, 1.5], [1.0, 1.5]]
-    """
-    cols = _as_list(columns)
-    if not cols:
-        raise ParameterError("`columns` is empty: name at least one numeric column to centre.")
-    _require_columns(data, cols + [group])
-    _numeric(data, cols)
-    out = data.copy()
-    for c in cols:
-        pm = data.groupby(group, dropna=True)[c].transform("mean")
-        grand = data.groupby(group, dropna=True)[c].mean().mean()
-        out[f"{c}_within"] = data[c] - pm
-        out[f"{c}_between"] = pm - grand
-    return out
-
-
-@renamed_parameter(cluster="person", time="day")
-@_positional_roles("columns", "person", "day", "k")
-def lag(data: pd.DataFrame, *, columns: str | Sequence[str], person: str, day: str, k: int = 1) -> pd.DataFrame:
-    """Lagged predictors within person on the day index (a missing day gives a missing lag).
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Long diary data, one row per person-day. Not modified.
-    columns : str or list of str
-        Columns to lag.
-    person : str
-        Person id column.
-    day : str
-        Integer day index column (e.g. ``day``); each person has at most one row per day.
-    k : int, default 1
-        Lag in days.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy of `data` with ``<col>_lag<k>``: the person's value on day ``day - k``, missing
-        when that day was not reported (never the previous *observed* day).
-
-    Raises
-    ------
-    DataError
-        A column is absent, `day` is not integer-valued, or a person has two rows for one day.
-    ParameterError
-        `k` is not a positive integer.
-
-    See Also
-    --------
-    center_within, mixed_model
-
-    Notes
-    -----
-    The lag is taken on the calendar of `day`, not on the order of the rows: the value of day
-    ``t - k`` of the same person, as R's ``x[match(paste(person, day - k), paste(person, day))]``
-    (and unlike ``dplyr::lag``, which takes the previous row).
-
-    References
-    ----------
-    Bolger, N., & Laurenceau, J.-P. (2013). *Intensive longitudinal methods*. Guilford Press.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from analysis import lag
-    >>> d = pd.DataFrame({"person": [1, 1, 1], "day": [1, 2, 4], "x": [5.0, 6.0, 7.0]})
-    >>> lag(d, columns="x", person="person", day="day")["x_lag1"].tolist()
-    [nan, 5.0, nan]
-    """
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-        raise ParameterError(f"The value for `k` must be a positive integer, but {k!r} was passed.")
-    cols = _as_list(columns)
-    _require_columns(data, cols + [person, day])
-    _check_days(data, person, day)
-    key = data[[person, day]].copy()
-    src = data[[person, day] + cols].dropna(subset=[person, day]).copy()
-    src[day] = src[day] + k
-    src = src.rename(columns={c: f"{c}_lag{k}" for c in cols})
-    merged = key.merge(src, on=[person, day], how="left")
-    out = data.copy()
-    for c in cols:
-        out[f"{c}_lag{k}"] = merged[f"{c}_lag{k}"].to_numpy()
-    return out
-
-
-def _check_days(data: pd.DataFrame, cluster: str, time: str) -> None:
-    _numeric(data, [time])
-    t = data[time].dropna().to_numpy(float)
-    if np.any(t != np.round(t)):
-        bad = data[time][data[time] != np.round(data[time])].iloc[0]
-        raise DataError(f"Column {time!r} must hold whole day numbers, but it has {bad!r}. "
-                        "Use the diary day index (1, 2, ...).")  # fmt: skip
-    dup = data.duplicated(subset=[cluster, time], keep=False) & data[[cluster, time]].notna().all(axis=1)
-    if dup.any():
-        row = data[dup].iloc[0]
-        raise DataError(f"{cluster!r} {row[cluster]!r} has {int(dup[data[cluster] == row[cluster]].sum())} rows "
-                        f"for {time} {row[time]!r} (row {data.index[dup][0]!r}); keep one row per person and day.")
 
 
 @renamed_parameter(outcome="y", couple="dyad")
@@ -566,7 +374,7 @@ def mixed_model(data: pd.DataFrame, formula: str, *, person: str, random: str = 
     ids = [person] + ([dyad] if dyad else []) + ([day] if day else [])
     _require_columns(data, ids)
     if day:
-        _check_days(data, person, day)
+        check_days(data, person, day)
     id_roles = {"person": person} | ({"dyad": dyad} if dyad else {})
     y, X, Z, keep, excluded = design(data, formula, random, ids, id_roles)
     d = data.iloc[keep]
@@ -599,119 +407,6 @@ def mixed_model(data: pd.DataFrame, formula: str, *, person: str, random: str = 
     return MultilevelResult(**build_result(X, y, fit, names, eff[first], pvals, levels, method=method, ci=ci,
                                            excluded=excluded, couples=int(cvals.size) if dyad else None,
                                            outcome=formula.split("~")[0].strip(), ar1=ar1))
-
-
-@renamed_parameter(outcome="y", predictors="x", couple="dyad")
-def dyadic_diary(data: pd.DataFrame, *, y: str, x: str | Sequence[str], dyad: str, role: str,
-                 day: str, ar1: bool = False, method: str = "REML", ci: float = 0.95) -> MultilevelResult:  # fmt: skip
-    """Two-intercept dyadic diary model for distinguishable partners (Laurenceau & Bolger, 2005).
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Long diary data, one row per person-day (both partners of each couple).
-    y : str
-        Numeric daily outcome.
-    x : str or list of str
-        Numeric predictors; each gets a role-specific slope.
-    dyad : str
-        Couple (dyad) id column.
-    role : str
-        Column distinguishing the partners (two values, e.g. 1/2 or "M"/"F").
-    day : str
-        Day index column (pairs the partners' days; AR(1) runs on it).
-    ar1 : bool, default False
-        Add AR(1) residuals within person (separable: cross-partner correlation rho phi^|lag|).
-    method : {"REML", "ML"}, default "REML"
-        Restricted (nlme's default) or full maximum likelihood.
-    ci : float, default 0.95
-        Level of the t-based confidence intervals of the fixed effects.
-
-    Returns
-    -------
-    MultilevelResult
-        As `mixed_model`: ``.coefficients`` (``term``, ``estimate``, ``se``, ``df``,
-        ``statistic``, ``p_value``, ``ci_low``, ``ci_high``) with terms
-        ``Intercept:<role><value>`` and ``<x>:<role><value>``; ``.variances`` (``level``,
-        ``parameter``, ``term``, ``estimate``) with the couple-level SDs of the two role
-        intercepts and their correlation, the residual SD of the first role, the SD ratio of
-        the second (``sd_ratio``) and the partners' same-day residual correlation (``rho``;
-        and ``phi`` with `ar1`); ``.fit`` (``n``, ``persons``, ``couples``, ``n_excluded``,
-        ``method``, ``loglik``, ``aic``, ``bic``, ``n_parameters``, ``converged``);
-        ``.person_effects`` per couple (``person`` = couple id, ``term``, ``random_effect``,
-        ``estimate``); ``.excluded`` (``row``, ``reason``, ``dyad``).
-
-    Raises
-    ------
-    DataError
-        A column is absent or not numeric, `role` without exactly two values, two rows for one
-        partner and day, or days that are not whole numbers.
-    ParameterError
-        Bad `method`, `ci` or `ar1`.
-
-    See Also
-    --------
-    mixed_model
-
-    Notes
-    -----
-    ``lme(y ~ 0 + r1 + r2 + r1:x + r2:x, random = ~ 0 + r1 + r2 | couple, correlation =
-    corCompSymm(form = ~ 1 | couple / day), weights = varIdent(form = ~ 1 | role))`` (nlme).
-    Rows with a missing value in `y`, `x`, `dyad`, `role` or `day` are left out and listed in
-    ``.excluded``.
-
-    References
-    ----------
-    Laurenceau, J.-P., & Bolger, N. (2005). Using diary methods to study marital and family
-    processes. *Journal of Family Psychology, 19*(1), 86-97.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import pandas as pd
-    >>> from analysis import dyadic_diary
-    >>> rng = np.random.default_rng(3)
-    >>> d = pd.DataFrame({"couple": np.repeat(np.arange(30), 20), "role": np.tile(np.repeat([1, 2], 10), 30),
-    ...                   "day": np.tile(np.arange(1, 11), 60), "x": rng.normal(size=600)})
-    >>> d["y"] = 3 + 0.4 * d["x"] + rng.normal(size=30)[d["couple"]] + rng.normal(size=600)
-    >>> res = dyadic_diary(d, y="y", x="x", dyad="couple", role="role", day="day")
-    >>> res.coefficients["term"].tolist()
-    ['Intercept:role1', 'Intercept:role2', 'x:role1', 'x:role2']
-    """
-    if not isinstance(ar1, bool | np.bool_):
-        raise ParameterError(f"The value for `ar1` must be True or False, but {ar1!r} was passed.")
-    _check_one_of("method", method, _METHODS)
-    _check_level("ci", ci)
-    preds = _as_list(x)
-    _require_columns(data, [y, dyad, role, day] + preds)
-    _numeric(data, [y] + preds)
-    d, excluded = drop_missing(data, [y, dyad, role, day] + preds, {"dyad": dyad})
-    roles = sorted(d[role].unique().tolist())
-    if len(roles) != 2:
-        raise DataError(f"Column {role!r} must have exactly two values (one per partner), but it has "
-                        f"{len(roles)}: {roles[:5]!r}.")  # fmt: skip
-    if d.duplicated(subset=[dyad, role, day]).any():
-        raise DataError(f"Some couple has two rows for one {role!r} and {day!r}; keep one row per person and day.")
-    _check_days(d.assign(_p=d[dyad].astype(str) + "|" + d[role].astype(str)), "_p", day)
-    cols = {}
-    dummies = {r: (d[role] == r).to_numpy(float) for r in roles}
-    for r in roles:
-        cols[f"Intercept:{role}{r}"] = dummies[r]
-    for xc in preds:
-        for r in roles:
-            cols[f"{xc}:{role}{r}"] = dummies[r] * d[xc].to_numpy(float)
-    X = pd.DataFrame(cols, index=d.index)
-    yv = d[y].to_numpy(float)
-    ccodes, cvals = pd.factorize(d[dyad], sort=True)
-    rcode = (d[role] == roles[1]).to_numpy(int)
-    pcodes = ccodes * 2 + rcode
-    Zr = np.column_stack([dummies[r] for r in roles])
-    resid = ResidualSpec(person=pcodes, time=d[day].to_numpy(float), ar1=bool(ar1), partner_corr=True, role=rcode)
-    fit = fit_lmm(X.to_numpy(float), yv, ccodes, [ReTerm(Zr)], resid, reml=method == "REML")
-    names = [("couple", [f"Intercept:{role}{r}" for r in roles])]
-    return MultilevelResult(**build_result(X, yv, fit, names, fit.blups[0][:, 0, :], cvals, [ccodes], method=method,
-                        ci=ci, excluded=excluded, couples=int(cvals.size), outcome=y, ar1=bool(ar1),
-                        role_labels=[f"{role}{r}" for r in roles], persons=int(np.unique(pcodes).size)))  # fmt: skip
 
 
 def compare_fits(*results: MultilevelResult, labels: Sequence[str] | None = None) -> pd.DataFrame:
@@ -761,7 +456,7 @@ def compare_fits(*results: MultilevelResult, labels: Sequence[str] | None = None
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from analysis.models.multilevel import compare_fits, mixed_model
+    >>> from analysis import compare_fits, mixed_model
     >>> rng = np.random.default_rng(1)
     >>> person = np.repeat(np.arange(30), 10)
     >>> d = pd.DataFrame({"person": person, "day": np.tile(np.arange(1, 11), 30), "x": rng.normal(size=300)})
@@ -826,7 +521,7 @@ def compare_fits_sentence(comparison: pd.DataFrame) -> str:
     Examples
     --------
     >>> import pandas as pd
-    >>> from analysis.models.multilevel import compare_fits_sentence
+    >>> from analysis import compare_fits_sentence
     >>> table = pd.DataFrame({"model": ["random intercept", "the random slope", "AR(1) residuals"],
     ...                       "loglik": [-1250.4, -1231.2, -1220.9], "phi": [float("nan"), float("nan"), 0.21]})
     >>> print(compare_fits_sentence(table))  # doctest: +NORMALIZE_WHITESPACE

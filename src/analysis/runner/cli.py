@@ -1,6 +1,8 @@
 """`connlab` command line: run the notebook suite, test a study's claims, make the demo data.
 
 Exit codes: 0 success; 1 a notebook failed; 2 bad usage or input (message, no traceback).
+One rule for paths in every subcommand: a relative path is taken from the folder the command is
+run in (a study file's own paths are relative to the study file).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ def _cmd_run(args) -> int:
         only=args.only, overrides=args.param, data=args.data, codebook=args.codebook,
         out_dir=args.out, jobs=args.jobs, show_code=args.show_code, notebooks_dir=args.notebooks,
     )  # fmt: skip
-    failed = [r.name for r in runs if r.status != "succeeded"]
+    failed = [r.name for r in runs if r.status == "failed"]
     index = (args.out / "index.html").resolve()
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}. See {index}", file=sys.stderr)
@@ -33,17 +35,16 @@ def _cmd_replicate(args) -> int:
     from pathlib import Path
 
     from analysis.claims.study import load_study
-    from analysis.paths import resolve
     from analysis.runner.suite import run_suite
 
-    path = resolve(args.study)
+    path = args.study
     study = load_study(path)  # a bad study file stops here, with its message (exit 2)
     out = args.out or REPORTS_DIR / f"replication_{path.stem}"
     print(f"{study.title}: {len(study.claims)} claims on {len(study.datasets)} data set(s)", file=sys.stderr)
     runs = run_suite(only=["06_replication_scorecard"], overrides=[f"study={path}", *args.param], out_dir=out,
                      jobs=1, show_code=args.show_code, notebooks_dir=NOTEBOOKS_DIR)  # fmt: skip
     index = (out / "index.html").resolve()
-    if any(r.status != "succeeded" for r in runs):
+    if any(r.status == "failed" for r in runs):
         print(f"The scorecard failed. See {index}", file=sys.stderr)
         return 1
     print(Path(runs[0].html).resolve())
@@ -189,9 +190,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: arguments that are paths, in any subcommand
+PATH_ARGUMENTS = ("data", "codebook", "study", "out", "notebooks", "write")
+
+
+def _absolute_paths(args: argparse.Namespace) -> None:
+    """Make every path argument absolute, relative to the current folder (the one rule for paths)."""
+    from pathlib import Path
+
+    for name in PATH_ARGUMENTS:
+        value = getattr(args, name, None)
+        if value:  # `--write` with no folder is "" (the default folder)
+            setattr(args, name, Path(value).expanduser().resolve())
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the `connlab` command with `argv` (default: the process's arguments); returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _absolute_paths(args)
     try:
         return args.func(args)
     except AnalysisError as exc:

@@ -55,14 +55,22 @@ def write_index(runs: Sequence, out: Path) -> Path:
         files = " &middot; ".join(
             x for x in (_link(run.notebook, base, "executed notebook"), _link(run.results, base, "results.json")) if x
         )
-        error = f'<div class="error">{html.escape(run.error)}</div>' if run.error else ""
+        error = ""
+        if run.error:
+            error = f'<div class="{"reason" if run.status == "not applicable" else "error"}">{html.escape(run.error)}</div>'
+        skipped = run.extra.get("not_applicable_sections") or {}
+        if skipped:
+            error += "".join(f'<div class="reason">Section <em>{html.escape(k)}</em> not applicable: needs '
+                             f"{html.escape(v)}.</div>" for k, v in skipped.items())  # fmt: skip
         title = _link(run.html, base, run.name) or html.escape(run.name)
         rows.append(
-            f"<tr><td>{title}</td><td class='status-{run.status}'>{run.status}</td>"
+            f"<tr><td>{title}</td><td class='status-{run.status.replace(' ', '-')}'>{run.status}</td>"
             f"<td>{run.seconds:.1f} s</td><td class='params'>{params}</td><td>{files}{error}</td></tr>"
         )
-    n_failed = sum(r.status != "succeeded" for r in runs)
-    summary = f"{len(runs) - n_failed} succeeded, {n_failed} failed"
+    n_failed = sum(r.status == "failed" for r in runs)
+    n_na = sum(r.status == "not applicable" for r in runs)
+    summary = f"{len(runs) - n_failed - n_na} succeeded, " + (f"{n_na} not applicable, " if n_na else "") + \
+        f"{n_failed} failed"
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">

@@ -1,8 +1,10 @@
-"""Run the notebook suite with papermill: validate parameters, execute, render, index.
+"""Run the notebook suite with papermill: validate parameters, check needs, execute, render, index.
 
 Every notebook in ``notebooks/`` has a cell tagged ``parameters`` holding literal assignments
 (``seed = 20261123  # comment``). Their defaults fix each parameter's type; overrides are
-checked against them before any notebook runs.
+checked against them before any notebook runs. A notebook's metadata says what it needs from the
+data set (`analysis.runner.needs`): a notebook whose needs are not met is "not applicable" and
+does not run; a section whose needs are not met is replaced by one line saying what it needs.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from pathlib import Path
 import nbformat
 
 from analysis.data.codebook import read_codebook
-from analysis.exceptions import ParameterError
+from analysis.exceptions import AnalysisError, ParameterError
 from analysis.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from analysis.runner.needs import Needs, read_needs, unmet_needs
 
-__all__ = ["Parameter", "NotebookSpec", "NotebookRun", "read_parameters", "discover_notebooks", "parse_overrides", "run_suite"]
+__all__ = ["Parameter", "NotebookSpec", "NotebookRun", "read_parameters", "discover_notebooks", "parse_overrides",
+           "run_suite"]  # fmt: skip
 
 KERNEL_NAME = "connectionlab"
 KIND_TEXT = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "text",
@@ -43,9 +47,12 @@ class Parameter:
 
 @dataclass(frozen=True)
 class NotebookSpec:
+    """A notebook of the suite: its name, file, parameters and needs."""
+
     name: str
     path: Path
     parameters: dict[str, Parameter]
+    needs: Needs = field(default_factory=Needs)
 
 
 @dataclass
@@ -53,7 +60,7 @@ class NotebookRun:
     """Outcome of one notebook: status, time, parameters and the files written."""
 
     name: str
-    status: str  # "succeeded" | "failed"
+    status: str  # "succeeded" | "failed" | "not applicable"
     seconds: float
     parameters: dict
     notebook: Path
@@ -104,7 +111,8 @@ def read_parameters(path: Path) -> dict[str, Parameter]:
 def discover_notebooks(folder: Path = NOTEBOOKS_DIR, only: Sequence[str] | None = None) -> list[NotebookSpec]:
     """The suite: ``NN_name.ipynb`` files in `folder`, sorted; `only` selects by name or prefix."""
     paths = sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
-    specs = [NotebookSpec(p.stem, p, read_parameters(p)) for p in paths]
+    specs = [NotebookSpec(p.stem, p, read_parameters(p), read_needs(nbformat.read(p, as_version=4).metadata, p.name))
+             for p in paths]  # fmt: skip
     if only:
         chosen = [s for s in specs if any(s.name == o or s.name.startswith(o) for o in only)]
         unknown = [o for o in only if not any(s.name == o or s.name.startswith(o) for s in specs)]
@@ -192,7 +200,32 @@ def _check_paths(values: dict) -> None:
         read_codebook(values["codebook"])
 
 
-def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, kernel: str) -> NotebookRun:
+SECTION_TAG = "section:"
+
+
+def _without_sections(path: Path, unmet: dict[str, list[str]]):
+    """The notebook with each section whose needs are unmet replaced by one Markdown line."""
+    nb = nbformat.read(path, as_version=4)
+    cells, done = [], set()
+    for cell in nb.cells:
+        tags = [t[len(SECTION_TAG):] for t in cell.get("metadata", {}).get("tags", []) if t.startswith(SECTION_TAG)]
+        skipped = [t for t in tags if t in unmet]
+        if not skipped:
+            cells.append(cell)
+        elif skipped[0] not in done:
+            done.add(skipped[0])
+            text = f"*Not applicable to these data: this part needs {_and(unmet[skipped[0]])}.*"
+            cells.append(nbformat.v4.new_markdown_cell(text, metadata={"tags": [f"{SECTION_TAG}{skipped[0]}"]}))
+    nb.cells = cells
+    return nb
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, kernel: str,
+             unmet_sections: dict[str, list[str]] | None = None) -> NotebookRun:  # fmt: skip
     import papermill as pm  # imported here: it is slow to import and only the runner needs it
 
     from analysis.runner.render import render_notebook
@@ -204,23 +237,60 @@ def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, k
     effective = {name: p.default for name, p in spec.parameters.items()} | params
     start = time.perf_counter()
     status, error = "succeeded", None
-    try:
-        pm.execute_notebook(str(spec.path), str(executed), parameters=params, kernel_name=kernel,
-                            cwd=str(spec.path.parent), progress_bar=False, log_output=False,
-                            kernel_manager_class=_kernel_manager_class())  # fmt: skip
-    except pm.PapermillExecutionError as exc:
-        status, error = "failed", f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
-    except Exception as exc:  # kernel death, timeouts: the suite goes on
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
+    with tempfile.TemporaryDirectory(prefix="connlab-nb-") as tmp:
+        source = spec.path
+        if unmet_sections:
+            source = Path(tmp) / spec.path.name
+            nbformat.write(_without_sections(spec.path, unmet_sections), source)
+        try:
+            pm.execute_notebook(str(source), str(executed), parameters=params, kernel_name=kernel,
+                                cwd=str(spec.path.parent), progress_bar=False, log_output=False,
+                                kernel_manager_class=_kernel_manager_class())  # fmt: skip
+        except pm.PapermillExecutionError as exc:
+            status, error = "failed", f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+        except Exception as exc:  # kernel death, timeouts: the suite goes on
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
     seconds = time.perf_counter() - start
     html = None
     if executed.exists():
         html = out_dir / f"{spec.name}.html"
         render_notebook(executed, html, show_code=show_code)
     results = folder / "results.json"
+    if results.exists() and unmet_sections:
+        doc = json.loads(results.read_text(encoding="utf-8"))
+        doc["not_applicable"] = {name: _and(parts) for name, parts in sorted(unmet_sections.items())}
+        results.write_text(json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
+    extra = {"overridden": sorted(k for k in params if k != "output_dir"),
+             "not_applicable_sections": {k: _and(v) for k, v in (unmet_sections or {}).items()}}  # fmt: skip
     return NotebookRun(spec.name, status, seconds, effective, executed, html,
-                       results if results.exists() else None, error,
-                       extra={"overridden": sorted(k for k in params if k != "output_dir")})  # fmt: skip
+                       results if results.exists() else None, error, extra=extra)  # fmt: skip
+
+
+def _check_needs(spec: NotebookSpec, params: dict, datasets: dict) -> tuple[str | None, dict[str, list[str]]]:
+    """(why the notebook is not applicable or None, {section: unmet needs}) for these parameters."""
+    if not spec.needs.notebook and not spec.needs.sections:
+        return None, {}
+    effective = {name: p.default for name, p in spec.parameters.items()} | params
+    if "data" not in effective:
+        return None, {}
+    key = (effective.get("data"), effective.get("codebook"))
+    if key not in datasets:
+        from analysis.data.dataset import load_dataset
+        from analysis.paths import resolve
+
+        try:
+            codebook = resolve(key[1]) if key[1] else None
+            datasets[key] = load_dataset(resolve(key[0]), codebook=codebook)
+        except AnalysisError:
+            datasets[key] = None  # the notebook's own load cell shows the message
+    dataset = datasets[key]
+    if dataset is None:
+        return None, {}
+    unmet = unmet_needs(spec.needs.notebook, dataset, effective)
+    if unmet:
+        return f"not applicable: needs {_and(unmet)}", {}
+    sections = {name: unmet_needs(needs, dataset, effective) for name, needs in (spec.needs.sections or {}).items()}
+    return None, {name: parts for name, parts in sections.items() if parts}
 
 
 def _kernel_manager_class():
@@ -287,12 +357,25 @@ def run_suite(
     total = len(specs)
     say(f"Running {total} notebook(s) with {min(jobs, total)} job(s) -> {out}")
 
+    datasets: dict = {}
+    checked = {}
+    for spec in specs:  # needs are checked before any kernel starts
+        params = {k: v for k, v in values.items() if k in spec.parameters}
+        checked[spec.name] = _check_needs(spec, params, datasets)
+
     def one(index_spec):
         i, spec = index_spec
         params = {k: v for k, v in values.items() if k in spec.parameters}
+        why, sections = checked[spec.name]
+        if why:
+            say(f"[{i}/{total}] {spec.name}: {why}")
+            effective = {name: p.default for name, p in spec.parameters.items()} | params
+            return NotebookRun(spec.name, "not applicable", 0.0, effective, None, None, None, why,
+                               extra={"overridden": sorted(params)})  # fmt: skip
         say(f"[{i}/{total}] {spec.name}: started")
-        run = _execute(spec, params, out, show_code, kernel)
-        say(f"[{i}/{total}] {spec.name}: {run.status} in {run.seconds:.1f} s" + (f" - {run.error}" if run.error else ""))
+        run = _execute(spec, params, out, show_code, kernel, sections)
+        say(f"[{i}/{total}] {spec.name}: {run.status} in {run.seconds:.1f} s"
+            + (f" - {run.error}" if run.error else ""))  # fmt: skip
         return run
 
     with ThreadPoolExecutor(max_workers=min(jobs, total)) as pool:

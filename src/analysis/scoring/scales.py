@@ -17,7 +17,7 @@ from analysis._checks import _require_columns
 from analysis.data.instrument_library import Instrument, Item, load_instrument
 from analysis.exceptions import AnalysisWarning, DataError, InstrumentError, ParameterError
 
-__all__ = ["score_scale", "score_instruments", "score_categories", "keyed_items", "subscale_items", "keyed_instruments"]
+__all__ = ["score_scale", "score_instruments", "score_dataset", "score_categories", "keyed_items", "subscale_items", "keyed_instruments"]
 
 
 def _item_columns(ins: Instrument, columns) -> dict[str, str]:
@@ -217,6 +217,54 @@ def score_instruments(
         frames.append(score_scale(data, instrument=ins, columns=dict(cols), min_answered=min_answered,
                                   ranges=ranges))  # fmt: skip
     return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=data.index)
+
+
+def score_dataset(dataset, *, table: str | None = None, min_answered: float = 0.8) -> pd.DataFrame:
+    """One table of a data set with the scores of every instrument it holds joined on.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A loaded data set (`analysis.load_dataset`).
+    table : str, optional
+        The table (default: the codebook's first table).
+    min_answered : float, default 0.8
+        Prorating rule of :func:`score_scale`: a score needs at least this share of its items.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The analysed rows of `table` (every column, same index) followed by the score columns of
+        :func:`score_instruments` (``<instrument>_<score>``). Ready-made scores that the data set
+        holds as variables are columns of the table already and are used as they are.
+
+    Raises
+    ------
+    DataError
+        A score name clashes with a column of the table (rename the column in the codebook).
+
+    See Also
+    --------
+    score_instruments : the scores alone, for any DataFrame.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis import load_dataset, write_demo_survey
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     dataset = load_dataset(write_demo_survey(tmp, n_couples=60, seed=1))
+    ...     scored = score_dataset(dataset, table="survey")
+    >>> "ecr_s_anxiety" in scored and "couple_id" in scored
+    True
+    """
+    frame = dataset.table(table)
+    scores = score_instruments(frame, instruments=dataset.instruments(table), min_answered=min_answered,
+                               ranges=dataset.item_ranges(table))  # fmt: skip
+    clash = [c for c in scores.columns if c in frame.columns]
+    if clash:
+        raise DataError(f"Table {dataset.table_name(table)!r} already has column(s) {clash}, which are also the "
+                        "names of instrument scores; rename them in the codebook or data file.")  # fmt: skip
+    return frame.join(scores)
 
 
 def score_categories(scores: pd.DataFrame, *, instrument: str | Instrument) -> pd.DataFrame:

@@ -1,0 +1,255 @@
+"""What a notebook needs from a data set, checked before it runs.
+
+A notebook declares its needs in its metadata, as data (no code)::
+
+    "connectionlab": {
+      "needs": ["instruments"],
+      "sections": {"invariance": {"needs": ["column:{invariance_group}"]},
+                   "dyadic_invariance": {"needs": ["role:dyad_id", "role:partner_role"]}}
+    }
+
+and the cells of a section carry the tag ``section:<name>``. ``{name}`` is replaced by the value of
+the notebook parameter ``name``. Before a notebook runs, the runner loads the data set once and
+checks every need: a notebook with an unmet need is *not applicable* (listed with its reason, no
+kernel started); a section with an unmet need is replaced by one line saying what it needs, and
+the rest of the notebook runs.
+
+The needs (``@{param}`` after a need names the table it is checked in; default: the notebook's
+``table`` parameter, else the data set's first table):
+
+=====================  ========================================================================
+``instruments``        instrument items (variables with ``role: item`` and ``instrument:``)
+``attachment``         an attachment instrument (ECR family) in the items
+``instrument:X``       the items of instrument ``X``
+``column:X``           a column ``X``
+``score:X``            a numeric column or an instrument score named ``X`` (items scored, or a
+                       ready-made score variable)
+``scores:X``           every name of the list ``X`` is a score (as ``score:``)
+``role:R``             a variable with codebook role ``R`` (``dyad_id``, ``partner_role``, ``day``, ...)
+``table:X``            a table ``X`` in the data set
+``dyads``              a dyad id, and at least one dyad with two members
+``roles:X:Y``          column ``X`` holds both values of the list ``Y`` within at least one dyad
+``simulated``          the demo generator's data (true values are known)
+=====================  ========================================================================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.data.dataset import Dataset
+from analysis.data.instrument_library import load_instrument
+from analysis.exceptions import InstrumentError, ParameterError
+from analysis.scoring.attachment import ATTACHMENT_INSTRUMENTS
+
+__all__ = ["Needs", "read_needs", "unmet_needs"]
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The needs of one notebook: its own, and those of each named section."""
+
+    notebook: tuple[str, ...] = ()
+    sections: dict[str, tuple[str, ...]] | None = None
+
+
+def read_needs(metadata: dict, where: str) -> Needs:
+    """The ``connectionlab`` needs in a notebook's metadata, checked for form.
+
+    Parameters
+    ----------
+    metadata : dict
+        The notebook's metadata (``nbformat`` node).
+    where : str
+        The notebook's name, for error messages.
+
+    Returns
+    -------
+    Needs
+        The notebook's needs and its sections' needs.
+
+    Raises
+    ------
+    ParameterError
+        A malformed declaration (not a list of strings, an unknown kind of need).
+    """
+    block = metadata.get("connectionlab", {}) or {}
+    sections = {}
+    for name, spec in (block.get("sections") or {}).items():
+        sections[str(name)] = _need_list(spec.get("needs", []) if isinstance(spec, dict) else spec, where)
+    return Needs(_need_list(block.get("needs", []), where), sections)
+
+
+def _need_list(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ParameterError(f"{where}: `connectionlab.needs` must be a list of strings, not {value!r}.")
+    for need in value:
+        kind = need.split(":", 1)[0].split("@", 1)[0]
+        if kind not in _CHECKS:
+            raise ParameterError(f"{where}: unknown need {need!r}; kinds: {', '.join(sorted(_CHECKS))}.")
+    return tuple(value)
+
+
+def unmet_needs(needs: tuple[str, ...], dataset: Dataset, parameters: dict) -> list[str]:
+    """What of `needs` the data set does not have, as phrases ("a couple (dyad) id (...)").
+
+    Parameters
+    ----------
+    needs : tuple of str
+        Needs as declared (see the module docstring).
+    dataset : Dataset
+        The loaded data set.
+    parameters : dict
+        The notebook's effective parameters (defaults with overrides), filling ``{name}``.
+
+    Returns
+    -------
+    list of str
+        One phrase per unmet need; empty when every need is met.
+    """
+    missing = []
+    for need in needs:
+        text, _, table_ref = need.partition("@")
+        kind, _, arg = text.partition(":")
+        table, table_param = _resolve(table_ref, parameters) if table_ref else (parameters.get("table"), "table")
+        if table is None:
+            table = next(iter(dataset.tables))
+        if table not in dataset.tables:
+            missing.append(f"a table {table!r}" + (f" (parameter `{table_param}`)" if table_param else ""))
+            continue
+        args = [_resolve(part, parameters) for part in arg.split(":")] if arg else []
+        phrase = _CHECKS[kind](dataset, table, *args)
+        if phrase:
+            missing.append(phrase)
+    return missing
+
+
+def _resolve(template: str, parameters: dict) -> tuple[object, str | None]:
+    """A need's argument: ``{name}`` -> (the parameter's value, name); else (the text, None)."""
+    match = _PLACEHOLDER.fullmatch(template)
+    if match:
+        return parameters.get(match.group(1)), match.group(1)
+    return template, None
+
+
+def _show(value) -> str:
+    return ", ".join(map(repr, value)) if isinstance(value, list) else repr(value)
+
+
+def _from(param: str | None) -> str:
+    return f" (parameter `{param}`)" if param else ""
+
+
+def _score_names(dataset: Dataset, table: str) -> set[str]:
+    """Columns a notebook can use as scores: numeric variables plus instrument scores."""
+    frame = dataset.table(table)
+    names = {c for c in frame.columns
+             if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}  # fmt: skip
+    for ins_id in dataset.instruments(table):
+        try:
+            ins = load_instrument(ins_id)
+        except InstrumentError:
+            continue
+        names |= {f"{ins.id}_{score}" for score in ins.scores}
+    return names
+
+
+def _check_instruments(dataset, table):
+    return None if dataset.instruments(table) else "instrument items (variables with role: item and an instrument)"
+
+
+def _check_attachment(dataset, table):
+    if any(i in ATTACHMENT_INSTRUMENTS for i in dataset.instruments(table)):
+        return None
+    return f"an attachment instrument ({', '.join(ATTACHMENT_INSTRUMENTS)}) among the items"
+
+
+def _check_instrument(dataset, table, name):
+    value, param = name
+    if value in dataset.instruments(table):
+        return None
+    return f"the items of instrument {_show(value)}{_from(param)}"
+
+
+def _check_column(dataset, table, name):
+    value, param = name
+    if value is not None and value in dataset.table(table).columns:
+        return None
+    return f"a column {_show(value)}{_from(param)} in table {table!r}"
+
+
+def _check_score(dataset, table, name):
+    value, param = name
+    if isinstance(value, str) and value in _score_names(dataset, table):
+        return None
+    return f"a score or numeric column {_show(value)}{_from(param)} in table {table!r}"
+
+
+def _check_scores(dataset, table, names):
+    value, param = names
+    wanted = [value] if isinstance(value, str) else list(value or [])
+    absent = [n for n in wanted if n not in _score_names(dataset, table)]
+    if not absent:
+        return None
+    return f"the scores {_show(absent)}{_from(param)} in table {table!r}"
+
+
+_ROLE_TEXT = {"dyad_id": "a couple (dyad) id", "partner_role": "a partner number within the couple",
+              "day": "a diary day", "id": "a person id"}  # fmt: skip
+
+
+def _check_role(dataset, table, role):
+    value, _ = role
+    if dataset.role_column(table, value):
+        return None
+    return f"{_ROLE_TEXT.get(value, 'a variable')} (a variable with role: {value} in table {table!r})"
+
+
+def _check_table(dataset, table, name):
+    value, param = name
+    return None if value in dataset.tables else f"a table {_show(value)}{_from(param)}"
+
+
+def _check_dyads(dataset, table):
+    dyad = dataset.role_column(table, "dyad_id")
+    if dyad is None:
+        return f"couples: a dyad id (a variable with role: dyad_id in table {table!r}) and two members per dyad"
+    sizes = dataset.table(table)[dyad].value_counts()
+    if (sizes == 2).any():
+        return None
+    return f"couples: two members in at least one dyad of {dyad!r}"
+
+
+def _check_roles(dataset, table, column, values):
+    (col, col_param), (wanted, wanted_param) = column, values
+    frame = dataset.table(table)
+    if col is None or col not in frame.columns:
+        return f"a column {_show(col)}{_from(col_param)} telling partners apart"
+    wanted = list(wanted or [])
+    labels = dataset.value_labels.get(table, {}).get(col, {})
+    shown = frame[col].map(lambda v: labels.get(v, v)) if labels else frame[col]
+    both = shown.isin(wanted)
+    dyad = dataset.role_column(table, "dyad_id")
+    if len(wanted) == 2 and dyad is not None:
+        if (shown[both].groupby(frame.loc[both, dyad]).nunique() == 2).any():
+            return None
+    elif len(wanted) == 2 and all((shown == v).any() for v in wanted):
+        return None
+    return (f"couples with one partner of each role {_show(wanted)}{_from(wanted_param)} "
+            f"in column {col!r}{_from(col_param)}")  # fmt: skip
+
+
+def _check_simulated(dataset, table):
+    return None if dataset.simulated else "simulated data (true values exist only for the demo generator's data)"
+
+
+_CHECKS = {
+    "instruments": _check_instruments, "attachment": _check_attachment, "instrument": _check_instrument,
+    "column": _check_column, "score": _check_score, "scores": _check_scores, "role": _check_role,
+    "table": _check_table, "dyads": _check_dyads, "roles": _check_roles, "simulated": _check_simulated,
+}  # fmt: skip
