@@ -88,3 +88,14 @@ def test_text_formatters_follow_apa():
 def test_format_number_never_prints_negative_zero():
     assert format_number(-0.0004, "delta_cfi", 3) == "0.000"
     assert format_number(-0.0006, "delta_cfi", 3) == "&minus;0.001"
+
+
+def test_leading_zero_is_dropped_only_from_a_leading_zero():
+    """APA 7 (6.36): no leading zero for values that cannot exceed 1; other digits untouched."""
+    from analysis.apa import format_number, format_p, format_value
+
+    assert format_value(0.25, bounded=True) == ".25" and format_value(-0.25, bounded=True) == "\u2212.25"
+    assert format_value(10.5, bounded=True) == "10.50"  # was "1.50"
+    assert format_number(-0.5, "r") == "&minus;.50" and format_number(12.5, "r") == "12.50"
+    assert format_number(0.034, "p_value") == ".034"
+    assert format_p(pd.NA) == "p = NA"

@@ -572,3 +572,12 @@ def test_attachment_styles_median_and_midpoint():
         attachment_styles(data, anxiety="anx", avoidance="avo", rule="midpoint")
     with pytest.raises(ParameterError, match="`rule`"):
         attachment_styles(data, anxiety="anx", avoidance="avo", rule="mean")
+
+
+def test_attachment_scores_refuses_an_instrument_without_the_two_dimensions():
+    from analysis import attachment_scores
+    from analysis.exceptions import InstrumentError
+
+    data = pd.DataFrame({f"csi_16_{i}": [3, 4] for i in range(1, 17)})
+    with pytest.raises(InstrumentError, match="no anxiety and avoidance scores"):
+        attachment_scores(data, instruments={"csi_16": {str(i): f"csi_16_{i}" for i in range(1, 17)}}, instrument="csi_16")

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["HtmlBlock", "format_number", "format_value", "format_p", "format_ci", "format_stat", "apa_paragraph", "apa_table"]
+__all__ = ["HtmlBlock", "format_number", "format_value", "format_p", "format_ci", "format_stat", "apa_paragraph",
+           "apa_table"]
 
 #: column name -> APA header (HTML); other names are turned into words.
 HEADERS = {
@@ -22,7 +24,8 @@ HEADERS = {
     "ci_low": "CI low", "ci_high": "CI high", "std_estimate": "&beta;", "r2": "<i>R</i>&sup2;",
     "chi_square": "&chi;&sup2;", "cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA", "srmr": "SRMR",
     "rmsea_ci_low": "RMSEA 90% CI low", "rmsea_ci_high": "RMSEA 90% CI high",
-    "delta_chi_square": "&Delta;&chi;&sup2;", "delta_df": "&Delta;<i>df</i>", "delta_p_value": "<i>p</i>(&Delta;&chi;&sup2;)",
+    "delta_chi_square": "&Delta;&chi;&sup2;", "delta_df": "&Delta;<i>df</i>",
+    "delta_p_value": "<i>p</i>(&Delta;&chi;&sup2;)",
     "delta_cfi": "&Delta;CFI", "delta_rmsea": "&Delta;RMSEA", "min_loading": "Min. &lambda;",
     "std_loading": "&lambda;", "n_items": "Items", "aic": "AIC", "bic": "BIC", "new_estimate": "Estimate",
     "pi_low": "PI low", "pi_high": "PI high", "tau2": "&tau;&sup2;", "i2": "<i>I</i>&sup2; (%)", "k": "<i>k</i>",
@@ -41,12 +44,41 @@ INTEGER_COLUMNS = {"n", "n_items", "df", "rows", "columns", "persons", "couples"
 
 @dataclass(frozen=True)
 class HtmlBlock:
-    """HTML shown as rich output in a notebook (and so in the rendered report)."""
+    """HTML shown as rich output in a notebook (and so in the rendered report).
+
+    The return type of every APA table, paragraph and notice: Jupyter displays it through
+    ``_repr_html_``, so a cell that ends with one shows the formatted HTML, and papermill and
+    nbconvert keep it in the rendered report.
+
+    Parameters
+    ----------
+    html : str
+        The HTML fragment, already escaped where it holds text from the data (also the
+        attribute ``.html``).
+
+    See Also
+    --------
+    apa_table, apa_paragraph
+
+    Examples
+    --------
+    >>> from analysis import HtmlBlock
+    >>> block = HtmlBlock("<p>Hello</p>")
+    >>> block.html
+    '<p>Hello</p>'
+    >>> block._repr_html_() == block.html
+    True
+    """
 
     html: str
 
     def _repr_html_(self) -> str:
         return self.html
+
+
+def _drop_leading_zero(text: str) -> str:
+    """``0.25`` -> ``.25``, ``-0.25`` -> ``-.25``; any other number unchanged (``10.5`` stays)."""
+    return re.sub(r"^(-?)0\.", r"\1.", text)
 
 
 def format_number(value, column: str = "", decimals: int = 2) -> str:
@@ -59,7 +91,7 @@ def format_number(value, column: str = "", decimals: int = 2) -> str:
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if column in ("p_value", "delta_p_value", "p_holm", "p_bh", "rho_p_value"):
-        return "&lt; .001" if value < 0.001 else f"{value:.3f}".replace("0.", ".", 1)
+        return "&lt; .001" if value < 0.001 else _drop_leading_zero(f"{value:.3f}")
     if column in INTEGER_COLUMNS or isinstance(value, int | np.integer):
         return f"{int(value):,}"
     if column == "value" and float(value).is_integer():  # generic value column: counts stay whole
@@ -68,44 +100,231 @@ def format_number(value, column: str = "", decimals: int = 2) -> str:
     if text.startswith("-") and text.strip("-0.,") == "":  # rounds to zero: no negative zero
         text = text[1:]
     if column in NO_LEADING_ZERO:
-        text = text.replace("0.", ".", 1)
+        text = _drop_leading_zero(text)
     return text.replace("-", "&minus;")
 
 
 def format_value(value: float, decimals: int = 2, *, bounded: bool = False) -> str:
-    """A number for running text (plain Unicode): ``−0.24``; `bounded` drops the leading zero
-    (APA 7 for statistics that cannot exceed 1, e.g. r, p, alpha); NaN as ``NA``."""
+    """Format a number for running text in APA style (plain Unicode).
+
+    Parameters
+    ----------
+    value : float
+        The number; None, NaN and ``pandas.NA`` are allowed.
+    decimals : int, default 2
+        Decimal places (0 for whole-number statistics such as df).
+    bounded : bool, default False
+        True for a statistic that cannot exceed 1 in absolute value (r, R², alpha, omega, CFI,
+        a proportion): the leading zero is dropped (``.24``).
+
+    Returns
+    -------
+    str
+        The number rounded to `decimals` places, with a real minus sign (U+2212) for negative
+        values, no negative zero (``-0.004`` gives ``0.00``), and ``"NA"`` for a missing value.
+
+    See Also
+    --------
+    format_stat : ``symbol = value``.
+    format_p, format_ci
+
+    Notes
+    -----
+    APA style (Publication Manual, 7th ed., section 6.36): a leading zero before the decimal
+    point for numbers below 1, except for statistics that cannot be greater than 1 (``bounded``).
+    Rounding is Python's correctly rounded float formatting (as C's ``printf`` and R's
+    ``sprintf``/``formatC``): the binary value is rounded, so ``0.125`` (exactly representable)
+    goes to the even ``0.12``. `bounded` only removes the first ``0.``; pass it only for values
+    below 1 in absolute value (a value of 10 or more would lose a digit: ``10.5`` gives ``1.50``).
+
+    References
+    ----------
+    American Psychological Association. (2020). Publication manual of the American
+    Psychological Association (7th ed.). https://doi.org/10.1037/0000165-000
+
+    Examples
+    --------
+    >>> from analysis import format_value
+    >>> format_value(-0.2413)
+    '−0.24'
+    >>> format_value(0.2413, bounded=True)
+    '.24'
+    >>> format_value(-0.004), format_value(118, 0), format_value(float("nan"))
+    ('0.00', '118', 'NA')
+    """
     if value is None or value is pd.NA or (isinstance(value, float | np.floating) and math.isnan(value)):
         return "NA"
     text = f"{float(value):.{decimals}f}"
     if text.lstrip("-").strip("0.") == "":  # rounds to zero: no negative zero
         text = text.lstrip("-")
     if bounded:
-        text = text.replace("0.", ".", 1)
+        text = _drop_leading_zero(text)
     return text.replace("-", "\u2212")
 
 
 def format_p(p: float) -> str:
-    """APA p value for text: ``p < .001`` or ``p = .023`` (three decimals, no leading zero)."""
-    if p is None or (isinstance(p, float | np.floating) and math.isnan(p)):
+    """Format a p value for running text in APA style: ``p < .001`` or ``p = .023``.
+
+    Parameters
+    ----------
+    p : float
+        The p value, in [0, 1]; None or NaN gives ``p = NA``.
+
+    Returns
+    -------
+    str
+        ``"p < .001"`` when `p` is below .001, otherwise ``"p = "`` and `p` with three decimals
+        and no leading zero (``"p = .023"``); ``"p = NA"`` for a missing value.
+
+    See Also
+    --------
+    format_value, format_stat
+
+    Notes
+    -----
+    APA style (Publication Manual, 7th ed.): exact p values to two or three decimals, values
+    below .001 as ``p < .001`` (section 6.43), and no leading zero because p cannot exceed 1
+    (section 6.36). The printed value is rounded (``0.0496`` gives ``p = .050``), so decide
+    significance on the unrounded value.
+
+    References
+    ----------
+    American Psychological Association. (2020). Publication manual of the American
+    Psychological Association (7th ed.). https://doi.org/10.1037/0000165-000
+
+    Examples
+    --------
+    >>> from analysis import format_p
+    >>> format_p(0.0234), format_p(0.00042), format_p(0.5)
+    ('p = .023', 'p < .001', 'p = .500')
+    """
+    if p is None or p is pd.NA or (isinstance(p, float | np.floating) and math.isnan(p)):
         return "p = NA"
     return "p < .001" if p < 0.001 else f"p = {format_value(p, 3, bounded=True)}"
 
 
 def format_ci(low: float, high: float, *, level: float = 0.95, decimals: int = 2, bounded: bool = False) -> str:
-    """Confidence interval for text: ``95% CI [0.01, 0.53]``."""
+    """Format a confidence interval for running text in APA style: ``95% CI [0.01, 0.53]``.
+
+    Parameters
+    ----------
+    low : float
+        Lower limit.
+    high : float
+        Upper limit.
+    level : float, default 0.95
+        Confidence level, printed as a percentage (0.9 as ``90%``, 0.999 as ``99.9%``).
+    decimals : int, default 2
+        Decimal places of both limits.
+    bounded : bool, default False
+        True when the statistic cannot exceed 1 in absolute value (r, partial eta squared): the
+        limits lose their leading zero.
+
+    Returns
+    -------
+    str
+        ``"<level>% CI [<low>, <high>]"``; each limit formatted by :func:`format_value` (minus
+        sign U+2212, ``NA`` for a missing limit).
+
+    See Also
+    --------
+    format_value, format_stat
+
+    Notes
+    -----
+    APA style (Publication Manual, 7th ed., section 6.43): the level, ``CI``, and the lower and
+    upper limits in square brackets separated by a comma; leading zeros as in section 6.36.
+
+    References
+    ----------
+    American Psychological Association. (2020). Publication manual of the American
+    Psychological Association (7th ed.). https://doi.org/10.1037/0000165-000
+
+    Examples
+    --------
+    >>> from analysis import format_ci
+    >>> format_ci(0.0123, 0.5349)
+    '95% CI [0.01, 0.53]'
+    >>> format_ci(-0.31, 0.12, level=0.9, bounded=True)
+    '90% CI [−.31, .12]'
+    """
     pct = f"{100 * level:g}"
-    return f"{pct}% CI [{format_value(low, decimals, bounded=bounded)}, {format_value(high, decimals, bounded=bounded)}]"
+    limits = (format_value(low, decimals, bounded=bounded), format_value(high, decimals, bounded=bounded))
+    return f"{pct}% CI [{limits[0]}, {limits[1]}]"
 
 
 def format_stat(symbol: str, value: float, decimals: int = 2, *, bounded: bool = False) -> str:
-    """``symbol = value`` for text, e.g. ``format_stat("b", 0.2413)`` -> ``b = 0.24``; integer
-    statistics such as df are passed with ``decimals=0``."""
+    """Format a statistic for running text: ``symbol = value``, e.g. ``b = 0.24``.
+
+    Parameters
+    ----------
+    symbol : str
+        The statistic's symbol as it should read (``"b"``, ``"β"``, ``"r"``, ``"t(118)"``).
+        Plain text: the italics that APA asks for are the caller's (or the word processor's).
+    value : float
+        The value; None or NaN gives ``NA``.
+    decimals : int, default 2
+        Decimal places; 0 for whole-number statistics such as df.
+    bounded : bool, default False
+        True when the statistic cannot exceed 1 in absolute value: no leading zero.
+
+    Returns
+    -------
+    str
+        ``"<symbol> = <value>"``, the value formatted by :func:`format_value`.
+
+    See Also
+    --------
+    format_value, format_p, format_ci
+
+    Notes
+    -----
+    Leading zeros follow the APA Publication Manual (7th ed., section 6.36); statistics in text
+    are written ``symbol = value`` with spaces around the sign (section 6.43). Use
+    :func:`format_p` for p values (it writes ``p < .001``).
+
+    References
+    ----------
+    American Psychological Association. (2020). Publication manual of the American
+    Psychological Association (7th ed.). https://doi.org/10.1037/0000165-000
+
+    Examples
+    --------
+    >>> from analysis import format_stat
+    >>> format_stat("b", 0.2413)
+    'b = 0.24'
+    >>> format_stat("r", -0.318, bounded=True), format_stat("df", 118, 0)
+    ('r = −.32', 'df = 118')
+    """
     return f"{symbol} = {format_value(value, decimals, bounded=bounded)}"
 
 
 def apa_paragraph(*sentences: str) -> HtmlBlock:
-    """Sentences shown as one paragraph of a report (escaped; the `apa-text` style)."""
+    """Show sentences as one paragraph of a report (HTML, the ``apa-text`` style).
+
+    Parameters
+    ----------
+    *sentences : str
+        Sentences in reading order, e.g. results' ``.sentence()`` texts. Each is stripped of
+        surrounding white space; empty strings and None are left out.
+
+    Returns
+    -------
+    HtmlBlock
+        ``.html`` is ``<p class="apa-text">...</p>`` holding the sentences joined by single
+        spaces, HTML-escaped (``<``, ``>``, ``&`` and quotes show as written).
+
+    See Also
+    --------
+    apa_table : A table in the same style.
+    format_stat, format_p, format_ci : The numbers inside the sentences.
+
+    Examples
+    --------
+    >>> from analysis import apa_paragraph
+    >>> apa_paragraph("Satisfaction rose, p < .001.", "", " Trust did not. ").html
+    '<p class="apa-text">Satisfaction rose, p &lt; .001. Trust did not.</p>'
+    """
     text = " ".join(s.strip() for s in sentences if s and s.strip())
     return HtmlBlock(f'<p class="apa-text">{html.escape(text)}</p>')
 
@@ -142,7 +361,8 @@ def apa_table(
     decimals : int, default 2
         Decimal places for numbers without a rule of their own.
     labels : dict, optional
-        Replacement text for cell values (e.g. score ids to readable names).
+        ``{cell text: shown text}``: replacement text for text cells (e.g. score ids to readable
+        names); numbers are never replaced.
     empty : str, optional
         A sentence shown instead of the table when `data` has no rows (e.g. "No problems: every
         value fits its codebook entry."); default: the table with its headers only.
@@ -150,11 +370,59 @@ def apa_table(
     Returns
     -------
     HtmlBlock
-        ``.html`` holds the table; notebooks display it directly.
+        ``.html`` holds ``<div class="apa">`` with the table: the caption (bold "Table
+        `number`", then the italic `title`), one header per column, one row per row of `data`,
+        and the note (``<p class="apa-note">``, starting with an italic *Note.*). Notebooks
+        display it directly. With ``empty`` and no rows: the caption and the `empty` sentence.
+
+    See Also
+    --------
+    format_value : The same rules for running text.
+    apa_paragraph
+
+    Notes
+    -----
+    Each cell is formatted by its column name (APA Publication Manual, 7th ed.):
+
+    - p value columns (``p_value``, ``delta_p_value``, ``p_holm``, ``p_bh``, ``rho_p_value``):
+      three decimals without a leading zero, values below .001 as ``< .001`` (section 6.43);
+    - statistics that cannot exceed 1 (``r``, ``r2``, ``alpha``, ``omega``, ``cfi``, ``tli``,
+      ``rmsea``, ``srmr``, ``icc``, ``std_loading``, ``partial_eta_sq``, ...): no leading zero
+      (section 6.36);
+    - counts (``n``, ``df``, ``k``, ``n_items``, ... and integer values): whole numbers with
+      thousands separators; ``pct_*`` columns one decimal; other numbers `decimals` places;
+    - missing values as an en dash, booleans as yes/no, a real minus sign, no negative zero;
+      text is HTML-escaped.
+
+    Headers come from the project vocabulary (``mean`` as italic *M*, ``sd`` as *SD*,
+    ``p_value`` as *p*, ``std_estimate`` as β, ...); other column names become words
+    (``n_excluded`` as "N excluded"). Each cell has the class ``text`` (a column with any string)
+    or ``num``, which the report stylesheet aligns (numbers right). Nothing in `data` is changed.
+
+    References
+    ----------
+    American Psychological Association. (2020). Publication manual of the American
+    Psychological Association (7th ed.). https://doi.org/10.1037/0000165-000
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis import apa_table
+    >>> coef = pd.DataFrame({"term": ["Intercept", "anxiety"], "estimate": [3.912, -0.2413],
+    ...                      "p_value": [1e-9, 0.0234], "n": [1250, 1250]})
+    >>> table = apa_table(coef, title="Satisfaction regressed on anxiety", number=2)
+    >>> import re
+    >>> re.findall(r"<caption>(.*?)</caption>", table.html)
+    ['<strong>Table 2</strong><br><em>Satisfaction regressed on anxiety</em>']
+    >>> re.findall(r"<th class=[^>]*>(.*?)</th>", table.html)
+    ['Term', '<i>b</i>', '<i>p</i>', '<i>n</i>']
+    >>> re.findall(r"<td class=[^>]*>(.*?)</td>", table.html)
+    ['Intercept', '3.91', '&lt; .001', '1,250', 'anxiety', '&minus;0.24', '.023', '1,250']
     """
     labels = labels or {}
     if data.empty and empty is not None:
-        caption = (f"<strong>Table {number}</strong><br>" if number is not None else "") + f"<em>{html.escape(title)}</em>"
+        caption = ((f"<strong>Table {number}</strong><br>" if number is not None else "")
+                   + f"<em>{html.escape(title)}</em>")  # fmt: skip
         return HtmlBlock(f'<div class="apa"><p class="apa-caption">{caption}</p>'
                          f'<p class="apa-text">{html.escape(empty)}</p></div>')  # fmt: skip
     kinds = {c: "text" if any(isinstance(v, str) for v in data[c]) else "num" for c in data.columns}

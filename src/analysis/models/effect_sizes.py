@@ -463,8 +463,55 @@ def minimal_detectable_effect(n: int, *, kind: str = "r", n_predictors: int = 1,
 
 
 def partial_eta_squared_sentence(table: pd.DataFrame, term: str) -> str:
-    """``For A2, F(1, 2710) = 588.79, p < .001, partial η² = .18, 95% CI [.15, .20] (Type II
-    sums of squares).`` from a :func:`partial_eta_squared` table."""
+    """Report one term of a :func:`partial_eta_squared` table as an APA sentence.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`partial_eta_squared` (its ``attrs`` give the CI level and the type of
+        sums of squares).
+    term : str
+        The term to report, as in the table's ``term`` column (``"x"``, ``"C(g)"``).
+
+    Returns
+    -------
+    str
+        ``For <term>, F(df, df_error) = ..., p ..., partial η² = ..., <ci>% CI [..., ...]
+        (Type II sums of squares).`` (plain Unicode text).
+
+    Raises
+    ------
+    ParameterError
+        If the table has no row for `term` (the message lists the terms).
+
+    See Also
+    --------
+    partial_eta_squared
+
+    Notes
+    -----
+    APA style (Publication Manual, 7th ed., sections 6.36 and 6.43): F with two decimals,
+    ``p < .001`` or an exact three-decimal p, partial η² and its limits without a leading zero
+    because they cannot exceed 1. The sums-of-squares type is left out when the table does not
+    record it.
+
+    References
+    ----------
+    American Psychological Association. (2020). Publication manual of the American
+    Psychological Association (7th ed.). https://doi.org/10.1037/0000165-000
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import partial_eta_squared
+    >>> from analysis.models.effect_sizes import partial_eta_squared_sentence
+    >>> rng = np.random.default_rng(4)
+    >>> data = pd.DataFrame({"x": rng.normal(size=120), "g": ["a", "b", "c"] * 40})
+    >>> data["y"] = 0.5 * data["x"] + (data["g"] == "c") + rng.normal(size=120)
+    >>> partial_eta_squared_sentence(partial_eta_squared(data, "y ~ x + C(g)"), "x")
+    'For x, F(1, 116) = 12.40, p < .001, partial η² = .10, 95% CI [.02, .21] (Type II sums of squares).'
+    """
     rows = table[table["term"] == term]
     if rows.empty:
         raise ParameterError(f"The table has no term {term!r}; terms: {', '.join(map(repr, table['term']))}.")
@@ -478,8 +525,45 @@ def partial_eta_squared_sentence(table: pd.DataFrame, term: str) -> str:
 
 
 def cohens_d_sentence(table: pd.DataFrame) -> str:
-    """``Cohen's d = −0.30, 95% CI [−0.38, −0.22] (1: n = 912; 2: n = 1,862).`` from a
-    :func:`cohens_d` table."""
+    """Report a :func:`cohens_d` table as an APA sentence.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`cohens_d` (one row; ``attrs["ci"]`` gives the CI level, 0.95 if
+        absent).
+
+    Returns
+    -------
+    str
+        ``Cohen’s d = ..., <ci>% CI [..., ...] (<group1>: n = ...; <group2>: n = ...).``
+        (plain Unicode text; whole-number group values without ``.0``).
+
+    See Also
+    --------
+    cohens_d
+
+    Notes
+    -----
+    d and its limits with two decimals and a leading zero (d is not bounded by 1), a real
+    minus sign, and group sizes with thousands separators (APA Publication Manual, 7th ed.,
+    sections 6.36 and 6.43).
+
+    References
+    ----------
+    American Psychological Association. (2020). Publication manual of the American
+    Psychological Association (7th ed.). https://doi.org/10.1037/0000165-000
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis import cohens_d
+    >>> from analysis.models.effect_sizes import cohens_d_sentence
+    >>> data = pd.DataFrame({"score": [5.1, 4.8, 6.2, 5.9, 5.5, 4.2, 4.6, 5.3, 3.9, 4.8],
+    ...                      "group": ["a"] * 5 + ["b"] * 5})
+    >>> cohens_d_sentence(cohens_d(data, y="score", group="group"))
+    'Cohen’s d = 1.69, 95% CI [0.17, 3.14] (a: n = 5; b: n = 5).'
+    """
     r = table.iloc[0]
     g1, g2 = (_label(table[c].iloc[0]) for c in ("group1", "group2"))
     return (f"{format_stat('Cohen’s d', r['cohen_d'])}, "
@@ -495,15 +579,94 @@ def _label(value) -> str:
 
 
 def p_adjust_sentence(p_values: Sequence[float] | pd.Series, *, method: str = "holm") -> str:
-    """``P values were adjusted for 9 tests with Holm's (1979) method.``"""
+    """Say in one sentence how p values were adjusted for multiple testing.
+
+    Parameters
+    ----------
+    p_values : sequence of float or pandas.Series
+        The unadjusted p values of the family (as passed to :func:`p_adjust`); missing values
+        are not counted as tests.
+    method : {"holm", "fdr_bh", "bonferroni", "hochberg", "fdr_by"}, optional
+        The adjustment method (default ``"holm"``).
+
+    Returns
+    -------
+    str
+        ``P values were adjusted for <m> tests with <method> method.``, the method named with
+        its reference (``Holm's (1979)``, ``the Benjamini-Hochberg (1995) false discovery
+        rate``, ...).
+
+    Raises
+    ------
+    ParameterError
+        An unknown `method`.
+
+    See Also
+    --------
+    p_adjust, family_of_tests
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
+    Journal of Statistics, 6(2), 65-70.
+    Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate. Journal of the
+    Royal Statistical Society B, 57(1), 289-300.
+
+    Examples
+    --------
+    >>> from analysis.models.effect_sizes import p_adjust_sentence
+    >>> p_adjust_sentence([0.01, 0.04, 0.03, float("nan")], method="fdr_bh")
+    'P values were adjusted for 3 tests with the Benjamini-Hochberg (1995) false discovery rate method.'
+    """
     _check_one_of("method", method, _P_METHODS)
     m = int(np.sum(~np.isnan(np.asarray(p_values, dtype=float))))
-    return f"P values were adjusted for {m} tests with {_P_NAMES[method]} method."
+    return f"P values were adjusted for {m} test{'' if m == 1 else 's'} with {_P_NAMES[method]} method."
 
 
 def minimal_detectable_effect_sentence(table: pd.DataFrame) -> str:
-    """``With n = 200 and α = .05 (two-sided), a correlation of r = .20 or larger is detected with
-    80% power.`` from a :func:`minimal_detectable_effect` table."""
+    """Report a sensitivity power analysis (:func:`minimal_detectable_effect`) as an APA sentence.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`minimal_detectable_effect` (one row: ``kind``, ``n``,
+        ``n_predictors``, ``alpha``, ``power``, ``effect``, ``r2``).
+
+    Returns
+    -------
+    str
+        For ``kind="r"``: ``With n = ... and α = ... (two-sided), a correlation of r = ... or
+        larger is detected with ...% power.`` For ``kind="f2"``: ``With n = ... and α = ..., an
+        effect of k predictors of f² = ... (R² = ...) or larger is detected with ...% power.``
+        (plain Unicode text).
+
+    See Also
+    --------
+    minimal_detectable_effect
+
+    Notes
+    -----
+    Numbers follow the APA Publication Manual (7th ed., sections 6.36 and 6.43): α with up to
+    three decimals (trailing zeros dropped: ``.05``, ``.005``), r and R² with two decimals and
+    no leading zero (they cannot exceed 1), f² with two decimals and a leading zero, power as
+    a whole percentage, n with thousands separators. Reporting the smallest detectable effect
+    of the sample actually analysed is the sensitivity analysis of G*Power (Faul et al., 2009).
+
+    References
+    ----------
+    American Psychological Association. (2020). Publication manual of the American
+    Psychological Association (7th ed.). https://doi.org/10.1037/0000165-000
+    Faul, F., Erdfelder, E., Buchner, A., & Lang, A.-G. (2009). Statistical power analyses using
+    G*Power 3.1. Behavior Research Methods, 41(4), 1149-1160.
+
+    Examples
+    --------
+    >>> from analysis import minimal_detectable_effect, minimal_detectable_effect_sentence
+    >>> minimal_detectable_effect_sentence(minimal_detectable_effect(120))
+    'With n = 120 and α = .05 (two-sided), a correlation of r = .25 or larger is detected with 80% power.'
+    >>> minimal_detectable_effect_sentence(minimal_detectable_effect(120, kind="f2", n_predictors=3))
+    'With n = 120 and α = .05, an effect of 3 predictors of f² = 0.09 (R² = .09) or larger is detected with 80% power.'
+    """
     r = table.iloc[0]
     head = f"With n = {int(r['n']):,} and {format_stat('α', r['alpha'], 3, bounded=True).rstrip('0')}"
     pw = f"{format_value(100 * r['power'], 0)}% power"

@@ -12,7 +12,46 @@ __all__ = ["dataset_notice"]
 
 
 def dataset_notice(dataset: Dataset) -> HtmlBlock:
-    """A box naming the data set and its files; simulated data get a plain warning banner."""
+    """Show a box that names the data set and its files; simulated data get a warning banner.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A loaded data set (:func:`analysis.load_dataset`).
+
+    Returns
+    -------
+    HtmlBlock
+        ``.html`` is ``<div class="dataset-notice">`` holding, in order: for a simulated data
+        set, a ``<p class="simulated">`` banner ("Simulated data.", the generating function and
+        seed from the codebook's ``generator`` entry, and that the data describe no real
+        people); the data set's title (bold); the codebook's ``description``; and a list of its
+        files, each with its file name, table, number of rows (not for the codebook) and the
+        first 12 hex digits of its SHA-256. Text is HTML-escaped.
+
+    See Also
+    --------
+    analysis.load_dataset : Reads the files and computes their SHA-256.
+    analysis.start_run : Records the same files as inputs of a notebook run.
+
+    Notes
+    -----
+    A report opens with this notice so that a reader knows which files, byte for byte, the
+    results come from; the full digests are in the run's ``results.json``. Whether a data set
+    is simulated comes from its codebook (``simulated: true``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis import dataset_notice, load_dataset, write_demo_survey
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     dataset = load_dataset(write_demo_survey(tmp, n_couples=60, seed=1))
+    >>> notice = dataset_notice(dataset)
+    >>> notice.html.startswith('<div class="dataset-notice"><p class="simulated"><strong>Simulated data.')
+    True
+    >>> notice.html.count("<li>"), "survey.csv</code> (survey, 117 rows)" in notice.html
+    (3, True)
+    """
     files = "".join(
         f"<li><code>{html.escape(Path(f.path).name)}</code> ({html.escape(f.table)}"
         + (f", {f.rows:,} rows" if f.table != "codebook" else "")

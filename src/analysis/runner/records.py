@@ -45,7 +45,44 @@ def _jsonable(value):
 
 @dataclass
 class Run:
-    """Results and provenance of one notebook run; `finish` writes ``results.json``."""
+    """Results and provenance of one notebook run; `finish` writes ``results.json``.
+
+    Made by :func:`start_run` at the top of a notebook (not constructed directly); the notebook
+    then adds its inputs (`add_input`), records key results (`record`) and ends with `finish`.
+    Each parameter is also an attribute of the same name.
+
+    Parameters
+    ----------
+    notebook : str
+        Notebook name, e.g. ``"00_overview"``.
+    parameters : dict
+        The notebook's parameters as passed to :func:`start_run`, with ``output_dir`` (as a
+        string) first.
+    output_dir : pathlib.Path
+        Absolute folder of ``results.json`` (relative paths taken from the project root).
+    started_at : str
+        Start time, UTC, ISO 8601 to the second.
+    _t0 : float
+        ``time.perf_counter()`` at the start, for the run time (private).
+    inputs : list of TableFile, optional
+        Files of the data sets added with `add_input` (table, path, SHA-256, rows, columns).
+    results : dict, optional
+        Key results recorded with `record`, already converted to JSON values.
+
+    See Also
+    --------
+    start_run
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis import start_run
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     run = start_run("02_models", output_dir=tmp, seed=7)
+    ...     run.record("r", 0.31)
+    ...     run.notebook, run.parameters["seed"], run.results
+    ('02_models', 7, {'r': 0.31})
+    """
 
     notebook: str
     parameters: dict
@@ -56,15 +93,44 @@ class Run:
     results: dict = field(default_factory=dict)
 
     def add_input(self, *datasets: Dataset) -> None:
-        """Record data sets' files (path, SHA-256, rows) as inputs of this run."""
+        """Record data sets' files (path, SHA-256, rows) as inputs of this run.
+
+        Parameters
+        ----------
+        *datasets : Dataset
+            Loaded data sets (:func:`analysis.load_dataset`); their ``files`` are appended to
+            `inputs`, in order.
+        """
         for dataset in datasets:
             self.inputs.extend(dataset.files)
 
     def record(self, key: str, value) -> None:
-        """Store a key result under a stable `key` (tables become lists of records)."""
+        """Store a key result under a stable `key` (tables become lists of records).
+
+        Parameters
+        ----------
+        key : str
+            Name of the result in ``results.json``; keep it stable across runs so that runs can
+            be compared. An existing key is replaced.
+        value : object
+            The result: a number, string, dict, list, array, Series or DataFrame. Numbers become
+            JSON numbers (NaN becomes null), a DataFrame a list of row records, a Series a dict,
+            anything else its ``str``.
+        """
         self.results[key] = _jsonable(value)
 
     def provenance(self) -> dict:
+        """Return the provenance of this run so far.
+
+        Returns
+        -------
+        dict
+            ``notebook``, ``parameters``, ``seed`` (the ``seed`` parameter, or None),
+            ``inputs`` (one dict per input file: ``table``, ``path``, ``sha256``, ``rows``,
+            ``columns``), ``packages`` (Python and package versions), ``git_commit`` (HEAD,
+            with ``+dirty`` if tracked files changed; None outside a git checkout),
+            ``started_at`` and ``run_time_s`` (seconds since :func:`start_run`).
+        """
         return {
             "notebook": self.notebook,
             "parameters": _jsonable(self.parameters),
@@ -80,7 +146,21 @@ class Run:
         }
 
     def finish(self) -> HtmlBlock:
-        """Write ``<output_dir>/results.json`` and return the provenance table for display."""
+        """Write ``<output_dir>/results.json`` and return the provenance table for display.
+
+        Returns
+        -------
+        HtmlBlock
+            ``<div class="provenance">``: a table of the notebook, start time, run time, seed,
+            git commit, each parameter, each input file (path, SHA-256, rows), the package
+            versions and the path of the results file.
+
+        Notes
+        -----
+        ``results.json`` holds ``notebook``, ``results`` and ``provenance`` (see `provenance`),
+        with sorted keys and no NaN (null instead). `output_dir` is created if needed and an
+        existing file is overwritten.
+        """
         prov = self.provenance()
         self.output_dir.mkdir(parents=True, exist_ok=True)
         doc = {"notebook": self.notebook, "results": self.results, "provenance": prov}
@@ -109,9 +189,46 @@ def start_run(notebook: str, *, output_dir: str | Path, **parameters) -> Run:
     notebook : str
         Notebook name, e.g. ``"00_overview"``.
     output_dir : str or Path
-        Folder for ``results.json`` (relative paths are taken from the project root).
+        Folder for ``results.json`` (relative paths are taken from the project root). Nothing
+        is written until :meth:`Run.finish`.
     **parameters
         The notebook's parameters (``data``, ``codebook``, ``seed``, ...), recorded verbatim.
+
+    Returns
+    -------
+    Run
+        The run record: ``parameters`` holds ``output_dir`` (as a string) and `parameters`;
+        ``started_at`` the start time (UTC); ``inputs`` and ``results`` start empty.
+
+    See Also
+    --------
+    Run : Adding inputs and results, and writing ``results.json``.
+    dataset_notice : The notice of the input files at the top of a report.
+
+    Notes
+    -----
+    In an IPython kernel (a notebook run by papermill), it also makes an
+    :class:`~analysis.exceptions.AnalysisError` show as its message (what to fix) instead of a
+    traceback through the package; the cell still fails, so papermill still reports the failure.
+    Outside IPython nothing else changes.
+
+    Examples
+    --------
+    >>> import json
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import start_run
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     run = start_run("00_overview", output_dir=tmp, seed=1, n_boot=500)
+    ...     run.record("n", 118)
+    ...     block = run.finish()
+    ...     doc = json.loads((Path(tmp) / "results.json").read_text(encoding="utf-8"))
+    >>> sorted(doc), doc["results"]
+    (['notebook', 'provenance', 'results'], {'n': 118})
+    >>> doc["provenance"]["seed"], doc["provenance"]["parameters"]["n_boot"]
+    (1, 500)
+    >>> sorted(doc["provenance"])
+    ['git_commit', 'inputs', 'notebook', 'packages', 'parameters', 'run_time_s', 'seed', 'started_at']
     """
     parameters = {"output_dir": str(output_dir), **parameters}
     _show_input_errors_plainly()

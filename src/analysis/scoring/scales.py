@@ -17,7 +17,8 @@ from analysis._checks import _require_columns
 from analysis.data.instrument_library import Instrument, Item, load_instrument
 from analysis.exceptions import AnalysisWarning, DataError, InstrumentError, ParameterError
 
-__all__ = ["score_scale", "score_instruments", "score_dataset", "score_categories", "keyed_items", "subscale_items", "keyed_instruments"]
+__all__ = ["score_scale", "score_instruments", "score_dataset", "score_categories", "keyed_items", "subscale_items",
+           "keyed_instruments"]
 
 
 def _item_columns(ins: Instrument, columns) -> dict[str, str]:
@@ -71,14 +72,29 @@ def score_scale(
     Returns
     -------
     pandas.DataFrame
-        Same index as `data`; one column per score, named ``<instrument id>_<score>``: the
-        mean or sum (the instrument's ``scoring``) of the reverse-keyed items.
+        Same index as `data`; one float column per score whose items are all mapped (subscales
+        and total, in the order of the instrument file), named ``<instrument id>_<score>``: the
+        mean or sum (the instrument's ``scoring``) of the keyed items, prorated; missing where
+        fewer than `min_answered` of the score's items are answered.
 
     Raises
     ------
     DataError
-        If an item column is missing or holds a value outside the item's response range
-        (the message names the column, the row and the value).
+        If an item column is missing, or holds text that is not a number, a value outside the
+        item's response range, or a value that is not a whole number (the message names the
+        column, the row and the value).
+    ParameterError
+        If `min_answered` is not in (0, 1], or `columns` is neither a dict nor a list, lists the
+        wrong number of columns, or names items the instrument does not have.
+    InstrumentError
+        If `instrument` names no instrument file (:func:`analysis.load_instrument`).
+
+    See Also
+    --------
+    score_instruments : Every instrument of a data set at once.
+    score_categories : Published cut-off bands of the scores.
+    keyed_items : The reverse-keyed item responses themselves.
+    analysis.load_instrument : The instrument definition (items, keys, scores).
 
     Notes
     -----
@@ -87,8 +103,53 @@ def score_scale(
     the answered items, ``min_j + p (max_j - min_j)`` with ``p`` the mean of
     ``(x_i - min_i) / (max_i - min_i)``; with equal ranges this is the person mean, so a
     mean score is the mean of the answered items and a sum is that mean times the number
-    of items (Schafer & Graham, 2002, on person-mean imputation). With
-    complete data the scores equal ``psych::scoreItems(keys, totals = scoring == "sum")``.
+    of items (Schafer & Graham, 2002, on person-mean imputation). The position ``p`` is the
+    POMP metric of Cohen et al. (1999). With complete data the scores equal
+    ``psych::scoreItems(keys, totals = scoring == "sum")`` (Revelle, 2022); mean scores of rows
+    with missing items that meet `min_answered` equal ``scoreItems(..., totals = FALSE,
+    impute = "none")``, which scores every row with at least one answered item
+    (``tests/test_scales.py``). Nothing in `data` is changed.
+
+    References
+    ----------
+    Cohen, P., Cohen, J., Aiken, L. S., & West, S. G. (1999). The problem of units and the
+    circumstance for POMP. Multivariate Behavioral Research, 34(3), 315-346.
+    Revelle, W. (2022). psych: Procedures for psychological, psychometric, and personality
+    research (R package version 2.2.9). Northwestern University.
+    Schafer, J. L., & Graham, J. W. (2002). Missing data: Our view of the state of the art.
+    Psychological Methods, 7(2), 147-177.
+
+    Examples
+    --------
+    ECR-S: twelve items (1-7), items 1, 5, 8 and 9 reverse keyed, two mean scores. The second
+    respondent skipped one anxiety item (5 of 6 answered: scored), the third skipped two (4 of
+    6 is below ``min_answered=0.8``: missing).
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import score_scale
+    >>> rng = np.random.default_rng(1)
+    >>> data = pd.DataFrame(rng.integers(1, 8, size=(4, 12)), columns=[f"ecr_s_{i}" for i in range(1, 13)])
+    >>> data.loc[1, "ecr_s_2"] = np.nan
+    >>> data.loc[2, ["ecr_s_2", "ecr_s_4"]] = np.nan
+    >>> score_scale(data, instrument="ecr_s").round(2)
+       ecr_s_anxiety  ecr_s_avoidance
+    0           3.33             6.00
+    1           4.80             3.17
+    2            NaN             3.00
+    3           4.50             3.00
+
+    CSI-4: a sum score, item 1 on 0-6 and items 2-4 on 0-5. The third respondent skipped
+    item 1 and answered the others at 4/5, 4/5 and 5/5 of their ranges, so item 1 is imputed
+    at 13/15 of 0-6 (5.2) and the total is 4 + 4 + 5 + 5.2 = 18.2:
+
+    >>> csi = pd.DataFrame({"csi_4_1": [6, 2, np.nan], "csi_4_2": [5, 1, 4], "csi_4_3": [5, 2, 4],
+    ...                     "csi_4_4": [4, 1, 5]})
+    >>> score_scale(csi, instrument="csi_4", min_answered=0.75).round(2)
+       csi_4_total
+    0         20.0
+    1          6.0
+    2         18.2
     """
     ins = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     if not 0 < min_answered <= 1:
@@ -188,24 +249,76 @@ def score_instruments(
     min_answered: float = 0.8,
     ranges: Mapping[str, Sequence[float]] | None = None,
 ) -> pd.DataFrame:
-    """Score several instruments at once with :func:`score_scale`; instruments without a
-    definition file are skipped with an `AnalysisWarning`.
+    """Score several instruments at once with :func:`score_scale`.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per respondent.
+        One row per respondent, item responses as numbers (missing as NaN). Not modified.
     instruments : dict
         ``{instrument id: {item id: column}}``, e.g. ``Dataset.instruments("survey")``.
     min_answered : float, default 0.8
-        Prorating rule passed to :func:`score_scale`.
+        Prorating rule passed to :func:`score_scale`: a score needs at least this share of its
+        items answered.
     ranges : dict, optional
-        ``{column: [min, max]}`` response ranges of the data (``Dataset.item_ranges(table)``).
+        ``{column: [min, max]}`` response ranges of the data (``Dataset.item_ranges(table)``);
+        columns not listed use the instrument file's ranges.
 
     Returns
     -------
     pandas.DataFrame
-        Same index as `data`, the score columns of every instrument side by side.
+        Same index as `data`; the score columns of every instrument with a definition file,
+        side by side in the order of `instruments`, each named ``<instrument id>_<score>``
+        (see :func:`score_scale`). No columns when no instrument could be scored.
+
+    Raises
+    ------
+    DataError
+        As :func:`score_scale`: a missing item column, text, or a value outside an item's range.
+    ParameterError
+        As :func:`score_scale`: a bad `min_answered` or an item id the instrument does not have.
+
+    Warns
+    -----
+    AnalysisWarning
+        For each instrument id without a definition file; its items are not scored.
+
+    See Also
+    --------
+    score_scale : One instrument, with the scoring rules.
+    score_dataset : The same for a loaded data set, joined to its table.
+
+    Notes
+    -----
+    Each instrument is scored on its own by :func:`score_scale` (reverse keying, prorating by
+    person-mean imputation); see there for the formula and the missing-data policy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import score_instruments
+    >>> rng = np.random.default_rng(7)
+    >>> data = pd.DataFrame({**{f"ecr_s_{i}": rng.integers(1, 8, 5) for i in range(1, 13)},
+    ...                      **{f"sat_{i}": rng.integers(0, 6, 5) for i in range(1, 5)}})
+    >>> instruments = {"ecr_s": {str(i): f"ecr_s_{i}" for i in range(1, 13)},
+    ...                "csi_4": {str(i): f"sat_{i}" for i in range(1, 5)}}
+    >>> score_instruments(data, instruments=instruments).round(2)
+       ecr_s_anxiety  ecr_s_avoidance  csi_4_total
+    0           4.67             2.50          6.0
+    1           4.00             4.83          6.0
+    2           3.50             4.67         11.0
+    3           3.17             4.17         11.0
+    4           2.83             3.67         11.0
+
+    An instrument without a definition file is skipped with a warning:
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     scores = score_instruments(data, instruments={"my_scale": {"1": "sat_1"}})
+    >>> scores.shape, caught[0].category.__name__
+    ((5, 0), 'AnalysisWarning')
     """
     frames = []
     for ins_id, cols in instruments.items():
@@ -273,16 +386,49 @@ def score_categories(scores: pd.DataFrame, *, instrument: str | Instrument) -> p
     Parameters
     ----------
     scores : pandas.DataFrame
-        Output of :func:`score_scale` (columns ``<instrument id>_<score>``).
+        Output of :func:`score_scale` or :func:`score_instruments` (columns
+        ``<instrument id>_<score>``); other columns are ignored.
     instrument : str or Instrument
-        The instrument whose ``cutoffs`` define the bands.
+        The instrument whose ``cutoffs`` define the bands: an id (``"csi_16"``) or a loaded
+        :class:`Instrument`.
 
     Returns
     -------
     pandas.DataFrame
         Same index as `scores`; one ordered categorical column ``<instrument id>_<score>_band``
-        per score that has cut-offs (a score below a band's ``below`` bound falls in that band;
-        the last band takes the rest). Missing scores stay missing.
+        per score that has cut-offs and is in `scores` (a score below a band's ``below`` bound
+        falls in that band; the last band takes the rest). Missing scores stay missing. No
+        columns when the instrument publishes no cut-offs.
+
+    Raises
+    ------
+    InstrumentError
+        If `instrument` names no instrument file.
+
+    See Also
+    --------
+    score_scale : The scores to band.
+
+    Notes
+    -----
+    Bands are half-open intervals ``[lower, below)``: a score equal to a band's ``below`` bound
+    belongs to the next band. The cut-offs and their sources are in the instrument file
+    (``cutoffs``, with a ``source`` for each); a band describes a score, it diagnoses no one.
+
+    Examples
+    --------
+    CSI-4 (sum 0-21): below 13.5 suggests notable relationship dissatisfaction (Funk & Rogge,
+    2007, as recorded in ``csi_4.yaml``).
+
+    >>> import pandas as pd
+    >>> from analysis import score_categories
+    >>> scores = pd.DataFrame({"csi_4_total": [20.0, 6.0, 13.5, None]})
+    >>> print(score_categories(scores, instrument="csi_4").to_string())
+                           csi_4_total_band
+    0            no notable dissatisfaction
+    1  notable relationship dissatisfaction
+    2            no notable dissatisfaction
+    3                                   NaN
     """
     ins = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     out = {}
@@ -309,17 +455,61 @@ def keyed_items(
     Parameters
     ----------
     data : pandas.DataFrame
+        One row per respondent with the item columns. Not modified.
     instrument : str or Instrument
+        Instrument id (``"ecr_s"``) or a loaded :class:`Instrument`.
     columns : dict, optional
-        ``{item id: column}`` (default ``<instrument id>_<item id>``).
+        ``{item id: column}`` (default ``<instrument id>_<item id>`` for every item); a subset
+        of the items may be mapped. A list of columns in published item order works as in
+        :func:`score_scale`.
     ranges : dict, optional
         ``{column: [min, max]}`` response ranges of the data (see :func:`score_scale`).
 
     Returns
     -------
     pandas.DataFrame
-        Same index as `data`; one column per mapped item, named by its column, reversed as
-        ``(min + max) - x`` where the instrument keys it so. Missing stays missing.
+        Same index as `data`; one float column per mapped item, named by its column, reversed
+        as ``(min + max) - x`` where the instrument keys it so. Missing stays missing.
+
+    Raises
+    ------
+    DataError
+        If a mapped column is not in `data`.
+    ParameterError
+        If `columns` names items the instrument does not have.
+    InstrumentError
+        If `instrument` names no instrument file.
+
+    See Also
+    --------
+    score_scale : Scores from the same keyed items.
+    subscale_items : Which keyed columns belong to which subscale.
+    analysis.cronbach_alpha, analysis.efa : Analyses that need keyed items.
+
+    Notes
+    -----
+    Unlike :func:`score_scale`, responses are not checked: text cells become missing
+    (``pandas.to_numeric(errors="coerce")``) and out-of-range values are reversed as they
+    are. Score data first, or validate them with the codebook, when that matters.
+
+    Examples
+    --------
+    ECR-S item 1 is reverse keyed (1-7, so ``8 - x``), item 2 is not; a 5-point version of
+    item 1 is reversed as ``6 - x``:
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import keyed_items
+    >>> data = pd.DataFrame({"ecr_s_1": [1, 7, np.nan], "ecr_s_2": [2, 6, 4]})
+    >>> keyed_items(data, instrument="ecr_s", columns={"1": "ecr_s_1", "2": "ecr_s_2"})
+       ecr_s_1  ecr_s_2
+    0      7.0      2.0
+    1      1.0      6.0
+    2      NaN      4.0
+    >>> five_point = pd.DataFrame({"ecr_s_1": [1, 5, 2]})
+    >>> keyed = keyed_items(five_point, instrument="ecr_s", columns={"1": "ecr_s_1"}, ranges={"ecr_s_1": [1, 5]})
+    >>> keyed["ecr_s_1"].tolist()
+    [5.0, 1.0, 4.0]
     """
     ins = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     mapping = _item_columns(ins, columns)
@@ -334,8 +524,42 @@ def keyed_items(
 
 
 def subscale_items(instrument: str | Instrument, columns: Mapping[str, str]) -> dict[str, list[str]]:
-    """``{score: [columns]}`` of an instrument's subscales (the ``total`` score left out when there
-    are subscales): the factor structure a CFA of the instrument tests."""
+    """Map each subscale of an instrument to its data columns: the factor structure a CFA tests.
+
+    Parameters
+    ----------
+    instrument : str or Instrument
+        Instrument id (``"ecr_s"``) or a loaded :class:`Instrument`.
+    columns : dict
+        ``{item id: column}`` of the items the data hold (``Dataset.instruments(table)[id]``).
+
+    Returns
+    -------
+    dict of str to list of str
+        ``{score: [columns]}`` in the order of the instrument file: each subscale's item
+        columns in item order. The ``total`` score is left out when the instrument has
+        subscales (it is kept for a single-score instrument). Items not in `columns` are left
+        out, so a subscale can be an empty list.
+
+    Raises
+    ------
+    InstrumentError
+        If `instrument` names no instrument file.
+
+    See Also
+    --------
+    keyed_items : The keyed responses of these columns.
+    analysis.cfa, analysis.scale_cfa : The confirmatory factor models that use the structure.
+
+    Examples
+    --------
+    >>> from analysis import subscale_items
+    >>> columns = {str(i): f"ecr_s_{i}" for i in range(1, 13)}
+    >>> subscale_items("ecr_s", columns)["anxiety"]
+    ['ecr_s_2', 'ecr_s_4', 'ecr_s_6', 'ecr_s_8', 'ecr_s_10', 'ecr_s_12']
+    >>> subscale_items("csi_4", {"1": "sat_1", "2": "sat_2", "4": "sat_4"})
+    {'total': ['sat_1', 'sat_2', 'sat_4']}
+    """
     ins = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     scores = {k: v for k, v in ins.scores.items() if k != "total"} or ins.scores
     return {score: [columns[m] for m in members if m in columns] for score, members in scores.items()}
@@ -346,8 +570,52 @@ def keyed_instruments(
     instruments: Mapping[str, Mapping[str, str]],
     ranges: Mapping[str, Sequence[float]] | None = None,
 ):
-    """Yield ``(instrument, columns, keyed items)`` for every instrument that has a definition
-    file (others are skipped): the loop shared by the per-instrument reliability and factor tables."""
+    """Yield the keyed items of every instrument that has a definition file.
+
+    The loop shared by the per-instrument reliability and factor tables
+    (``analysis.scale_reliability`` and the other ``scale_*`` functions).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent with the item columns. Not modified.
+    instruments : dict
+        ``{instrument id: {item id: column}}`` (``Dataset.instruments(table)``).
+    ranges : dict, optional
+        ``{column: [min, max]}`` response ranges of the data (``Dataset.item_ranges(table)``).
+
+    Yields
+    ------
+    instrument : Instrument
+        The loaded instrument definition.
+    columns : dict
+        Its ``{item id: column}`` mapping (a copy).
+    keyed : pandas.DataFrame
+        :func:`keyed_items` of those columns.
+
+    Raises
+    ------
+    DataError
+        If a mapped column is not in `data`.
+
+    See Also
+    --------
+    keyed_items
+
+    Notes
+    -----
+    Instrument ids without a definition file are skipped silently (:func:`score_instruments`
+    warns about them).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.scoring.scales import keyed_instruments
+    >>> data = pd.DataFrame({"sat_1": [6, 2], "sat_2": [5, 1], "x": [1, 2]})
+    >>> instruments = {"csi_4": {"1": "sat_1", "2": "sat_2"}, "my_scale": {"1": "x"}}
+    >>> [(ins.id, keyed.shape) for ins, columns, keyed in keyed_instruments(data, instruments)]
+    [('csi_4', (2, 2))]
+    """
     for ins_id, cols in instruments.items():
         try:
             ins = load_instrument(ins_id)
