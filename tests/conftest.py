@@ -13,6 +13,9 @@ from analysis import write_demo_survey
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
+# the scripts that made the reference values (run by hand, some with R peers installed) are not tests
+collect_ignore = ["reference"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _single_threaded_blas():

@@ -13,7 +13,7 @@ literal counts in tests/test_scales.py and tests/test_describe.py.
 import hashlib
 from pathlib import Path
 
-from analysis.simulate import GENERATOR_VERSION, simulate_demo_survey
+from analysis.data.simulate import GENERATOR_VERSION, simulate_demo_survey
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "scoring_sample.csv"
 

@@ -389,6 +389,33 @@ class Scorecard:
         """
         return [d for d in self.datasets.values() if d is not None]
 
+    def sentence(self) -> str:
+        """Say what the study tested: its title, claims and data sets, and which could not be loaded.
+
+        Returns
+        -------
+        str
+            E.g. "Study: Claims on the demo data. 33 claims on 1 data set(s); 1 data set(s) loaded."
+        """
+        text = (f"Study: {self.title}. {self.verdicts['claim'].nunique()} claims on {len(self.datasets)} data set(s); "
+                f"{len(self.loaded())} data set(s) loaded")  # fmt: skip
+        if self.problems:
+            text += "; not loaded: " + "; ".join(f"{label} ({why})" for label, why in self.problems.items())
+        return text + "."
+
+    def meta_sentences(self) -> list[str]:
+        """One APA sentence per pooled claim, or one sentence saying that nothing was pooled.
+
+        Returns
+        -------
+        list of str
+            The ``sentence`` column of `meta`, or ["No claim was tested on two or more data sets, so
+            nothing is pooled."].
+        """
+        if len(self.meta):
+            return list(self.meta["sentence"])
+        return ["No claim was tested on two or more data sets, so nothing is pooled."]
+
     def summary(self) -> pd.DataFrame:
         """Count the verdicts over the claim x data-set pairs that could be tested.
 

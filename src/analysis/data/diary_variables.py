@@ -14,7 +14,7 @@ from analysis._checks import _as_list, _require_columns, _require_numeric
 from analysis._compat import positional_roles, renamed_parameter
 from analysis.exceptions import DataError, ParameterError
 
-__all__ = ["center_within", "lag", "check_days"]
+__all__ = ["center_within", "lag", "check_days", "within_columns", "between_columns"]
 
 
 
@@ -172,3 +172,45 @@ def check_days(data: pd.DataFrame, cluster: str, time: str) -> None:
         row = data[dup].iloc[0]
         raise DataError(f"{cluster!r} {row[cluster]!r} has {int(dup[data[cluster] == row[cluster]].sum())} rows "
                         f"for {time} {row[time]!r} (row {data.index[dup][0]!r}); keep one row per person and day.")
+
+
+def within_columns(columns: str | Sequence[str]) -> list[str]:
+    """Names of the within-person parts that `center_within` makes: ``<column>_within``.
+
+    Parameters
+    ----------
+    columns : str or sequence of str
+        Daily variables.
+
+    Returns
+    -------
+    list of str
+        ``["<column>_within", ...]`` in the same order.
+
+    Examples
+    --------
+    >>> within_columns(["disclosure", "conflict"])
+    ['disclosure_within', 'conflict_within']
+    """
+    return [f"{c}_within" for c in _as_list(columns)]
+
+
+def between_columns(columns: str | Sequence[str]) -> list[str]:
+    """Names of the between-person parts that `center_within` makes: ``<column>_between``.
+
+    Parameters
+    ----------
+    columns : str or sequence of str
+        Daily or person-level variables.
+
+    Returns
+    -------
+    list of str
+        ``["<column>_between", ...]`` in the same order.
+
+    Examples
+    --------
+    >>> between_columns("disclosure")
+    ['disclosure_between']
+    """
+    return [f"{c}_between" for c in _as_list(columns)]

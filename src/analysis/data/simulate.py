@@ -336,6 +336,30 @@ def simulate_demo_survey(*, n_couples: int = 600, seed: int = DEMO_SEED) -> Demo
         ``survey`` (one row per person: ids, demographics, metadata, item responses),
         ``diary`` (one row per person-day), ``truth`` (TRUE_PARAMETERS plus generator
         settings) and ``codebook`` (dict, as written to ``codebook.yaml``).
+
+    Raises
+    ------
+    ParameterError
+        `n_couples` below 10 or not an integer; `seed` not an integer.
+
+    See Also
+    --------
+    write_demo_survey : the same data written to files (``connlab simulate``).
+    compare_with_truth : line estimates up with the true values.
+
+    Notes
+    -----
+    The data are simulated: they describe no real people, and every report on them says so.
+    Relations follow what the field reports (see the module docstring and `TRUE_PARAMETERS`);
+    items are ordinal cuts of latent scores, with realistic missingness, careless responders and
+    failed attention checks. The same `seed` and `n_couples` give identical frames.
+
+    Examples
+    --------
+    >>> from analysis import simulate_demo_survey
+    >>> demo = simulate_demo_survey(n_couples=60, seed=1)
+    >>> demo.survey["couple_id"].nunique(), "ecr_s_1" in demo.survey, demo.truth["parameters"]["satisfaction"]["trust"]
+    (60, True, 0.15)
     """
     if not isinstance(n_couples, int | np.integer) or n_couples < 10:
         raise ParameterError(f"`n_couples` must be an integer >= 10, but {n_couples!r} was passed.")
@@ -423,9 +447,9 @@ def _codebook(survey, diary, instruments, seed, n_couples) -> dict:
             "partners of about 600 couples answer attachment (ECR-S), satisfaction (CSI-16), relationship "
             "quality (PRQC), loneliness (UCLA-3), life satisfaction (SWLS), perceived responsiveness and "
             "the Connection Practices Inventory; a subsample keeps a 14-day diary. Made by "
-            "analysis.simulate.write_demo_survey; the true parameters are in true_parameters.json."
+            "analysis.data.simulate.write_demo_survey; the true parameters are in true_parameters.json."
         ),
-        "generator": {"function": "analysis.simulate.write_demo_survey", "seed": int(seed),
+        "generator": {"function": "analysis.data.simulate.write_demo_survey", "seed": int(seed),
                       "n_couples": int(n_couples), "version": GENERATOR_VERSION},
         "tables": {
             "survey": {"file": "survey.csv", "unit": "person", "variables": sv,
@@ -438,8 +462,42 @@ def _codebook(survey, diary, instruments, seed, n_couples) -> dict:
 
 
 def write_demo_survey(out_dir: str | Path, *, n_couples: int = 600, seed: int = DEMO_SEED) -> Path:
-    """Write the demo survey to `out_dir`: ``survey.csv``, ``diary.csv``, ``codebook.yaml``,
-    ``true_parameters.json`` and a ``README.md``. Returns the codebook path."""
+    """Write the simulated demo survey to a folder (what ``connlab simulate`` does).
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write (created if needed); existing files of the same names are replaced.
+    n_couples : int, default 600
+        Couples recruited (as `simulate_demo_survey`).
+    seed : int, default DEMO_SEED
+        Seed; the same seed and `n_couples` give byte-identical files.
+
+    Returns
+    -------
+    Path
+        The path of ``codebook.yaml``; beside it ``survey.csv``, ``diary.csv``,
+        ``true_parameters.json`` and a ``README.md`` saying the data are simulated.
+
+    Raises
+    ------
+    ParameterError
+        As `simulate_demo_survey`.
+
+    See Also
+    --------
+    simulate_demo_survey : the same data as DataFrames.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis import write_demo_survey
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write_demo_survey(tmp, n_couples=20, seed=1)
+    ...     sorted(p.name for p in Path(tmp).iterdir())
+    ['README.md', 'codebook.yaml', 'diary.csv', 'survey.csv', 'true_parameters.json']
+    """
     demo = simulate_demo_survey(n_couples=n_couples, seed=seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

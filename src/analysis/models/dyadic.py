@@ -12,6 +12,7 @@ estimator (`analysis._gls`) works on per-dyad cross-products, so a fit costs the
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 import warnings
 from dataclasses import dataclass, field
 
@@ -25,7 +26,7 @@ from analysis.exceptions import ConvergenceWarning, DataError, ParameterError
 from analysis.models import _gls
 from analysis.models._dyad_data import ACTOR, PARTNER, empty_design, prepare
 
-__all__ = ["APIMResult", "apim"]
+__all__ = ["APIMResult", "apim", "apim_formula"]
 
 COEF_COLUMNS = ["term", "effect", "role", "estimate", "se", "statistic", "df", "p_value",
                 "ci_low", "ci_high", "std_estimate"]
@@ -74,7 +75,8 @@ class APIMResult:
     Notes
     -----
     ``table()`` gives the APA table of the coefficients, ``sentence()`` the APA text of every
-    actor and partner effect and the partial ICC, ``sentence(term)`` the text of one term.
+    actor and partner effect, the partial ICC and Kenny's pseudo-R² (with the empty model's ICC),
+    ``sentence(term)`` the text of one term.
 
     Examples
     --------
@@ -124,7 +126,7 @@ class APIMResult:
                          number=number, note=note)
 
     def sentence(self, term: str | None = None) -> str:
-        """APA text: every actor and partner effect and the partial ICC, or one term.
+        """APA text: every actor and partner effect, the partial ICC and the pseudo-R², or one term.
 
         Parameters
         ----------
@@ -157,6 +159,10 @@ class APIMResult:
         tail = (f" The residual within-dyad correlation (partial ICC) was "
                 f"{format_stat('ρ', f['rho'], bounded=True)} (likelihood-ratio test of ρ = 0: "
                 f"χ²(1) = {format_value(f['rho_statistic'])}, {format_p(f['rho_p_value'])}).")
+        r2 = "; ".join(f"{format_value(v['pseudo_r2'], bounded=True)}" + ("" if v["role"] == "both" else f" ({v['role']})")
+                       for _, v in self.variances.iterrows())  # fmt: skip
+        tail += (f" The predictors explained pseudo-R² = {r2} of the residual variance of the empty model, whose "
+                 f"ICC was {format_stat('ρ', f['rho_empty'], bounded=True)}.")
         return lead + body + "." + tail
 
     def _term_text(self, r) -> str:
@@ -173,6 +179,38 @@ class APIMResult:
 def _stem(term: str) -> str:
     base = term.split(" (")[0]
     return base[: -len(ACTOR)] if base.endswith((ACTOR, PARTNER)) else base
+
+
+def apim_formula(y: str, x: Sequence[str]) -> str:
+    """The APIM formula with an actor and a partner term for each predictor.
+
+    Parameters
+    ----------
+    y : str
+        The outcome column.
+    x : sequence of str
+        The predictors; each enters as ``<x>_A`` (the person's own score) and ``<x>_P`` (the
+        partner's), the names `apim` pairs rows by.
+
+    Returns
+    -------
+    str
+        ``"y ~ x1_A + x1_P + x2_A + x2_P"``.
+
+    Raises
+    ------
+    ParameterError
+        No predictor, or a name that is not text.
+
+    Examples
+    --------
+    >>> apim_formula("satisfaction", ["avoidance", "anxiety"])
+    'satisfaction ~ avoidance_A + avoidance_P + anxiety_A + anxiety_P'
+    """
+    names = [x] if isinstance(x, str) else list(x)
+    if not names or not all(isinstance(n, str) and n for n in [y, *names]):
+        raise ParameterError(f"`y` and `x` must name columns (text), but y={y!r} and x={x!r} were passed.")
+    return f"{y} ~ " + " + ".join(f"{n}{ACTOR} + {n}{PARTNER}" for n in names)
 
 
 def apim(data, formula, *, dyad, partner=None, role=None, roles=None, model="indistinguishable",

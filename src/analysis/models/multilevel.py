@@ -35,6 +35,7 @@ Pinheiro, J. C., & Bates, D. M. (2000). Mixed-effects models in S and S-PLUS. Sp
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ import pandas as pd
 from analysis import apa
 from analysis._checks import _as_list, _check_level, _check_one_of, _require_columns
 from analysis._compat import REMOVED_IN, renamed_parameter
-from analysis.data.diary_variables import check_days
+from analysis.data.diary_variables import between_columns, check_days, within_columns
 from analysis.exceptions import DataError, ParameterError
 from analysis.models._mixed_ml import ResidualSpec, ReTerm, fit_lmm
 from analysis.models._multilevel_table import (
@@ -53,7 +54,8 @@ from analysis.models._multilevel_table import (
     design,
 )
 
-__all__ = ["MultilevelResult", "multilevel_icc", "mixed_model", "compare_fits", "compare_fits_sentence"]
+__all__ = ["MultilevelResult", "multilevel_icc", "mixed_model", "diary_formula", "compare_fits",
+           "compare_fits_sentence"]
 
 _METHODS = ("REML", "ML")
 
@@ -179,6 +181,68 @@ class MultilevelResult:
                 f"the effect of {term} was {apa.format_stat('b', r['estimate'])}, "
                 f"{apa.format_ci(r['ci_low'], r['ci_high'], level=self.ci)}, "
                 f"{apa.format_stat(t_symbol, r['statistic'])}, {apa.format_p(r['p_value'])}.")  # fmt: skip
+
+
+def diary_formula(y: str, *, focus: str, daily: Sequence[str] = (), person_level: Sequence[str] = (),
+                  lag: int = 0) -> str:  # fmt: skip
+    """The within-between ("hybrid") formula of a diary model, in the column names that
+    `center_within` and `lag` create.
+
+    Parameters
+    ----------
+    y : str
+        The daily outcome.
+    focus : str
+        The daily predictor of interest: enters as ``<focus>_within`` (then its lags, if any) and
+        ``<focus>_between``.
+    daily : sequence of str, optional
+        Other daily predictors: all their ``_within`` parts, then all their ``_between`` parts.
+    person_level : sequence of str, optional
+        Person-level variables (one value per person): their ``_between`` parts (grand-mean
+        centred person values).
+    lag : int, default 0
+        Enter ``<focus>_within_lag1`` ... ``<focus>_within_lag<lag>`` after ``<focus>_within``.
+
+    Returns
+    -------
+    str
+        ``"y ~ focus_within [+ focus_within_lag1] + focus_between + d_within ... + d_between ...
+        + p_between ..."``.
+
+    Raises
+    ------
+    ParameterError
+        A negative or non-integer `lag`.
+
+    See Also
+    --------
+    analysis.center_within, analysis.lag, mixed_model
+
+    Notes
+    -----
+    Separating a daily predictor into the person's deviation from their own mean and the
+    person's mean gives the within-person and the between-person effect as two coefficients
+    (Bolger & Laurenceau, 2013, ch. 4; Curran & Bauer, 2011).
+
+    References
+    ----------
+    Bolger, N., & Laurenceau, J.-P. (2013). *Intensive longitudinal methods*. Guilford Press.
+
+    Curran, P. J., & Bauer, D. J. (2011). The disaggregation of within-person and between-person
+    effects in longitudinal models of change. *Annual Review of Psychology, 62*, 583-619.
+
+    Examples
+    --------
+    >>> diary_formula("closeness", focus="disclosure", daily=["conflict"], person_level=["avoidance"])
+    'closeness ~ disclosure_within + disclosure_between + conflict_within + conflict_between + avoidance_between'
+    >>> diary_formula("closeness", focus="disclosure", lag=1)
+    'closeness ~ disclosure_within + disclosure_within_lag1 + disclosure_between'
+    """
+    if isinstance(lag, bool) or not isinstance(lag, numbers.Integral) or lag < 0:
+        raise ParameterError(f"The value for `lag` must be a whole number >= 0, but {lag!r} was passed.")
+    terms = [*within_columns(focus), *(f"{focus}_within_lag{k}" for k in range(1, lag + 1)), *between_columns(focus)]
+    terms += within_columns(daily) + between_columns(daily) + between_columns(person_level)
+    return f"{y} ~ " + " + ".join(terms)
 
 
 @renamed_parameter(outcome="y", couple="dyad")

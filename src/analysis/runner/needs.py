@@ -27,7 +27,8 @@ The needs (``@{param}`` after a need names the table it is checked in; default: 
 ``scores:X``           every name of the list ``X`` is a score (as ``score:``)
 ``role:R``             a variable with codebook role ``R`` (``dyad_id``, ``partner_role``, ``day``, ...)
 ``table:X``            a table ``X`` in the data set
-``dyads``              a dyad id, and at least one dyad with two members
+``dyads[:X]``          a dyad id (column ``X``, default: the ``dyad_id`` role) with two members in
+                       at least one dyad
 ``roles:X:Y``          column ``X`` holds both values of the list ``Y`` within at least one dyad
 ``simulated``          the demo generator's data (true values are known)
 =====================  ========================================================================
@@ -215,9 +216,12 @@ def _check_table(dataset, table, name):
     return None if value in dataset.tables else f"a table {_show(value)}{_from(param)}"
 
 
-def _check_dyads(dataset, table):
-    dyad = dataset.role_column(table, "dyad_id")
-    if dyad is None:
+def _check_dyads(dataset, table, column=(None, None)):
+    dyad, param = column
+    dyad = dyad or dataset.role_column(table, "dyad_id")
+    if dyad is None or dyad not in dataset.table(table).columns:
+        if param:
+            return f"couples: a dyad id column {dyad!r}{_from(param)} in table {table!r} and two members per dyad"
         return f"couples: a dyad id (a variable with role: dyad_id in table {table!r}) and two members per dyad"
     sizes = dataset.table(table)[dyad].value_counts()
     if (sizes == 2).any():

@@ -327,15 +327,57 @@ def run_suite(
     notebooks_dir: Path = NOTEBOOKS_DIR,
     progress: Callable[[str], None] | None = None,
 ) -> list[NotebookRun]:
-    """Execute the notebook suite and write ``<out_dir>/index.html``.
+    """Execute the notebook suite and write ``<out_dir>/index.html`` (what ``connlab run`` does).
 
-    Everything is checked before the first notebook starts (names, types, paths). A failing
-    notebook does not stop the others; its executed notebook and error are kept.
+    Parameters
+    ----------
+    only : sequence of str, optional
+        Notebook names or prefixes (``["00", "03"]``); default: every notebook.
+    overrides : sequence of str, default ()
+        ``"name=value"`` parameter settings, typed against each notebook's parameters cell.
+    data : str, optional
+        Data file or data-set folder for every notebook with a `data` parameter (a relative path
+        is taken from the current folder).
+    codebook : str, optional
+        Codebook YAML for `data`.
+    out_dir : str or Path, default ``reports/``
+        Output folder: one subfolder per notebook (executed notebook, ``results.json``), one
+        HTML report per notebook and ``index.html``.
+    jobs : int, default 1
+        Notebooks run in parallel.
+    show_code : bool, default False
+        Keep the code cells in the HTML reports.
+    notebooks_dir : Path, default ``notebooks/``
+        Folder of ``NN_name.ipynb`` notebooks.
+    progress : callable, optional
+        Called with one line of text per event (default: print to stderr).
 
     Returns
     -------
     list of NotebookRun
-        One per notebook, in suite order.
+        One per notebook, in suite order, each with its status ("succeeded", "failed" or
+        "not applicable"), run time, parameters and files.
+
+    Raises
+    ------
+    ParameterError
+        An unknown notebook or parameter, a value of the wrong type, a missing data path, or a
+        bad `jobs`; raised before any notebook starts.
+
+    Notes
+    -----
+    Everything is checked before the first notebook starts: names, types, paths and what each
+    notebook needs from the data set (`analysis.runner.needs`). A notebook whose needs are not
+    met is listed as not applicable and not run; a section whose needs are not met is replaced by
+    one line. A failing notebook does not stop the others; its executed notebook and error are
+    kept and linked from the index.
+
+    Examples
+    --------
+    >>> from analysis import run_suite
+    >>> runs = run_suite(only=["00_data"], out_dir="/tmp/connlab-doctest-reports")  # doctest: +SKIP
+    >>> [(r.name, r.status) for r in runs]  # doctest: +SKIP
+    [('00_data_quality', 'succeeded')]
     """
     say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
     if not isinstance(jobs, int) or jobs < 1:
