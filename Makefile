@@ -1,6 +1,6 @@
 # ConnectionLab: two commands on a fresh machine.
 #   make run   set up .venv, create the demo data if absent, run the notebook suite
-#   make test  set up .venv with the test extras, run the tests
+#   make test  set up .venv with the test extras, run ruff, the tests and the docstring examples
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -60,7 +60,9 @@ browser:
 	       && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	       || echo "note: chromium not installed; the rendered-report test will be skipped"; }
 
+# ruff (the house rules in pyproject.toml), then the tests and the docstring examples (--doctest-modules)
 test: $(VENV)/.installed-test $(KERNEL) browser
+	$(VENV)/bin/ruff check src tests bench
 	$(PY) -m pytest
 
 lab: $(VENV)/.installed $(KERNEL) $(DEMO)/codebook.yaml

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
-
-from analysis.models.dyadic import apim
-from analysis.data.dyad_reshape import individual_to_pairwise
 from _timing import median_time_and_result
+
+from analysis.data.dyad_reshape import individual_to_pairwise
+from analysis.models.dyadic import apim
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_apim.json"
 N_DYADS = 10_000
@@ -75,7 +75,8 @@ def main() -> int:
     data = make_data()
     pairwise = individual_to_pairwise(data, dyad="dyad", partner="person")
     t_ours, res = median_time_and_result(lambda: apim(pairwise, formula="y_A ~ x_A + x_P", dyad="dyad"), REPEATS)
-    t_ind, _ = median_time_and_result(lambda: apim(data, formula="y ~ x_A + x_P", dyad="dyad", partner="person"), REPEATS)
+    t_ind, _ = median_time_and_result(lambda: apim(data, formula="y ~ x_A + x_P", dyad="dyad", partner="person"),
+                                      REPEATS)
     ours_b = res.coefficients["estimate"].to_numpy()
 
     def mixedlm():

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import median_time
 
 from analysis.data.diary_variables import center_within
 from analysis.models.dyadic_diary import dyadic_diary
 from analysis.models.multilevel import mixed_model
-from _timing import median_time
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_diary.json"
 N_COUPLES, DAYS, REPEATS = 500, 14, 3
@@ -91,7 +91,8 @@ def main() -> int:
     import statsmodels.formula.api as smf
 
     d = make_data()
-    ours = median_time(lambda: mixed_model(d, formula=FORMULA, person="person", random="~ 1 + disclosure_within"), REPEATS)
+    ours = median_time(lambda: mixed_model(d, formula=FORMULA, person="person", random="~ 1 + disclosure_within"),
+                       REPEATS)
 
     def peer_fit():
         with warnings.catch_warnings():
@@ -117,7 +118,8 @@ def main() -> int:
         print(f"AR(1) residuals            ours {ours_ar1:7.3f} s")
         print(f"two-intercept dyadic       ours {ours_dy:7.3f} s")
     else:
-        print(f"random intercept + slope   ours {ours:7.3f} s   nlme    {r[0]:7.3f} s   ratio ours/nlme {ours / r[0]:5.2f}x")
+        print(f"random intercept + slope   ours {ours:7.3f} s   nlme    {r[0]:7.3f} s   ratio ours/nlme "
+              f"{ours / r[0]:5.2f}x")
         print(f"AR(1) residuals            ours {ours_ar1:7.3f} s   nlme    {r[1]:7.3f} s   ratio ours/nlme "
               f"{ours_ar1 / r[1]:5.2f}x")
         print(f"two-intercept dyadic       ours {ours_dy:7.3f} s   nlme    {r[2]:7.3f} s   ratio ours/nlme "

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from _timing import median_time
 
 from analysis.data.dataset import load_dataset
 from analysis.data.readers import read_table
-from _timing import median_time
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "openpsychometrics_ecr" / "data.csv"

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import median_time
 
 from analysis.psychometrics.reliability import cronbach_alpha, item_statistics
-from analysis.scoring.scales import keyed_items
 from analysis.psychometrics.sem import cfa
-from _timing import median_time
+from analysis.scoring.scales import keyed_items
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_psychometrics.json"
 ECR = Path(__file__).resolve().parents[2] / "shared" / "data" / "openpsychometrics_ecr" / "data.csv"
@@ -82,7 +82,7 @@ def main() -> int:
     data, source = load_ecr()
     avoid = FACTORS["avoidance"]
     keyed = keyed_items(data, instrument="ecr", columns={str(i): f"Q{i}" for i in range(1, 37)},
-                        ranges=dict.fromkeys(ITEMS, [1, 5]))[avoid]  # reverse-keyed items reversed
+                        ranges={item: [1, 5] for item in ITEMS})[avoid]  # reverse-keyed items reversed
     import pingouin
 
     peer_alpha = median_time(lambda: pingouin.cronbach_alpha(data=keyed, ci=0.95), 5)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import median_time
 
 from analysis.data.instrument_library import load_instrument
 from analysis.scoring.scales import score_instruments
-from _timing import median_time
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_scoring.json"
 N = 1_000_000

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import nbformat
 import papermill as pm  # imported up front so no measurement pays for the import
+from _timing import median_time
 from nbclient import NotebookClient
 
-from analysis.runner import suite as runner
 from analysis.paths import DEMO_DIR
+from analysis.runner import suite as runner
 from analysis.runner.render import render_notebook
-from _timing import median_time
 
 REPEATS = 3  # small measurements: median of 3
 BUDGET_S = 90.0  # run each notebook a second time only if the whole stays under this
@@ -104,7 +104,7 @@ def measure_notebooks(specs, tmp: Path, start: float, empty_s: float) -> list[di
     rows = []
     for spec in specs:
         html = tmp / f"{spec.name}.html"
-        render_s = median_time(lambda: render_notebook(executed[spec.name], html), REPEATS)
+        render_s = median_time(lambda spec=spec, html=html: render_notebook(executed[spec.name], html), REPEATS)
         nb_s = statistics.median(times[spec.name])
         rows.append({"notebook": spec.name, "papermill_runs_s": times[spec.name],
                      "papermill_s": nb_s, "render_s": render_s,

@@ -293,7 +293,8 @@ def test_table_and_sentence(acitelli):
     assert "actor effect of OtherPos was b = 0.40, SE = 0.05, t(293) = 8.46, p < .001" in text
     assert "partner effect of OtherPos was b = 0.29" in text and "ρ = .47" in text
     f, v = res.fit.iloc[0], res.variances.iloc[0]  # Kenny's pseudo-R2 .295 (0.2946200 in apim.R)
-    assert f"pseudo-R² = .{round(v['pseudo_r2'] * 100):02d}" in text and text.endswith(f"ICC was ρ = .{round(f['rho_empty'] * 100):02d}.")
+    assert f"pseudo-R² = .{round(v['pseudo_r2'] * 100):02d}" in text
+    assert text.endswith(f"ICC was ρ = .{round(f['rho_empty'] * 100):02d}.")
 
 
 def test_boundary_correlation_warns():

@@ -4,7 +4,6 @@ import re
 import tomllib
 
 import yaml
-
 from conftest import PROJECT_ROOT
 
 
@@ -14,7 +13,8 @@ def _norm(name: str) -> str:
 
 def _pyproject_pins() -> dict[str, str]:
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
-    reqs = project["dependencies"] + project["optional-dependencies"]["test"] + project["optional-dependencies"]["bench"]
+    extras = project["optional-dependencies"]
+    reqs = project["dependencies"] + extras["test"] + extras["bench"]
     pins = {}
     for req in reqs:
         name, version = req.split("==")
@@ -34,7 +34,8 @@ def _environment_pins() -> dict[str, str]:
 
 def test_every_dependency_is_pinned_exactly():
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
-    for req in project["dependencies"] + project["optional-dependencies"]["test"] + project["optional-dependencies"]["bench"]:
+    extras = project["optional-dependencies"]
+    for req in project["dependencies"] + extras["test"] + extras["bench"]:
         assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", req), req
 
 

@@ -7,10 +7,10 @@ import ast
 
 import nbformat
 import pytest
+from conftest import PROJECT_ROOT
 
 from analysis.runner.needs import read_needs
 from analysis.runner.suite import SECTION_TAG, read_parameters
-from conftest import PROJECT_ROOT
 
 MAX_LINES = 8  # code lines of one cell (the imports-and-start_run cell may have more: MAX_SETUP_LINES)
 MAX_SETUP_LINES = 10
@@ -48,7 +48,8 @@ def test_notebook_conventions(path):
                 modules = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
                 assert all(m.split(".")[0] == "analysis" for m in modules), "import only from analysis"
     calls = [n for c in code for n in ast.walk(ast.parse(c.source))
-             if isinstance(n, ast.Call) and "start_run" in (getattr(n.func, "attr", None), getattr(n.func, "id", None))]  # fmt: skip
+             if isinstance(n, ast.Call)
+             and "start_run" in (getattr(n.func, "attr", None), getattr(n.func, "id", None))]  # fmt: skip
     assert len(calls) == 1, "one start_run(...) call"
     assert calls[0].args[0].value == path.stem
     assert {k.arg for k in calls[0].keywords} == set(params), "start_run records every parameter"

@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from chromium import find_chromium, inspect_page
 
 

@@ -7,10 +7,14 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analysis.exceptions import AnalysisWarning, DataError, ParameterError
-from analysis.exceptions import ReshapeError
 from analysis.data.diary_reshape import diary_to_long, diary_to_wide
-from analysis.data.dyad_reshape import dyad_to_individual, individual_to_dyad, individual_to_pairwise, pairwise_to_individual
+from analysis.data.dyad_reshape import (
+    dyad_to_individual,
+    individual_to_dyad,
+    individual_to_pairwise,
+    pairwise_to_individual,
+)
+from analysis.exceptions import AnalysisWarning, DataError, ParameterError, ReshapeError
 
 DAILY = ["closeness", "conflict", "steps", "note"]
 

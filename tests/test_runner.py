@@ -4,12 +4,12 @@ import json
 import re
 
 import pytest
+from conftest import PROJECT_ROOT
 
 from analysis import ParameterError, load_dataset
 from analysis.runner.cli import main
 from analysis.runner.render import render_notebook
 from analysis.runner.suite import discover_notebooks, parse_overrides, read_parameters
-from conftest import PROJECT_ROOT
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 

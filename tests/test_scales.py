@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from analysis.data.instrument_library import Instrument, list_instruments, load_instrument, score_labels
 from analysis.exceptions import DataError, InstrumentError, ParameterError
 from analysis.paths import INSTRUMENTS_DIR
-from analysis.data.instrument_library import Instrument, list_instruments, load_instrument, score_labels
 from analysis.scoring.scales import score_instruments, score_scale
 
 TESTS = Path(__file__).resolve().parent
@@ -580,4 +580,5 @@ def test_attachment_scores_refuses_an_instrument_without_the_two_dimensions():
 
     data = pd.DataFrame({f"csi_16_{i}": [3, 4] for i in range(1, 17)})
     with pytest.raises(InstrumentError, match="no anxiety and avoidance scores"):
-        attachment_scores(data, instruments={"csi_16": {str(i): f"csi_16_{i}" for i in range(1, 17)}}, instrument="csi_16")
+        attachment_scores(data, instruments={"csi_16": {str(i): f"csi_16_{i}" for i in range(1, 17)}},
+                          instrument="csi_16")

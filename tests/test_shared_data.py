@@ -3,10 +3,10 @@ give the ledger numbers their SOURCE.md files lead us to expect. Skipped when ..
 
 import pandas as pd
 import pytest
+from conftest import PROJECT_ROOT
 
 from analysis import load_dataset
 from analysis.data.ledger import flow
-from conftest import PROJECT_ROOT
 
 CODEBOOKS = PROJECT_ROOT / "tests" / "codebooks"
 

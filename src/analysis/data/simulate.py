@@ -269,7 +269,7 @@ def _diary(rng, survey_full, lat):
     c = d["closeness"]
     days = d["days"]
     couples = np.unique(survey_full["couple_id"])
-    chosen = np.sort(rng.choice(couples, size=int(round(d["share_of_complete_couples"] * couples.size)),
+    chosen = np.sort(rng.choice(couples, size=round(d["share_of_complete_couples"] * couples.size),
                                 replace=False))  # fmt: skip
     rows = np.flatnonzero(np.isin(survey_full["couple_id"].to_numpy(), chosen))
     n_p = rows.size

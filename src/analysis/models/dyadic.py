@@ -12,8 +12,8 @@ estimator (`analysis._gls`) works on per-dyad cross-products, so a fit costs the
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -159,7 +159,7 @@ class APIMResult:
         tail = (f" The residual within-dyad correlation (partial ICC) was "
                 f"{format_stat('ρ', f['rho'], bounded=True)} (likelihood-ratio test of ρ = 0: "
                 f"χ²(1) = {format_value(f['rho_statistic'])}, {format_p(f['rho_p_value'])}).")
-        r2 = "; ".join(f"{format_value(v['pseudo_r2'], bounded=True)}" + ("" if v["role"] == "both" else f" ({v['role']})")
+        r2 = "; ".join(format_value(v["pseudo_r2"], bounded=True) + ("" if v["role"] == "both" else f" ({v['role']})")
                        for _, v in self.variances.iterrows())  # fmt: skip
         tail += (f" The predictors explained pseudo-R² = {r2} of the residual variance of the empty model, whose "
                  f"ICC was {format_stat('ρ', f['rho_empty'], bounded=True)}.")

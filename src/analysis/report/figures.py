@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-__all__ = ["score_distributions", "correlation_heatmap", "diary_trajectories", "item_missingness", "careless_distributions", "attachment_quadrants", "by_group", "profile_scatter", "forest_plot", "interaction_plot", "johnson_neyman_plot", "person_slopes", "forest_plots"]
+__all__ = [
+    "score_distributions", "correlation_heatmap", "diary_trajectories", "item_missingness",
+    "careless_distributions", "attachment_quadrants", "by_group", "profile_scatter", "forest_plot",
+    "interaction_plot", "johnson_neyman_plot", "person_slopes", "forest_plots"
+]
 
 
 def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None, col_wrap: int = 4):
@@ -171,7 +175,8 @@ def forest_plot(result, *, xlabel: str = "Estimate", null: float | None = 0.0, t
     ax.set_yticks(list(ys) + [0.5], labels)
     right = [f"{format_value(f(e))} {format_ci(f(a), f(b), level=level)[len(f'{100 * level:g}% CI '):]}  "
              f"{format_value(w, 1)}%" for e, a, b, w in
-             zip(studies["estimate"], studies["ci_low"], studies["ci_high"], studies["weight"], strict=True)]  # fmt: skip
+             zip(studies["estimate"], studies["ci_low"], studies["ci_high"], studies["weight"],
+                 strict=True)]  # fmt: skip
     right.append(f"{format_value(est)} [{format_value(lo)}, {format_value(hi)}]")
     for y, text in zip(list(ys) + [0.5], right, strict=True):
         ax.annotate(text, xy=(1.02, y), xycoords=("axes fraction", "data"), va="center", fontsize=8)

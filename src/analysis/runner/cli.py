@@ -99,7 +99,8 @@ def validation_report(dataset, problems, ledger, *, strict: bool) -> str:
                                  f"{', '.join(extra)}; describe them in the codebook")  # fmt: skip
     lines.append("")
     if len(problems):
-        mode = "strict: rows with problems are excluded and loading fails" if strict else "lenient: values set to missing"
+        mode = ("strict: rows with problems are excluded and loading fails" if strict
+                else "lenient: values set to missing")  # fmt: skip
         lines.append(f"{len(problems)} problem(s) ({mode}):")
         for p in problems.head(200).itertuples():
             who = f", id {p.id}" if p.id is not None and not (isinstance(p.id, float)) and str(p.id) != "<NA>" else ""
@@ -145,11 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     from analysis.data.simulate import DEMO_SEED
 
-    parser = argparse.ArgumentParser(prog="connlab", description="ConnectionLab: survey analysis for relationship science.")
+    parser = argparse.ArgumentParser(prog="connlab",
+                                     description="ConnectionLab: survey analysis for relationship science.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the notebook suite and render reports")
-    run.add_argument("--data", help="data file or data-set folder (default: each notebook's own default, the demo survey)")
+    run.add_argument("--data",
+                     help="data file or data-set folder (default: each notebook's own default, the demo survey)")
     run.add_argument("--codebook", help="codebook YAML for --data (default: found beside the data)")
     run.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (name or prefix, e.g. 00)")
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
@@ -162,19 +165,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
 
     rep = sub.add_parser("replicate", help="test the claims of a study file on its data sets: one scorecard report")
-    rep.add_argument("--study", required=True, help="study YAML (data sets and claims), e.g. studies/shared_real_data.yml")
+    rep.add_argument("--study", required=True,
+                     help="study YAML (data sets and claims), e.g. studies/shared_real_data.yml")
     rep.add_argument("--out", type=Path, default=None, help="output folder (default: reports/replication_<study>/)")
     rep.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                      help="set a scorecard parameter (n_boot, seed)")  # fmt: skip
     rep.add_argument("--show-code", action="store_true", help="keep code cells in the HTML report")
     rep.set_defaults(func=_cmd_replicate)
 
-    val = sub.add_parser("validate", help="check a data file against its codebook; exit 0 valid, 1 problems, 2 unreadable")
+    val = sub.add_parser("validate",
+                         help="check a data file against its codebook; exit 0 valid, 1 problems, 2 unreadable")
     val.add_argument("--data", required=True, help="data file or data-set folder")
     val.add_argument("--codebook", help="codebook YAML (default: found beside the data)")
     val.add_argument("--strict", action="store_true", help="any problem is an error (rows with problems excluded)")
     val.add_argument("--write", nargs="?", const="", default=None, type=str, metavar="DIR",
-                     help="write the analysed tables, codebook, ledger and problems (default data/processed/<name>/)")  # fmt: skip
+                     help="write the analysed tables, codebook, ledger and problems "
+                          "(default data/processed/<name>/)")  # fmt: skip
     val.set_defaults(func=_cmd_validate)
 
     cb = sub.add_parser("codebook", help="draft a codebook from a data file, to check and edit")

@@ -57,7 +57,8 @@ def write_index(runs: Sequence, out: Path) -> Path:
         )
         error = ""
         if run.error:
-            error = f'<div class="{"reason" if run.status == "not applicable" else "error"}">{html.escape(run.error)}</div>'
+            kind = "reason" if run.status == "not applicable" else "error"
+            error = f'<div class="{kind}">{html.escape(run.error)}</div>'
         skipped = run.extra.get("not_applicable_sections") or {}
         if skipped:
             error += "".join(f'<div class="reason">Section <em>{html.escape(k)}</em> not applicable: needs '

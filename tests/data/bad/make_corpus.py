@@ -173,7 +173,7 @@ def survey_codebook(**overrides) -> dict:
         "partner": {"type": "integer", "role": "partner_role", "values": [1, 2]},
         "age": {"type": "integer", "role": "demographic", "range": [18, 100]},
         "gender": {"type": "categorical", "role": "demographic", "values": [1, 2, 3],
-                   "value_labels": {1: "man", 2: "woman", 3: "other"}},  # fmt: skip
+                   "value_labels": {1: "man", 2: "woman", 3: "other"}},
         **{c: {"type": "integer", "role": "item", "instrument": "rel", "item": c[4:], "range": [1, 5]} for c in ITEMS},
         "attn": {"type": "integer", "role": "attention_check", "correct": 3},
         "duration_sec": {"type": "number", "role": "duration"},
@@ -231,7 +231,8 @@ def build() -> None:  # one long, flat list of cases, grouped by what is wrong
     case("text_named.xlsx", "CSV text named .xlsx", 2,
          r"error: \S*text_named\.xlsx is named \.xlsx but its content is text\. Rename it")
     put_text("text_named.sav", ok)
-    case("text_named.sav", "CSV text named .sav", 2, r"error: \S*text_named\.sav is named \.sav but its content is text")
+    case("text_named.sav", "CSV text named .sav", 2,
+         r"error: \S*text_named\.sav is named \.sav but its content is text")
     put_bytes("old_excel.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     case("old_excel.xls", "old binary Excel (.xls, OLE2) file", 2,
          r"error: \S*old_excel\.xls is an old binary Excel \(\.xls\) or OLE file; save it as \.xlsx or CSV")
@@ -288,7 +289,8 @@ def build() -> None:  # one long, flat list of cases, grouped by what is wrong
     num_people = [[int(v) for v in p] for p in PEOPLE]
     put_xlsx("named_sheet.xlsx", {"Notes": [["About this export"], ["The answers are on the sheet Responses"]],
                                   "Responses": [HEADER, *num_people]})  # fmt: skip
-    put_yaml("named_sheet.cb.yaml", survey_codebook(file="named_sheet.xlsx", format={"kind": "xlsx", "sheet": "Responses"}))
+    put_yaml("named_sheet.cb.yaml",
+             survey_codebook(file="named_sheet.xlsx", format={"kind": "xlsx", "sheet": "Responses"}))
     case("named_sheet.xlsx", ".xlsx, data on sheet 'Responses' chosen by codebook format.sheet", 0,
          r"(?s)Excel workbook, sheet 'Responses'; 6 rows, 17 columns.*No problems.*analysed 6",
          codebook="named_sheet.cb.yaml")
@@ -436,7 +438,8 @@ def build() -> None:  # one long, flat list of cases, grouped by what is wrong
     put_yaml("accents.cb.yaml", simple_codebook({
         "person_id": {"type": "integer", "role": "id"},
         "âge": {"type": "integer", "role": "demographic", "range": [18, 100]},
-        "ville": {"type": "categorical", "role": "demographic", "values": ["Besançon", "Málaga", "São Paulo", "Zürich"]},
+        "ville": {"type": "categorical", "role": "demographic",
+                  "values": ["Besançon", "Málaga", "São Paulo", "Zürich"]},
     }))
     case("cp1252_accents.csv", "cp1252 with accented column name and values", 0,
          r"(?s)CSV, cp1252, comma-separated.*No problems.*analysed 4", codebook="accents.cb.yaml")
@@ -475,7 +478,8 @@ def build() -> None:  # one long, flat list of cases, grouped by what is wrong
     q_text = ["Start Date", "End Date", "Response Type", "IP Address", "Progress", "Duration (in seconds)",
               "Finished", "Recorded Date", "Response ID", "Recipient Last Name", "Recipient First Name",
               "Recipient Email", "External Data Reference", "Location Latitude", "Location Longitude",
-              "Distribution Channel", "User Language", "How satisfied are you, overall?", "How close do you feel?"]  # fmt: skip
+              "Distribution Channel", "User Language", "How satisfied are you, overall?",
+              "How close do you feel?"]  # fmt: skip
     q_import = ['{"ImportId":"' + k + '"}' for k in ("startDate", "endDate", "status", "ipAddress", "progress",
                 "duration", "finished", "recordedDate", "_recordId", "recipientLastName", "recipientFirstName",
                 "recipientEmail", "externalDataReference", "locationLatitude", "locationLongitude",
@@ -532,16 +536,19 @@ def build() -> None:  # one long, flat list of cases, grouped by what is wrong
     put_text("bad_yaml.cb.yaml", "dataset: broken\ntables:\n  survey:\n    file: survey.csv\n    variables:\n"
                                  "      person_id: {type: integer, role: id\n      age: [type: integer\n")  # fmt: skip
     case("survey_ok.csv", "codebook is not valid YAML", 2,
-         r"(?s)error: Cannot read codebook \S*bad_yaml\.cb\.yaml: .*It must be a UTF-8 YAML file", codebook="bad_yaml.cb.yaml")
+         r"(?s)error: Cannot read codebook \S*bad_yaml\.cb\.yaml: .*It must be a UTF-8 YAML file",
+         codebook="bad_yaml.cb.yaml")
     put_yaml("unknown_type.cb.yaml", survey_codebook(age__t={"type": "int"}))
     case("survey_ok.csv", "codebook: unknown variable type 'int'", 2,
          r"error: codebook \S*unknown_type\.cb\.yaml, table 'survey', variable 'age': `type` must be one of "
          r"integer, number, categorical, string, boolean, not 'int'", codebook="unknown_type.cb.yaml")
-    put_yaml("no_tables.cb.yaml", {"dataset": "bad_corpus", "title": "No tables", "variables": {"age": {"type": "integer"}}})
+    put_yaml("no_tables.cb.yaml",
+             {"dataset": "bad_corpus", "title": "No tables", "variables": {"age": {"type": "integer"}}})
     case("survey_ok.csv", "codebook without a tables: mapping", 2,
          r"error: Codebook \S*no_tables\.cb\.yaml has no `tables:` mapping", codebook="no_tables.cb.yaml")
-    put_bytes("cp1252_codebook.cb.yaml", yaml.safe_dump(simple_codebook({"person_id": {"type": "integer"},
-              "âge": {"type": "integer"}, "ville": {"type": "string"}}), allow_unicode=True).encode("cp1252"))  # fmt: skip
+    cp1252_codebook = simple_codebook({"person_id": {"type": "integer"}, "âge": {"type": "integer"},
+                                       "ville": {"type": "string"}})  # fmt: skip
+    put_bytes("cp1252_codebook.cb.yaml", yaml.safe_dump(cp1252_codebook, allow_unicode=True).encode("cp1252"))
     case("cp1252_accents.csv", "codebook saved as cp1252, not UTF-8", 2,
          r"error: Cannot read codebook \S*cp1252_codebook\.cb\.yaml: .*It must be a UTF-8 YAML file",
          codebook="cp1252_codebook.cb.yaml")
