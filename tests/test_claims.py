@@ -7,9 +7,10 @@ import pytest
 from conftest import PROJECT_ROOT
 from numpy.testing import assert_allclose
 
+from analysis.claims import _claim_models
 from analysis.claims._claim_data import _numeric_view
 from analysis.claims.registry import REGISTRY_DIR, list_claims, load_claim
-from analysis.claims.replicate import NOT_TESTABLE, scorecard, short_citation
+from analysis.claims.replicate import COULD_NOT_TEST, NOT_TESTABLE, scorecard, short_citation
 from analysis.claims.replicate import test_claim as check_claim  # not collected by pytest
 from analysis.claims.study import load_study
 from analysis.data.dataset import load_dataset
@@ -185,3 +186,25 @@ def test_study_provenance_hashes_the_study_and_claim_files(tmp_path):
     assert prov["study_sha256"] == file_sha256(study)
     entry = prov["claims"]["married_happier"]
     assert entry["sha256"] == file_sha256(REGISTRY_DIR / "married_happier.yaml")
+
+
+def test_one_claims_failure_is_that_claims_failure(small_demo, monkeypatch):
+    """A claim whose model or verdict fails is "could not be tested" with the reason, the claim's
+    variables and (for an error that is not ours) the error type; the scorecard goes on."""
+    original = _claim_models.ESTIMATORS["correlation"]
+
+    def broken(frame, claim, names):
+        if claim.id == "disclosure_intimacy":
+            raise ValueError("r must be a finite number, but nan was passed")
+        return original(frame, claim, names)
+
+    monkeypatch.setitem(_claim_models.ESTIMATORS, "correlation", broken)
+    card = scorecard(load_study(None, data=str(small_demo)), seed=7, n_boot=200)
+    rows = card.verdicts.set_index("claim")
+    assert rows.loc["disclosure_intimacy", "verdict"] == COULD_NOT_TEST
+    reason = rows.loc["disclosure_intimacy", "rule"]
+    assert reason.startswith("ValueError: r must be a finite number") and "please report this as a bug" in reason
+    assert "x = cpi_disclosure" in reason and "y = prqc_intimacy" in reason
+    assert (rows.drop(index="disclosure_intimacy")["verdict"] != COULD_NOT_TEST).all()  # the others were tested
+    shown = card.compact().set_index("claim").loc["disclosure_intimacy", "verdict"]
+    assert shown == f"{COULD_NOT_TEST}: {reason}"

@@ -40,6 +40,7 @@ from analysis.exceptions import AnalysisError
 
 __all__ = ["ClaimTest", "short_citation", "test_claim", "Scorecard", "scorecard"]
 NOT_TESTABLE = "not testable here"
+COULD_NOT_TEST = "could not be tested"
 NULL_VERDICTS = {"equivalent to zero (negligible)": "supported (negligible, as claimed)",
                  "supported": "not supported (a non-negligible effect)",
                  "opposite": "not supported (a non-negligible effect)", "inconclusive": "inconclusive"}  # fmt: skip
@@ -67,7 +68,7 @@ class ClaimTest:
         testable or not estimable.
     verdict : str
         The verdict (``"supported"``, ``"replicated (consistent)"``, ``"reproduced"``, ...),
-        ``"not testable here"`` or ``"could not be estimated"``.
+        ``"not testable here"`` or ``"could not be tested"`` (with the reason in ``rule``).
     rule : str
         The rule that produced the verdict, in words (or what is missing, or the error).
     sentence : str
@@ -230,7 +231,7 @@ def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases
     """Test one claim on one loaded data set.
 
     Data that cannot speak to the claim give the verdict "not testable here" (with what is
-    missing), a model that cannot be fitted "could not be estimated": neither raises.
+    missing), a claim whose model or verdict rule fails "could not be tested" with the reason: neither raises.
 
     Parameters
     ----------
@@ -306,13 +307,24 @@ def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             est = _claim_models.ESTIMATORS[claim.model](frame, claim, names)
-    except AnalysisError as err:
-        return ClaimTest(claim, label, table, None, "could not be estimated", str(err),
-                         f"The model for this claim could not be estimated on {label}: {err}", {}, names)  # fmt: skip
-    verdict, rule, sentence, numbers = _judge(claim, est)
+        verdict, rule, sentence, numbers = _judge(claim, est)
+    except Exception as err:  # one claim's failure is that claim's failure, not the scorecard's
+        why = _failure_reason(claim, names, err)
+        return ClaimTest(claim, label, table, None, COULD_NOT_TEST, why,
+                         f"Claim {claim.id} could not be tested on {label}: {why}.", {}, names)  # fmt: skip
     statement = claim.statement[:1].lower() + claim.statement[1:].rstrip(".")
     sentence = f"The claim that {statement} ({short_citation(claim.citation)}) was tested on {label}. {sentence}"
     return ClaimTest(claim, label, table, est, verdict, rule, sentence, numbers, names)
+
+
+def _failure_reason(claim: Claim, names: dict, err: Exception) -> str:
+    """Why a claim could not be tested: the message, the claim's variables, and the error type
+    when it is not one of ours (a bug to report rather than an input to fix)."""
+    used = ", ".join(f"{role} = {col}" for role, col in names.items() if col)
+    text = str(err).rstrip(".") or type(err).__name__
+    if not isinstance(err, AnalysisError):
+        text = f"{type(err).__name__}: {text} (please report this as a bug)"
+    return f"{text}; variables: {used}" if used else text
 
 
 test_claim.__test__ = False  # a public function, not a test: pytest must not collect it from this file
@@ -446,6 +458,8 @@ class Scorecard:
         never = v[~v["claim"].isin(tested["claim"])].drop_duplicates("claim").assign(dataset="none of the data sets")
         order = {c: i for i, c in enumerate(dict.fromkeys(v["claim"]))}
         out = pd.concat([tested, never]).sort_values("claim", key=lambda c: c.map(order), kind="stable")
+        failed = out["verdict"] == COULD_NOT_TEST
+        out.loc[failed, "verdict"] = COULD_NOT_TEST + ": " + out.loc[failed, "rule"]
         return out.reset_index(drop=True)
 
     def table(self, *, number: int | None = None) -> HtmlBlock:
