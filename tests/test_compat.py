@@ -84,3 +84,13 @@ def test_renamed_parameter_maps_converts_and_refuses_both():
         f(couple="c", dyad="d")
     with pytest.raises(ParameterError, match="cannot be read"), pytest.warns(DeprecationWarning):
         f(alpha="x")
+
+
+def test_the_connlab_command_points_at_the_current_module():
+    import tomllib
+
+    from conftest import PROJECT_ROOT
+
+    target = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["scripts"]["connlab"]
+    module, _, func = target.partition(":")
+    assert module not in OLD_MODULES and callable(getattr(importlib.import_module(module), func))

@@ -19,9 +19,11 @@ __all__ = ["validation_report", "build_parser", "main"]
 def _cmd_run(args) -> int:
     from analysis.runner.suite import run_suite
 
+    parameters = _read_params(args.params) if args.params else None
     runs = run_suite(
         only=args.only, overrides=args.param, data=args.data, codebook=args.codebook,
         out_dir=args.out, jobs=args.jobs, show_code=args.show_code, notebooks_dir=args.notebooks,
+        parameters=parameters,
     )  # fmt: skip
     failed = [r.name for r in runs if r.status == "failed"]
     index = (args.out / "index.html").resolve()
@@ -29,6 +31,22 @@ def _cmd_run(args) -> int:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}. See {index}", file=sys.stderr)
     print(index)
     return 1 if failed else 0
+
+
+def _read_params(path) -> dict:
+    """The `name: value` mapping of a ``--params`` YAML file (ParameterError naming the file)."""
+    import yaml
+
+    from analysis.exceptions import ParameterError
+
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ParameterError(f"Cannot read the parameters file {path}: {exc}. It must be a UTF-8 YAML file of "
+                             "`name: value` lines.") from None  # fmt: skip
+    if not isinstance(values, dict):
+        raise ParameterError(f"The parameters file {path} must hold `name: value` lines (a mapping).")
+    return values
 
 
 def _cmd_replicate(args) -> int:
@@ -157,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (name or prefix, e.g. 00)")
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                      help="set a notebook parameter; checked against each notebook's parameters cell")  # fmt: skip
+    run.add_argument("--params", metavar="FILE",
+                     help="YAML file of notebook parameters (name: value); -p settings win over it")
     run.add_argument("--out", type=Path, default=REPORTS_DIR, help="output folder (default: reports/)")
     run.add_argument("--jobs", type=_positive_int, default=1, help="notebooks run in parallel (default 1)")
     run.add_argument("--show-code", action="store_true", help="keep code cells in the HTML reports")
@@ -197,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: arguments that are paths, in any subcommand
-PATH_ARGUMENTS = ("data", "codebook", "study", "out", "notebooks", "write")
+PATH_ARGUMENTS = ("data", "codebook", "study", "out", "notebooks", "write", "params")
 
 
 def _absolute_paths(args: argparse.Namespace) -> None:

@@ -9,7 +9,8 @@ A notebook declares its needs in its metadata, as data (no code)::
     }
 
 and the cells of a section carry the tag ``section:<name>``. ``{name}`` is replaced by the value of
-the notebook parameter ``name``. Before a notebook runs, the runner loads the data set once and
+the notebook parameter ``name``; ``{name}|role`` by that value or, when the parameter is None, by
+the column with that codebook role (``{dyad}|dyad_id``). Before a notebook runs, the runner loads the data set once and
 checks every need: a notebook with an unmet need is *not applicable* (listed with its reason, no
 kernel started); a section with an unmet need is replaced by one line saying what it needs, and
 the rest of the notebook runs.
@@ -123,19 +124,25 @@ def unmet_needs(needs: tuple[str, ...], dataset: Dataset, parameters: dict) -> l
         if table not in dataset.tables:
             missing.append(f"a table {table!r}" + (f" (parameter `{table_param}`)" if table_param else ""))
             continue
-        args = [_resolve(part, parameters) for part in arg.split(":")] if arg else []
+        args = [_resolve(part, parameters, dataset, table) for part in arg.split(":")] if arg else []
         phrase = _CHECKS[kind](dataset, table, *args)
         if phrase:
             missing.append(phrase)
     return missing
 
 
-def _resolve(template: str, parameters: dict) -> tuple[object, str | None]:
-    """A need's argument: ``{name}`` -> (the parameter's value, name); else (the text, None)."""
+def _resolve(template: str, parameters: dict, dataset: Dataset | None = None,
+             table: str | None = None) -> tuple[object, str | None]:  # fmt: skip
+    """A need's argument: ``{name}`` -> (the parameter's value, name); ``{name}|role`` -> the
+    parameter's value, or when it is None the column with that codebook role; else (the text, None)."""
+    template, _, role = template.partition("|")
     match = _PLACEHOLDER.fullmatch(template)
-    if match:
-        return parameters.get(match.group(1)), match.group(1)
-    return template, None
+    if not match:
+        return template, None
+    value = parameters.get(match.group(1))
+    if value is None and role and dataset is not None:
+        value = dataset.role_column(table, role)
+    return value, match.group(1) if not role else f"{match.group(1)}` or the codebook role `{role}"
 
 
 def _show(value) -> str:
@@ -144,6 +151,13 @@ def _show(value) -> str:
 
 def _from(param: str | None) -> str:
     return f" (parameter `{param}`)" if param else ""
+
+
+def _named(value, param: str | None) -> str:
+    """How a phrase names a column: its name and the parameter, or that the parameter is not set."""
+    if value is None and param:
+        return f"(parameter `{param}` is not set)"
+    return f"{_show(value)}{_from(param)}"
 
 
 def _score_names(dataset: Dataset, table: str) -> set[str]:
@@ -174,21 +188,21 @@ def _check_instrument(dataset, table, name):
     value, param = name
     if value in dataset.instruments(table):
         return None
-    return f"the items of instrument {_show(value)}{_from(param)}"
+    return f"the items of instrument {_named(value, param)}"
 
 
 def _check_column(dataset, table, name):
     value, param = name
     if value is not None and value in dataset.table(table).columns:
         return None
-    return f"a column {_show(value)}{_from(param)} in table {table!r}"
+    return f"a column {_named(value, param)} in table {table!r}"
 
 
 def _check_score(dataset, table, name):
     value, param = name
     if isinstance(value, str) and value in _score_names(dataset, table):
         return None
-    return f"a score or numeric column {_show(value)}{_from(param)} in table {table!r}"
+    return f"a score or numeric column {_named(value, param)} in table {table!r}"
 
 
 def _check_scores(dataset, table, names):
@@ -213,7 +227,7 @@ def _check_role(dataset, table, role):
 
 def _check_table(dataset, table, name):
     value, param = name
-    return None if value in dataset.tables else f"a table {_show(value)}{_from(param)}"
+    return None if value in dataset.tables else f"a table {_named(value, param)}"
 
 
 def _check_dyads(dataset, table, column=(None, None)):
@@ -221,7 +235,7 @@ def _check_dyads(dataset, table, column=(None, None)):
     dyad = dyad or dataset.role_column(table, "dyad_id")
     if dyad is None or dyad not in dataset.table(table).columns:
         if param:
-            return f"couples: a dyad id column {dyad!r}{_from(param)} in table {table!r} and two members per dyad"
+            return f"couples: a dyad id column {_named(dyad, param)} in table {table!r} and two members per dyad"
         return f"couples: a dyad id (a variable with role: dyad_id in table {table!r}) and two members per dyad"
     sizes = dataset.table(table)[dyad].value_counts()
     if (sizes == 2).any():
@@ -233,8 +247,10 @@ def _check_roles(dataset, table, column, values):
     (col, col_param), (wanted, wanted_param) = column, values
     frame = dataset.table(table)
     if col is None or col not in frame.columns:
-        return f"a column {_show(col)}{_from(col_param)} telling partners apart"
+        return f"a column telling partners apart {_named(col, col_param)}"
     wanted = list(wanted or [])
+    if not wanted:
+        wanted = list(pd.unique(frame[col].dropna()))[:3]  # the two values present (three: not two roles)
     labels = dataset.value_labels.get(table, {}).get(col, {})
     shown = frame[col].map(lambda v: labels.get(v, v)) if labels else frame[col]
     both = shown.isin(wanted)

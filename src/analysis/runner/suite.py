@@ -28,7 +28,7 @@ from analysis.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from analysis.runner.needs import Needs, read_needs, unmet_needs
 
 __all__ = ["Parameter", "NotebookSpec", "NotebookRun", "read_parameters", "discover_notebooks", "parse_overrides",
-           "run_suite"]  # fmt: skip
+           "check_values", "run_suite"]  # fmt: skip
 
 KERNEL_NAME = "connectionlab"
 KIND_TEXT = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "text",
@@ -149,13 +149,13 @@ def _convert(raw: str, param: Parameter, where: str):
             return False
         raise fail
     if param.kind in ("str", "none"):
-        return None if (param.kind == "none" and text.lower() in ("none", "null", "")) else raw
+        return None if text in ("None", "null") or (param.kind == "none" and text.lower() in ("none", "")) else raw
     if param.kind in ("list", "dict"):
         try:
             value = json.loads(text)
         except json.JSONDecodeError:
             raise fail from None
-        if _kind(value) != param.kind:
+        if _kind(value) != param.kind and value is not None:
             raise fail
         return value
     raise fail
@@ -188,6 +188,51 @@ def parse_overrides(pairs: Sequence[str], specs: Sequence[NotebookSpec]) -> dict
         for spec in owners:  # every notebook that declares it must accept the value
             values[name] = _convert(raw, spec.parameters[name], spec.name)
     return values
+
+
+def check_values(values: dict, specs: Sequence[NotebookSpec], *, source: str) -> dict:
+    """Typed parameter values (from a ``--params`` YAML file), checked against every notebook.
+
+    Parameters
+    ----------
+    values : dict
+        ``{name: value}`` with YAML types (text, numbers, true/false, lists, mappings, null).
+    specs : sequence of NotebookSpec
+        The selected notebooks.
+    source : str
+        Where the values come from (the file), for messages.
+
+    Returns
+    -------
+    dict
+        The values, unchanged (an integer is accepted where a number is expected).
+
+    Raises
+    ------
+    ParameterError
+        A name no selected notebook declares, or a value of the wrong type (the message names the
+        parameter, the notebook and `source`).
+    """
+    if not isinstance(values, dict):
+        raise ParameterError(f"{source}: a parameters file must be a mapping `name: value`, not {_kind(values)}.")
+    for name, value in values.items():
+        if name == "output_dir":
+            raise ParameterError(f"{source}: `output_dir` is set by the runner; use --out DIR instead.")
+        owners = [s for s in specs if name in s.parameters]
+        if not owners:
+            known = sorted({p for s in specs for p in s.parameters})
+            raise ParameterError(f"{source}: unknown parameter `{name}`: no selected notebook declares it. "
+                                 f"Known parameters: {', '.join(known)}.")  # fmt: skip
+        for spec in owners:
+            param = spec.parameters[name]
+            kind = _kind(value)
+            fits = (kind == param.kind or param.kind == "none" or (param.kind == "float" and kind == "int")
+                    or (value is None and param.kind in ("str", "list", "dict")))  # fmt: skip
+            if not fits:
+                expects = KIND_TEXT.get(param.kind, param.kind)
+                raise ParameterError(f"{source}: parameter `{name}` expects {expects} (default {param.default!r} in "
+                                     f"{spec.name}), but {value!r} was given.")  # fmt: skip
+    return dict(values)
 
 
 def _check_paths(values: dict) -> None:
@@ -326,6 +371,7 @@ def run_suite(
     show_code: bool = False,
     notebooks_dir: Path = NOTEBOOKS_DIR,
     progress: Callable[[str], None] | None = None,
+    parameters: dict | None = None,
 ) -> list[NotebookRun]:
     """Execute the notebook suite and write ``<out_dir>/index.html`` (what ``connlab run`` does).
 
@@ -351,6 +397,8 @@ def run_suite(
         Folder of ``NN_name.ipynb`` notebooks.
     progress : callable, optional
         Called with one line of text per event (default: print to stderr).
+    parameters : dict, optional
+        Typed parameter values (``connlab run --params FILE``); `overrides` win over them.
 
     Returns
     -------
@@ -383,7 +431,8 @@ def run_suite(
     if not isinstance(jobs, int) or jobs < 1:
         raise ParameterError(f"--jobs must be a whole number >= 1, but {jobs!r} was passed.")
     specs = discover_notebooks(notebooks_dir, only)
-    values = parse_overrides(overrides, specs)
+    values = check_values(parameters, specs, source="parameters") if parameters else {}
+    values |= parse_overrides(overrides, specs)
     for key, value in (("data", data), ("codebook", codebook)):
         if value is not None:
             if not any(key in s.parameters for s in specs):
