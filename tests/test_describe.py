@@ -317,3 +317,8 @@ def test_frequencies_and_group_means_by_hand():
     means = group_means(data, columns=["v"], groups=["g", "absent"])
     assert means[["level", "n", "mean"]].values.tolist() == [["a", 2, 2.0], ["b", 1, 5.0]]
     assert means["sd"].iloc[0] == pytest.approx(np.sqrt(2))
+
+
+def test_descriptives_of_no_columns_is_an_empty_table():
+    out = descriptives(pd.DataFrame({"a": [1.0, 2.0]}), columns=[])
+    assert out.empty and list(out.columns)[:3] == ["variable", "n", "mean"]

@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from analysis.data.codebook import _find_codebook, _infer_codebook, read_codebook
+from analysis.data.instrument_library import score_labels
 from analysis.data.ledger import LEDGER_COLUMNS
 from analysis.data.privacy import pii_columns, write_csv
 from analysis.data.readers import FormatInfo, read_table
@@ -295,6 +296,36 @@ class Dataset:
         found = self.columns_with_role(table, role)
         return found[0] if found else None
 
+    def column(self, role: str, *, table: str | None = None, given: str | None = None) -> str | None:
+        """Return the column to use for a role: `given` when set, else the table's variable with that
+        codebook role (a notebook parameter left at None follows the codebook).
+
+        Parameters
+        ----------
+        role : str
+            A codebook role (``"id"``, ``"dyad_id"``, ``"partner_role"``, ``"day"``, ...).
+        table : str, optional
+            Table name; default the codebook's first table.
+        given : str, optional
+            The column the user named; returned as it is.
+
+        Returns
+        -------
+        str or None
+            `given`, else the first column with the role, else None (what a notebook needs is
+            checked before it runs: `analysis.runner.needs`).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from analysis import load_dataset, write_demo_survey
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     dataset = load_dataset(write_demo_survey(tmp, n_couples=20, seed=1))
+        >>> dataset.column("dyad_id"), dataset.column("dyad_id", given="couple"), dataset.column("day", table="survey")
+        ('couple_id', 'couple', None)
+        """
+        return given if given is not None else self.role_column(table, role)
+
     def instruments(self, table: str | None = None) -> dict[str, dict[str, str]]:
         """Return the instrument items a table holds (the `instruments` argument of scoring).
 
@@ -314,6 +345,58 @@ class Dataset:
             if spec.get("role") == "item" and spec.get("instrument"):
                 found.setdefault(str(spec["instrument"]), {})[str(spec.get("item", col))] = col
         return found
+
+    def display_labels(self, table: str | None = None) -> dict[str, str]:
+        """Return the readable names of a table's variables and instrument scores, for tables and figures.
+
+        Parameters
+        ----------
+        table : str, optional
+            Table name; default the codebook's first table.
+
+        Returns
+        -------
+        dict
+            ``{column: label}`` for the table's columns that have a label (the codebook's
+            ``label``, else the SPSS/Stata/Qualtrics label in ``labels``), then the instrument ids
+            and score columns its items give (`score_labels`: ``"ecr_s"`` -> ``"ECR-S"``,
+            ``"ecr_s_anxiety"`` -> ``"ECR-S anxiety"``); a column's own label wins over a score
+            name. Names without a label are left out: look names up with
+            ``labels.get(name, name)``.
+
+        Raises
+        ------
+        DataError
+            If the data set has no table `table`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from analysis import load_dataset
+        >>> codebook = '''
+        ... dataset: tiny
+        ... tables:
+        ...   survey:
+        ...     file: survey.csv
+        ...     variables:
+        ...       person_id: {type: integer, role: id}
+        ...       sat: {type: number, label: Relationship satisfaction}
+        ...       ecr_s_1: {type: integer, role: item, instrument: ecr_s, item: "1", range: [1, 7]}
+        ... '''
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     _ = (Path(tmp) / "codebook.yaml").write_text(codebook)
+        ...     _ = (Path(tmp) / "survey.csv").write_text("person_id,sat,ecr_s_1\\n11,5.5,3\\n12,6,4\\n")
+        ...     ds = load_dataset(tmp)
+        >>> ds.display_labels()  # doctest: +NORMALIZE_WHITESPACE
+        {'sat': 'Relationship satisfaction', 'ecr_s': 'ECR-S', 'ecr_s_anxiety': 'ECR-S anxiety',
+         'ecr_s_avoidance': 'ECR-S avoidance'}
+        """
+        name = self.table_name(table)
+        labels = {c: str(label) for c, label in self.labels.get(name, {}).items() if label}
+        for key, text in score_labels(self.instruments(name)).items():
+            labels.setdefault(key, text)
+        return labels
 
 
 def file_sha256(path: str | Path) -> str:

@@ -1,4 +1,10 @@
-"""Figures used by the notebooks (matplotlib/seaborn; figures are returned, not saved)."""
+"""Figures used by the notebooks (matplotlib/seaborn; figures are returned, not saved).
+
+Figures that show column names or group values take ``labels`` (``{column: label}``, e.g.
+``Dataset.display_labels()``) and, for group values, ``value_labels`` (``{column: {value: label}}``,
+``Dataset.value_labels[table]``); names and values without a label are shown as they are. Every
+figure carries a one-sentence text description for screen readers in ``fig.get_label()``.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,26 @@ __all__ = [
 ]
 
 
+def _described(fig, text: str):
+    """Attach a one-sentence text description (alt text) to `fig` (``fig.get_label()``); return `fig`."""
+    fig.set_label(text)
+    return fig
+
+
+def _names(columns, labels: Mapping[str, str]) -> str:
+    return ", ".join(str(labels.get(c, c)) for c in columns)
+
+
+def _value_label(value, mapping: Mapping) -> str:
+    """The label of one group value: matched as it is or by its text (``2``, ``2.0``, ``"2"``)."""
+    def text(v) -> str:
+        return str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v)
+
+    if value in mapping:
+        return str(mapping[value])
+    return next((str(label) for key, label in mapping.items() if text(key) == text(value)), text(value))
+
+
 def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None, col_wrap: int = 4):
     """Histogram of each score column, one panel each (seaborn FacetGrid); None if no column."""
     labels = labels or {}
@@ -27,7 +53,8 @@ def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | Non
                        aspect=1.3, facet_kws={"sharex": False, "sharey": False}, color="#4c72b0")  # fmt: skip
     grid.set_titles("{col_name}", size=9)
     grid.set_axis_labels("", "Count")
-    return grid.figure
+    return _described(grid.figure, f"Histograms of {scores.shape[1]} scores, one panel each: "
+                                   f"{_names(scores.columns, labels)}.")  # fmt: skip
 
 
 def correlation_heatmap(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None):
@@ -43,19 +70,29 @@ def correlation_heatmap(scores: pd.DataFrame, *, labels: Mapping[str, str] | Non
     sns.heatmap(corr, mask=mask, vmin=-1, vmax=1, cmap="vlag", annot=len(corr) <= 16, fmt=".2f",
                 annot_kws={"size": 7}, square=True, linewidths=0.5, cbar_kws={"shrink": 0.6}, ax=ax)  # fmt: skip
     ax.set_title("Pearson correlations (pairwise complete)")
-    return fig
+    return _described(fig, f"Heatmap of the Pearson correlations between {_names(scores.columns, labels)} "
+                           "(lower triangle).")  # fmt: skip
 
 
 def diary_trajectories(diary: pd.DataFrame, *, y: str, day: str, dyad: str, partner: str, n_dyads: int = 6,
-                       seed: int | None = None):  # fmt: skip
-    """Daily trajectories of `y` for both partners of `n_dyads` couples drawn with `seed`."""
+                       seed: int | None = None, labels: Mapping[str, str] | None = None,
+                       value_labels: Mapping[str, Mapping] | None = None):  # fmt: skip
+    """Daily trajectories of `y` for both partners of `n_dyads` couples drawn with `seed`; axes
+    and legend title from `labels`, partner values from ``value_labels[partner]``."""
+    labels, value_labels = labels or {}, value_labels or {}
     rng = np.random.default_rng(seed)
     chosen = rng.choice(diary[dyad].unique(), size=min(n_dyads, diary[dyad].nunique()), replace=False)
     sub = diary[diary[dyad].isin(chosen)].astype({partner: str})
+    if partner in value_labels:
+        sub[partner] = diary.loc[sub.index, partner].map(lambda v: _value_label(v, value_labels[partner]))
     grid = sns.relplot(data=sub, x=day, y=y, hue=partner, col=dyad, col_wrap=3, kind="line", marker="o",
                        height=2.2, aspect=1.4, col_order=sorted(chosen))  # fmt: skip
     grid.set_titles("couple {col_name}", size=9)
-    return grid.figure
+    grid.set_axis_labels(labels.get(day, day), labels.get(y, y))
+    if grid.legend is not None:
+        grid.legend.set_title(labels.get(partner, partner))
+    return _described(grid.figure, f"Line plots of {labels.get(y, y)} by {labels.get(day, day)} for both partners "
+                                   f"of {len(chosen)} couples, one panel per couple.")  # fmt: skip
 
 
 def item_missingness(data: pd.DataFrame, *, instruments: Mapping[str, Mapping[str, str]],
@@ -75,7 +112,9 @@ def item_missingness(data: pd.DataFrame, *, instruments: Mapping[str, Mapping[st
     ax.set_xlabel("items, in questionnaire order")
     ax.set_ylabel("% missing")
     ax.legend(fontsize=8, ncols=4, frameon=False)
-    return fig
+    return _described(fig, f"Bar chart of the percentage of respondents who left each of {len(frame)} items empty, "
+                           f"by instrument ({', '.join(frame['instrument'].unique())}); highest "
+                           f"{frame['pct_missing'].max():.1f}%.")  # fmt: skip
 
 
 def careless_distributions(indices: pd.DataFrame, *, status: pd.Series):
@@ -90,12 +129,15 @@ def careless_distributions(indices: pd.DataFrame, *, status: pd.Series):
         sns.histplot(data=frame, x=col, hue="status", hue_order=["analysed", "excluded"], multiple="stack",
                      bins=30, ax=ax, legend=ax is axes[-1])  # fmt: skip
     fig.tight_layout()
-    return fig
+    return _described(fig, f"Histograms of {', '.join(cols)}, analysed and excluded rows stacked.")
 
 
-def attachment_quadrants(scores: pd.DataFrame, *, styles: pd.Series, title: str = ""):
+def attachment_quadrants(scores: pd.DataFrame, *, styles: pd.Series, title: str = "",
+                         labels: Mapping[str, str] | None = None):  # fmt: skip
     """Anxiety x avoidance: each respondent (hexagonal bins when n > 5,000), the cut lines of the
-    style rule and the four regions (secure, preoccupied, dismissing, fearful) labelled."""
+    style rule and the four regions (secure, preoccupied, dismissing, fearful) labelled; axis
+    titles ``labels["avoidance"]``, ``labels["anxiety"]`` (default "Attachment avoidance", ...)."""
+    labels = labels or {}
     cut_anx, cut_avo = styles.attrs["cut_anxiety"], styles.attrs["cut_avoidance"]
     data = scores.assign(style=styles).dropna()
     fig, ax = plt.subplots(figsize=(6.4, 5.4))
@@ -110,43 +152,62 @@ def attachment_quadrants(scores: pd.DataFrame, *, styles: pd.Series, title: str 
     ax.axhline(cut_anx, color="0.3", lw=1, ls="--")
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
+    shares = []
     for text, x, y in (("secure", x0, y0), ("dismissing", x1, y0), ("preoccupied", x0, y1), ("fearful", x1, y1)):
         share = 100 * (data["style"] == text).mean()
+        shares.append(f"{text} {share:.0f}%")
         ax.text(x, y, f" {text} {share:.0f}% ", ha="left" if x == x0 else "right", va="bottom" if y == y0 else "top",
                 fontsize=10, weight="bold", color="0.15", bbox={"fc": "white", "alpha": 0.7, "lw": 0})  # fmt: skip
-    ax.set_xlabel("Attachment avoidance")
-    ax.set_ylabel("Attachment anxiety")
+    x_title, y_title = labels.get("avoidance", "Attachment avoidance"), labels.get("anxiety", "Attachment anxiety")
+    ax.set_xlabel(x_title)
+    ax.set_ylabel(y_title)
     ax.set_title(title or f"Four regions ({styles.attrs['rule']} split)")
-    return fig
+    return _described(fig, f"Scatter plot of {y_title} against {x_title} for {len(data)} respondents, split into four "
+                           f"regions at the cut lines: {', '.join(shares)}.")  # fmt: skip
 
 
-def by_group(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[str]):
+def by_group(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[str],
+             labels: Mapping[str, str] | None = None, value_labels: Mapping[str, Mapping] | None = None):  # fmt: skip
     """Box plots of each of `columns` (panel columns) by each grouping column (panel rows);
-    grouping columns absent from `data` are skipped. None if there is nothing to draw."""
+    grouping columns absent from `data` are skipped. Axis titles from `labels`, group values
+    from `value_labels` (``{group: {value: label}}``). None if there is nothing to draw."""
+    labels, value_labels = labels or {}, value_labels or {}
     cols = list(columns)
     present = [g for g in groups if g in data.columns and data[g].notna().any()]
     if not present or not cols:
         return None
     fig, axes = plt.subplots(len(present), len(cols), figsize=(4.2 * len(cols), 2.8 * len(present)), squeeze=False)
     for i, group in enumerate(present):
-        frame = data[cols + [group]].dropna(subset=[group]).astype({group: str})
+        frame = data[cols + [group]].dropna(subset=[group])
+        if group in value_labels:
+            frame[group] = frame[group].map(lambda v, g=group: _value_label(v, value_labels[g])).astype(str)
+        else:
+            frame = frame.astype({group: str})
         for j, col in enumerate(cols):
             sns.boxplot(data=frame, x=group, y=col, ax=axes[i, j], color="#9db4d6", fliersize=1.5)
             axes[i, j].tick_params(axis="x", labelrotation=20)
+            axes[i, j].set_xlabel(labels.get(group, group))
+            axes[i, j].set_ylabel(labels.get(col, col))
     fig.tight_layout()
-    return fig
+    return _described(fig, f"Box plots of {_names(cols, labels)} by {_names(present, labels)}.")
 
 
-def profile_scatter(data: pd.DataFrame, *, x: str, y: str, membership: pd.DataFrame):
-    """Respondents coloured by latent profile (a random 5,000 shown when there are more)."""
+def profile_scatter(data: pd.DataFrame, *, x: str, y: str, membership: pd.DataFrame,
+                    labels: Mapping[str, str] | None = None):  # fmt: skip
+    """Respondents coloured by latent profile (a random 5,000 shown when there are more); axis
+    titles from `labels`."""
+    labels = labels or {}
     frame = data.loc[membership.index, [x, y]].assign(profile=membership["profile"].astype(str))
     if len(frame) > 5000:
         frame = frame.sample(5000, random_state=0)
     fig, ax = plt.subplots(figsize=(6, 5))
     sns.scatterplot(data=frame, x=x, y=y, hue="profile", s=12, alpha=0.6, ax=ax,
                     hue_order=sorted(frame["profile"].unique()))  # fmt: skip
+    ax.set_xlabel(labels.get(x, x))
+    ax.set_ylabel(labels.get(y, y))
     ax.set_title("Latent profiles")
-    return fig
+    return _described(fig, f"Scatter plot of {labels.get(y, y)} against {labels.get(x, x)}, respondents coloured by "
+                           f"their latent profile ({frame['profile'].nunique()} profiles).")  # fmt: skip
 
 
 def forest_plot(result, *, xlabel: str = "Estimate", null: float | None = 0.0, transform=None):
@@ -186,18 +247,24 @@ def forest_plot(result, *, xlabel: str = "Estimate", null: float | None = 0.0, t
     ax.set_title(f"Estimates with {100 * level:g}% CI (diamond: pooled{note})", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return fig
+    return _described(fig, f"Forest plot of {k} estimates with {100 * level:g}% confidence intervals and the pooled "
+                           f"estimate {format_value(est)} [{format_value(lo)}, {format_value(hi)}].")  # fmt: skip
 
 
 __all__ += ["forest_plot"]
 
 
-def interaction_plot(result, *, x_label: str | None = None, y_label: str | None = None, w_label: str | None = None):
+def interaction_plot(result, *, x_label: str | None = None, y_label: str | None = None, w_label: str | None = None,
+                     labels: Mapping[str, str] | None = None):  # fmt: skip
     """Simple slopes of a moderation result (`analysis.moderation.moderation`): predicted Y across
     the probe values of X, one line per probe value of W (panels by Z in model 3), covariates at
-    their means (PROCESS's "data for visualizing the conditional effect")."""
+    their means (PROCESS's "data for visualizing the conditional effect"). Names shown: the
+    ``*_label`` arguments, else ``labels`` (``{column: label}``, also for Z), else the columns."""
+    labels = labels or {}
     vis = result.visual
     x, w, z = result.x, result.w, result.z
+    x_label, w_label = x_label or labels.get(x, x), w_label or labels.get(w, w)
+    y_label = y_label or labels.get(result.y, result.y)
     panels = [None] if z is None else sorted(vis[z].unique())
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False, sharey=True)
     palette = sns.color_palette("crest", n_colors=vis[w].nunique())
@@ -205,21 +272,28 @@ def interaction_plot(result, *, x_label: str | None = None, y_label: str | None 
         sub = vis if zval is None else vis[vis[z] == zval]
         for color, (wval, line) in zip(palette, sub.groupby(w, sort=True), strict=True):
             ax.plot(line[x], line["y_hat"], marker="o", color=color, label=f"{wval:.2f}")
-        ax.set_xlabel(x_label or x)
+        ax.set_xlabel(x_label)
         if zval is not None:
-            ax.set_title(f"{z} = {zval:.2f}", fontsize=10)
-    axes[0, 0].set_ylabel(f"predicted {y_label or result.y}")
-    axes[0, -1].legend(title=w_label or w, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1))
+            ax.set_title(f"{labels.get(z, z)} = {zval:.2f}", fontsize=10)
+    axes[0, 0].set_ylabel(f"predicted {y_label}")
+    axes[0, -1].legend(title=w_label, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1))
     fig.tight_layout()
-    return fig
+    by_z = "" if z is None else f", one panel per value of {labels.get(z, z)}"
+    return _described(fig, f"Line plot of predicted {y_label} across {x_label}, one line per value of {w_label}"
+                           f"{by_z}.")  # fmt: skip
 
 
-def johnson_neyman_plot(result, *, x_label: str | None = None, w_label: str | None = None):
+def johnson_neyman_plot(result, *, x_label: str | None = None, w_label: str | None = None,
+                        labels: Mapping[str, str] | None = None):  # fmt: skip
     """Conditional effect of X (model 3: of the X*W interaction) across the moderator with its
-    confidence band; Johnson-Neyman boundaries marked and the significant region shaded."""
+    confidence band; Johnson-Neyman boundaries marked and the significant region shaded. Names
+    shown: `x_label` (X), `w_label` (the moderator on the x axis), else ``labels``, else the columns."""
+    labels = labels or {}
     curve, jn = result.jn_curve, result.johnson_neyman
     mod = result.w if result.z is None else result.z
-    what = f"effect of {x_label or result.x}" if result.z is None else f"{result.x} \u00d7 {result.w} interaction"
+    x_name = x_label or labels.get(result.x, result.x)
+    what = (f"effect of {x_name}" if result.z is None
+            else f"{x_name} \u00d7 {labels.get(result.w, result.w)} interaction")  # fmt: skip
     fig, ax = plt.subplots(figsize=(6.2, 3.8))
     ax.plot(curve["moderator"], curve["estimate"], color="#1f4e79", lw=2, label="conditional effect")
     ax.fill_between(curve["moderator"], curve["ci_low"], curve["ci_high"], color="#9db4d6", alpha=0.5,
@@ -232,11 +306,13 @@ def johnson_neyman_plot(result, *, x_label: str | None = None, w_label: str | No
         ax.axvline(value, color="#b03a2e", ls="--", lw=1)
         ax.annotate(f"{value:.2f}", (value, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
                     textcoords="offset points", color="#b03a2e", fontsize=9)  # fmt: skip
-    ax.set_xlabel(w_label or mod)
+    ax.set_xlabel(w_label or labels.get(mod, mod))
     ax.set_ylabel(f"conditional {what}")
     ax.legend(frameon=False, fontsize=8, loc="best")
     fig.tight_layout()
-    return fig
+    bounds = ", ".join(f"{v:.2f}" for v in jn["value"]) or "none"
+    return _described(fig, f"Line plot of the conditional {what} across {w_label or labels.get(mod, mod)} with its "
+                           f"{100 * result.ci:g}% confidence band; Johnson-Neyman boundaries: {bounds}.")  # fmt: skip
 
 
 __all__ += ["interaction_plot", "johnson_neyman_plot"]
@@ -279,7 +355,9 @@ def person_slopes(result, *, term: str, x_range: tuple[float, float] = (-2.0, 2.
     for a in (ax, ax2):
         a.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return fig
+    return _described(fig, f"Left: predicted lines of {len(shown)} of {len(pe)} persons and the average line "
+                           f"(slope {format_value(fixed_slope)}); right: histogram of the person slopes of "
+                           f"{x_label or term}.")  # fmt: skip
 
 
 __all__ += ["person_slopes"]
@@ -295,7 +373,7 @@ def forest_plots(scorecard):
                           xlabel="r" if is_r else "Estimate")
         fig.suptitle(row.claim, fontsize=10, x=0.02, ha="left")
         fig.tight_layout()
-        figures.append(fig)
+        figures.append(_described(fig, f"{row.claim}: {fig.get_label()}"))
     return figures
 
 

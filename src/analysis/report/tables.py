@@ -1,14 +1,18 @@
-"""APA tables of the by-instrument psychometrics (`analysis.psychometrics.by_instrument`) whose
-notes are built from the table itself: which groups were compared, and why a model was not fitted.
+"""APA tables whose layout or notes are built from the table itself: the by-instrument
+psychometrics (`analysis.psychometrics.by_instrument`: which groups were compared, and why a model
+was not fitted) and the correlation matrix of `analysis.correlation_pairs` (pairwise n, CI level).
 """
 
 from __future__ import annotations
 
+import html
+from collections.abc import Mapping, Sequence
+
 import pandas as pd
 
-from analysis.apa import HtmlBlock, apa_table
+from analysis.apa import HtmlBlock, apa_table, format_value
 
-__all__ = ["invariance_table", "dyadic_invariance_table"]
+__all__ = ["invariance_table", "dyadic_invariance_table", "correlation_matrix_table"]
 
 
 def invariance_table(invariance: pd.DataFrame, *, group: str, number: int | None = None,
@@ -79,3 +83,117 @@ def dyadic_invariance_table(dyadic: pd.DataFrame, *, number: int | None = None,
                      labels=labels, decimals=3,
                      note="Groups: the two partners of each couple; n: couples with both partners answering "
                           "(listwise) or all couples (FIML). Δ: change from the previous level. " + notes)  # fmt: skip
+
+
+def correlation_matrix_table(pairs: pd.DataFrame, *, columns: Sequence[str], labels: Mapping[str, str] | None = None,
+                             number: int | None = None, title: str = "Correlations") -> HtmlBlock:  # fmt: skip
+    """The APA lower-triangular correlation matrix of `columns`, each r with its CI below it.
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        The table of `analysis.correlation_pairs` (``x``, ``y``, ``r``, ``ci_low``, ``ci_high``,
+        ``n``, ``p_value``; ``attrs["ci"]`` the level, default 0.95), holding every pair of
+        `columns` in either order.
+    columns : list of str
+        The variables, in the order of the rows and columns (e.g. scores first; keep it to about
+        20).
+    labels : dict, optional
+        ``{column: label}`` (``Dataset.display_labels()``); columns without one show their name.
+    number : int, optional
+        Table number.
+    title : str, default "Correlations"
+        Table title.
+
+    Returns
+    -------
+    HtmlBlock
+        ``<div class="apa">`` with the table: one row per variable (``1. label``) holding r with
+        two decimals and no leading zero below the diagonal, an em dash on it, and under it a row
+        with the confidence intervals in square brackets; columns ``1``, ``2``, ...; r marked
+        ``*`` (p < .05) or ``**`` (p < .01). The note gives the pairwise n (one value, or the
+        range when pairs differ), the CI level and the significance marks. With fewer than two
+        columns, the caption and a sentence that there is nothing to correlate.
+
+    Raises
+    ------
+    ParameterError
+        If `pairs` has no row for a pair of `columns`.
+
+    See Also
+    --------
+    analysis.correlation_pairs : Computes `pairs`.
+    analysis.apa.apa_table : Tables from tidy results.
+
+    Notes
+    -----
+    Layout after the APA Publication Manual (7th ed.), sample correlation table (section 7.21),
+    with confidence intervals as in ``apaTables::apa.cor.table``. r cannot exceed 1, so it has
+    no leading zero; the marks are for two-sided tests of r = 0, not adjusted for the number of
+    correlations. Missing values (r of a pair with fewer than 3 cases) show as an en dash.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import correlation_matrix_table, correlation_pairs
+    >>> rng = np.random.default_rng(1)
+    >>> data = pd.DataFrame({"anx": rng.normal(size=80), "avo": rng.normal(size=80)})
+    >>> data["sat"] = -0.5 * data["avo"] + rng.normal(size=80)
+    >>> pairs = correlation_pairs(data, columns=["anx", "avo", "sat"])
+    >>> table = correlation_matrix_table(pairs, columns=["anx", "avo", "sat"], labels={"sat": "Satisfaction"})
+    >>> import re
+    >>> re.findall(r"<td[^>]*>(.*?)</td>", table.html)[12:16]  # the row of sat: r with anx, avo
+    ['3. Satisfaction', '&minus;.15', '&minus;.38**', '&mdash;']
+    >>> correlation_matrix_table(pairs, columns=["sat"]).html.count("nothing to correlate")
+    1
+    """
+    from analysis.exceptions import ParameterError
+
+    cols, labels = list(columns), labels or {}
+    if len(cols) < 2:
+        what = f"one variable ({labels.get(cols[0], cols[0])})" if cols else "no variables"
+        return apa_table(pd.DataFrame(), title=title, number=number,
+                         empty=f"No correlation table: {what}, so nothing to correlate.")  # fmt: skip
+    found = {}
+    for row in pairs.itertuples(index=False):
+        found[(row.x, row.y)] = found[(row.y, row.x)] = row
+    absent = [(a, b) for i, a in enumerate(cols) for b in cols[:i] if (a, b) not in found]
+    if absent:
+        raise ParameterError(f"`pairs` has no row for {absent[0][0]!r} and {absent[0][1]!r}; make it with "
+                             "correlation_pairs(data, columns=columns).")  # fmt: skip
+
+    def r_cell(row) -> str:
+        if pd.isna(row.r):
+            return "&ndash;"
+        stars = "" if pd.isna(row.p_value) else "**" if row.p_value < 0.01 else "*" if row.p_value < 0.05 else ""
+        return format_value(row.r, 2, bounded=True).replace("\u2212", "&minus;") + stars
+
+    def ci_cell(row) -> str:
+        if pd.isna(row.ci_low) or pd.isna(row.ci_high):
+            return "&ndash;"
+        low, high = (format_value(v, 2, bounded=True).replace("\u2212", "&minus;") for v in (row.ci_low, row.ci_high))
+        return f"[{low},&nbsp;{high}]"
+
+    def tr(first: str, cells: list[str]) -> str:
+        return (f'<tr><td class="text">{first}</td>' + "".join(f'<td class="num">{c}</td>' for c in cells)
+                + "</tr>")  # fmt: skip
+
+    body = []
+    for i, a in enumerate(cols):
+        body.append(tr(f"{i + 1}. {html.escape(str(labels.get(a, a)))}",
+                       [r_cell(found[(a, b)]) for b in cols[:i]] + ["&mdash;"] + [""] * (len(cols) - i - 1)))
+        if i:
+            body.append(tr("", [ci_cell(found[(a, b)]) for b in cols[:i]] + [""] * (len(cols) - i)))
+    head = '<th class="text">Variable</th>' + "".join(f'<th class="num">{j + 1}</th>' for j in range(len(cols)))
+    used = [found[(a, b)] for i, a in enumerate(cols) for b in cols[:i]]
+    ns = [int(row.n) for row in used]
+    n_text = f"{min(ns):,}" if min(ns) == max(ns) else f"{min(ns):,} to {max(ns):,} per pair"
+    level = f"{100 * pairs.attrs.get('ci', 0.95):g}"
+    note = (f"Pearson correlations, pairwise complete cases (<i>n</i> = {n_text}). Values in square brackets are "
+            f"{level}% confidence intervals. * <i>p</i> &lt; .05. ** <i>p</i> &lt; .01 (two-sided, not adjusted "
+            "for the number of correlations).")  # fmt: skip
+    caption = (f"<strong>Table {number}</strong><br>" if number is not None else "") + f"<em>{html.escape(title)}</em>"
+    return HtmlBlock(f'<div class="apa"><table class="apa-table"><caption>{caption}</caption>'
+                     f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+                     f'<p class="apa-note"><em>Note.</em> {note}</p></div>')  # fmt: skip

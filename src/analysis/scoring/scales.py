@@ -17,8 +17,8 @@ from analysis._checks import _require_columns
 from analysis.data.instrument_library import Instrument, Item, load_instrument
 from analysis.exceptions import AnalysisWarning, DataError, InstrumentError, ParameterError
 
-__all__ = ["score_scale", "score_instruments", "score_dataset", "score_categories", "keyed_items", "subscale_items",
-           "keyed_instruments"]
+__all__ = ["score_scale", "score_instruments", "score_dataset", "score_diary", "score_categories", "keyed_items",
+           "subscale_items", "keyed_instruments"]
 
 
 def _item_columns(ins: Instrument, columns) -> dict[str, str]:
@@ -378,6 +378,73 @@ def score_dataset(dataset, *, table: str | None = None, min_answered: float = 0.
         raise DataError(f"Table {dataset.table_name(table)!r} already has column(s) {clash}, which are also the "
                         "names of instrument scores; rename them in the codebook or data file.")  # fmt: skip
     return frame.join(scores)
+
+
+def score_diary(dataset, *, diary_table: str, person: str, dyad: str | None = None, person_table: str | None = None,
+                person_columns: Sequence[str] = (), min_answered: float = 0.8) -> pd.DataFrame:  # fmt: skip
+    """The diary table of a data set, with person-level scores joined on and one id per person.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A loaded data set.
+    diary_table : str
+        The table with one row per person-day.
+    person : str
+        The person id column (in the diary, and in `person_table` when columns are joined).
+    dyad : str, optional
+        The couple id column of the diary. When person ids repeat across couples (partners
+        numbered 1 and 2 in every couple), each person's id becomes ``"<dyad>:<person>"`` so that
+        every person is one unit.
+    person_table : str, optional
+        The table with one row per person whose (scored) columns are joined on; needed only when
+        `person_columns` is not empty.
+    person_columns : sequence of str, default ()
+        Person-level columns or instrument scores of `person_table` to join (e.g. attachment
+        scores as controls).
+    min_answered : float, default 0.8
+        Prorating rule for the instrument scores of `person_table` (:func:`score_scale`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The diary rows (same order and index) with the `person_columns` added, and `person` made
+        unique across couples where it was not.
+
+    Raises
+    ------
+    DataError
+        A missing table or column, or person-level columns asked for without `person_table`.
+
+    See Also
+    --------
+    score_dataset : one table with its scores.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis import load_dataset, write_demo_survey
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     dataset = load_dataset(write_demo_survey(tmp, n_couples=60, seed=1))
+    ...     diary = score_diary(dataset, diary_table="diary", person="person_id", dyad="couple_id",
+    ...                         person_table="survey", person_columns=["ecr_s_avoidance"])
+    >>> "ecr_s_avoidance" in diary and len(diary) == len(dataset.table("diary"))
+    True
+    """
+    diary = dataset.table(diary_table)
+    _require_columns(diary, [person] + ([dyad] if dyad else []), what=f"table {diary_table!r}")
+    columns = list(person_columns)
+    if columns:
+        if person_table is None:
+            raise DataError(f"Person-level columns {columns} need `person_table` (the table with one row per person).")
+        persons = score_dataset(dataset, table=person_table, min_answered=min_answered)
+        _require_columns(persons, [person] + columns, what=f"table {person_table!r} (with its scores)")
+        merged = diary.merge(persons[[person] + columns], on=person, how="left")
+        merged.index = diary.index
+        diary = merged
+    if dyad and diary.groupby(person)[dyad].nunique().gt(1).any():
+        diary = diary.assign(**{person: diary[dyad].astype(str) + ":" + diary[person].astype(str)})
+    return diary
 
 
 def score_categories(scores: pd.DataFrame, *, instrument: str | Instrument) -> pd.DataFrame:
