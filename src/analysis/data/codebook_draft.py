@@ -345,7 +345,7 @@ def codebook_yaml(codebook: dict, source: str | Path) -> str:
         "# `# guessed:` comments mark what the drafter guessed and why: check each entry and fix it where wrong.",
         "# Unmarked entries are read from the data: type from the values, range = lowest..highest value seen",
         "# (widen it to the answers that were possible), values = the categories seen.",
-        "# `file:` is relative to this codebook: if you save it away from the data, correct the path.",
+        "# `file:` is relative to this codebook (`connlab codebook --out` writes it so).",
         '# Format and checking steps: docs/codebook.md ("Checking a drafted codebook").',
     ]
     lines += _block({k: v for k, v in codebook.items() if k not in ("tables", "_guesses")}, 0)

@@ -1,6 +1,7 @@
 """`connlab` command line: run the notebook suite, test a study's claims, make the demo data.
 
-Exit codes: 0 success; 1 a notebook failed; 2 bad usage or input (message, no traceback).
+Exit codes: 0 success; 1 a notebook failed (or problems found); 2 bad usage or input (message, no
+traceback); 3 an internal error (a bug: a short message; the traceback with ``connlab --debug``).
 One rule for paths in every subcommand: a relative path is taken from the folder the command is
 run in (a study file's own paths are relative to the study file).
 """
@@ -138,9 +139,16 @@ def validation_report(dataset, problems, ledger, *, strict: bool) -> str:
 
 
 def _cmd_codebook(args) -> int:
+    import os
+    from pathlib import Path
+
     from analysis.data.codebook_draft import codebook_yaml, draft_codebook
 
-    text = codebook_yaml(draft_codebook(args.data), args.data)
+    codebook = draft_codebook(args.data)
+    if args.out:  # the codebook names its file relative to where it is written
+        for spec in codebook["tables"].values():
+            spec["file"] = Path(os.path.relpath(args.data, args.out.parent)).as_posix()
+    text = codebook_yaml(codebook, args.data)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
         print(f"Draft codebook written to {args.out}; check it before use.", file=sys.stderr)
@@ -166,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="connlab",
                                      description="ConnectionLab: survey analysis for relationship science.")
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an internal error")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the notebook suite and render reports")
@@ -242,6 +251,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug of ours, not bad input: a short message, the traceback only with --debug
+        if args.debug:
+            raise
+        print(f"connlab {args.command}: internal error ({type(exc).__name__}: {exc}). This is a bug in "
+              "ConnectionLab, not in your input: please report it with the command you ran; rerun with --debug for "
+              "the traceback.", file=sys.stderr)  # fmt: skip
+        return 3
 
 
 if __name__ == "__main__":

@@ -1,0 +1,57 @@
+"""The `connlab` command: one rule for paths (relative to the folder it runs in) in every
+subcommand, the drafted codebook pointing at its data, and no traceback for an internal error."""
+
+import os
+
+import pytest
+import yaml
+
+from analysis.runner import cli
+
+
+@pytest.fixture
+def study_folder(tmp_path):
+    """A data file and its codebook in a folder of their own."""
+    folder = tmp_path / "my study"
+    folder.mkdir()
+    (folder / "couples.csv").write_text("id,couple,score\n1,1,3\n2,1,4\n3,2,5\n4,2,2\n", encoding="utf-8")
+    codebook = {"dataset": "couples", "tables": {"survey": {"file": "couples.csv", "variables": {
+        "id": {"type": "integer", "role": "id"}, "couple": {"type": "integer", "role": "dyad_id"},
+        "score": {"type": "integer", "range": [1, 5]}}}}}  # fmt: skip
+    (folder / "couples.codebook.yaml").write_text(yaml.safe_dump(codebook), encoding="utf-8")
+    return folder
+
+
+def test_validate_takes_paths_relative_to_the_current_folder(study_folder, monkeypatch, capsys):
+    """The issue: `validate --data hcmst.csv --codebook hcmst.codebook.yaml` run from the data's folder
+    looked for the files in the project folder."""
+    monkeypatch.chdir(study_folder)
+    assert cli.main(["validate", "--data", "couples.csv", "--codebook", "couples.codebook.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert "No problems" in out and "analysed 4" in out
+    monkeypatch.chdir(study_folder.parent)
+    assert cli.main(["validate", "--data", "my study/couples.csv", "--codebook", "my study/couples.codebook.yaml"]) == 0
+
+
+def test_a_drafted_codebook_names_its_data_relative_to_itself(study_folder, monkeypatch):
+    monkeypatch.chdir(study_folder.parent)
+    (study_folder.parent / "codebooks").mkdir()
+    assert cli.main(["codebook", "--data", "my study/couples.csv", "--out", "codebooks/draft.yaml"]) == 0
+    draft = yaml.safe_load((study_folder.parent / "codebooks" / "draft.yaml").read_text(encoding="utf-8"))
+    assert next(iter(draft["tables"].values()))["file"] == "../my study/couples.csv"
+    monkeypatch.chdir(study_folder)  # and it loads from anywhere
+    assert cli.main(["validate", "--data", os.path.join("..", "codebooks", "draft.yaml")]) == 0
+
+
+def test_an_internal_error_is_a_short_message_with_exit_3(study_folder, monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("analysis.data.codebook_draft.draft_codebook", broken)
+    monkeypatch.chdir(study_folder)
+    assert cli.main(["codebook", "--data", "couples.csv"]) == 3
+    err = capsys.readouterr().err
+    assert "internal error (ZeroDivisionError: division by zero)" in err and "--debug" in err
+    assert "Traceback" not in err
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["--debug", "codebook", "--data", "couples.csv"])
