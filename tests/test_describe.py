@@ -322,3 +322,15 @@ def test_frequencies_and_group_means_by_hand():
 def test_descriptives_of_no_columns_is_an_empty_table():
     out = descriptives(pd.DataFrame({"a": [1.0, 2.0]}), columns=[])
     assert out.empty and list(out.columns)[:3] == ["variable", "n", "mean"]
+
+
+def test_a_perfect_correlation_has_an_infinite_t_and_a_point_interval():
+    """cor.test(x, 2 * x + 1): t = Inf, p < 2.2e-16, 95% CI 1 1 (the Kashy diary holds such pairs:
+    a score and its centred copy)."""
+    from analysis import correlations
+
+    data = pd.DataFrame({"x": [1.0, 2.0, 3.0, 5.0, 8.0], "y": [3.0, 5.0, 7.0, 11.0, 17.0]})
+    out = correlations(data, x="x", y="y").iloc[0]
+    assert out["r"] == 1.0 and out["statistic"] == np.inf and out["p_value"] == 0.0
+    assert out["ci_low"] == 1.0 and out["ci_high"] == 1.0
+    assert correlations(data.assign(y=-data["y"]), x="x", y="y").iloc[0]["ci_high"] == -1.0

@@ -428,12 +428,7 @@ def _instruments(draft: Draft) -> None:
             if codes:
                 text += f"; {span(codes)} outside that range: proposed as missing codes"
             text += "; check the item order and that range is the answers offered"
-            if used[ins.id]:
-                text += (
-                    f". A second set of {ins.id} items (first: {used[ins.id][0]}), e.g. the other partner's: "
-                    "Dataset.instruments() keeps one column per item, so score each set separately"
-                )
-            used[ins.id].append(where)
+            used[ins.id].append([c for _, c in members])
             for n, col in members:
                 spec = draft.variables[col]
                 spec.update(role="item", instrument=ins.id, item=str(n), range=[lo, hi])
@@ -465,6 +460,13 @@ def _instruments(draft: Draft) -> None:
         if near:
             text += "; " + "; ".join(near) + ". Not assigned: if they are its items, add role: item, instrument, item"
         draft.guess(cols[0], text)
+    for ins_id, sets in used.items():  # one set per partner in a wide couple file: partner 1, 2, ... in column order
+        if len(sets) > 1:
+            for k, cols in enumerate(sets, 1):
+                for col in cols:
+                    draft.variables[col]["partner"] = k
+                draft.guess(cols[0], f"partner {k}'s {ins_id} items: set {k} of {len(sets)} in column order (scored as "
+                                     f"{ins_id}_p{k}); check which partner each set belongs to")  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from analysis.data.readers import read_table
 __all__ = ["draft_codebook", "codebook_yaml"]
 
 _SUSPECT_CODES = (-9999, -999, -99, -98, -97, -96, -9, -8, -7, -1, 9, 98, 99, 999, 9999)
-_KEY_ORDER = ("type", "role", "label", "instrument", "item", "values", "ordered", "range", "value_labels",
+_KEY_ORDER = ("type", "role", "label", "instrument", "item", "partner", "values", "ordered", "range", "value_labels",
               "missing_codes", "na_values", "correct", "keep")  # fmt: skip
 _GENERIC_FILE_NAMES = {"data", "export", "raw", "download", "survey", "responses", "dataset"}
 

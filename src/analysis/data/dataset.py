@@ -338,12 +338,15 @@ class Dataset:
         -------
         dict
             ``{instrument id: {item id: column}}`` for the columns with role ``item`` and an
-            ``instrument`` (item id: the entry's ``item``, else the column name).
+            ``instrument`` (item id: the entry's ``item``, else the column name). In a file with
+            one row per couple, items marked ``partner: 1`` / ``partner: 2`` are two sets, keyed
+            ``<instrument>_p1`` and ``<instrument>_p2`` (scored as such: ``prqc_p1_satisfaction``).
         """
         found: dict[str, dict[str, str]] = {}
         for col, spec in self.variables(table).items():
             if spec.get("role") == "item" and spec.get("instrument"):
-                found.setdefault(str(spec["instrument"]), {})[str(spec.get("item", col))] = col
+                key = str(spec["instrument"]) + (f"_p{spec['partner']}" if spec.get("partner") is not None else "")
+                found.setdefault(key, {})[str(spec.get("item", col))] = col
         return found
 
     def display_labels(self, table: str | None = None) -> dict[str, str]:

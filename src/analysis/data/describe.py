@@ -450,13 +450,14 @@ def correlations(data: pd.DataFrame, *, x: Sequence[str] | str, y: Sequence[str]
         for b in ys:
             pair = data[[a, b]].apply(pd.to_numeric, errors="coerce").dropna()
             n = len(pair)
-            r = float(np.corrcoef(pair[a], pair[b])[0, 1]) if n > 2 else np.nan
-            with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.clip(np.corrcoef(pair[a], pair[b])[0, 1], -1.0, 1.0) if n > 2 else np.float64(np.nan)
+            with np.errstate(divide="ignore", invalid="ignore"):  # r = ±1: t infinite, CI [r, r], as cor.test
                 t = r * np.sqrt((n - 2) / (1 - r**2))
                 half = z_crit / np.sqrt(n - 3) if n > 3 else np.nan
+                z = np.arctanh(r)
             p = 2 * stats.t.sf(abs(t), n - 2) if n > 2 else np.nan
-            rows.append({"x": a, "y": b, "n": n, "r": r, "ci_low": np.tanh(np.arctanh(r) - half),
-                         "ci_high": np.tanh(np.arctanh(r) + half), "statistic": t, "df": n - 2,
+            rows.append({"x": a, "y": b, "n": n, "r": float(r), "ci_low": np.tanh(z - half),
+                         "ci_high": np.tanh(z + half), "statistic": t, "df": n - 2,
                          "p_value": p})  # fmt: skip
     out = pd.DataFrame(rows, columns=["x", "y", "n", "r", "ci_low", "ci_high", "statistic", "df", "p_value"])
     out.attrs["ci"] = ci

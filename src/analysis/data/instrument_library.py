@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -166,7 +166,9 @@ def load_instrument(name: str | Path) -> Instrument:
     ----------
     name : str or Path
         A bundled instrument's id (``list_instruments()["id"]``), or the path of a YAML file
-        written as described in ``analysis/data/instruments/SCHEMA.md``.
+        written as described in ``analysis/data/instruments/SCHEMA.md``. ``"<id>_p<k>"`` is
+        partner k's set of that instrument's items in a file with one row per couple
+        (`Dataset.instruments`): the same definition, with that id and names.
 
     Returns
     -------
@@ -201,6 +203,11 @@ def load_instrument(name: str | Path) -> Instrument:
     >>> [item.id for item in ecr_s.items if item.reverse]
     ['1', '5', '8', '9']
     """
+    partner = re.fullmatch(r"(.+)_p(\d+)", str(name)) if isinstance(name, str) else None
+    if partner and not (INSTRUMENTS_DIR / f"{name}.yaml").exists():  # one partner's set in a couples file
+        base = load_instrument(partner.group(1))
+        k = partner.group(2)
+        return replace(base, id=name, name=f"{base.name}, partner {k}", short_name=f"{base.short_name} partner {k}")
     path = _instrument_path(name)
     try:
         spec = copy.deepcopy(_read_yaml(str(path.resolve()), path.stat().st_mtime_ns))
@@ -292,8 +299,14 @@ def score_labels(instruments) -> dict[str, str]:
     return labels
 
 
-def list_instruments() -> pd.DataFrame:
-    """List the bundled instruments.
+def list_instruments(*, ids=None) -> pd.DataFrame:
+    """List the bundled instruments, or the instruments a data set holds.
+
+    Parameters
+    ----------
+    ids : iterable of str, optional
+        Instrument ids to list (e.g. the keys of `Dataset.instruments`, partner sets
+        ``"<id>_p<k>"`` included); default: every bundled instrument.
 
     Returns
     -------
@@ -305,7 +318,7 @@ def list_instruments() -> pd.DataFrame:
     Raises
     ------
     InstrumentError
-        If a bundled file is malformed.
+        If a bundled file is malformed, or an id in `ids` is not an instrument.
 
     See Also
     --------
@@ -317,10 +330,13 @@ def list_instruments() -> pd.DataFrame:
     >>> catalogue = list_instruments()
     >>> catalogue.loc[catalogue["id"] == "ecr_s", ["n_items", "response_range", "scoring", "scores"]].to_dict("records")
     [{'n_items': 12, 'response_range': '1-7', 'scoring': 'mean', 'scores': 'anxiety, avoidance'}]
+    >>> list(list_instruments(ids=["prqc_p2", "ecr_s"])["id"])
+    ['ecr_s', 'prqc_p2']
     """
+    sources = sorted(INSTRUMENTS_DIR.glob("*.yaml")) if ids is None else sorted(str(i) for i in ids)
     rows = []
-    for path in sorted(INSTRUMENTS_DIR.glob("*.yaml")):
-        ins = load_instrument(path)
+    for source in sources:
+        ins = load_instrument(source)
         lo = min(i.min for i in ins.items)
         hi = max(i.max for i in ins.items)
         rows.append(
@@ -334,4 +350,4 @@ def list_instruments() -> pd.DataFrame:
                 "citation": ins.citation,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["id", "name", "n_items", "response_range", "scoring", "scores", "citation"])

@@ -182,7 +182,7 @@ def _convert(values: pd.Series, spec: dict, decimal: str | None) -> tuple[pd.Ser
         if allowed is None:
             return text.astype("category"), pd.Series(False, index=values.index), ""
         bad = present & ~text.isin([str(v) for v in allowed]).fillna(False)
-        typed = pd.Categorical(text.mask(bad), categories=[str(v) for v in allowed])
+        typed = pd.Categorical(text.mask(bad), categories=[str(v) for v in allowed], ordered=bool(spec.get("ordered")))
         return pd.Series(typed, index=values.index), bad, f"not one of {allowed}"
     return values.astype("string"), pd.Series(False, index=values.index), ""
 

@@ -47,6 +47,10 @@ def _read_params(path) -> dict:
                              "`name: value` lines.") from None  # fmt: skip
     if not isinstance(values, dict):
         raise ParameterError(f"The parameters file {path} must hold `name: value` lines (a mapping).")
+    for group in [values, *(v for v in values.values() if isinstance(v, dict))]:
+        for key in ("data", "codebook", "study"):  # paths in the file are relative to the file
+            if isinstance(group.get(key), str):
+                group[key] = str((path.parent / group[key]).resolve())
     return values
 
 
@@ -185,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                      help="set a notebook parameter; checked against each notebook's parameters cell")  # fmt: skip
     run.add_argument("--params", metavar="FILE",
-                     help="YAML file of notebook parameters (name: value); -p settings win over it")
+                     help="YAML file of notebook parameters (name: value, or <notebook>: {name: value} for one "
+                          "notebook); paths in it are relative to the file; -p settings win over it")
     run.add_argument("--out", type=Path, default=REPORTS_DIR, help="output folder (default: reports/)")
     run.add_argument("--jobs", type=_positive_int, default=1, help="notebooks run in parallel (default 1)")
     run.add_argument("--show-code", action="store_true", help="keep code cells in the HTML reports")

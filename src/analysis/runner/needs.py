@@ -128,7 +128,7 @@ def unmet_needs(needs: tuple[str, ...], dataset: Dataset, parameters: dict) -> l
         phrase = _CHECKS[kind](dataset, table, *args)
         if phrase:
             missing.append(phrase)
-    return missing
+    return list(dict.fromkeys(missing))  # a missing table is named once
 
 
 def _resolve(template: str, parameters: dict, dataset: Dataset | None = None,
@@ -142,7 +142,7 @@ def _resolve(template: str, parameters: dict, dataset: Dataset | None = None,
     value = parameters.get(match.group(1))
     if value is None and role and dataset is not None:
         value = dataset.role_column(table, role)
-    return value, match.group(1) if not role else f"{match.group(1)}` or the codebook role `{role}"
+    return value, match.group(1) if not role else f"{match.group(1)}|{role}"
 
 
 def _show(value) -> str:
@@ -150,13 +150,16 @@ def _show(value) -> str:
 
 
 def _from(param: str | None) -> str:
-    return f" (parameter `{param}`)" if param else ""
+    return f" (parameter `{param.split('|')[0]}`)" if param else ""
 
 
 def _named(value, param: str | None) -> str:
-    """How a phrase names a column: its name and the parameter, or that the parameter is not set."""
+    """How a phrase names a column: its name and the parameter, or that the parameter is not set
+    (and, for ``{name}|role``, that no variable has the role either)."""
     if value is None and param:
-        return f"(parameter `{param}` is not set)"
+        name, _, role = param.partition("|")
+        unset = f"parameter `{name}` is not set"
+        return f"({unset} and no variable has the codebook role {role})" if role else f"({unset})"
     return f"{_show(value)}{_from(param)}"
 
 
@@ -164,7 +167,8 @@ def _score_names(dataset: Dataset, table: str) -> set[str]:
     """Columns a notebook can use as scores: numeric variables plus instrument scores."""
     frame = dataset.table(table)
     names = {c for c in frame.columns
-             if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}  # fmt: skip
+             if (pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))
+             or (isinstance(frame[c].dtype, pd.CategoricalDtype) and frame[c].cat.ordered)}  # ranks (score_dataset)
     for ins_id in dataset.instruments(table):
         try:
             ins = load_instrument(ins_id)

@@ -235,6 +235,14 @@ def check_values(values: dict, specs: Sequence[NotebookSpec], *, source: str) ->
     return dict(values)
 
 
+def _split_parameters(parameters: dict, specs: Sequence[NotebookSpec]) -> tuple[dict, dict]:
+    """(values for every notebook, {notebook name: values for that notebook}) of a parameters file:
+    a key that names a selected notebook and holds a mapping is that notebook's own."""
+    names = {s.name for s in specs}
+    per = {k: v for k, v in parameters.items() if k in names and isinstance(v, dict)}
+    return {k: v for k, v in parameters.items() if k not in per}, per
+
+
 def _check_paths(values: dict) -> None:
     """Fail fast on a data or codebook path that does not exist or does not read."""
     for key in ("data", "codebook"):
@@ -398,7 +406,9 @@ def run_suite(
     progress : callable, optional
         Called with one line of text per event (default: print to stderr).
     parameters : dict, optional
-        Typed parameter values (``connlab run --params FILE``); `overrides` win over them.
+        Typed parameter values (``connlab run --params FILE``): ``name: value`` for every notebook
+        that declares `name`, and ``<notebook name>: {name: value}`` for one notebook only (which
+        wins); `overrides` win over both.
 
     Returns
     -------
@@ -431,8 +441,10 @@ def run_suite(
     if not isinstance(jobs, int) or jobs < 1:
         raise ParameterError(f"--jobs must be a whole number >= 1, but {jobs!r} was passed.")
     specs = discover_notebooks(notebooks_dir, only)
-    values = check_values(parameters, specs, source="parameters") if parameters else {}
-    values |= parse_overrides(overrides, specs)
+    common, per_notebook = _split_parameters(parameters or {}, specs)
+    values = check_values(common, specs, source="parameters") | parse_overrides(overrides, specs)
+    per_notebook = {name: check_values(v, [s for s in specs if s.name == name], source=f"parameters for {name}")
+                    for name, v in per_notebook.items()}  # fmt: skip
     for key, value in (("data", data), ("codebook", codebook)):
         if value is not None:
             if not any(key in s.parameters for s in specs):
@@ -450,13 +462,14 @@ def run_suite(
 
     datasets: dict = {}
     checked = {}
+    given = {spec.name: {k: v for k, v in (common | per_notebook.get(spec.name, {}) | values).items()
+                         if k in spec.parameters} for spec in specs}  # fmt: skip
     for spec in specs:  # needs are checked before any kernel starts
-        params = {k: v for k, v in values.items() if k in spec.parameters}
-        checked[spec.name] = _check_needs(spec, params, datasets)
+        checked[spec.name] = _check_needs(spec, given[spec.name], datasets)
 
     def one(index_spec):
         i, spec = index_spec
-        params = {k: v for k, v in values.items() if k in spec.parameters}
+        params = given[spec.name]
         why, sections = checked[spec.name]
         if why:
             say(f"[{i}/{total}] {spec.name}: {why}")

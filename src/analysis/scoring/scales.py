@@ -349,7 +349,9 @@ def score_dataset(dataset, *, table: str | None = None, min_answered: float = 0.
     pandas.DataFrame
         The analysed rows of `table` (every column, same index) followed by the score columns of
         :func:`score_instruments` (``<instrument>_<score>``). Ready-made scores that the data set
-        holds as variables are columns of the table already and are used as they are.
+        holds as variables are columns of the table already and are used as they are; ordered
+        categories (codebook ``ordered: true``) become their rank, 1 for the lowest level, so they
+        can enter a model as numbers (as the claims do).
 
     Raises
     ------
@@ -373,6 +375,9 @@ def score_dataset(dataset, *, table: str | None = None, min_answered: float = 0.
     frame = dataset.table(table)
     scores = score_instruments(frame, instruments=dataset.instruments(table), min_answered=min_answered,
                                ranges=dataset.item_ranges(table))  # fmt: skip
+    ordinal = {c: frame[c].cat.codes.where(frame[c].notna()).astype(float) + 1 for c in frame.columns
+               if isinstance(frame[c].dtype, pd.CategoricalDtype) and frame[c].cat.ordered}  # fmt: skip
+    frame = frame.assign(**ordinal)
     clash = [c for c in scores.columns if c in frame.columns]
     if clash:
         raise DataError(f"Table {dataset.table_name(table)!r} already has column(s) {clash}, which are also the "
