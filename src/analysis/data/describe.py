@@ -450,7 +450,8 @@ def correlations(data: pd.DataFrame, *, x: Sequence[str] | str, y: Sequence[str]
         for b in ys:
             pair = data[[a, b]].apply(pd.to_numeric, errors="coerce").dropna()
             n = len(pair)
-            r = np.clip(np.corrcoef(pair[a], pair[b])[0, 1], -1.0, 1.0) if n > 2 else np.float64(np.nan)
+            with np.errstate(divide="ignore", invalid="ignore"):  # a constant column: r is NaN, no warning
+                r = np.clip(np.corrcoef(pair[a], pair[b])[0, 1], -1.0, 1.0) if n > 2 else np.float64(np.nan)
             with np.errstate(divide="ignore", invalid="ignore"):  # r = ±1: t infinite, CI [r, r], as cor.test
                 t = r * np.sqrt((n - 2) / (1 - r**2))
                 half = z_crit / np.sqrt(n - 3) if n > 3 else np.nan

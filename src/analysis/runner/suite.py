@@ -237,7 +237,8 @@ def check_values(values: dict, specs: Sequence[NotebookSpec], *, source: str) ->
 
 def _split_parameters(parameters: dict, specs: Sequence[NotebookSpec]) -> tuple[dict, dict]:
     """(values for every notebook, {notebook name: values for that notebook}) of a parameters file:
-    a key that names a selected notebook and holds a mapping is that notebook's own."""
+    a key that names a notebook of the suite and holds a mapping is that notebook's own (ignored when
+    the notebook is not selected)."""
     names = {s.name for s in specs}
     per = {k: v for k, v in parameters.items() if k in names and isinstance(v, dict)}
     return {k: v for k, v in parameters.items() if k not in per}, per
@@ -441,10 +442,10 @@ def run_suite(
     if not isinstance(jobs, int) or jobs < 1:
         raise ParameterError(f"--jobs must be a whole number >= 1, but {jobs!r} was passed.")
     specs = discover_notebooks(notebooks_dir, only)
-    common, per_notebook = _split_parameters(parameters or {}, specs)
+    common, per_notebook = _split_parameters(parameters or {}, discover_notebooks(notebooks_dir))
     values = check_values(common, specs, source="parameters") | parse_overrides(overrides, specs)
     per_notebook = {name: check_values(v, [s for s in specs if s.name == name], source=f"parameters for {name}")
-                    for name, v in per_notebook.items()}  # fmt: skip
+                    for name, v in per_notebook.items() if any(s.name == name for s in specs)}  # fmt: skip
     for key, value in (("data", data), ("codebook", codebook)):
         if value is not None:
             if not any(key in s.parameters for s in specs):

@@ -399,8 +399,9 @@ def score_diary(dataset, *, diary_table: str, person: str, dyad: str | None = No
         The person id column (in the diary, and in `person_table` when columns are joined).
     dyad : str, optional
         The couple id column of the diary. When person ids repeat across couples (partners
-        numbered 1 and 2 in every couple), each person's id becomes ``"<dyad>:<person>"`` so that
-        every person is one unit.
+        numbered 1 and 2 in every couple), a column ``<dyad>_<person>`` is added holding
+        ``"<dyad>:<person>"``, one id per person (the person column itself is kept: it may also be
+        the partner number).
     person_table : str, optional
         The table with one row per person whose (scored) columns are joined on; needed only when
         `person_columns` is not empty.
@@ -413,8 +414,9 @@ def score_diary(dataset, *, diary_table: str, person: str, dyad: str | None = No
     Returns
     -------
     pandas.DataFrame
-        The diary rows (same order and index) with the `person_columns` added, and `person` made
-        unique across couples where it was not.
+        The diary rows (same order and index) with the `person_columns` added. ``.attrs["person"]``
+        names the column that identifies persons: `person`, or ``<dyad>_<person>`` when `person`
+        repeats across couples.
 
     Raises
     ------
@@ -433,8 +435,8 @@ def score_diary(dataset, *, diary_table: str, person: str, dyad: str | None = No
     ...     dataset = load_dataset(write_demo_survey(tmp, n_couples=60, seed=1))
     ...     diary = score_diary(dataset, diary_table="diary", person="person_id", dyad="couple_id",
     ...                         person_table="survey", person_columns=["ecr_s_avoidance"])
-    >>> "ecr_s_avoidance" in diary and len(diary) == len(dataset.table("diary"))
-    True
+    >>> "ecr_s_avoidance" in diary and len(diary) == len(dataset.table("diary")), diary.attrs["person"]
+    (True, 'person_id')
     """
     diary = dataset.table(diary_table)
     _require_columns(diary, [person] + ([dyad] if dyad else []), what=f"table {diary_table!r}")
@@ -447,8 +449,11 @@ def score_diary(dataset, *, diary_table: str, person: str, dyad: str | None = No
         merged = diary.merge(persons[[person] + columns], on=person, how="left")
         merged.index = diary.index
         diary = merged
+    unique_id = person
     if dyad and diary.groupby(person)[dyad].nunique().gt(1).any():
-        diary = diary.assign(**{person: diary[dyad].astype(str) + ":" + diary[person].astype(str)})
+        unique_id = f"{dyad}_{person}"
+        diary = diary.assign(**{unique_id: diary[dyad].astype(str) + ":" + diary[person].astype(str)})
+    diary.attrs["person"] = unique_id
     return diary
 
 
