@@ -13,7 +13,7 @@ import yaml
 from conftest import PROJECT_ROOT
 
 from analysis import load_dataset, read_codebook
-from analysis.data._draft_rules import order_categories
+from analysis.data._answer_order import order_categories
 from analysis.data.codebook_draft import codebook_yaml, draft_codebook
 
 

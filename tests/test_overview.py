@@ -17,10 +17,10 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from analysis import load_dataset
-from analysis.data.describe import (
+from analysis.data.describe import correlations
+from analysis.data.overview import (
     MAX_LEVELS,
     correlation_pairs,
-    correlations,
     frequency_table,
     missing_by_variable,
     overview_variables,

@@ -113,7 +113,7 @@ def _matrix_cells(html: str) -> list[list[str]]:
 
 
 def test_correlation_matrix_table_cells_match_the_pairs():
-    from analysis.data.describe import correlation_pairs
+    from analysis.data.overview import correlation_pairs
     from analysis.report.tables import correlation_matrix_table
 
     rng = np.random.default_rng(3)
@@ -146,7 +146,7 @@ def test_correlation_matrix_table_cells_match_the_pairs():
 
 
 def test_correlation_matrix_table_small_and_wrong_inputs():
-    from analysis.data.describe import correlation_pairs
+    from analysis.data.overview import correlation_pairs
     from analysis.exceptions import ParameterError
     from analysis.report.tables import correlation_matrix_table
 
@@ -162,7 +162,7 @@ def test_correlation_matrix_table_small_and_wrong_inputs():
 
 
 def test_correlation_matrix_table_on_hcmst(shared_data):
-    from analysis.data.describe import correlation_pairs
+    from analysis.data.overview import correlation_pairs
     from analysis.report.tables import correlation_matrix_table
 
     ds = load_dataset(Path(__file__).resolve().parent / "codebooks" / "hcmst_2022.yaml")

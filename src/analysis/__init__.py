@@ -34,8 +34,8 @@ _PUBLIC = {
     "analysis.data.ledger": ["flow"],
     "analysis.data.validate": ["summarize_problems"],
     "analysis.data.describe": ["descriptives", "frequencies", "correlations", "group_means", "missingness",
-                               "careless_indices", "sample_overview", "input_files", "overview_variables",
-                               "frequency_table", "missing_by_variable", "correlation_pairs"],
+                               "careless_indices", "sample_overview", "input_files"],
+    "analysis.data.overview": ["overview_variables", "frequency_table", "missing_by_variable", "correlation_pairs"],
     "analysis.data.dyad_reshape": ["individual_to_dyad", "dyad_to_individual", "individual_to_pairwise",
                                    "pairwise_to_individual"],
     "analysis.data.diary_reshape": ["diary_to_wide", "diary_to_long"],
@@ -43,8 +43,9 @@ _PUBLIC = {
     "analysis.data.instrument_library": ["Instrument", "load_instrument", "list_instruments", "score_labels"],
     "analysis.data.simulate": ["simulate_demo_survey", "write_demo_survey", "compare_with_truth"],
     # scoring
-    "analysis.scoring.scales": ["score_scale", "score_instruments", "score_dataset", "score_diary", "score_categories",
-                                "keyed_items", "subscale_items"],
+    "analysis.scoring.scales": ["score_scale", "score_instruments", "score_categories", "keyed_items",
+                                "subscale_items"],
+    "analysis.scoring.tables": ["score_dataset", "score_diary"],
     "analysis.scoring.attachment": ["attachment_scores", "attachment_styles"],
     # psychometrics
     "analysis.psychometrics.reliability": ["cronbach_alpha", "item_statistics"],

@@ -20,7 +20,7 @@ __all__ = ["read_codebook", "infer_variables"]
 
 TYPES = ("integer", "number", "categorical", "string", "boolean")
 ROLES = ("id", "dyad_id", "partner_role", "day", "item", "attention_check", "duration", "demographic",
-         "metadata", "daily", "free_text", "pii", "outcome", "predictor", "other")  # fmt: skip
+         "metadata", "daily", "free_text", "pii", "outcome", "predictor", "score", "other")  # fmt: skip
 FORMAT_KEYS = {"kind", "encoding", "sep", "decimal", "sheet"}
 EXCLUSION_RULES = {
     "duplicate_id": ("one of keep_first, exclude_all, none", lambda v: v in ("keep_first", "exclude_all", "none")),

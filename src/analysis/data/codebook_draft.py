@@ -6,7 +6,8 @@ structure of the data; answer categories put in order from their wording; likely
 codes; SPSS/Stata labels kept; likely instrument items matched to the instrument library
 (`analysis.data.instrument_library`). Every guess is written as a ``# guessed:`` comment above
 its entry (`codebook_yaml`). This module describes the values and writes the YAML; the rules for
-names, answer wording, roles and instrument matches are in `analysis.data._draft_rules`. Reading
+names, roles and instrument matches are in `analysis.data._draft_rules`, answer wording in
+`analysis.data._answer_order`. Reading
 a finished codebook is `analysis.data.codebook`.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from analysis.data import _answer_order as answers
 from analysis.data import _draft_rules as rules
 from analysis.data._draft_rules import TABLE, Draft, plain, span
 from analysis.data.readers import read_table
@@ -70,7 +72,7 @@ def _numeric(draft: Draft, col: str) -> None:
     if labelled and seen <= {float(k) for k in labelled}:
         _labelled_categories(draft, col, labelled)
     elif spec["type"] == "integer" and seen == {0.0, 1.0}:
-        if rules.FLAG.search(rules.norm_name(col)):
+        if rules.FLAG.search(answers.norm_name(col)):
             spec["type"] = "boolean"
             draft.guess(col, "0/1 and named like a yes/no flag: type boolean (0 = false, 1 = true)")
         else:
@@ -111,7 +113,7 @@ def _labelled_categories(draft: Draft, col: str, labelled: dict) -> None:
     codes = sorted(labelled, key=float)
     spec["type"] = "categorical"
     spec["values"] = [plain(c) for c in codes]
-    order, how = rules.order_categories([labelled[c] for c in codes], col)
+    order, how = answers.order_categories([labelled[c] for c in codes], col)
     if order:
         by_label = {labelled[c]: c for c in codes}
         ordered = [by_label[label] for label in order]
@@ -129,14 +131,14 @@ def _textual(draft: Draft, col: str) -> None:
     spec = draft.variables[col]
     values = draft.text(col)
     cats = list(dict.fromkeys(values))
-    missing = [c for c in cats if rules.is_missing_label(c)] if len(cats) <= 31 else []
+    missing = [c for c in cats if answers.is_missing_label(c)] if len(cats) <= 31 else []
     if missing and len(missing) < len(cats):
         spec["missing_codes"] = missing
         draft.guess(col, f"{span(missing)} look like 'no answer' categories: proposed as missing codes")
         cats = [c for c in cats if c not in missing]
     if not cats or values.str.len().mean() > 40:
         return
-    order, how = rules.order_categories(cats, col) if 3 <= len(cats) <= 30 else (None, "")
+    order, how = answers.order_categories(cats, col) if 3 <= len(cats) <= 30 else (None, "")
     if order:
         spec.update(type="categorical", values=order, ordered=True)
         draft.guess(col, f"ordered {how}: {' < '.join(_short(order))}; check the order (lowest first)")
@@ -199,7 +201,7 @@ def draft_codebook(path: str | Path) -> dict:
     become ``missing_codes``. Text with 2 to 30 categories is categorical, ordered from the
     wording when it is a known scale (quality, frequency, agreement, amount, happiness,
     satisfaction, change, ...), times per year, numbers in the labels, or education levels
-    (`analysis.data._draft_rules.order_categories`); else alphabetical.
+    (`analysis.data._draft_answers.order_categories`); else alphabetical.
 
     Roles: person id (a name like ``id``/``pid``/``participant_id``/``ResponseId`` and one row
     per person, or per person and day, allowing a few duplicate rows; else the only
