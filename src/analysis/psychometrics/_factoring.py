@@ -219,7 +219,7 @@ def _fit_table(r, lam, phi, n_obs, np_obs):
     row = {
         "chi_square": max(chisq, 0.0), "df": dof,
         "p_value": float(stats.chi2.sf(max(chisq, 0.0), dof)) if ok else np.nan,
-        "rmsea": rmsea, "rmsea_low": low, "rmsea_high": high,
+        "rmsea": rmsea, "rmsea_ci_low": low, "rmsea_ci_high": high,
         "tli": (m0 - objective / dof) / (m0 - 1 / nm) if ok else np.nan,
         "bic": bic,
         "rms": np.sqrt(e_chi / (nh * p * (p - 1))),

@@ -58,7 +58,7 @@ class EFAResult:
         Factor correlations, one row per pair: ``factor``, ``with_factor``, ``correlation``.
     fit : pandas.DataFrame
         One row: ``n`` (rows used) first, then psych's fit statistics (``chi_square``, ``df``,
-        ``p_value``, ``rmsea``, ``rmsea_low``, ``rmsea_high``, ``tli``, ...).
+        ``p_value``, ``rmsea``, ``rmsea_ci_low``, ``rmsea_ci_high``, ``tli``, ...).
     excluded : pandas.DataFrame
         One row per row of `data` left out: ``row`` (index label in `data`) and ``reason``.
     method : str
@@ -170,7 +170,7 @@ class EFAResult:
         f = self.fit.iloc[0]
         return sep.join([_chi_square(f["chi_square"], f["df"], f["p_value"]),
                          format_stat("TLI", f["tli"], bounded=True),
-                         _rmsea(f["rmsea"], f["rmsea_low"], f["rmsea_high"], self.ci)])
+                         _rmsea(f["rmsea"], f["rmsea_ci_low"], f["rmsea_ci_high"], self.ci)])
 
     def _problems(self) -> list[str]:
         out = []
@@ -246,7 +246,7 @@ def efa(data, *, items, n_factors, method="minres", rotation="oblimin", missing=
           (``STATISTIC``), computed for minres too, as psych does.
         - ``df`` : degrees of freedom, p(p-1)/2 - pk + k(k-1)/2 (``dof``); may be <= 0.
         - ``p_value`` : upper-tail p of ``chi_square`` (``PVAL``).
-        - ``rmsea``, ``rmsea_low``, ``rmsea_high`` : RMSEA and its 90% interval (``RMSEA``).
+        - ``rmsea``, ``rmsea_ci_low``, ``rmsea_ci_high`` : RMSEA and its 90% interval (``RMSEA``), named as in `cfa`.
         - ``tli`` : Tucker-Lewis index (``TLI``).
         - ``bic`` : chi_square - df log(n) (``BIC``).
         - ``rms`` : root mean square off-diagonal residual, pairwise-n weighted (``rms``).
