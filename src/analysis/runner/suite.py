@@ -475,6 +475,8 @@ def run_suite(
         if why:
             say(f"[{i}/{total}] {spec.name}: {why}")
             effective = {name: p.default for name, p in spec.parameters.items()} | params
+            if "output_dir" in effective:
+                effective["output_dir"] = str(out / spec.name)  # where it would have written
             return NotebookRun(spec.name, "not applicable", 0.0, effective, None, None, None, why,
                                extra={"overridden": sorted(params)})  # fmt: skip
         say(f"[{i}/{total}] {spec.name}: started")
