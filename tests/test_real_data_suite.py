@@ -58,3 +58,25 @@ def test_every_notebook_runs_or_says_what_it_needs(shared_data, tmp_path, name):
     not_applicable = {n: s for n, s in statuses.items() if s == "not applicable"}
     for nb in not_applicable:  # the reason is on the index, in words
         assert re.search(rf">{nb}</td><td class='status-not-applicable'>not applicable</td>.*?needs ", index, re.S)
+    _published_numbers(name, tmp_path)
+
+
+def _results(folder, notebook):
+    return json.loads((folder / notebook / "results.json").read_text(encoding="utf-8"))["results"]
+
+
+def _published_numbers(name, folder):
+    """Where the data set's SOURCE.md or an R fixture gives numbers, the reports built from the
+    drafted codebook reproduce them."""
+    if name == "acitelli_couples":  # Kenny's APIM: actor .4004, partner .2880; nlme anova chi2(4) = 7.2770528
+        apim = {r["term"]: r["estimate"] for r in _results(folder, "04_dyadic_apim")["apim_indistinguishable"]}
+        assert apim["other_pos_A"] == pytest.approx(0.4004231, abs=1e-6)
+        assert apim["other_pos_P"] == pytest.approx(0.2879705, abs=1e-6)
+        test = _results(folder, "04_dyadic_apim")["distinguishability_test"][1]
+        assert test["statistic"] == pytest.approx(7.2770528, abs=1e-6) and test["df"] == 4
+    if name == "hcmst_2022":  # SOURCE.md: relationship quality 5 / 28 / 105 / 504 / 686, poor to excellent
+        counts = [r for r in _results(folder, "00_overview")["frequencies"] if r["variable"] == "relationship_quality"]
+        assert [r["n"] for r in counts] == [5, 28, 105, 504, 686]
+    if name == "openpsychometrics_ecr":  # SOURCE.md: avoidance mean 2.57 on the 1-5 scale
+        dims = {r["variable"]: r for r in _results(folder, "02_attachment_explorer")["dimensions"]}
+        assert dims["avoidance"]["mean"] == pytest.approx(2.57, abs=0.005)

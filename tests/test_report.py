@@ -262,3 +262,10 @@ def test_interaction_and_johnson_neyman_plots_take_labels():
     fig = johnson_neyman_plot(mod, labels=labels)
     assert (fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()) == ("Anxiety", "conditional effect of Practice")
     plt.close(fig)
+
+
+def test_a_ratio_in_a_column_named_like_a_count_keeps_its_decimals():
+    """Issue: the k ratio of the APIM printed as 0 (k is also the meta-analysis's count column)."""
+    from analysis.apa import format_number
+
+    assert format_number(0.72, "k") == "0.72" and format_number(3.0, "k") == "3" and format_number(12, "n") == "12"

@@ -92,7 +92,7 @@ def format_number(value, column: str = "", decimals: int = 2) -> str:
         return "yes" if value else "no"
     if column in ("p_value", "delta_p_value", "p_holm", "p_bh", "rho_p_value"):
         return "&lt; .001" if value < 0.001 else _drop_leading_zero(f"{value:.3f}")
-    if column in INTEGER_COLUMNS or isinstance(value, int | np.integer):
+    if (column in INTEGER_COLUMNS and float(value).is_integer()) or isinstance(value, int | np.integer):
         return f"{int(value):,}"
     if column == "value" and float(value).is_integer():  # generic value column: counts stay whole
         return f"{int(value):,}"

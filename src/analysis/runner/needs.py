@@ -257,10 +257,10 @@ def _check_roles(dataset, table, column, values):
         wanted = list(pd.unique(frame[col].dropna()))[:3]  # the two values present (three: not two roles)
     labels = dataset.value_labels.get(table, {}).get(col, {})
     shown = frame[col].map(lambda v: labels.get(v, v)) if labels else frame[col]
-    both = shown.isin(wanted)
+    both = shown.isin(wanted) | frame[col].isin(wanted)  # roles given as codes (-1, 1) or as their labels
     dyad = dataset.role_column(table, "dyad_id")
     if len(wanted) == 2 and dyad is not None:
-        if (shown[both].groupby(frame.loc[both, dyad]).nunique() == 2).any():
+        if (frame.loc[both, col].groupby(frame.loc[both, dyad]).nunique() == 2).any():
             return None
     elif len(wanted) == 2 and all((shown == v).any() for v in wanted):
         return None
