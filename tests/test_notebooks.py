@@ -4,6 +4,7 @@ cells of at most MAX_LINES lines (anything longer belongs in src/analysis); what
 from a data set is declared in its metadata (`analysis.runner.needs`)."""
 
 import ast
+import re
 
 import nbformat
 import pytest
@@ -67,6 +68,5 @@ def test_needs_and_sections_are_declared_as_data(path):
     assert tagged == set(needs.sections or {}), "section tags and declared sections differ"
     params = read_parameters(path)
     for need in list(needs.notebook) + [n for ns in (needs.sections or {}).values() for n in ns]:
-        for name in ast.literal_eval(repr(need)).replace("{", " {").split():
-            if name.startswith("{"):
-                assert name.strip("{}:@").split("}")[0] in params, f"{need} names an unknown parameter"
+        for name in re.findall(r"\{(\w+)\}", need):
+            assert name in params, f"{need} names an unknown parameter {name!r}"

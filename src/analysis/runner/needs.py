@@ -78,7 +78,8 @@ def read_needs(metadata: dict, where: str) -> Needs:
     Raises
     ------
     ParameterError
-        A malformed declaration (not a list of strings, an unknown kind of need).
+        A malformed declaration (not a list of strings, an unknown kind of need, or the wrong
+        number of arguments for its kind).
     """
     block = metadata.get("connectionlab", {}) or {}
     sections = {}
@@ -91,9 +92,16 @@ def _need_list(value, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ParameterError(f"{where}: `connectionlab.needs` must be a list of strings, not {value!r}.")
     for need in value:
-        kind = need.split(":", 1)[0].split("@", 1)[0]
+        text = need.partition("@")[0]
+        kind, _, arg = text.partition(":")
         if kind not in _CHECKS:
             raise ParameterError(f"{where}: unknown need {need!r}; kinds: {', '.join(sorted(_CHECKS))}.")
+        given = len(arg.split(":")) if arg else 0
+        takes = _CHECKS[kind].__code__.co_argcount - 2  # after (dataset, table)
+        optional = len(_CHECKS[kind].__defaults__ or ())
+        if not takes - optional <= given <= takes:
+            raise ParameterError(f"{where}: need {need!r} takes {takes} argument(s) after `{kind}:`, but {given} "
+                                 "were given.")  # fmt: skip
     return tuple(value)
 
 
