@@ -6,8 +6,9 @@ The rule: ``src/analysis`` is organised in layers, each a subpackage::
 
 A module may import modules of its own layer and of the layers before it, never of a later one.
 The base modules (``analysis.exceptions``, ``analysis.apa``, ``analysis.paths``,
-``analysis._checks``, ``analysis._compat``) may be imported by every layer and import only each
-other. ``analysis/__init__`` (the public surface, loaded lazily by name) imports only the base.
+``analysis._checks``, ``analysis._compat``, ``analysis.yaml_files``) may be imported by every
+layer and import only each other. ``analysis/__init__`` (the public surface, loaded lazily by
+name) imports only the base.
 No two modules import each other, directly or through others (no cycles), counting imports
 inside functions and ``TYPE_CHECKING`` blocks too.
 """
@@ -21,7 +22,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "analysis"
 LAYERS = ["data", "scoring", "psychometrics", "models", "claims", "report", "runner"]
-BASE = {"analysis.exceptions", "analysis.apa", "analysis.paths", "analysis._checks", "analysis._compat"}
+BASE = {"analysis.exceptions", "analysis.apa", "analysis.paths", "analysis._checks", "analysis._compat",
+        "analysis.yaml_files"}
 
 
 def _module_name(path: Path) -> str:

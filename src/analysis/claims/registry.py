@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from analysis.claims import _claim_models
 from analysis.exceptions import ClaimError
+from analysis.yaml_files import read_yaml
 
 __all__ = ["Claim", "load_claim", "list_claims"]
 
@@ -122,8 +122,9 @@ def load_claim(claim: str | Path) -> Claim:
     Raises
     ------
     ClaimError
-        If the claim does not exist, is not YAML, lacks a required field (``id``,
-        ``statement``, ``kind``, ``model``, ``design``, ``source``), has an unknown kind, model
+        If the claim does not exist, cannot be read (`read_yaml`: not UTF-8 or YAML, a tag, too
+        large or deeply nested, ...), lacks a required field (``id``, ``statement``, ``kind``,
+        ``model``, ``design``, ``source``), has an unknown kind, model
         or design, a registry file whose ``id`` differs from its name, a directional or
         negligible claim without a positive ``expect.sesoi`` (and, directional, a
         ``direction``), a replication or reproduction without ``original.estimate`` (and, for a
@@ -143,13 +144,14 @@ def load_claim(claim: str | Path) -> Claim:
     ('replication', 'alpha', 0.94, 1086)
     """
     path = Path(claim) if str(claim).endswith((".yaml", ".yml")) else REGISTRY_DIR / f"{claim}.yaml"
-    if not path.exists():
+    try:
+        found = path.exists()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL character
+        found = False
+    if not found:
         known = ", ".join(sorted(p.stem for p in REGISTRY_DIR.glob("*.yaml")))
         raise ClaimError(f"No claim {str(claim)!r} (looked for {path}). Registry claims: {known}.")
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        _fail(path, f"not valid YAML ({err}).")
+    spec = read_yaml(path, what="claim file", error=ClaimError)
     if not isinstance(spec, dict):
         _fail(path, "must be a mapping of fields (id, statement, kind, model, ...).")
     for key in ("id", "statement", "kind", "model", "design", "source"):

@@ -5,16 +5,65 @@ A study is read here (`load_study`); `analysis.claims.replicate.scorecard` runs 
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from analysis.claims.registry import list_claims, load_claim
+from analysis.data.codebook import is_safe_name
 from analysis.exceptions import ClaimError
 from analysis.paths import resolve
+from analysis.yaml_files import read_yaml
 
 __all__ = ["StudyData", "Study", "load_study"]
+
+
+STUDY_KEYS = ("title", "datasets", "claims")
+DATA_KEYS = ("label", "data", "codebook", "aliases")
+
+
+def _kind(value) -> str:
+    """What a wrongly typed value is, in words."""
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return f"true/false ({shown})"
+    kind = {dict: "a mapping", list: "a list", str: "text"}.get(type(value), "a number")
+    return f"{kind} ({shown})"
+
+
+def _check_keys(where: str, spec: dict, known: tuple[str, ...], level: str) -> None:
+    """Unknown keys are notes, except one that looks like a misspelling of a key we read."""
+    for key in spec:
+        close = difflib.get_close_matches(key, known, 1, 0.8) if isinstance(key, str) and key not in known else []
+        if close:
+            raise ClaimError(f"{where}: unknown {level} key {key!r}: did you mean `{close[0]}`? Keys of a {level}: "
+                             f"{', '.join(known)}.")  # fmt: skip
+
+
+def _study_data(where: str, path: Path, i: int, entry) -> StudyData:
+    """One checked `datasets` entry, with paths made absolute (relative to the study file)."""
+    if not isinstance(entry, dict) or not (entry.get("data") or entry.get("codebook")):
+        raise ClaimError(f"{where} needs `data` or `codebook` (a path), e.g. {{label: pilot, data: "
+                         f"pilot/codebook.yaml}}; not {_kind(entry)}.")  # fmt: skip
+    _check_keys(where, entry, DATA_KEYS, "data set")
+    for key in ("data", "codebook"):
+        value = entry.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip() or "\0" in value):
+            raise ClaimError(f"{where}: `{key}` must be a path (text) relative to the study file, e.g. {key}: "
+                             f"pilot/codebook.yaml; not {_kind(value)}.")  # fmt: skip
+    label = entry.get("label")
+    if label is not None and not isinstance(label, str | int | float):
+        raise ClaimError(f"{where}: `label` must be text, e.g. label: pilot; not {_kind(label)}.")
+    aliases = entry.get("aliases")
+    if aliases is not None and not (isinstance(aliases, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                                                      for k, v in aliases.items())):
+        raise ClaimError(f"{where}: `aliases` must map a name the claims use to a column of this data set, e.g. "
+                         f"aliases: {{cpi_disclosure: disclosure}}; not {_kind(aliases)}.")  # fmt: skip
+    rel = {k: str((path.parent / entry[k]).resolve()) if entry.get(k) else None for k in ("data", "codebook")}
+    return StudyData(str(label if label is not None else f"data set {i}"), rel["data"] or rel["codebook"],
+                     rel["codebook"] if rel["data"] else None, dict(aliases or {}))  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,8 +181,13 @@ def load_study(study: str | Path | None = None, *, data: str | None = None, code
     Raises
     ------
     ClaimError
-        If the study file does not exist, ``datasets`` is not a non-empty list, a data set has
-        neither ``data`` nor ``codebook``, or a listed claim cannot be loaded.
+        If the study file does not exist or cannot be read (`read_yaml`: a folder, not UTF-8,
+        not YAML, a ``!!python`` tag, too large or too deeply nested, ...), is empty or not a
+        mapping, ``datasets`` is not a non-empty list, a data set has neither ``data`` nor
+        ``codebook`` or one that is not a path (text), ``title``, ``label`` or ``aliases`` has
+        the wrong type, ``claims`` is neither ``all`` nor a list of claim ids or files, a key
+        looks like a misspelling of one it reads, or a listed claim cannot be loaded. The message
+        names the file and the field.
 
     See Also
     --------
@@ -176,21 +230,33 @@ def load_study(study: str | Path | None = None, *, data: str | None = None, code
     path = resolve(study)
     if not path.exists():
         raise ClaimError(f"Study file {path} does not exist. Give the path of a study YAML (see studies/).")
-    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    spec = read_yaml(path, what="study file", error=ClaimError)
+    where = f"Study file {path}"
+    if not isinstance(spec, dict):
+        got = "nothing" if spec is None else _kind(spec)
+        raise ClaimError(f"{where} must hold `title`, `datasets` and `claims` (`key: value` lines, see studies/); "
+                         f"it holds {got}.")  # fmt: skip
+    _check_keys(where, spec, STUDY_KEYS, "study")
+    title = spec.get("title")
+    if title is not None and not isinstance(title, str):
+        raise ClaimError(f"{where}: `title` must be text; not {_kind(title)}. Put it in quotes.")
     if not isinstance(spec.get("datasets"), list) or not spec["datasets"]:
-        raise ClaimError(f"Study file {path}: `datasets` must be a non-empty list of data sets.")
-    sets = []
-    for i, entry in enumerate(spec["datasets"], 1):
-        if not isinstance(entry, dict) or not (entry.get("data") or entry.get("codebook")):
-            raise ClaimError(f"Study file {path}: data set {i} needs `data` or `codebook` (a path).")
-        rel = {k: str((path.parent / entry[k]).resolve()) if entry.get(k) else None for k in ("data", "codebook")}
-        sets.append(StudyData(str(entry.get("label", f"data set {i}")), rel["data"] or rel["codebook"],
-                              rel["codebook"] if rel["data"] else None, dict(entry.get("aliases") or {})))  # fmt: skip
+        raise ClaimError(f"{where}: `datasets` must be a non-empty list of data sets, e.g. datasets: [{{label: pilot, "
+                         f"data: pilot/codebook.yaml}}]; not {_kind(spec.get('datasets'))}.")  # fmt: skip
+    sets = [_study_data(f"{where}: data set {i}", path, i, entry) for i, entry in enumerate(spec["datasets"], 1)]
     claims = spec.get("claims", "all")
+    if claims != "all" and not (isinstance(claims, list) and claims and all(isinstance(c, str) and c.strip()
+                                                                            for c in claims)):
+        raise ClaimError(f"{where}: `claims` must be `all` or a non-empty list of claim ids or claim files, e.g. "
+                         f"claims: [disclosure_trust]; not {_kind(claims)}.")  # fmt: skip
+    for c in claims if isinstance(claims, list) else []:
+        if not (c.endswith((".yaml", ".yml")) and "\0" not in c) and not is_safe_name(c):
+            raise ClaimError(f"{where}: {_kind(c)} in `claims` is neither a claim id (letters, digits, '_', '-' and "
+                             "'.') nor a claim file (ending in .yaml); list_claims() shows the ids.")  # fmt: skip
     ids = tuple(list_claims()["id"]) if claims == "all" else tuple(claims)
     for c in ids:
         load_claim(c)  # fail early on an unknown claim
     from analysis.data.dataset import file_sha256
 
-    return Study(title=str(spec.get("title", path.stem)), datasets=tuple(sets), claims=ids, path=str(path),
+    return Study(title=title or path.stem, datasets=tuple(sets), claims=ids, path=str(path),
                  sha256=file_sha256(path))

@@ -7,21 +7,24 @@ The format is described in ``docs/codebook.md``; drafting a codebook from a data
 
 from __future__ import annotations
 
+import codecs
+import difflib
+import re
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from analysis.data.readers import read_table
+from analysis.data.readers import SEPARATORS, read_table
 from analysis.exceptions import CodebookError
 from analysis.paths import resolve
+from analysis.yaml_files import read_yaml
 
 __all__ = ["read_codebook", "infer_variables"]
 
 TYPES = ("integer", "number", "categorical", "string", "boolean")
 ROLES = ("id", "dyad_id", "partner_role", "day", "item", "attention_check", "duration", "demographic",
          "metadata", "daily", "free_text", "pii", "outcome", "predictor", "score", "other")  # fmt: skip
-FORMAT_KEYS = {"kind", "encoding", "sep", "decimal", "sheet"}
+FORMAT_KEYS = {"kind", "encoding", "sep", "decimal", "sheet", "escaped_formulas"}
 EXCLUSION_RULES = {
     "duplicate_id": ("one of keep_first, exclude_all, none", lambda v: v in ("keep_first", "exclude_all", "none")),
     "attention_check": ("true or false", lambda v: isinstance(v, bool)),
@@ -39,25 +42,160 @@ def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+#: keys read at each level (other keys are kept as notes, unless they look like a misspelling)
+DATASET_KEYS = ("dataset", "title", "simulated", "description", "citation", "documentation", "generator", "tables",
+                "processed_from", "inferred")  # fmt: skip
+TABLE_KEYS = ("file", "format", "unit", "variables", "exclusions")
+VARIABLE_KEYS = ("type", "role", "label", "values", "ordered", "value_labels", "range", "missing_codes", "na_values",
+                 "instrument", "item", "partner", "correct", "keep")  # fmt: skip
+#: keys people write for one we read (found in codebooks from other tools)
+_MEANT = {
+    "labels": "`label` (the variable's label) or `value_labels` ({code: label})",
+    "missing": "`missing_codes`", "missing_values": "`missing_codes`", "levels": "`values`",
+    "categories": "`values`", "min": "`range: [low, high]`", "max": "`range: [low, high]`",
+    "path": "`file`", "filename": "`file`", "columns": "`variables`",
+}  # fmt: skip
+#: the rule for `dataset` and table names, which become folder and file names
+SAFE_NAME_RULE = ("letters, digits, '_', '-' and '.' only, starting with a letter, digit or '_', without '..', "
+                  "at most 100 characters")  # fmt: skip
+_SAFE_NAME = re.compile(r"(?!.*\.\.)\w[\w.-]{0,99}")
+
+
+def is_safe_name(name) -> bool:
+    """Whether `name` may become a folder or file name: the rule for ``dataset`` and table names.
+
+    Parameters
+    ----------
+    name : object
+        A data-set or table name as written in a codebook.
+
+    Returns
+    -------
+    bool
+        True for text of letters, digits, ``_``, ``-`` and ``.`` only, starting with a letter,
+        digit or ``_``, without ``..`` and at most 100 characters (`SAFE_NAME_RULE`): no path
+        separator, no parent folder, nothing hidden.
+
+    Examples
+    --------
+    >>> from analysis.data.codebook import is_safe_name
+    >>> is_safe_name("hcmst_2022"), is_safe_name("wave-1.v2"), is_safe_name("../../x"), is_safe_name("/abs")
+    (True, True, False, False)
+    """
+    return isinstance(name, str) and _SAFE_NAME.fullmatch(name) is not None
+
+
+def _numeric_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _show(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _kind(value) -> str:
+    """What a wrongly typed value is, in words."""
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return f"true/false ({value!r})"
+    if isinstance(value, dict):
+        return f"a mapping ({_show(value)})"
+    if isinstance(value, list):
+        return f"a list ({_show(value)})"
+    if isinstance(value, str):
+        return f"text ({_show(value)})"
+    return f"a number ({_show(value)})"
+
+
+_YES_NO = ": YAML reads yes, no, on, off (unquoted) as true/false, so write them in quotes, e.g. 'no'"
+
+
+def _check_keys(where: str, spec: dict, known: tuple[str, ...], level: str) -> None:
+    """Unknown keys are notes, except one that looks like a misspelling of a key we read."""
+    for key in spec:
+        if not isinstance(key, str) or key in known:
+            continue
+        meant = _MEANT.get(key.lower()) or next((f"`{k}`" for k in difflib.get_close_matches(key, known, 1, 0.8)),
+                                                None)  # fmt: skip
+        if meant:
+            raise CodebookError(f"{where}: unknown {level} key {_show(key)}: did you mean {meant}? Keys of a {level}: "
+                                f"{', '.join(known)} (see docs/codebook.md).")  # fmt: skip
+
+
+def _check_scalars(where: str, key: str, items, example: str, *, bools: bool = True, ranges: bool = False) -> None:
+    """`items` is a list of single values (text, numbers, true/false when `bools`)."""
+    if not isinstance(items, list):
+        raise CodebookError(f"{where}: `{key}` must be a list, e.g. {example}; not {_kind(items)}.")
+    for i, item in enumerate(items, 1):
+        if ranges and isinstance(item, dict):
+            continue  # a {range: [lo, hi]} missing code, checked by the caller
+        ok = isinstance(item, str | int | float) and (bools or not isinstance(item, bool))
+        if not ok:
+            raise CodebookError(f"{where}: `{key}` must be a list of single values (text or numbers), e.g. {example}; "
+                                f"entry {i} is {_kind(item)}{_YES_NO if isinstance(item, bool) else ''}.")  # fmt: skip
+
+
 def _check_variable(where: str, vspec) -> None:
     if not isinstance(vspec, dict) or vspec.get("type") not in TYPES:
         got = vspec.get("type") if isinstance(vspec, dict) else vspec
-        raise CodebookError(f"{where}: `type` must be one of {', '.join(TYPES)}, not {got!r}.")
+        raise CodebookError(f"{where}: `type` must be one of {', '.join(TYPES)}, not {_show(got)}.")
+    _check_keys(where, vspec, VARIABLE_KEYS, "variable")
     rng = vspec.get("range")
     if rng is not None and not (isinstance(rng, list) and len(rng) == 2 and all(map(_number, rng))
                                 and rng[0] <= rng[1]):
-        raise CodebookError(f"{where}: `range` must be [low, high] numbers, e.g. range: [18, 100]; not {rng!r}.")
-    for key in ("values", "missing_codes", "na_values"):
+        raise CodebookError(f"{where}: `range` must be [low, high] numbers, e.g. range: [18, 100]; not {_show(rng)}.")
+    examples = {"values": "values: [1, 2, 3]", "missing_codes": "missing_codes: [-99, 'Prefer not to say']",
+                "na_values": "na_values: ['NA', '.']"}  # fmt: skip
+    for key, example in examples.items():
         value = vspec.get(key)
         if value is not None and not isinstance(value, list):
-            raise CodebookError(f"{where}: `{key}` must be a list, e.g. {key}: [{value!r}]; not {value!r}.")
+            raise CodebookError(f"{where}: `{key}` must be a list, e.g. {key}: [{_show(value)}]; not {_kind(value)}.")
+        if value is not None:
+            _check_scalars(where, key, value, example, bools=key != "na_values", ranges=key == "missing_codes")
+    if vspec["type"] in ("integer", "number"):
+        for i, value in enumerate(vspec.get("values") or [], 1):
+            if not (_number(value) or (isinstance(value, str) and _numeric_text(value))):
+                raise CodebookError(f"{where}: `values` of a{'n' if vspec['type'] == 'integer' else ''} "
+                                    f"{vspec['type']} variable must be numbers, e.g. values: [1, 2, 3]; entry {i} is "
+                                    f"{_kind(value)}. For text categories write type: categorical.")  # fmt: skip
     for code in vspec.get("missing_codes") or []:
         if isinstance(code, dict) and not (list(code) == ["range"] and isinstance(code["range"], list)
                                            and len(code["range"]) == 2 and all(map(_number, code["range"]))):
-            raise CodebookError(f"{where}: a missing-code range is written {{range: [98, 99]}}, not {code!r}.")
+            raise CodebookError(f"{where}: a missing-code range is written {{range: [98, 99]}}, not {_show(code)}.")
     role = vspec.get("role")
     if role is not None and role not in ROLES:
-        raise CodebookError(f"{where}: `role` must be one of {', '.join(ROLES)}, not {role!r}.")
+        raise CodebookError(f"{where}: `role` must be one of {', '.join(ROLES)}, not {_show(role)}.")
+    labels = vspec.get("value_labels")
+    if labels is not None:
+        if not isinstance(labels, dict):
+            raise CodebookError(f"{where}: `value_labels` must be a mapping of code to label, e.g. value_labels: "
+                                f"{{1: man, 2: woman}}; not {_kind(labels)}.")  # fmt: skip
+        for code, text in labels.items():
+            if not isinstance(code, str | int | float):
+                raise CodebookError(f"{where}: `value_labels` maps codes (text or numbers) to labels, e.g. {{1: man}}; "
+                                    f"the code {_kind(code)} is neither.")  # fmt: skip
+            if not isinstance(text, str | int | float):  # true/false: `{1: no, 2: yes}` unquoted, kept as read
+                raise CodebookError(f"{where}: the label of {_show(code, 30)} in `value_labels` must be text, e.g. "
+                                    f"{{1: man}}; not {_kind(text)}.")  # fmt: skip
+    kinds = {"label": ((str,), "text, e.g. label: How satisfied are you?"),
+             "instrument": ((str,), "an instrument id (text), e.g. instrument: ecr_s"),
+             "item": ((str, int), "the item's id in the instrument (text or a whole number), e.g. item: \"1\""),
+             "partner": ((str, int), "which partner's column it is, e.g. partner: 1"),
+             "ordered": ((bool,), "true or false"), "keep": ((bool,), "true or false")}  # fmt: skip
+    for key, (types, text) in kinds.items():
+        value = vspec.get(key)
+        if value is not None and (not isinstance(value, types) or (bool not in types and isinstance(value, bool))):
+            raise CodebookError(f"{where}: `{key}` must be {text}; not {_kind(value)}.")
+    correct = vspec.get("correct")
+    if correct is not None:
+        _check_scalars(where, "correct", correct if isinstance(correct, list) else [correct],
+                       "correct: 6 (or a list of accepted answers, correct: [6, 7])")  # fmt: skip
 
 
 def _check_exclusions(where: str, rules) -> None:
@@ -67,10 +205,102 @@ def _check_exclusions(where: str, rules) -> None:
         raise CodebookError(f"{where}: `exclusions` must be a mapping of rules (see docs/codebook.md).")
     for key, value in rules.items():
         if key not in EXCLUSION_RULES:
-            raise CodebookError(f"{where}: unknown exclusion rule {key!r}; rules: {', '.join(EXCLUSION_RULES)}.")
+            raise CodebookError(f"{where}: unknown exclusion rule {_show(key)}; rules: {', '.join(EXCLUSION_RULES)}.")
         text, ok = EXCLUSION_RULES[key]
         if not ok(value):
-            raise CodebookError(f"{where}: exclusion rule `{key}` must be {text}; not {value!r}.")
+            raise CodebookError(f"{where}: exclusion rule `{key}` must be {text}; not {_show(value)}.")
+
+
+def _check_format(where: str, fmt) -> None:
+    if fmt is None:
+        return
+    if not isinstance(fmt, dict) or set(fmt) - FORMAT_KEYS:
+        unknown = [_show(k, 40) for k in fmt if k not in FORMAT_KEYS][:3] if isinstance(fmt, dict) else []
+        extra = f" (unknown: {', '.join(unknown)})" if unknown else ""
+        raise CodebookError(f"{where}: `format` must be a mapping with keys from {sorted(FORMAT_KEYS)}{extra}.")
+    kind, encoding, sep, decimal, sheet = (fmt.get(k) for k in ("kind", "encoding", "sep", "decimal", "sheet"))
+    if kind is not None and not isinstance(kind, str):
+        raise CodebookError(f"{where}: `format.kind` must be a file kind (text), e.g. kind: csv; not {_kind(kind)}.")
+    if encoding is not None:
+        try:
+            known = getattr(codecs.lookup(encoding), "_is_text_encoding", True)  # not e.g. rot13 or base64
+        except (LookupError, TypeError, ValueError):
+            known = False
+        if not known:
+            raise CodebookError(f"{where}: `format.encoding` must be a text encoding, e.g. encoding: utf-8 (or "
+                                f"cp1252, latin-1, utf-16); not {_kind(encoding)}. Delete it to detect the "
+                                "encoding.")  # fmt: skip
+    if sep is not None and sep not in SEPARATORS:
+        raise CodebookError(f"{where}: `format.sep` must be one of \",\" \";\" \"\\t\" \"|\" (in quotes); not "
+                            f"{_kind(sep)}. Delete it to detect the separator.")  # fmt: skip
+    if decimal is not None and decimal not in (".", ","):
+        raise CodebookError(f"{where}: `format.decimal` must be \".\" or \",\" (in quotes); not {_kind(decimal)}.")
+    if sep is not None and sep == decimal:
+        raise CodebookError(f"{where}: `format.sep` and `format.decimal` are both {sep!r}; the decimal mark of a "
+                            "comma-separated file is \".\".")  # fmt: skip
+    if sheet is not None and (not isinstance(sheet, str | int) or isinstance(sheet, bool)):
+        raise CodebookError(f"{where}: `format.sheet` must be a sheet name or a position from 0; not {_kind(sheet)}.")
+    flag = fmt.get("escaped_formulas")
+    if flag is not None and not isinstance(flag, bool):
+        raise CodebookError(f"{where}: `format.escaped_formulas` must be true or false; not {_kind(flag)}.")
+
+
+def _check_table(where: str, table) -> None:
+    if not isinstance(table, dict) or "file" not in table or not isinstance(table.get("variables"), dict):
+        raise CodebookError(f"{where} needs `file:` and a `variables:` mapping.")
+    _check_keys(where, table, TABLE_KEYS, "table")
+    file = table["file"]
+    if not isinstance(file, str) or not file.strip() or "\0" in file:
+        raise CodebookError(f"{where}: `file` must be the data file's path (text), relative to the codebook, e.g. "
+                            f"file: survey.csv; not {_kind(file)}.")  # fmt: skip
+    unit = table.get("unit")
+    if unit is not None and not isinstance(unit, str):
+        raise CodebookError(f"{where}: `unit` must be text, e.g. unit: person; not {_kind(unit)}.")
+    for var, vspec in table["variables"].items():
+        if not isinstance(var, str):
+            hint = _YES_NO + ":" if isinstance(var, bool) else f": write it in quotes, e.g. '{var}':"
+            raise CodebookError(f"{where}: the variable name {_show(var)} must be text (the column name){hint}")
+        _check_variable(f"{where}, variable {_show(var, 80)}", vspec)
+    _check_exclusions(where, table.get("exclusions"))
+    _check_format(where, table.get("format"))
+
+
+def _check_dataset(path: Path, spec: dict) -> None:
+    """The data-set level: `dataset` and table names are safe names, the other keys have their types."""
+    where = f"codebook {path}"
+    _check_keys(where, spec, DATASET_KEYS, "codebook")
+    for key in ("title", "description", "citation", "documentation", "simulated", "generator"):
+        if key in spec and spec[key] is None:
+            del spec[key]  # `key:` with nothing after it: as if absent
+    for key in ("title", "description", "citation", "documentation"):
+        if key in spec and not isinstance(spec[key], str):
+            raise CodebookError(f"{where}: `{key}` must be text; not {_kind(spec[key])}. Put it in quotes.")
+    for key, text in (("simulated", "true or false"), ("inferred", "true or false"),
+                      ("generator", "a mapping, e.g. {function: ..., seed: 1}"),
+                      ("processed_from", "a list of {path, sha256}")):  # fmt: skip
+        kind = {"simulated": bool, "inferred": bool, "generator": dict, "processed_from": list}[key]
+        if key in spec and not isinstance(spec[key], kind):
+            raise CodebookError(f"{where}: `{key}` must be {text}; not {_kind(spec[key])}.")
+    if "dataset" in spec and not isinstance(spec["dataset"], str):
+        example = spec["dataset"] if isinstance(spec["dataset"], int | float) else "my_study"
+        raise CodebookError(f"{where}: `dataset` must be text; not {_kind(spec['dataset'])}. Write it in quotes, "
+                            f"e.g. dataset: '{example}'.")  # fmt: skip
+    if "dataset" in spec and not is_safe_name(spec["dataset"]):
+        raise CodebookError(f"{where}: `dataset` {_show(spec['dataset'])} is not a safe name (it becomes a folder "
+                            f"name): use {SAFE_NAME_RULE}, e.g. dataset: my_study.")  # fmt: skip
+    for tname in spec["tables"]:
+        if not isinstance(tname, str):
+            raise CodebookError(f"{where}: the table name {_show(tname)} must be text: write it in quotes, e.g. "
+                                f"'{tname}':.")  # fmt: skip
+        if not is_safe_name(tname):
+            raise CodebookError(f"{where}: the table name {_show(tname)} is not a safe name (it becomes a file "
+                                f"name): use {SAFE_NAME_RULE}, e.g. survey.")  # fmt: skip
+
+
+def _default_name(folder: Path) -> str:
+    """A folder's (or file stem's) name made safe (`is_safe_name`), for a codebook without `dataset`."""
+    name = re.sub(r"[^\w.-]+", "_", folder.name).replace("..", "_").strip("._-")[:100]
+    return name if is_safe_name(name) else "data"
 
 
 CODEBOOK_NAMES = ("codebook.yaml", "codebook.yml")
@@ -96,20 +326,28 @@ def read_codebook(path: str | Path) -> dict:
     Raises
     ------
     CodebookError
-        If the file is missing, cannot be read or is not YAML, has no ``tables:`` mapping, or a
-        table, variable, ``format`` or ``exclusions`` entry is malformed (an unknown ``type`` or
-        ``role``, a ``range`` that is not ``[low, high]``, an unknown exclusion rule, ...); the
-        message names the file, table and variable and says how to write the entry.
+        If the file is missing, is not a regular file, is larger than 5 MB, is not UTF-8 or not
+        YAML, breaks a limit of `read_yaml` (nesting, aliases, tags, a key written twice), has no
+        ``tables:`` mapping, a ``dataset`` or table name that is not a safe name
+        (`is_safe_name`: it becomes a folder or file name), a key that looks like a misspelling
+        of one it reads, or a field of the wrong type or value (a ``file`` that is not text, an
+        unknown ``type`` or ``role``, a ``range`` that is not ``[low, high]``, ``values`` that
+        are not single values, ``value_labels`` that are not ``{code: label}``, a ``format``
+        ``sep``, ``encoding`` or ``decimal`` that cannot be used, an unknown exclusion rule,
+        ...); the message names the file, table and variable and says how to write the entry.
 
     See Also
     --------
     load_dataset : Reads a data set with its codebook.
     draft_codebook : Drafts a codebook from a data file.
+    read_yaml : Reads the file, with its limits.
 
     Notes
     -----
     Only the codebook itself is checked here; whether the data file has the columns and values
-    the codebook describes is checked when the data set is loaded (`load_dataset`).
+    the codebook describes is checked when the data set is loaded (`load_dataset`). Keys it does
+    not read are kept as notes (``documentation: SOURCE.md``), unless they look like a
+    misspelling of a key it reads (``lable``, ``labels``, ``missing``).
 
     Examples
     --------
@@ -133,25 +371,17 @@ def read_codebook(path: str | Path) -> dict:
     (['person_id', 'sat'], 'tiny')
     """
     path = resolve(path)
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CodebookError(f"Codebook {path} does not exist. Pass --codebook with an existing file.") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CodebookError(f"Cannot read codebook {path}: {exc}. It must be a UTF-8 YAML file.") from None
+    if not path.exists():
+        raise CodebookError(f"Codebook {path} does not exist. Pass --codebook with an existing file.")
+    spec = read_yaml(path, what="codebook", error=CodebookError)
     if not isinstance(spec, dict) or not isinstance(spec.get("tables"), dict) or not spec["tables"]:
-        raise CodebookError(f"Codebook {path} has no `tables:` mapping (see docs/codebook.md for the format).")
+        got = "" if isinstance(spec, dict) else ": the file is empty" if spec is None else (
+            f": the file holds {_kind(spec)}, not `key: value` lines")  # fmt: skip
+        raise CodebookError(f"Codebook {path} has no `tables:` mapping{got} (see docs/codebook.md for the format).")
+    _check_dataset(path, spec)
     for tname, table in spec["tables"].items():
-        where = f"codebook {path}, table {tname!r}"
-        if not isinstance(table, dict) or "file" not in table or not isinstance(table.get("variables"), dict):
-            raise CodebookError(f"{where} needs `file:` and a `variables:` mapping.")
-        for var, vspec in table["variables"].items():
-            _check_variable(f"{where}, variable {var!r}", vspec)
-        _check_exclusions(where, table.get("exclusions"))
-        fmt = table.get("format")
-        if fmt is not None and (not isinstance(fmt, dict) or set(fmt) - FORMAT_KEYS):
-            raise CodebookError(f"{where}: `format` must be a mapping with keys from {sorted(FORMAT_KEYS)}.")
-    spec.setdefault("dataset", path.parent.name)
+        _check_table(f"codebook {path}, table {tname!r}", table)
+    spec.setdefault("dataset", _default_name(path.parent))
     spec.setdefault("title", spec["dataset"])
     spec.setdefault("simulated", False)
     return spec
@@ -205,5 +435,5 @@ def infer_variables(frame: pd.DataFrame) -> dict[str, dict]:
 def _infer_codebook(data: Path) -> dict:
     """Minimal codebook for a file that has none: every column with its inferred type."""
     raw = read_table(data)
-    return {"dataset": data.stem, "title": data.name, "simulated": False, "inferred": True,
+    return {"dataset": _default_name(Path(data.stem)), "title": data.name, "simulated": False, "inferred": True,
             "tables": {"data": {"file": str(data), "variables": infer_variables(raw.frame)}}}  # fmt: skip

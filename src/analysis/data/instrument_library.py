@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from analysis._checks import _check_one_of
 from analysis.exceptions import InstrumentError
 from analysis.paths import INSTRUMENTS_DIR
+from analysis.yaml_files import read_yaml
 
 __all__ = ["Item", "Instrument", "load_instrument", "score_labels", "list_instruments"]
 
@@ -155,8 +155,8 @@ def _instrument_path(name: str | Path) -> Path:
 
 @functools.lru_cache(maxsize=128)
 def _read_yaml(path: str, mtime_ns: int):
-    """Parsed YAML of an instrument file, cached by path and modification time."""
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    """Parsed YAML of an instrument file (`read_yaml`), cached by path and modification time."""
+    return read_yaml(path, what="instrument file", error=InstrumentError)
 
 
 def load_instrument(name: str | Path) -> Instrument:
@@ -211,7 +211,7 @@ def load_instrument(name: str | Path) -> Instrument:
     path = _instrument_path(name)
     try:
         spec = copy.deepcopy(_read_yaml(str(path.resolve()), path.stat().st_mtime_ns))
-    except (OSError, yaml.YAMLError) as exc:
+    except OSError as exc:  # read_yaml's own problems are InstrumentErrors already
         raise InstrumentError(f"Cannot read instrument file {path}: {exc}") from None
     where = f"instrument file {path}"
     for field in ("id", "name", "citation", "response", "scoring", "items", "scores"):
