@@ -39,8 +39,30 @@ def test_a_drafted_codebook_names_its_data_relative_to_itself(study_folder, monk
     assert cli.main(["codebook", "--data", "my study/couples.csv", "--out", "codebooks/draft.yaml"]) == 0
     draft = yaml.safe_load((study_folder.parent / "codebooks" / "draft.yaml").read_text(encoding="utf-8"))
     assert next(iter(draft["tables"].values()))["file"] == "../my study/couples.csv"
-    monkeypatch.chdir(study_folder)  # and it loads from anywhere
-    assert cli.main(["validate", "--data", os.path.join("..", "codebooks", "draft.yaml")]) == 0
+    monkeypatch.chdir(study_folder)  # and it loads from anywhere, once the data folder is allowed
+    draft_path = os.path.join("..", "codebooks", "draft.yaml")
+    assert cli.main(["validate", "--data", draft_path, "--data-root", "."]) == 0
+    assert cli.main(["validate", "--data", "couples.csv", "--codebook", draft_path]) == 0  # the data named
+
+
+def test_a_codebook_cannot_read_outside_its_folder(study_folder, monkeypatch, capsys):
+    """A codebook naming a file outside its folder (../../etc/passwd, an absolute path) is refused
+    unless that folder is allowed with --data-root; nothing is read."""
+    monkeypatch.chdir(study_folder.parent)
+    (study_folder.parent / "codebooks").mkdir()
+    assert cli.main(["codebook", "--data", "my study/couples.csv", "--out", "codebooks/draft.yaml"]) == 0
+    capsys.readouterr()
+    code = cli.main(["validate", "--data", "codebooks/draft.yaml"])
+    text = capsys.readouterr().err
+    assert code == 2 and "is outside the data folder" in text and "--data-root" in text
+    assert "Traceback" not in text
+    draft = (study_folder.parent / "codebooks" / "draft.yaml").read_text(encoding="utf-8")
+    assert "file: ../my study/couples.csv\n" in draft
+    for target in ("/etc/passwd", "../../../../../../etc/hostname"):
+        (study_folder.parent / "codebooks" / "evil.yaml").write_text(
+            draft.replace("file: ../my study/couples.csv", f"file: {target}"), encoding="utf-8")
+        assert cli.main(["validate", "--data", "codebooks/evil.yaml"]) == 2
+        assert "is outside the data folder" in capsys.readouterr().err
 
 
 def test_an_internal_error_is_a_short_message_with_exit_3(study_folder, monkeypatch, capsys):

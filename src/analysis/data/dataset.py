@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 
 import pandas as pd
@@ -21,10 +22,10 @@ from analysis.data.codebook import _find_codebook, _infer_codebook, read_codeboo
 from analysis.data.instrument_library import score_labels
 from analysis.data.ledger import LEDGER_COLUMNS
 from analysis.data.privacy import pii_columns, write_csv
-from analysis.data.readers import FormatInfo, read_table
+from analysis.data.readers import FormatInfo, iter_table
 from analysis.data.validate import PROBLEM_COLUMNS, ValidationError, check_table
 from analysis.exceptions import CodebookError, DataError
-from analysis.paths import PROCESSED_DIR, resolve
+from analysis.paths import PROCESSED_DIR, data_roots, resolve
 
 __all__ = ["TableFile", "Dataset", "file_sha256", "load_dataset", "write_processed"]
 
@@ -439,7 +440,8 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict: bool = False) -> Dataset:
+def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict: bool = False,
+                 data_root: str | Path | None = None, keep_tables: bool = True) -> Dataset:
     """Load a data set: every table its codebook lists, checked, typed, with the row ledger.
 
     Parameters
@@ -453,6 +455,15 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
     strict : bool, default False
         Strict: any problem raises `ValidationError` listing every problem. Lenient: an invalid
         value is set to missing and logged in ``Dataset.problems``.
+    data_root : str or Path or list, optional
+        Folder(s) the codebook's files may also be read from. Data files are read only from
+        inside the codebook's folder, from `data` when both `data` and `codebook` are given,
+        and from these folders (and those in the environment variable ``CONNLAB_DATA_ROOT``,
+        separated by ``os.pathsep``), so a codebook cannot make us read other files.
+    keep_tables : bool, default True
+        False: check only (``connlab validate``); files are read in chunks, every row is typed,
+        checked and in the ledger, but ``tables`` and ``excluded`` hold no rows, so memory grows
+        with the columns, not the rows.
 
     Returns
     -------
@@ -467,8 +478,9 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
     Raises
     ------
     DataError
-        If `data` does not exist, a file cannot be read, or a column the codebook lists is
-        missing from its file; the message names the file and column and how to fix it.
+        If `data` does not exist, a file cannot be read or lies outside the allowed folders, or
+        a column the codebook lists is missing from its file; the message names the file and
+        column and how to fix it.
     CodebookError
         If `data` is a folder without ``codebook.yaml``, or the codebook is malformed.
     ValidationError
@@ -534,33 +546,42 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
     else:
         spec = read_codebook(cb_path)
     base = cb_path.parent if cb_path is not None else data.parent
+    roots = [base, *data_roots(data_root)] + ([data] if codebook is not None else [])
     tables, excluded, files, formats, problems, ledgers, removed = {}, {}, [], {}, [], [], []
     labels, value_labels = {}, {}
     for tname, tspec in spec["tables"].items():
-        path = resolve(base / tspec["file"])
-        if data.is_file() and (len(spec["tables"]) == 1 or Path(tspec["file"]).name == data.name):
+        if data.is_file() and (len(spec["tables"]) == 1 or Path(str(tspec["file"])).name == data.name):
             path = data
+        else:
+            path = _inside(base / str(tspec["file"]), roots, cb_path, tname)
         variables = tspec["variables"]
-        text_columns = [c for c, v in variables.items() if v.get("type") in ("string", "categorical")]
-        raw = read_table(path, format=tspec.get("format"), text_columns=text_columns)
-        n_columns = raw.frame.shape[1]
-        drop = pii_columns(raw.frame.columns, variables)
+        drop: dict[str, str] = {}
+        while True:  # identifying values first seen in a later chunk: read the table again without them
+            chunks = iter_table(path, format=tspec.get("format"))
+            first = next(chunks)
+            drop |= pii_columns(first.frame, variables)
+            try:
+                kept_variables = {k: v for k, v in variables.items() if k not in drop}
+                check = check_table(_screened(chain([first], chunks), variables, drop), table=tname,
+                                    variables=kept_variables, exclusions=tspec.get("exclusions"), strict=strict,
+                                    keep_rows=keep_tables)  # fmt: skip
+                break
+            except _LaterPII as late:
+                drop |= late.columns
         removed += [{"table": tname, "column": c, "reason": r} for c, r in drop.items()]
-        raw = replace(raw, frame=raw.frame.drop(columns=list(drop)))
-        check = check_table(raw, table=tname, variables={k: v for k, v in variables.items() if k not in drop},
-                            exclusions=tspec.get("exclusions"), strict=strict)  # fmt: skip
+        n_columns = first.frame.shape[1]
         tables[tname] = check.analysed
         excluded[tname] = check.excluded
-        kept = [c for c in raw.frame.columns]
-        labels[tname] = {c: str(variables.get(c, {}).get("label") or raw.labels.get(c, "")) for c in kept
-                         if variables.get(c, {}).get("label") or raw.labels.get(c)}  # fmt: skip
-        value_labels[tname] = {c: dict(variables.get(c, {}).get("value_labels") or raw.value_labels.get(c, {}))
+        kept = [c for c in first.frame.columns if c not in drop]
+        labels[tname] = {c: str(variables.get(c, {}).get("label") or first.labels.get(c, "")) for c in kept
+                         if variables.get(c, {}).get("label") or first.labels.get(c)}  # fmt: skip
+        value_labels[tname] = {c: dict(variables.get(c, {}).get("value_labels") or first.value_labels.get(c, {}))
                                for c in kept
-                               if variables.get(c, {}).get("value_labels") or raw.value_labels.get(c)}  # fmt: skip
-        formats[tname] = raw.format
+                               if variables.get(c, {}).get("value_labels") or first.value_labels.get(c)}  # fmt: skip
+        formats[tname] = first.format
         problems.append(check.problems)
         ledgers.append(check.ledger)
-        files.append(TableFile(tname, str(path), file_sha256(path), len(raw.frame), n_columns))
+        files.append(TableFile(tname, str(path), file_sha256(path), len(check.ledger), n_columns))
     if cb_path is not None:
         files.append(TableFile("codebook", str(cb_path), file_sha256(cb_path), 0, 0))
     problems = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
@@ -574,6 +595,49 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         removed_columns=pd.DataFrame(removed, columns=["table", "column", "reason"]), excluded=excluded,
         labels=labels, value_labels=value_labels,
     )  # fmt: skip
+
+
+def _inside(path: Path, roots: list[Path], codebook: Path | None, table: str) -> Path:
+    """`path` if it lies inside one of `roots` (symbolic links and ``..`` resolved), else a DataError."""
+    resolved = path.resolve()
+    for root in roots:
+        root = root.resolve()
+        if resolved == root or resolved.is_relative_to(root if root.is_dir() else root.parent):
+            if root.is_dir() or resolved == root:
+                return resolved
+    where = f"codebook {codebook}, table {table!r}" if codebook else f"table {table!r}"
+    raise DataError(f"{where}: its file {resolved} is outside the data folder {roots[0].resolve()}. Data are read "
+                    "only from the codebook's folder: move the file there, or allow its folder explicitly with "
+                    f"--data-root {resolved.parent} (load_dataset(..., data_root=...)).")  # fmt: skip
+
+
+class _LaterPII(Exception):
+    """Identifying values found after the first chunk of a table (`_screened`)."""
+
+    def __init__(self, columns: dict[str, str]):
+        super().__init__(", ".join(columns))
+        self.columns = columns
+
+
+def _screened(chunks, variables: dict, drop: dict[str, str]):
+    """The chunks without the identifying columns `drop`; every chunk's values are screened too, and a
+    column found identifying only in a later chunk stops the read (`_LaterPII`) to start it again."""
+    for i, raw in enumerate(chunks):
+        frame = raw.frame.drop(columns=list(drop))
+        if i:
+            late = pii_columns(frame, variables)
+            if late:
+                raise _LaterPII(late)
+        yield replace(raw, frame=frame)
+
+
+def _target(folder: Path, name: str) -> Path:
+    """`folder / name`, refused unless it stays inside `folder` (a table named ``../x`` cannot escape)."""
+    path = (folder / name).resolve()
+    if path.parent != folder:
+        raise DataError(f"Table name {name!r} would be written outside {folder}; name tables with letters, digits, "
+                        "'_', '-' and '.' only.")  # fmt: skip
+    return path
 
 
 def _problem_message(problems: pd.DataFrame, limit: int = 30) -> str:
@@ -644,20 +708,27 @@ def write_processed(dataset: Dataset, out_dir: str | Path | None = None) -> Path
     >>> written
     ['codebook.yaml', 'ledger.csv', 'problems.csv', 'survey.csv']
     """
-    out = resolve(out_dir) if out_dir is not None else PROCESSED_DIR / dataset.name
+    out = (resolve(out_dir) if out_dir is not None else PROCESSED_DIR / dataset.name).resolve()
+    if out_dir is None and not out.is_relative_to(PROCESSED_DIR.resolve()):
+        raise DataError(f"Data-set name {dataset.name!r} would be written outside {PROCESSED_DIR}; give the "
+                        "codebook a `dataset:` of letters, digits, '_', '-' and '.' only.")  # fmt: skip
+    analysed = dataset.ledger[dataset.ledger["status"] == "analysed"].groupby("table").size()
+    if any(len(frame) != analysed.get(name, 0) for name, frame in dataset.tables.items()):
+        raise DataError("write_processed needs a data set loaded with its rows (load_dataset(..., keep_tables=True)).")
     out.mkdir(parents=True, exist_ok=True)
     codebook = {k: v for k, v in dataset.codebook.items() if k != "tables"}
     codebook["tables"] = {}
     for name, frame in dataset.tables.items():
-        write_csv(frame.reset_index(drop=True), out / f"{name}.csv")
+        write_csv(frame.reset_index(drop=True), _target(out, f"{name}.csv"))
         spec = dict(dataset.codebook["tables"][name])
         spec["file"] = f"{name}.csv"
-        spec.pop("format", None)
+        spec["format"] = {"kind": "csv", "encoding": "utf-8", "sep": ",", "decimal": ".", "escaped_formulas": True}
         spec["variables"] = {c: v for c, v in spec["variables"].items() if c in frame.columns}
         spec["exclusions"] = {"duplicate_id": "none", "attention_check": False}  # already applied
         codebook["tables"][name] = spec
     codebook["processed_from"] = [{"path": f.path, "sha256": f.sha256} for f in dataset.files]
-    (out / "codebook.yaml").write_text(yaml.safe_dump(codebook, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    write_csv(dataset.ledger, out / "ledger.csv")
-    write_csv(dataset.problems, out / "problems.csv")
+    text = yaml.safe_dump(codebook, sort_keys=False, allow_unicode=True)
+    _target(out, "codebook.yaml").write_text(text, encoding="utf-8")
+    write_csv(dataset.ledger, _target(out, "ledger.csv"))
+    write_csv(dataset.problems, _target(out, "problems.csv"))
     return out

@@ -29,16 +29,21 @@ def _mark(reasons, details, mask, reason, detail):
     details[new] = detail
 
 
-def _apply_exclusions(frame, variables, rules, reasons, details) -> None:
-    """Mark excluded rows in `reasons` (first reason wins, in EXCLUSION_REASONS order)."""
-    role = {r: [c for c, s in variables.items() if s.get("role") == r] for r in
+def _role_columns(variables: dict) -> dict[str, list[str]]:
+    return {r: [c for c, s in variables.items() if s.get("role") == r] for r in
             ("id", "day", "attention_check", "duration", "item", "dyad_id")}  # fmt: skip
-    policy = rules.get("duplicate_id", "keep_first")
-    if role["id"] and policy != "none":
-        key = role["id"][:1] + role["day"][:1]  # person-period tables: one row per (id, day)
-        dup = frame.duplicated(subset=key, keep="first" if policy == "keep_first" else False)
-        dup &= frame[key].notna().all(axis=1)
-        _mark(reasons, details, dup, "duplicate_id", f"({', '.join(key)}) appears more than once")
+
+
+def _duplicate_key(variables: dict) -> list[str]:
+    """Columns that identify a row: the id, and the day in person-period tables."""
+    role = _role_columns(variables)
+    return role["id"][:1] + role["day"][:1] if role["id"] else []
+
+
+def _row_exclusions(frame, variables, rules, reasons, details) -> None:
+    """Mark the rules that need only the row itself (attention check, speeder, straight-lining,
+    too many missing items), first reason wins, in EXCLUSION_REASONS order. `frame` may be a chunk."""
+    role = _role_columns(variables)
     if rules.get("attention_check", True):
         for col in role["attention_check"]:
             correct = variables[col].get("correct")
@@ -70,11 +75,25 @@ def _apply_exclusions(frame, variables, rules, reasons, details) -> None:
         many = share > float(rules["max_missing_items"])
         _mark(reasons, details, many, "too_many_missing",
               f"more than {rules['max_missing_items']:.0%} of items missing")  # fmt: skip
-    if rules.get("complete_dyads") and role["dyad_id"]:
-        dyad = frame[role["dyad_id"][0]]
+
+
+def _table_exclusions(keys, dyads, variables, rules, reasons, details, row_reasons, row_details) -> None:
+    """Mark every rule in EXCLUSION_REASONS order over the whole table, after the invalid values
+    (already in `reasons`): duplicate ids (`keys`: the id and day columns of every row), then the
+    row rules found chunk by chunk (`row_reasons`), then incomplete dyads (`dyads`: the dyad id of
+    every row, or None)."""
+    policy = rules.get("duplicate_id", "keep_first")
+    if keys is not None and keys.shape[1] and policy != "none":
+        dup = keys.duplicated(keep="first" if policy == "keep_first" else False)
+        dup &= keys.notna().all(axis=1)
+        _mark(reasons, details, dup, "duplicate_id", f"({', '.join(keys.columns)}) appears more than once")
+    fill = reasons.isna() & row_reasons.notna()
+    reasons[fill] = row_reasons[fill]
+    details[fill] = row_details[fill]
+    if rules.get("complete_dyads") and dyads is not None:
         kept = reasons.isna()
-        sizes = dyad[kept].value_counts()
-        lone = dyad.map(sizes).fillna(0) < 2
+        sizes = dyads[kept].value_counts()
+        lone = dyads.map(sizes).fillna(0) < 2
         _mark(reasons, details, lone, "incomplete_dyad", "no analysed partner row in this dyad")
 
 

@@ -8,17 +8,21 @@ against the codebook happen in `analysis.data.validate`.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import os
 import re
-from dataclasses import dataclass, field
+import stat
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.exceptions import DataError
 
-__all__ = ["FormatInfo", "RawTable", "read_table"]
+__all__ = ["FormatInfo", "RawTable", "read_table", "iter_table"]
 
 KINDS = ("csv", "qualtrics", "xlsx", "sav", "dta")
 SEPARATORS = (",", ";", "\t", "|")
@@ -105,6 +109,9 @@ class RawTable:
     lines : tuple of int, optional
         File line (spreadsheet row) where each data row starts; None: one line per row after
         the header rows.
+    first_row : int, default 1
+        Data row number (from 1) of the first row of `frame`: 1 for a whole file, more for a
+        later chunk (`iter_table`).
 
     See Also
     --------
@@ -131,6 +138,7 @@ class RawTable:
     value_labels: dict[str, dict] = field(default_factory=dict)
     user_missing: dict[str, list] = field(default_factory=dict)
     lines: tuple[int, ...] | None = None
+    first_row: int = 1
 
     def line(self, row: int) -> int:
         """File line (spreadsheet row, case number) where data row `row` (from 1) starts.
@@ -146,7 +154,7 @@ class RawTable:
             The line in the file (for messages that point the user to the cell).
         """
         if self.lines is not None:
-            return self.lines[row - 1]
+            return self.lines[row - self.first_row]
         return row + self.format.header_rows
 
 
@@ -162,36 +170,105 @@ def _sniff_kind(path: Path, head: bytes) -> str:
     return "csv"
 
 
-def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
-    if encoding:
+CHUNK_ROWS = 10_000  #: data rows per chunk when a text file is read in chunks (`iter_table`)
+_BLOCK = 1 << 20
+
+
+def _shown(path: Path, limit: int = 200) -> str:
+    """A path for a message: a very long one (a hostile codebook's) is shortened in the middle."""
+    text = str(path)
+    return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 2:]}"
+
+
+def _regular_file(path: Path) -> int:
+    """The size of `path`, which must be an existing regular file (not a folder, device or pipe)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist.") from None
+    except OSError as exc:
+        raise DataError(f"Cannot open {_shown(path)}: {exc.strerror or exc}.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DataError(f"{path} is a folder, not a data file.")
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(f"{path} is not a regular file (a device, pipe or socket): export the data to a file.")
+    return info.st_size
+
+
+def _open_binary(path: Path):
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise DataError(f"Cannot open {_shown(path)}: {exc.strerror or exc}.") from None
+
+
+def _encoding(path: Path, head: bytes, given: str | None) -> tuple[str, bool]:
+    """(encoding, whether it was detected without a byte-order mark and may fall back to cp1252)."""
+    if given:
         try:
-            return raw.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise DataError(f"{path} cannot be decoded as {encoding}: {exc}. Remove `encoding` from the "
-                            "codebook's format to let it be detected.") from None  # fmt: skip
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
-    sample = raw[:4000]
+            codecs.lookup(given)
+        except LookupError:
+            raise DataError(f"{path}: the codebook's format encoding {given!r} is not a known text encoding "
+                            "(e.g. utf-8, cp1252, latin-1, utf-16).") from None  # fmt: skip
+        return given, False
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", False
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", False
+    sample = head[:4000]
     if b"\x00" in sample:
         odd_zeros = sample[1::2].count(0) / max(len(sample) // 2, 1)
         if odd_zeros > 0.6:
-            return raw.decode("utf-16-le", errors="strict"), "utf-16-le"
+            return "utf-16-le", False
         raise DataError(f"{path} is a binary file, not text (it contains NUL bytes). Export the data as "
                         "CSV, XLSX, SPSS .sav or Stata .dta.")  # fmt: skip
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
+    return "utf-8", True
 
 
-def _sniff_sep(text: str) -> str:
-    lines = [ln for ln in text.splitlines()[:30] if ln.strip()]
+def _first_undecodable(path: Path, encoding: str) -> tuple[int, int, bytes, str] | None:
+    """(byte offset, line, bytes, reason) of the first bytes `encoding` cannot decode, or None.
+
+    One streaming pass in 1 MiB blocks: memory does not grow with the file."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, lines = 0, 1
+    with _open_binary(path) as fh:
+        while True:
+            block = fh.read(_BLOCK)
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeError as exc:
+                if not isinstance(exc, UnicodeDecodeError):  # e.g. UTF-16 without its byte-order mark
+                    return 0, 1, b"", str(exc)
+                pending = len(exc.object) - len(block)  # bytes the decoder held back from the last block
+                at = max(offset - pending + exc.start, 0)
+                line = lines + exc.object[:exc.start].count(b"\n")
+                return at, line, exc.object[exc.start:exc.end], exc.reason
+            if not block:
+                return None
+            offset += len(block)
+            lines += block.count(b"\n")
+
+
+def _decodable_encoding(path: Path, encoding: str, may_fall_back: bool, given: bool) -> str:
+    """`encoding` if the whole file decodes with it; detected UTF-8 falls back to cp1252, then Latin-1."""
+    bad = _first_undecodable(path, encoding)
+    if bad is None:
+        return encoding
+    if may_fall_back:
+        return "cp1252" if _first_undecodable(path, "cp1252") is None else "latin-1"
+    at, line, raw, reason = bad
+    truncated = "truncated" in reason or "end of data" in reason
+    what = "the file ends in the middle of a character (it is truncated)" if truncated else \
+        f"bytes {raw!r} at line {line} (byte {at}) are not {encoding}" if raw else reason  # fmt: skip
+    if not given:
+        raise DataError(f"{path} cannot be decoded as {encoding}, which its byte-order mark announces: {what}. "
+                        "Export it again, or save it as UTF-8.")  # fmt: skip
+    raise DataError(f"{path} cannot be decoded as {encoding}: {what}. Remove `encoding` from the codebook's format "
+                    "to let it be detected, or save the file as UTF-8.")  # fmt: skip
+
+
+def _sniff_sep(lines: list[str]) -> str:
+    lines = [ln for ln in lines[:30] if ln.strip()]
     if not lines:
         return ","
     best, best_score = ",", -1.0
@@ -220,30 +297,54 @@ def _sniff_decimal(frame: pd.DataFrame, sep: str) -> str:
     return "," if commas > points else "."
 
 
-def _read_text(path: Path, raw: bytes, encoding: str | None, sep: str | None, decimal: str | None,
-               text_columns: tuple[str, ...] = ()) -> RawTable:  # fmt: skip
-    text, used = _decode(path, raw, encoding)
-    if not text.strip():
-        raise DataError(f"{path} is empty: there is no header row and no data.")
-    if "\r" in text and "\n" not in text:  # old Mac line endings (Excel "CSV (Macintosh)")
-        text = text.replace("\r", "\n")
-    skipped_lines = 0
-    first = text.split("\n", 1)[0].strip()
-    if first.lower().startswith("sep=") and len(first) == 5:  # Excel's separator hint line
-        sep = sep or first[4]
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        skipped_lines = 1
+@dataclass(frozen=True)
+class _TextLayout:
+    """What the scan of a text file found: everything needed to parse it in chunks."""
+
+    encoding: str
+    sep: str
+    decimal: str
+    kind: str
+    header: list[str]
+    trailing: bool  # every line ends with a separator: an empty last column to drop
+    skip: list[int]  # file rows pandas skips (Excel's sep= line, Qualtrics' 2 extra header rows)
+    starts: array  # file line where each data record starts
+    labels: dict
+
+
+def _scan_text(path: Path, fmt: dict) -> _TextLayout:
+    """One streaming pass with the csv module: encoding, separator, header, the line where each record
+    starts, rows whose field count differs from the header's, and the first 200 records."""
+    with _open_binary(path) as fh:
+        head = fh.read(65536)
+    encoding, may_fall_back = _encoding(path, head, fmt.get("encoding"))
+    encoding = _decodable_encoding(path, encoding, may_fall_back, bool(fmt.get("encoding")))
+    sep = fmt.get("sep")
     limit = csv.field_size_limit()
     csv.field_size_limit(1 << 30)  # long free-text answers are data, not an error
     try:
-        sep = sep or _sniff_sep(text)
-        header, starts, ragged, sample = _scan(path, text, sep)
+        with open(path, encoding=encoding, newline="") as text:
+            first = text.readline()
+            hint = first.strip().lower().startswith("sep=") and len(first.strip()) == 5  # Excel's hint line
+            if hint:
+                sep = sep or first.strip()[4]
+            else:
+                text.seek(0)
+            if sep is None:
+                sample_lines = text.read(65536).splitlines()
+                sep = _sniff_sep(sample_lines)
+                text.seek(0)
+                if hint:
+                    text.readline()
+            header, starts, ragged, sample = _scan(path, text, sep, int(hint))
     finally:
         csv.field_size_limit(limit)
-    trailing = not header[-1] and all(len(r) == len(header) and not r[-1] for r in sample[1:])
+    if header is None:
+        raise DataError(f"{path} is empty: there is no header row and no data.")
+    trailing = len(header) > 1 and not header[-1] and all(len(r) == len(header) and not r[-1] for r in sample[1:])
     _check_header(path, header[:-1] if trailing else header)
     if ragged:
-        shown = "; ".join(f"line {line + skipped_lines}: {n} fields" for line, n in ragged[:10])
+        shown = "; ".join(f"line {line}: {n} fields" for line, n in ragged[:10])
         more = f" (and {len(ragged) - 10} more)" if len(ragged) > 10 else ""
         raise DataError(
             f"{path}: {len(ragged)} row(s) do not have the {len(header)} fields of the header ({shown}{more}). "
@@ -252,60 +353,110 @@ def _read_text(path: Path, raw: bytes, encoding: str | None, sep: str | None, de
     if not starts:
         raise DataError(f"{path} has a header row but no data rows.")
     frame_sample = pd.DataFrame(sample[1:], columns=header, dtype=object).replace("", None)
-    kind, header_rows, labels, skip = "csv", 1, {}, None
+    kind, labels, skip = "csv", {}, [0] if hint else []
     if len(frame_sample) >= 2 and str(frame_sample.iloc[1, 0]).lstrip().startswith('{"ImportId"'):
-        kind, header_rows, skip = "qualtrics", 3, [1, 2]
+        kind = "qualtrics"
+        skip += [1 + int(hint), 2 + int(hint)]
         labels = {c: str(v) for c, v in zip(header, frame_sample.iloc[0], strict=True) if c}
         starts = starts[2:]
         if not starts:
             raise DataError(f"{path} is a Qualtrics export with no responses (only its 3 header rows).")
         frame_sample = frame_sample.iloc[2:]
-    decimal = decimal or _sniff_decimal(frame_sample, sep)
-    keep_text = header if decimal == "," else [c for c in text_columns if c in header]  # values as typed
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, header=0, names=header, skiprows=skip,
-                            dtype=dict.fromkeys(keep_text, str), keep_default_na=False, na_values=[""],
-                            skip_blank_lines=True, engine="c", low_memory=False)  # fmt: skip
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise DataError(f"{path} could not be parsed ({exc}). An unclosed quote is the usual cause: check the "
-                        "line it names.") from None  # fmt: skip
+    decimal = fmt.get("decimal") or _sniff_decimal(frame_sample, sep)
     if trailing:
-        frame = frame.iloc[:, :-1]
-    if len(frame) != len(starts):
-        raise DataError(f"{path}: {len(starts)} records found but {len(frame)} parsed; check for an unclosed quote.")
-    frame = frame.astype({c: object for c in frame.columns if frame[c].dtype != object and
-                          not pd.api.types.is_numeric_dtype(frame[c])})  # fmt: skip
-    info = FormatInfo(kind, used, sep, decimal, header_rows=header_rows)
-    return RawTable(path, frame, info, labels=labels, lines=tuple(s + skipped_lines for s in starts))
+        header = header[:-1]
+    return _TextLayout(encoding, sep, decimal, kind, header, trailing, skip, starts, labels)
 
 
-def _scan(path: Path, text: str, sep: str):
-    """One strict pass with the csv module: header, the line where each record starts, rows whose
-    field count differs from the header's, and the first 200 records."""
-    reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
-    header, starts, ragged, sample = None, [], [], []
+class _Lines:
+    """The lines of a text file, remembering the last one read (to tell a blank line from a record)."""
+
+    def __init__(self, text):
+        self.text, self.last = text, ""
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        self.last = next(self.text)
+        return self.last
+
+
+def _scan(path: Path, text, sep: str, skipped: int):
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=sep, strict=True)
+    header, starts, ragged, sample = None, array("q"), [], []
     previous_end = 0
     try:
         for row in reader:
             start, previous_end = previous_end + 1, reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
+            if start == previous_end and not lines.last.strip(" \t\r\n"):
+                continue  # a blank line (spaces and tabs only), as pandas skips it; a quoted "" is a record
             if header is None:
                 header = [h.strip() for h in row]
                 sample.append(header)
                 continue
-            starts.append(start)
+            starts.append(start + skipped)
             if len(row) != len(header):
-                ragged.append((start, len(row)))
+                ragged.append((start + skipped, len(row)))
             if len(sample) < 201:
                 sample.append(row)
     except csv.Error as exc:
-        where = f"line {previous_end + 1}"
+        where = f"line {previous_end + 1 + skipped}"
         raise DataError(f"{path} is not a well-formed {_SEP_NAMES.get(sep, sep)}-separated file at {where}: "
                         f"{exc}. An unclosed quote is the usual cause.") from None  # fmt: skip
-    if header is None:
-        raise DataError(f"{path} holds only blank lines.")
     return header, starts, ragged, sample
+
+
+def _text_chunks(path: Path, fmt: dict, chunk_rows: int) -> Iterator[RawTable]:
+    layout = _scan_text(path, fmt)
+    info = FormatInfo(layout.kind, layout.encoding, layout.sep, layout.decimal,
+                      header_rows=3 if layout.kind == "qualtrics" else 1)  # fmt: skip
+    names = layout.header + ([""] if layout.trailing else [])
+    try:
+        reader = pd.read_csv(path, sep=layout.sep, encoding=layout.encoding, header=0, names=names,
+                             skiprows=layout.skip or None, dtype=str, keep_default_na=False, na_values=[""],
+                             skip_blank_lines=True, engine="c", chunksize=chunk_rows)  # fmt: skip
+        done = 0
+        with reader:
+            for chunk in reader:
+                if layout.trailing:
+                    chunk = chunk.iloc[:, :-1]
+                chunk = chunk.astype(object).where(chunk.notna(), None)
+                if fmt.get("escaped_formulas"):
+                    chunk = _unescape_formulas(chunk)
+                n = len(chunk)
+                if done + n > len(layout.starts):
+                    break
+                chunk.index = pd.RangeIndex(done, done + n)
+                lines = tuple(layout.starts[done:done + n])
+                yield RawTable(path, chunk, info, labels=layout.labels, lines=lines, first_row=done + 1)
+                done += n
+    except MemoryError:
+        raise DataError(f"Not enough memory to read {path} ({path.stat().st_size / 1e6:,.0f} MB) in chunks of "
+                        f"{chunk_rows:,} rows; close other programs or read it on a larger machine.") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        message = str(exc).splitlines()[0]
+        if "out of memory" in message:
+            raise DataError(f"Not enough memory to parse {path}; close other programs or read it on a larger "
+                            "machine.") from None  # fmt: skip
+        raise DataError(f"{path} could not be parsed ({message}). An unclosed quote is the usual cause: check the "
+                        "line it names.") from None  # fmt: skip
+    if done != len(layout.starts):
+        raise DataError(f"{path}: {len(layout.starts)} records found but {done} parsed; check for an unclosed "
+                        "quote.")  # fmt: skip
+
+
+def _unescape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo `analysis.data.privacy.neutralize_formulas` in a file we wrote: drop one leading ``'``."""
+    out = frame.copy()
+    for col in out.columns:
+        text = out[col].astype("string")
+        escaped = text.str.startswith("'").fillna(False).to_numpy()
+        if escaped.any():
+            out.loc[escaped, col] = text[escaped].str.slice(1).astype(object)
+    out.columns = [c[1:] if isinstance(c, str) and c.startswith("'") else c for c in out.columns]
+    return out
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -368,7 +519,7 @@ def _read_stat(path: Path, kind: str) -> RawTable:
                     value_labels=dict(meta.variable_value_labels or {}), user_missing=missing)  # fmt: skip
 
 
-def read_table(path: str | Path, *, format: dict | None = None, text_columns=()) -> RawTable:
+def read_table(path: str | Path, *, format: dict | None = None) -> RawTable:
     """Read one data file, detecting its format, encoding, separator and decimal mark.
 
     Parameters
@@ -378,18 +529,17 @@ def read_table(path: str | Path, *, format: dict | None = None, text_columns=())
         pipe separated; decimal point or comma), Qualtrics CSV export (3 header rows), XLSX,
         SPSS ``.sav`` or Stata ``.dta``.
     format : dict, optional
-        The codebook's ``format:`` entry: ``kind``, ``encoding``, ``sep``, ``decimal``, ``sheet``.
-        ``encoding``, ``sep``, ``decimal`` and ``sheet`` are used instead of detected; ``kind``
-        is only checked to be a known kind (the kind always comes from the file's bytes).
-    text_columns : sequence of str, optional
-        Columns to keep as text in delimited files (ids such as ``007``, codes); other columns
-        are parsed as numbers where every value is one.
+        The codebook's ``format:`` entry: ``kind``, ``encoding``, ``sep``, ``decimal``, ``sheet``,
+        ``escaped_formulas``. ``encoding``, ``sep``, ``decimal`` and ``sheet`` are used instead
+        of detected; ``kind`` is only checked to be a known kind (the kind always comes from the
+        file's bytes); ``escaped_formulas: true`` (written by `write_processed`) drops the
+        leading ``'`` that `analysis.data.privacy.neutralize_formulas` added.
 
     Returns
     -------
     RawTable
-        ``frame`` (values as read: numbers where a whole column is numeric, text otherwise;
-        `text_columns` stay text; in a decimal-comma file every column stays text), ``labels``
+        ``frame`` (values as read: text for CSV, so that ids and large integers keep every
+        digit; cells and numbers for Excel; numbers for SPSS/Stata), ``labels``
         (Qualtrics question text, SPSS/Stata variable labels), ``value_labels``,
         ``user_missing`` (declared missing values), ``format`` (the `FormatInfo` used) and
         ``lines`` (the file line of each data row, for messages).
@@ -397,7 +547,8 @@ def read_table(path: str | Path, *, format: dict | None = None, text_columns=())
     Raises
     ------
     DataError
-        For a missing, empty, binary, ragged or damaged file, an old binary ``.xls``, duplicate
+        For a missing, empty, binary, ragged or damaged file, a folder, device or pipe, bytes
+        that are not in the file's encoding, an old binary ``.xls``, duplicate
         or blank column names, a Qualtrics export without responses, or a file whose content
         does not match its name; the message says what to do.
 
@@ -432,20 +583,71 @@ def read_table(path: str | Path, *, format: dict | None = None, text_columns=())
     >>> raw.frame["sat"].tolist()  # values as read; typing is the codebook's job
     ['4,5', '3,0']
     """
+    chunks = list(iter_table(path, format=format))
+    if len(chunks) == 1:
+        return chunks[0]
+    lines = tuple(line for chunk in chunks for line in chunk.lines)
+    return replace(chunks[0], frame=pd.concat([c.frame for c in chunks]), lines=lines)
+
+
+def iter_table(path: str | Path, *, format: dict | None = None, chunk_rows: int = CHUNK_ROWS) -> Iterator[RawTable]:
+    """Read one data file in chunks of rows: what `read_table` does, with memory bounded by the chunk.
+
+    Parameters
+    ----------
+    path : str or Path
+        The data file (any kind `read_table` reads).
+    format : dict, optional
+        The codebook's ``format:`` entry (see `read_table`).
+    chunk_rows : int, default 10,000
+        Data rows per chunk of a text file. Excel, SPSS and Stata files come as one chunk.
+
+    Yields
+    ------
+    RawTable
+        One chunk: ``frame`` (index from the chunk's first row, counted from 0),
+        ``first_row`` (its first data row, from 1) and ``lines`` (the file line of each of its
+        rows). Format, labels and value labels are those of the whole file.
+
+    Raises
+    ------
+    DataError
+        As `read_table`; a text file is scanned whole (encoding, separator, ragged rows) before
+        the first chunk is yielded, so a malformed file fails before any row is used.
+
+    See Also
+    --------
+    read_table : The whole file at once.
+    load_dataset : Checks a data set chunk by chunk with this.
+
+    Notes
+    -----
+    A text file is read three times, each time streaming: its bytes are decoded once to check
+    the encoding, the csv module finds the records and their lines, and pandas' C parser parses
+    the chunks. Memory grows with the number of columns and the chunk size, not with the rows
+    (the line of each record, 8 bytes per row, is kept).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis.data.readers import iter_table
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "survey.csv"
+    ...     _ = path.write_text("id,sat\\n1,4\\n2,5\\n3,6\\n", encoding="utf-8")
+    ...     chunks = [(c.first_row, c.frame["id"].tolist()) for c in iter_table(path, chunk_rows=2)]
+    >>> chunks
+    [(1, ['1', '2']), (3, ['3'])]
+    """
     path = Path(path)
+    if not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be a whole number >= 1, not {chunk_rows!r}")
     fmt = dict(format or {})
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except FileNotFoundError:
-        raise DataError(f"{path} does not exist.") from None
-    except IsADirectoryError:
-        raise DataError(f"{path} is a folder, not a data file.") from None
-    except OSError as exc:
-        raise DataError(f"Cannot open {path}: {exc}") from None
-    if not raw:
+    if _regular_file(path) == 0:
         raise DataError(f"{path} is empty (0 bytes).")
-    kind = _sniff_kind(path, raw[:16])
+    with _open_binary(path) as fh:
+        head = fh.read(16)
+    kind = _sniff_kind(path, head)
     wanted = fmt.get("kind")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".sav", ".dta") and kind != suffix[1:]:
@@ -455,7 +657,8 @@ def read_table(path: str | Path, *, format: dict | None = None, text_columns=())
     if wanted and wanted not in KINDS:
         raise DataError(f"Codebook format kind {wanted!r} for {path} is not one of {', '.join(KINDS)}.")
     if kind == "xlsx":
-        return _read_xlsx(path, fmt.get("sheet"))
-    if kind in ("sav", "dta"):
-        return _read_stat(path, kind)
-    return _read_text(path, raw, fmt.get("encoding"), fmt.get("sep"), fmt.get("decimal"), tuple(text_columns))
+        yield _read_xlsx(path, fmt.get("sheet"))
+    elif kind in ("sav", "dta"):
+        yield _read_stat(path, kind)
+    else:
+        yield from _text_chunks(path, fmt, chunk_rows)

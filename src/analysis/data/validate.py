@@ -8,12 +8,13 @@ Every input row ends in the ledger as ``analysed`` or ``excluded`` with its reas
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis.data.ledger import LEDGER_COLUMNS, _apply_exclusions
+from analysis.data.ledger import LEDGER_COLUMNS, _duplicate_key, _row_exclusions, _table_exclusions
 from analysis.data.readers import RawTable
 from analysis.exceptions import DataError
 
@@ -83,12 +84,16 @@ class TableCheck:
 
     @property
     def analysed(self) -> pd.DataFrame:
-        """The rows the ledger marks ``analysed``."""
+        """The rows the ledger marks ``analysed`` (no rows when checked with ``keep_rows=False``)."""
+        if len(self.frame) != len(self.ledger):
+            return self.frame
         return self.frame[(self.ledger["status"] == "analysed").to_numpy()]
 
     @property
     def excluded(self) -> pd.DataFrame:
-        """The rows the ledger marks ``excluded``."""
+        """The rows the ledger marks ``excluded`` (no rows when checked with ``keep_rows=False``)."""
+        if len(self.frame) != len(self.ledger):
+            return self.frame
         return self.frame[(self.ledger["status"] == "excluded").to_numpy()]
 
 
@@ -138,38 +143,99 @@ def _code_mask(values: pd.Series, num: pd.Series, codes: list) -> pd.Series:
     return mask
 
 
-def _convert(values: pd.Series, spec: dict, decimal: str | None) -> tuple[pd.Series, pd.Series, str]:
-    """Typed values, a mask of invalid entries, and what was wrong with them."""
+INT64_MAX = 2**63 - 1
+EXACT_FLOAT = 2**53  #: above this a float no longer holds every whole number
+_DIGITS = r"[+-]?\d+"
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip()
+
+
+def _number_problems(values: pd.Series, num: pd.Series) -> pd.Series:
+    """Why a present value is not a usable number: unreadable, infinite, too large (overflow) or
+    too small to be told from 0 (underflow). NA where the number is fine."""
+    why = pd.Series(pd.NA, index=values.index, dtype="string")
+    numbers = num.to_numpy(dtype=float, na_value=np.nan)
+    why[values.notna().to_numpy() & np.isnan(numbers)] = "not a number"
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        spelled = _text(values[infinite]).str.lower().str.lstrip("+-").isin(["inf", "infinity"]).to_numpy(bool)
+        why[values.index[infinite][spelled]] = "not a finite number"
+        why[values.index[infinite][~spelled]] = "too large: it overflows a 64-bit number"
+    zero = numbers == 0
+    if zero.any() and (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        candidates = values[zero]
+        candidates = candidates[~candidates.isin(_PLAIN_ZEROS).to_numpy(bool)]  # most zeros are written 0
+        if len(candidates):
+            mantissa = _text(candidates).str.split(r"[eE]", n=1, regex=True).str[0]
+            tiny = mantissa.str.contains(r"[1-9]", regex=True).fillna(False).to_numpy(bool)
+            why[candidates.index[tiny]] = "too small: it underflows to 0"
+    return why
+
+
+_PLAIN_ZEROS = ["0", "0.0", "-0", "+0", "0,0", "00", "0.00", " 0", "0 "]
+
+
+def _as_integer(values: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Series]:
+    """Whole numbers kept exactly (never rounded through a float): a value beyond ±2**53, where a
+    float no longer holds every whole number, is read from its digits. Returns (Int64 values, why)."""
+    num = _as_number(values, decimal)
+    why = _number_problems(values, num).replace("not a number", "not a whole number")
+    numbers = num.to_numpy(dtype=float, na_value=np.nan)
+    usable = ~np.isnan(numbers) & why.isna().to_numpy()
+    large = usable & (np.abs(numbers) >= EXACT_FLOAT)  # 2**53 + 1 parses as 2**53: read its digits
+    regular = usable & ~large
+    with np.errstate(invalid="ignore"):
+        fraction = regular & (numbers % 1 != 0)
+    why[values.index[fraction]] = "not a whole number"
+    out = np.zeros(len(values), dtype=np.int64)
+    ok = regular & ~fraction
+    out[ok] = numbers[ok].astype(np.int64)  # exact: whole floats within ±2**53
+    inf_large = np.isinf(numbers) & values.notna().to_numpy()  # 400 digits overflow the float too
+    for i in np.flatnonzero(large | (inf_large & (why != "not a finite number").fillna(False).to_numpy())):
+        text = str(values.iloc[i]).strip()
+        if not re.fullmatch(_DIGITS, text):
+            why.iloc[i] = "too large to be read exactly (write it without decimals or exponent)"
+        elif -INT64_MAX - 1 <= int(text) <= INT64_MAX:
+            out[i], why.iloc[i], ok[i] = int(text), pd.NA, True
+        else:
+            why.iloc[i] = "too large for an integer (beyond ±9.2e18)"
+    typed = pd.arrays.IntegerArray(out, ~ok)
+    return pd.Series(typed, index=values.index), why
+
+
+def _convert(values: pd.Series, spec: dict, decimal: str | None) -> tuple[pd.Series, pd.Series]:
+    """Typed values, and per value what is wrong with it (NA where it is fine)."""
     kind = spec["type"]
     present = values.notna()
+    none = pd.Series(pd.NA, index=values.index, dtype="string")
     if kind in ("integer", "number"):
-        num = _as_number(values, decimal)
-        bad = present & num.isna()
-        why = f"not a {'whole ' if kind == 'integer' else ''}number"
         if kind == "integer":
-            frac = num.notna() & (num % 1 != 0)
-            bad |= frac
-        rng = spec.get("range")
-        outside = pd.Series(False, index=values.index)
+            typed, why = _as_integer(values, decimal)
+            num = typed.astype("Float64")
+        else:
+            num = _as_number(values, decimal)
+            why = _number_problems(values, num)
+            typed = num
+        ok = why.isna() & num.notna()
+        rng, allowed = spec.get("range"), spec.get("values")
         if rng:
-            outside = num.notna() & ~num.between(rng[0], rng[1])
-        allowed = spec.get("values")
+            outside = ok & ~num.between(rng[0], rng[1]).fillna(True)
+            why[outside] = f"outside {rng[0]}..{rng[1]}"
         if allowed is not None:
-            outside |= num.notna() & ~num.isin([float(v) for v in allowed])
-        if outside.any():
-            why = (f"outside {rng[0]}..{rng[1]}" if rng else f"not one of {allowed}") + (
-                "" if not bad.any() else f" or {why}")
-        bad |= outside
-        clean = num.mask(bad)
-        typed = clean.round().astype("Int64") if kind == "integer" else clean.astype(float)
-        return typed, bad, why
+            other = ok & why.isna() & ~num.isin([float(v) for v in allowed]).fillna(False)
+            why[other] = f"not one of {allowed}"
+        bad = why.notna()
+        typed = typed.mask(bad)
+        return (typed if kind == "integer" else typed.astype(float)), why
     if kind == "boolean":
-        text = values.astype("string").str.strip().str.lower()
+        text = _text(values).str.lower()
         typed = pd.Series(pd.NA, index=values.index, dtype="boolean")
         typed[text.isin(TRUE_WORDS).fillna(False)] = True
         typed[text.isin(FALSE_WORDS).fillna(False)] = False
-        bad = present & typed.isna()
-        return typed, bad, "not true/false (yes/no, 1/0)"
+        none[present & typed.isna()] = "not true/false (yes/no, 1/0)"
+        return typed, none
     if kind == "categorical":
         allowed = spec.get("values")
         if allowed is not None and all(isinstance(v, int | float) and not isinstance(v, bool) for v in allowed):
@@ -177,24 +243,31 @@ def _convert(values: pd.Series, spec: dict, decimal: str | None) -> tuple[pd.Ser
             bad = present & ~num.isin([float(v) for v in allowed])
             typed = num.mask(bad)
             typed = typed.astype("Int64") if all(float(v).is_integer() for v in allowed) else typed
-            return typed, bad, f"not one of {allowed}"
-        text = values.astype("string").str.strip()
+            none[bad] = f"not one of {allowed}"
+            return typed, none
+        text = _text(values)
         if allowed is None:
-            return text.astype("category"), pd.Series(False, index=values.index), ""
+            return text.astype("category"), none
         bad = present & ~text.isin([str(v) for v in allowed]).fillna(False)
         typed = pd.Categorical(text.mask(bad), categories=[str(v) for v in allowed], ordered=bool(spec.get("ordered")))
-        return pd.Series(typed, index=values.index), bad, f"not one of {allowed}"
-    return values.astype("string"), pd.Series(False, index=values.index), ""
+        none[bad] = f"not one of {allowed}"
+        return pd.Series(typed, index=values.index), none
+    return values.astype("string"), none
 
 
 def _show(value) -> str:
     """A value as the user typed it: 3.0 read into a float column shows as 3."""
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
-    return str(value)
+    text = str(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
 
 
 def _fix_text(col: str, spec: dict, why: str) -> str:
+    if why.startswith("too large for an integer") or why.startswith("too large to be read exactly"):
+        return f"declare {col!r} `type: string` in the codebook if it is an id or a code; else correct the value"
+    if why.startswith(("too large:", "too small:", "not a finite")):
+        return f"correct the value, or list it under `missing_codes` for {col!r} if it is a missing-value code"
     if why.startswith("outside") or why.startswith("not one of"):
         return (f"correct the value, widen `range`/`values` of {col!r} in the codebook, or list it under "
                 "`missing_codes` if it is a missing-value code")  # fmt: skip
@@ -209,15 +282,36 @@ def _ids(frame: pd.DataFrame, variables: dict) -> pd.Series:
     return frame[id_col].map(lambda v: None if pd.isna(v) else _show(v)).astype(object)
 
 
-def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict | None = None,
-                strict: bool = False) -> TableCheck:  # fmt: skip
+def _typed_column(values: pd.Series, spec: dict, decimal: str | None, user_missing) -> tuple:
+    """(typed values, why each is a problem or NA, the values after missing codes) of one column.
+
+    Survey columns hold few distinct values (answers 1-7, categories), so the work is done once
+    per distinct value (`pandas.factorize`) and spread back to the rows."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy())
+    distinct = pd.Series(uniques, dtype=object if values.dtype == object else None)
+    na_values = spec.get("na_values")
+    if na_values:
+        distinct = distinct.mask(_text(distinct).isin([str(v) for v in na_values]).fillna(False))
+    missing = list(spec.get("missing_codes", [])) + list(user_missing)
+    if missing:
+        distinct = distinct.mask(_code_mask(distinct, _as_number(distinct, decimal), missing))
+    converted, why = _convert(distinct, spec, decimal)
+
+    def spread(series: pd.Series) -> pd.Series:
+        return pd.Series(series.array.take(codes, allow_fill=True), index=values.index)
+
+    return spread(converted), spread(why), spread(distinct)
+
+
+def check_table(raw, *, table: str, variables: dict, exclusions: dict | None = None, strict: bool = False,
+                keep_rows: bool = True) -> TableCheck:  # fmt: skip
     """Type every variable, log problems, apply exclusions and build the ledger of one table.
 
     Parameters
     ----------
-    raw : RawTable
-        The file as read by `analysis.data.readers.read_table` (identifying columns already
-        dropped).
+    raw : RawTable or iterable of RawTable
+        The file as read by `analysis.data.readers.read_table`, or its chunks from
+        `analysis.data.readers.iter_table` (identifying columns already dropped).
     table : str
         Table name (for messages and the ledger).
     variables : dict
@@ -228,6 +322,9 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
     strict : bool, default False
         Strict: a row with an invalid value is excluded (reason ``invalid_value``) and the caller
         raises. Lenient: the invalid value becomes missing and the row stays.
+    keep_rows : bool, default True
+        False: check only; ``frame`` is returned with its columns but no rows, so memory grows
+        with the columns and the chunk size, not with the rows (``connlab validate``).
 
     Returns
     -------
@@ -252,7 +349,9 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
     -----
     Missing data: empty cells, ``na_values`` and ``missing_codes`` (and SPSS/Stata declared
     missing values) become missing before typing. Columns the codebook does not list are kept
-    as text. A value that does not fit its type, ``range`` or ``values`` is a problem: missing
+    as text. Integers are read exactly (digit strings never pass through a float); a value too
+    large for a 64-bit integer or float, or so small that it underflows to 0, is a problem, not
+    a changed value. A value that does not fit its type, ``range`` or ``values`` is a problem: missing
     in lenient mode, an excluded row in strict mode. The exclusion rules then run in the order
     of ``analysis.data.ledger.EXCLUSION_REASONS``; the first that applies is the row's reason.
 
@@ -273,53 +372,101 @@ def check_table(raw: RawTable, *, table: str, variables: dict, exclusions: dict 
     >>> check.problems[["row", "line", "id", "value", "problem", "action"]].to_dict("records")
     [{'row': 2, 'line': 3, 'id': '2', 'value': '9', 'problem': 'outside 1..7', 'action': 'set to missing'}]
     """
-    exclusions = exclusions or {}
-    source = raw.frame.copy()
-    source.index = pd.RangeIndex(1, len(source) + 1, name="row")
-    missing_cols = [c for c in variables if c not in source.columns]
-    if missing_cols:
-        raise DataError(
-            f"{raw.path} (table {table!r}) has no column {', '.join(map(repr, missing_cols))} that its "
-            "codebook lists. Fix the column name in the file or in the codebook."
-        )
-    ids = _ids(source, variables)
-    problems, typed = [], {}
-    bad_rows = pd.Series(False, index=source.index)
-    for col in source.columns:
-        spec = variables.get(col)
-        if spec is None:
-            typed[col] = source[col].astype("string")
-            continue
-        values = source[col]
-        na_values = spec.get("na_values")
-        if na_values:
-            values = values.mask(values.astype("string").str.strip().isin([str(v) for v in na_values]).fillna(False))
-        codes = list(spec.get("missing_codes", [])) + list(raw.user_missing.get(col, []))
-        if codes:
-            values = values.mask(_code_mask(values, _as_number(values, raw.format.decimal), codes))
-        converted, bad, why = _convert(values, spec, raw.format.decimal)
-        typed[col] = converted
-        if bad.any():
-            bad_rows |= bad
-            action = "row excluded (strict)" if strict else "set to missing"
-            for row in bad[bad].index:
-                problems.append({
-                    "file": str(raw.path), "table": table, "column": col, "row": int(row),
-                    "line": raw.line(int(row)), "id": ids[row], "value": _show(values[row]),
-                    "problem": why, "fix": _fix_text(col, spec, why), "action": action,
-                })  # fmt: skip
-    frame = pd.DataFrame(typed, index=source.index)
-    reasons = pd.Series(pd.NA, index=source.index, dtype="string")
-    details = pd.Series(pd.NA, index=source.index, dtype="string")
-    if strict:
-        reasons[bad_rows] = "invalid_value"
-        details[bad_rows] = "see the problems list"
-    _apply_exclusions(frame, variables, exclusions, reasons, details)
-    ledger = pd.DataFrame({
-        "table": table, "row": source.index, "line": [raw.line(int(r)) for r in source.index], "id": ids,
-        "status": np.where(reasons.isna(), "analysed", "excluded"), "reason": reasons, "detail": details,
-    }, index=source.index)[LEDGER_COLUMNS]  # fmt: skip
-    return TableCheck(frame, pd.DataFrame(problems, columns=PROBLEM_COLUMNS), ledger.reset_index(drop=True))
+    checker = _TableChecker(table, variables, exclusions or {}, strict, keep_rows)
+    for chunk in [raw] if isinstance(raw, RawTable) else raw:
+        checker.add(chunk)
+    return checker.finish()
+
+
+class _TableChecker:
+    """`check_table` chunk by chunk: each chunk is typed and checked and its row rules applied;
+    the rules over the whole table (duplicate ids, incomplete dyads) run in `finish` on the few
+    columns kept for them."""
+
+    def __init__(self, table, variables, exclusions, strict, keep_rows):
+        self.table, self.variables, self.rules, self.strict = table, variables, exclusions, strict
+        self.keep_rows = keep_rows
+        self.key = _duplicate_key(variables)
+        dyad = [c for c, s in variables.items() if s.get("role") == "dyad_id"]
+        self.dyad = dyad[0] if dyad and exclusions.get("complete_dyads") else None
+        self.frames, self.problems, self.parts, self.columns = [], [], [], None
+        self.raw = None
+
+    def add(self, raw: RawTable) -> None:
+        source = raw.frame
+        n = len(source)
+        index = pd.RangeIndex(raw.first_row, raw.first_row + n, name="row")
+        source = source.set_axis(index)
+        if self.raw is None:
+            self.raw = raw
+            missing_cols = [c for c in self.variables if c not in source.columns]
+            if missing_cols:
+                raise DataError(
+                    f"{raw.path} (table {self.table!r}) has no column "
+                    f"{', '.join(_show(repr(c)) for c in missing_cols[:10])} that its "
+                    "codebook lists. Fix the column name in the file or in the codebook."
+                )
+        lines = pd.Series([raw.line(int(r)) for r in index] if raw.lines is None else list(raw.lines), index=index)
+        ids = _ids(source, self.variables)
+        typed = {}
+        bad_rows = pd.Series(False, index=index)
+        for col in source.columns:
+            spec = self.variables.get(col)
+            if spec is None:
+                typed[col] = source[col].astype("string")
+                continue
+            values = source[col]
+            converted, why, shown = _typed_column(values, spec, raw.format.decimal, raw.user_missing.get(col, []))
+            typed[col] = converted
+            bad = why.notna()
+            if bad.any():
+                bad_rows |= bad
+                rows = bad[bad].index
+                self.problems.append(pd.DataFrame({
+                    "file": str(raw.path), "table": self.table, "column": col, "row": rows.astype(int),
+                    "line": lines[rows].astype(int).to_numpy(), "id": ids[rows].to_numpy(),
+                    "value": [_show(v) for v in shown[rows]], "problem": why[rows].astype(object).to_numpy(),
+                    "fix": [_fix_text(col, spec, w) for w in why[rows]],
+                    "action": "row excluded (strict)" if self.strict else "set to missing",
+                }, columns=PROBLEM_COLUMNS))  # fmt: skip
+        frame = pd.DataFrame(typed, index=index)
+        row_reasons = pd.Series(pd.NA, index=index, dtype="string")
+        row_details = pd.Series(pd.NA, index=index, dtype="string")
+        _row_exclusions(frame, self.variables, self.rules, row_reasons, row_details)
+        part = pd.DataFrame({"line": lines.astype("int64"), "id": ids, "bad": bad_rows,
+                             "row_reason": row_reasons, "row_detail": row_details}, index=index)  # fmt: skip
+        for col in self.key + ([self.dyad] if self.dyad else []):
+            part["key:" + col] = frame[col]
+        self.parts.append(part)
+        self.columns = frame.iloc[:0]
+        if self.keep_rows:
+            self.frames.append(frame)
+
+    def finish(self) -> TableCheck:
+        parts = pd.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
+        index = parts.index
+        reasons = pd.Series(pd.NA, index=index, dtype="string")
+        details = pd.Series(pd.NA, index=index, dtype="string")
+        if self.strict:
+            reasons[parts["bad"]] = "invalid_value"
+            details[parts["bad"]] = "see the problems list"
+        keys = parts[["key:" + c for c in self.key]].set_axis(self.key, axis=1) if self.key else None
+        dyads = parts["key:" + self.dyad] if self.dyad else None
+        _table_exclusions(keys, dyads, self.variables, self.rules, reasons, details,
+                          parts["row_reason"], parts["row_detail"])  # fmt: skip
+        ledger = pd.DataFrame({
+            "table": self.table, "row": index, "line": parts["line"].to_numpy(), "id": parts["id"].to_numpy(),
+            "status": np.where(reasons.isna(), "analysed", "excluded"), "reason": reasons, "detail": details,
+        }, index=index)[LEDGER_COLUMNS]  # fmt: skip
+        frame = self.columns
+        if self.keep_rows:
+            frame = pd.concat(self.frames) if len(self.frames) > 1 else self.frames[0]
+            for col, spec in self.variables.items():  # chunks each had their own categories
+                if len(self.frames) > 1 and spec.get("type") == "categorical" and spec.get("values") is None:
+                    frame[col] = frame[col].astype("string").astype("category")
+        problems = pd.concat(self.problems, ignore_index=True) if self.problems else \
+            pd.DataFrame(columns=PROBLEM_COLUMNS)  # fmt: skip
+        return TableCheck(frame, problems, ledger.reset_index(drop=True))
 
 
 def summarize_problems(problems: pd.DataFrame) -> pd.DataFrame:
