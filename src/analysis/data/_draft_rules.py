@@ -22,7 +22,7 @@ import pandas as pd
 from analysis.data._answer_order import norm_name
 from analysis.data.codebook import infer_variables
 from analysis.data.instrument_library import list_instruments, load_instrument
-from analysis.data.privacy import pii_columns
+from analysis.data.privacy import _free_text_only, pii_columns
 from analysis.data.readers import QUALTRICS_METADATA
 
 TABLE = "data"
@@ -87,6 +87,8 @@ class Draft:
         self.frame = raw.frame
         self.variables = infer_variables(self.frame)
         self.guesses: list[dict] = []
+        #: identifying columns by name and content (`pii_columns`): their values are never described
+        self.pii = pii_columns(self.frame)
 
     def guess(self, col: str | None, text: str) -> None:
         self.guesses.append({"table": TABLE, "variable": col, "guess": text})
@@ -401,9 +403,12 @@ def _day(draft: Draft, days: list[str], person: str | None, dyad: str | None, pa
 
 
 def _named_roles(draft: Draft) -> None:
-    for col, reason in pii_columns(draft.frame.columns, {}).items():
-        draft.variables[col]["role"] = "pii"
-        draft.guess(col, f"identifies people ({reason}): dropped before analysis unless you add keep: true")
+    for col, reason in draft.pii.items():
+        role = "free_text" if _free_text_only(reason) else "pii"
+        draft.variables[col]["role"] = role
+        what = "free text" if role == "free_text" else "identifies people"
+        draft.guess(col, f"{what} ({reason}): dropped before analysis unless you add keep: true; its values are "
+                         "not listed here")  # fmt: skip
     for col, spec in draft.variables.items():
         name = norm_name(col)
         if spec.get("role"):

@@ -211,9 +211,11 @@ def draft_codebook(path: str | Path) -> dict:
     within (nearly) every couple, named like partner/member/person or sex/gender); day (a name
     like day/wave/time/session, whole numbers, one row per person and day); duration (only
     completion-time names such as ``duration``, ``Duration (in seconds)``, ``time_taken``);
-    identifying columns (`analysis.data.privacy`) ``pii``; long text ``free_text``; attention
-    checks and demographics by name. Family ids and survey weights get a comment, no role (the
-    codebook has no such roles yet). Items: numbered columns (``Q1`` .. ``Q36``) match a
+    identifying columns by name or content (`pii_columns`: e-mail or IP addresses, phone numbers,
+    person names) ``pii``, free text ``free_text`` -- their values are never written, not as
+    ``values``, ``range``, labels or codes, nor in a comment; attention checks and demographics
+    by name. Family ids and survey weights get a comment, no role (the codebook has no such
+    roles yet). Items: numbered columns (``Q1`` .. ``Q36``) match a
     library instrument with the same item numbers whose name matches the stem (or any, for
     stems like ``Q``/``item``) and whose range holds the values (rare values below it, such as
     0, become missing codes); near misses are named in a comment.
@@ -241,6 +243,8 @@ def draft_codebook(path: str | Path) -> dict:
     for col, spec in draft.variables.items():
         if raw.labels.get(col):
             spec["label"] = raw.labels[col]
+        if col in draft.pii:  # identifying: no values, ranges, labels or codes from them, not even in comments
+            continue
         if spec["type"] in ("integer", "number"):
             _numeric(draft, col)
         else:
