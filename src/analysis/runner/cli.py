@@ -21,11 +21,17 @@ def _cmd_run(args) -> int:
     from analysis.runner.suite import run_suite
 
     parameters = _read_params(args.params) if args.params else None
-    runs = run_suite(
-        only=args.only, overrides=args.param, data=args.data, codebook=args.codebook,
-        out_dir=args.out, jobs=args.jobs, show_code=args.show_code, notebooks_dir=args.notebooks,
-        parameters=parameters,
-    )  # fmt: skip
+    try:
+        runs = run_suite(
+            only=args.only, overrides=args.param, data=args.data, codebook=args.codebook,
+            out_dir=args.out, jobs=args.jobs, show_code=args.show_code, notebooks_dir=args.notebooks,
+            parameters=parameters, **({} if args.timeout is None else {"timeout": args.timeout}),
+        )  # fmt: skip
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the kernels are stopped, the reports in place are complete
+        index = (args.out / "index.html").resolve()
+        print("connlab run: interrupted" + (f"; {index} lists the reports in place" if index.exists() else ""),
+              file=sys.stderr)  # fmt: skip
+        return 130
     failed = [r.name for r in runs if r.status == "failed"]
     index = (args.out / "index.html").resolve()
     if failed:
@@ -36,15 +42,10 @@ def _cmd_run(args) -> int:
 
 def _read_params(path) -> dict:
     """The `name: value` mapping of a ``--params`` YAML file (ParameterError naming the file)."""
-    import yaml
-
     from analysis.exceptions import ParameterError
+    from analysis.yaml_files import read_yaml
 
-    try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ParameterError(f"Cannot read the parameters file {path}: {exc}. It must be a UTF-8 YAML file of "
-                             "`name: value` lines.") from None  # fmt: skip
+    values = read_yaml(path, what="parameters file", error=ParameterError)  # limits: see analysis.yaml_files
     if not isinstance(values, dict):
         raise ParameterError(f"The parameters file {path} must hold `name: value` lines (a mapping).")
     for group in [values, *(v for v in values.values() if isinstance(v, dict))]:
@@ -86,8 +87,9 @@ def _cmd_validate(args) -> int:
     from analysis.data.dataset import load_dataset, write_processed
     from analysis.data.validate import ValidationError
 
-    try:
-        dataset = load_dataset(args.data, codebook=args.codebook, strict=args.strict)
+    try:  # without --write only the checks are kept: the file is streamed in chunks
+        dataset = load_dataset(args.data, codebook=args.codebook, strict=args.strict,
+                               keep_tables=args.write is not None)  # fmt: skip
     except ValidationError as exc:
         print(validation_report(None, exc.problems, exc.ledger, strict=True))
         return 1
@@ -194,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=REPORTS_DIR, help="output folder (default: reports/)")
     run.add_argument("--jobs", type=_positive_int, default=1, help="notebooks run in parallel (default 1)")
     run.add_argument("--show-code", action="store_true", help="keep code cells in the HTML reports")
+    run.add_argument("--timeout", type=float, default=None, metavar="SECONDS",  # default: suite.DEFAULT_TIMEOUT
+                     help="stop a notebook that runs longer than this (in all, or in one cell); it fails and the "
+                          "others go on (default 1800)")  # fmt: skip
     run.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
                      help="folder of NN_name.ipynb notebooks to run (default: notebooks/)")  # fmt: skip
     run.set_defaults(func=_cmd_run)
@@ -227,11 +232,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=DEMO_SEED, help=f"random seed (default {DEMO_SEED})")
     sim.add_argument("--couples", type=_positive_int, default=600, help="number of couples (default 600)")
     sim.set_defaults(func=_cmd_simulate)
+    for command in (run, rep, val):
+        command.add_argument("--data-root", action="append", type=Path, metavar="DIR",
+                             help="also read data files from this folder (default: only the codebook's folder, "
+                                  "and --data when --codebook is given); repeatable")  # fmt: skip
     return parser
 
 
 #: arguments that are paths, in any subcommand
-PATH_ARGUMENTS = ("data", "codebook", "study", "out", "notebooks", "write", "params")
+PATH_ARGUMENTS = ("data", "codebook", "study", "out", "notebooks", "write", "params", "data_root")
 
 
 def _absolute_paths(args: argparse.Namespace) -> None:
@@ -240,8 +249,23 @@ def _absolute_paths(args: argparse.Namespace) -> None:
 
     for name in PATH_ARGUMENTS:
         value = getattr(args, name, None)
-        if value:  # `--write` with no folder is "" (the default folder)
+        if isinstance(value, list):
+            setattr(args, name, [Path(v).expanduser().resolve() for v in value])
+        elif value:  # `--write` with no folder is "" (the default folder)
             setattr(args, name, Path(value).expanduser().resolve())
+
+
+def _allow_data_roots(args: argparse.Namespace) -> None:
+    """``--data-root DIR``: folders data files may be read from besides the codebook's, for this
+    process and the notebook kernels it starts (they inherit the environment)."""
+    import os
+
+    from analysis.paths import DATA_ROOT_ENV
+
+    roots = [str(p) for p in getattr(args, "data_root", None) or []]
+    if roots:
+        old = [p for p in os.environ.get(DATA_ROOT_ENV, "").split(os.pathsep) if p]
+        os.environ[DATA_ROOT_ENV] = os.pathsep.join(roots + old)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _absolute_paths(args)
+    _allow_data_roots(args)
     try:
         return args.func(args)
     except AnalysisError as exc:
@@ -256,6 +281,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except MemoryError:
+        print(f"connlab {args.command}: error: not enough memory. Close other programs, or run it on a larger "
+              "machine.", file=sys.stderr)  # fmt: skip
+        return 2
+    except OSError as exc:  # a full disk, a read-only or missing output folder
+        where = exc.filename or "a file"
+        print(f"connlab {args.command}: error: cannot write or read {where}: {exc.strerror or exc}. Check that the "
+              "folder exists, is writable and has free space, or choose another --out.", file=sys.stderr)  # fmt: skip
+        return 2
     except Exception as exc:  # a bug of ours, not bad input: a short message, the traceback only with --debug
         if args.debug:
             raise

@@ -30,8 +30,20 @@ def render_notebook(notebook: Path, out: Path, *, show_code: bool = False) -> Pa
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb, resources={"connectionlab_css": CSS_PATH.read_text()})
-    out.write_text(body, encoding="utf-8")
+    write_atomically(out, body)
     return out
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it to `path`: a reader (or a run
+    killed half-way) sees the old file or the new one, never a part of one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _link(target: Path | None, base: Path, text: str) -> str:
@@ -41,8 +53,12 @@ def _link(target: Path | None, base: Path, text: str) -> str:
     return f'<a href="{html.escape(rel)}">{html.escape(text)}</a>'
 
 
-def write_index(runs: Sequence, out: Path) -> Path:
-    """Write the index page: every report with its status, run time, parameters and files."""
+def write_index(runs: Sequence, out: Path, *, note: str | None = None) -> Path:
+    """Write the index page: every report with its status, run time, parameters and files.
+
+    `note` is a line shown above the table (a run in progress or interrupted); a run's
+    ``extra["note"]`` is shown under its files (a report from an earlier run). The page is written
+    to a temporary file and renamed, so the index is never half written."""
     base = out.parent
     rows = []
     for run in runs:
@@ -57,12 +73,14 @@ def write_index(runs: Sequence, out: Path) -> Path:
         )
         error = ""
         if run.error:
-            kind = "reason" if run.status == "not applicable" else "error"
+            kind = "reason" if run.status in ("not applicable", "not run") else "error"
             error = f'<div class="{kind}">{html.escape(run.error)}</div>'
         skipped = run.extra.get("not_applicable_sections") or {}
         if skipped:
             error += "".join(f'<div class="reason">Section <em>{html.escape(k)}</em> not applicable: needs '
                              f"{html.escape(v)}.</div>" for k, v in skipped.items())  # fmt: skip
+        if run.extra.get("note"):
+            error += f'<div class="reason">{html.escape(run.extra["note"])}</div>'
         title = _link(run.html, base, run.name) or html.escape(run.name)
         rows.append(
             f"<tr><td>{title}</td><td class='status-{run.status.replace(' ', '-')}'>{run.status}</td>"
@@ -70,8 +88,10 @@ def write_index(runs: Sequence, out: Path) -> Path:
         )
     n_failed = sum(r.status == "failed" for r in runs)
     n_na = sum(r.status == "not applicable" for r in runs)
-    summary = f"{len(runs) - n_failed - n_na} succeeded, " + (f"{n_na} not applicable, " if n_na else "") + \
-        f"{n_failed} failed"
+    n_not_run = sum(r.status == "not run" for r in runs)
+    summary = f"{len(runs) - n_failed - n_na - n_not_run} succeeded, " + (f"{n_na} not applicable, " if n_na else "") \
+        + f"{n_failed} failed" + (f", {n_not_run} not run" if n_not_run else "")
+    banner = f'<p class="meta"><strong>{html.escape(note)}</strong></p>\n' if note else ""
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
@@ -81,12 +101,12 @@ def write_index(runs: Sequence, out: Path) -> Path:
 <h1>ConnectionLab reports</h1>
 <p class="meta">Generated {utc_now()} &middot; git commit {html.escape(git_commit() or "none")}
 &middot; <strong>{summary}</strong></p>
-<p class="meta">Each report shows its parameters, input-file SHA-256 and package versions at the end;
+{banner}<p class="meta">Each report shows its parameters, input-file SHA-256 and package versions at the end;
 its <code>results.json</code> holds the key numbers. Bold parameters were set on the command line.</p>
 <table class="index"><thead><tr><th>Report</th><th>Status</th><th>Run time</th><th>Parameters</th>
 <th>Files</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 </main></body></html>
 """
-    out.write_text(page, encoding="utf-8")
+    write_atomically(out, page)
     return out

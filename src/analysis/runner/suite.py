@@ -5,18 +5,33 @@ Every notebook in ``notebooks/`` has a cell tagged ``parameters`` holding litera
 checked against them before any notebook runs. A notebook's metadata says what it needs from the
 data set (`analysis.runner.needs`): a notebook whose needs are not met is "not applicable" and
 does not run; a section whose needs are not met is replaced by one line saying what it needs.
+
+Faults: a notebook runs for at most `timeout` seconds (each cell, and the whole notebook: past
+it the kernel is interrupted, then killed); Ctrl-C (or SIGTERM) kills the running kernels, which
+sit in process groups of their own that the terminal's Ctrl-C does not reach. One run at a time
+writes into an output folder (`analysis.runner._lock`). Each notebook executes into a staging
+folder inside the output folder and is moved over its previous report only once executed and
+rendered, and the index is rewritten after each move, so a run stopped at any point (even
+killed) leaves complete reports and an index that describes them; the next run removes the
+staging folders of a killed run.
 """
 
 from __future__ import annotations
 
 import ast
+import html as html_text
 import json
+import math
 import os
+import queue
+import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +40,19 @@ import nbformat
 from analysis.data.codebook import read_codebook
 from analysis.exceptions import AnalysisError, ParameterError
 from analysis.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from analysis.runner._lock import FolderLock
 from analysis.runner.needs import Needs, read_needs, unmet_needs
+from analysis.runner.provenance import utc_now
 
 __all__ = ["Parameter", "NotebookSpec", "NotebookRun", "read_parameters", "discover_notebooks", "parse_overrides",
            "check_values", "run_suite"]  # fmt: skip
 
 KERNEL_NAME = "connectionlab"
+DEFAULT_TIMEOUT = 1800  # seconds a notebook may run: each cell, and the whole notebook
+KILL_GRACE = 5.0  # seconds between interrupting a timed-out kernel and killing it
+STOP_WAIT = 10.0  # seconds Ctrl-C waits for the notebooks it stopped to clear up
+STAGING_PREFIX = ".connlab-tmp-"  # <out>/.connlab-tmp-<name>-<pid>-<random>/: a notebook being executed
+RECORD_NAME = ".connlab-run.json"  # <out>/<name>/.connlab-run.json: the index row of the report beside it
 KIND_TEXT = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "text",
              "none": "a value or none", "list": "a JSON list", "dict": "a JSON object"}  # fmt: skip
 
@@ -278,46 +300,210 @@ def _and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+class _Stopped(Exception):
+    """The run was interrupted while this notebook ran: nothing of it is kept."""
+
+
+class _Job:
+    """One notebook being executed: its kernel's process group, the code cell running, its time limit.
+
+    The kernel manager calls `attach` once the kernel exists; the thread that waits for the notebooks
+    calls `watch` (time limit) and `stop` (Ctrl-C). Signals go to the kernel's process group (the
+    kernel and whatever it started), which is its own: a Ctrl-C in the terminal does not reach it.
+    """
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT):
+        self.timeout = timeout
+        self.started = time.monotonic()
+        self.cell = 0  # code cells started so far: the execution count of the one running
+        self.timed_out = False
+        self.stopped = False
+        self._interrupted_at: float | None = None
+        self._pid: int | None = None
+        self._pgid: int | None = None
+        self._lock = threading.Lock()
+
+    def attach(self, pid: int | None, pgid: int | None) -> None:
+        with self._lock:
+            self._pid, self._pgid = pid, pgid
+            if self.stopped or self.timed_out:  # stopped while the kernel was starting
+                self._signal(signal.SIGKILL)
+
+    def detach(self) -> None:
+        with self._lock:
+            self._pid = self._pgid = None
+
+    def on_cell_execute(self, **_) -> None:
+        self.cell += 1
+
+    def _signal(self, signum: int) -> None:
+        try:
+            if self._pgid and self._pgid != os.getpgrp():
+                os.killpg(self._pgid, signum)
+            elif self._pid:
+                os.kill(self._pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def stop(self) -> None:
+        """Kill the kernel and what it started, now."""
+        with self._lock:
+            self.stopped = True
+            self._signal(signal.SIGKILL)
+
+    def watch(self, now: float) -> None:
+        """Past the time limit, interrupt the kernel (KeyboardInterrupt in the cell); KILL_GRACE s later,
+        if the notebook has not ended, kill it."""
+        with self._lock:
+            if not self.timed_out and now - self.started > self.timeout:
+                self.timed_out, self._interrupted_at = True, now
+                self._signal(signal.SIGINT)
+            elif self._interrupted_at is not None and now - self._interrupted_at > KILL_GRACE:
+                self._interrupted_at = None
+                self._signal(signal.SIGKILL)
+
+
+def _relocated(value, old: str, new: str):
+    """JSON `value` with `old` replaced by `new` in every string (also HTML- and JSON-escaped)."""
+    if isinstance(value, str):
+        for a, b in ((old, new), (html_text.escape(old), html_text.escape(new)),
+                     (json.dumps(old)[1:-1], json.dumps(new)[1:-1])):  # fmt: skip
+            value = value.replace(a, b)
+        return value
+    if isinstance(value, list):
+        return [_relocated(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {k: _relocated(v, old, new) for k, v in value.items()}
+    return value
+
+
+def _publish(run: NotebookRun, staging: Path) -> None:
+    """Move a staged report over the previous one: its folder, then its HTML (or remove an old HTML).
+    The previous folder is moved into `staging` first; a run killed between the two moves has it put
+    back by the next run (`_clean_staging`)."""
+    out, name = staging.parent, run.name
+    final = out / name
+    if final.exists():
+        (staging / "old").mkdir()
+        os.rename(final, staging / "old" / name)
+    os.rename(staging / name, final)
+    page = staging / f"{name}.html"
+    if page.exists():
+        os.replace(page, out / f"{name}.html")
+    else:
+        (out / f"{name}.html").unlink(missing_ok=True)
+
+
+def _clean_staging(out: Path) -> list[str]:
+    """Remove what a killed run left in `out` (staging folders, temporary files); returns their names."""
+    left = []
+    for tmp in sorted(out.glob(f"{STAGING_PREFIX}*")):
+        old = tmp / "old"
+        for child in sorted(old.iterdir()) if old.is_dir() else ():
+            if not (out / child.name).exists():  # killed between the two moves of `_publish`
+                os.rename(child, out / child.name)
+        shutil.rmtree(tmp, ignore_errors=True)
+        left.append(tmp.name)
+    for tmp in out.glob(".*.html.*.tmp"):  # of `write_atomically`
+        tmp.unlink(missing_ok=True)
+    return left
+
+
+def _write_record(folder: Path, run: NotebookRun) -> None:
+    doc = {"status": run.status, "seconds": run.seconds, "parameters": run.parameters, "error": run.error,
+           "extra": run.extra, "finished_at": utc_now()}  # fmt: skip
+    (folder / RECORD_NAME).write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
+
+
+def _earlier_row(out: Path, name: str) -> NotebookRun:
+    """The index row of a notebook the current run has not finished: its report already in `out`
+    (written by an earlier run), or "not run"."""
+    folder = out / name
+    files = [folder / f"{name}.ipynb", out / f"{name}.html", folder / "results.json"]
+    notebook, page, results = (p if p.exists() else None for p in files)
+    why = "not finished by the run that wrote this index"
+    try:
+        doc = json.loads((folder / RECORD_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = None
+    if not doc:
+        note = "The files linked are from an earlier run." if notebook or page or results else ""
+        return NotebookRun(name, "not run", 0.0, {}, notebook, page, results, why, extra={"note": note})
+    extra = {**doc.get("extra", {}), "note": f"Report from an earlier run (finished {doc.get('finished_at')}); "
+                                             f"{why}."}  # fmt: skip
+    return NotebookRun(name, doc["status"], doc.get("seconds", 0.0), doc.get("parameters", {}), notebook, page,
+                       results, doc.get("error"), extra=extra)  # fmt: skip
+
+
 def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, kernel: str,
-             unmet_sections: dict[str, list[str]] | None = None) -> NotebookRun:  # fmt: skip
+             unmet_sections: dict[str, list[str]] | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+             job: _Job | None = None, publish: Callable[[NotebookRun, Path], None] | None = None,
+             ) -> NotebookRun:  # fmt: skip
+    """Execute one notebook into a staging folder inside `out_dir` and render it there, then move it
+    into place with `publish(run, staging)` (default `_publish`). `_Stopped` if `job` was stopped."""
     import papermill as pm  # imported here: it is slow to import and only the runner needs it
+    from nbclient.exceptions import CellTimeoutError
 
     from analysis.runner.render import render_notebook
 
-    folder = out_dir / spec.name
-    folder.mkdir(parents=True, exist_ok=True)
-    executed = folder / f"{spec.name}.ipynb"
-    params = {**params, "output_dir": str(folder)} if "output_dir" in spec.parameters else params
-    effective = {name: p.default for name, p in spec.parameters.items()} | params
-    start = time.perf_counter()
-    status, error = "succeeded", None
-    with tempfile.TemporaryDirectory(prefix="connlab-nb-") as tmp:
+    job = job or _Job(timeout)
+    folder = out_dir / spec.name  # where the report ends up
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{spec.name}-{os.getpid()}-", dir=out_dir))
+    try:
+        staged = staging / spec.name
+        staged.mkdir()
+        executed = staged / f"{spec.name}.ipynb"
+        effective = {name: p.default for name, p in spec.parameters.items()} | params
+        if "output_dir" in spec.parameters:
+            params = {**params, "output_dir": str(staged)}
+            effective["output_dir"] = str(folder)
+        start = time.perf_counter()
+        status, error = "succeeded", None
         source = spec.path
         if unmet_sections:
-            source = Path(tmp) / spec.path.name
+            source = staging / f"source-{spec.path.name}"  # not under `staged`: see the relocation below
             nbformat.write(_without_sections(spec.path, unmet_sections), source)
         try:
             pm.execute_notebook(str(source), str(executed), parameters=params, kernel_name=kernel,
                                 cwd=str(spec.path.parent), progress_bar=False, log_output=False,
-                                kernel_manager_class=_kernel_manager_class())  # fmt: skip
-        except pm.PapermillExecutionError as exc:
-            status, error = "failed", f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+                                kernel_manager_class=_kernel_manager_class(job), execution_timeout=timeout,
+                                on_cell_execute=job.on_cell_execute)  # fmt: skip
         except Exception as exc:  # kernel death, timeouts: the suite goes on
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
-    seconds = time.perf_counter() - start
-    html = None
-    if executed.exists():
-        html = out_dir / f"{spec.name}.html"
-        render_notebook(executed, html, show_code=show_code)
-    results = folder / "results.json"
-    if results.exists() and unmet_sections:
-        doc = json.loads(results.read_text(encoding="utf-8"))
-        doc["not_applicable"] = {name: _and(parts) for name, parts in sorted(unmet_sections.items())}
-        results.write_text(json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
-    extra = {"overridden": sorted(k for k in params if k != "output_dir"),
-             "not_applicable_sections": {k: _and(v) for k, v in (unmet_sections or {}).items()}}  # fmt: skip
-    return NotebookRun(spec.name, status, seconds, effective, executed, html,
-                       results if results.exists() else None, error, extra=extra)  # fmt: skip
+            if job.stopped:
+                raise _Stopped from None
+            status = "failed"
+            if job.timed_out or isinstance(exc, CellTimeoutError):
+                error = f"timed out after {timeout:g} s " + (f"(cell {job.cell})" if job.cell else "(kernel start)")
+            elif isinstance(exc, pm.PapermillExecutionError):
+                error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+            else:
+                error = f"{type(exc).__name__}: {exc}"
+        finally:
+            job.detach()
+        seconds = time.perf_counter() - start
+        results = staged / "results.json"
+        for path in (executed, results):  # recorded paths name the report's folder, not the staging one
+            if path.exists():
+                doc = _relocated(json.loads(path.read_text(encoding="utf-8")), str(staged), str(folder))
+                if path == results and unmet_sections:
+                    doc["not_applicable"] = {name: _and(parts) for name, parts in sorted(unmet_sections.items())}
+                if path == executed:
+                    nbformat.write(nbformat.from_dict(doc), path)
+                else:
+                    path.write_text(json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n",
+                                    encoding="utf-8")  # fmt: skip
+        if executed.exists():
+            render_notebook(executed, staging / f"{spec.name}.html", show_code=show_code)
+        extra = {"overridden": sorted(k for k in params if k != "output_dir"),
+                 "not_applicable_sections": {k: _and(v) for k, v in (unmet_sections or {}).items()}}  # fmt: skip
+        run = NotebookRun(spec.name, status, seconds, effective, folder / executed.name,
+                          out_dir / f"{spec.name}.html" if executed.exists() else None,
+                          folder / "results.json" if results.exists() else None, error, extra=extra)  # fmt: skip
+        _write_record(staged, run)
+        (publish or _publish)(run, staging)
+        return run
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _check_needs(spec: NotebookSpec, params: dict, datasets: dict) -> tuple[str | None, dict[str, list[str]]]:
@@ -347,12 +533,12 @@ def _check_needs(spec: NotebookSpec, params: dict, datasets: dict) -> tuple[str 
     return None, {name: parts for name, parts in sections.items() if parts}
 
 
-def _kernel_manager_class():
+def _kernel_manager_class(job: _Job | None = None):
     from jupyter_client.manager import AsyncKernelManager
 
     class IPCKernelManager(AsyncKernelManager):
         """Kernel over Unix sockets in a private temporary folder: no open TCP port, no name
-        clash between parallel kernels."""
+        clash between parallel kernels. Tells `job` the kernel's process and process group."""
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
@@ -360,7 +546,30 @@ def _kernel_manager_class():
             self.transport = "ipc"
             self.ip = os.path.join(self._socket_dir.name, "kernel")
 
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            if job is not None:
+                job.attach(getattr(self.provisioner, "pid", None), getattr(self.provisioner, "pgid", None))
+
     return IPCKernelManager
+
+
+@contextmanager
+def _sigterm_interrupts():
+    """While running, SIGTERM stops the run as Ctrl-C does (KeyboardInterrupt in the main thread)."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:  # fmt: skip
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _kernel_name() -> str:
@@ -381,6 +590,7 @@ def run_suite(
     notebooks_dir: Path = NOTEBOOKS_DIR,
     progress: Callable[[str], None] | None = None,
     parameters: dict | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> list[NotebookRun]:
     """Execute the notebook suite and write ``<out_dir>/index.html`` (what ``connlab run`` does).
 
@@ -410,6 +620,10 @@ def run_suite(
         Typed parameter values (``connlab run --params FILE``): ``name: value`` for every notebook
         that declares `name`, and ``<notebook name>: {name: value}`` for one notebook only (which
         wins); `overrides` win over both.
+    timeout : float, default 1800
+        Seconds each notebook may run: each cell (papermill's ``execution_timeout``) and the
+        whole notebook. Past it the kernel is interrupted, then killed 5 s later; the notebook
+        fails with "timed out after `timeout` s (cell K)" and the others go on.
 
     Returns
     -------
@@ -420,8 +634,11 @@ def run_suite(
     Raises
     ------
     ParameterError
-        An unknown notebook or parameter, a value of the wrong type, a missing data path, or a
-        bad `jobs`; raised before any notebook starts.
+        An unknown notebook or parameter, a value of the wrong type, a missing data path, a bad
+        `jobs` or `timeout`, or `out_dir` in use by another run (the message names the process);
+        raised before any notebook starts.
+    KeyboardInterrupt
+        On Ctrl-C or SIGTERM, once the running kernels are killed and the index rewritten.
 
     Notes
     -----
@@ -430,6 +647,13 @@ def run_suite(
     met is listed as not applicable and not run; a section whose needs are not met is replaced by
     one line. A failing notebook does not stop the others; its executed notebook and error are
     kept and linked from the index.
+
+    A second run into `out_dir` while one runs fails at once. Each notebook runs in a staging
+    folder inside `out_dir` (its ``output_dir`` parameter points there; the paths recorded in
+    ``results.json`` and the report name the final folder) and replaces its previous report only
+    once executed and rendered; the index is rewritten after each. Ctrl-C kills the running
+    kernels and drops their unfinished reports: the previous reports stay, and the index lists
+    them as from an earlier run. The staging folders of a killed run are removed by the next.
 
     Examples
     --------
@@ -441,6 +665,8 @@ def run_suite(
     say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
     if not isinstance(jobs, int) or jobs < 1:
         raise ParameterError(f"--jobs must be a whole number >= 1, but {jobs!r} was passed.")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not math.isfinite(timeout) or timeout <= 0:
+        raise ParameterError(f"--timeout must be a number of seconds > 0, but {timeout!r} was passed.")
     specs = discover_notebooks(notebooks_dir, only)
     common, per_notebook = _split_parameters(parameters or {}, discover_notebooks(notebooks_dir))
     values = check_values(common, specs, source="parameters") | parse_overrides(overrides, specs)
@@ -457,19 +683,55 @@ def run_suite(
     _check_paths(values)
     out = Path(out_dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
-    kernel = _kernel_name()
+    with FolderLock(out) as lock, _sigterm_interrupts():
+        if lock.stale:
+            pid, when = lock.stale.get("pid", "?"), lock.stale.get("started", "?")
+            say(f"Note: an earlier run into {out} (process {pid}, started {when}) ended without finishing; "
+                "this run takes over the folder.")  # fmt: skip
+        left = _clean_staging(out)
+        if left:
+            say(f"Removed {len(left)} unfinished report(s) left by an earlier run: {', '.join(left)}")
+        kernel = _kernel_name()
+        given = {spec.name: {k: v for k, v in (common | per_notebook.get(spec.name, {}) | values).items()
+                             if k in spec.parameters} for spec in specs}  # fmt: skip
+        datasets: dict = {}
+        checked = {spec.name: _check_needs(spec, given[spec.name], datasets) for spec in specs}  # before any kernel
+        say(f"Running {len(specs)} notebook(s) with {min(jobs, len(specs))} job(s) -> {out}")
+        return _run_all(specs, given, checked, out, show_code=show_code, kernel=kernel, jobs=jobs, timeout=timeout,
+                        say=say)  # fmt: skip
+
+
+def _run_all(specs: Sequence[NotebookSpec], given: dict, checked: dict, out: Path, *, show_code: bool, kernel: str,
+             jobs: int, timeout: float, say: Callable[[str], None]) -> list[NotebookRun]:  # fmt: skip
+    """Run the notebooks in `jobs` threads; this thread watches the time limits and takes Ctrl-C."""
+    from analysis.runner.render import write_index
+
     total = len(specs)
-    say(f"Running {total} notebook(s) with {min(jobs, total)} job(s) -> {out}")
+    finished: dict[str, NotebookRun] = {}  # this run's rows of the index
+    active: dict[str, _Job] = {}
+    registry = threading.Lock()  # `active`
+    publishing = threading.Lock()  # moving reports into place and rewriting the index
+    stop = threading.Event()
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    for item in enumerate(specs, start=1):
+        todo.put(item)
+    started_at = utc_now()
 
-    datasets: dict = {}
-    checked = {}
-    given = {spec.name: {k: v for k, v in (common | per_notebook.get(spec.name, {}) | values).items()
-                         if k in spec.parameters} for spec in specs}  # fmt: skip
-    for spec in specs:  # needs are checked before any kernel starts
-        checked[spec.name] = _check_needs(spec, given[spec.name], datasets)
+    def index(note: str | None) -> None:
+        write_index([finished.get(s.name) or _earlier_row(out, s.name) for s in specs], out / "index.html",
+                    note=note)  # fmt: skip
 
-    def one(index_spec):
-        i, spec = index_spec
+    def publish(run: NotebookRun, staging: Path) -> None:
+        with publishing:
+            if stop.is_set():
+                raise _Stopped
+            _publish(run, staging)
+            finished[run.name] = run
+            index(f"Written during the run started {started_at} (process {os.getpid()}); a notebook it had not "
+                  "finished shows its report from an earlier run, if any.")  # fmt: skip
+
+    def one(i: int, spec: NotebookSpec) -> NotebookRun | None:
         params = given[spec.name]
         why, sections = checked[spec.name]
         if why:
@@ -477,17 +739,77 @@ def run_suite(
             effective = {name: p.default for name, p in spec.parameters.items()} | params
             if "output_dir" in effective:
                 effective["output_dir"] = str(out / spec.name)  # where it would have written
-            return NotebookRun(spec.name, "not applicable", 0.0, effective, None, None, None, why,
-                               extra={"overridden": sorted(params)})  # fmt: skip
+            run = NotebookRun(spec.name, "not applicable", 0.0, effective, None, None, None, why,
+                              extra={"overridden": sorted(params)})  # fmt: skip
+            with publishing:
+                finished[spec.name] = run
+            return run
+        job = _Job(timeout)
+        with registry:
+            if stop.is_set():
+                return None
+            active[spec.name] = job
         say(f"[{i}/{total}] {spec.name}: started")
-        run = _execute(spec, params, out, show_code, kernel, sections)
+        try:
+            run = _execute(spec, params, out, show_code, kernel, sections, timeout=timeout, job=job, publish=publish)
+        except _Stopped:
+            say(f"[{i}/{total}] {spec.name}: interrupted, not kept")
+            return None
+        finally:
+            with registry:
+                active.pop(spec.name, None)
         say(f"[{i}/{total}] {spec.name}: {run.status} in {run.seconds:.1f} s"
             + (f" - {run.error}" if run.error else ""))  # fmt: skip
         return run
 
-    with ThreadPoolExecutor(max_workers=min(jobs, total)) as pool:
-        runs = list(pool.map(one, enumerate(specs, start=1)))
-    from analysis.runner.render import write_index
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                i, spec = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put((spec.name, one(i, spec), None))
+            except BaseException as exc:  # re-raised by the main thread, once the others are done
+                done.put((spec.name, None, exc))
 
-    write_index(runs, out / "index.html")
-    return runs
+    # daemon threads: a notebook that does not end when its kernel is killed cannot keep the process alive
+    threads = [threading.Thread(target=worker, name=f"connlab-run-{k}", daemon=True) for k in range(min(jobs, total))]
+    for thread in threads:
+        thread.start()
+    runs: dict[str, NotebookRun | None] = {}
+    errors = []
+    try:
+        while len(runs) < total:
+            try:
+                name, run, exc = done.get(timeout=0.2)
+            except queue.Empty:
+                with registry:
+                    watched = list(active.values())
+                for job in watched:
+                    job.watch(time.monotonic())
+                continue
+            runs[name] = run
+            if exc is not None:
+                errors.append(exc)
+    except KeyboardInterrupt:
+        stop.set()
+        with registry:
+            stopped = list(active.values())
+            for job in stopped:
+                job.stop()
+        say(f"Interrupted: stopped {len(stopped)} running notebook(s).")
+        deadline = time.monotonic() + STOP_WAIT
+        try:  # let the stopped notebooks clear up their staging folders (a second Ctrl-C skips this)
+            for thread in threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        except KeyboardInterrupt:
+            pass
+        with publishing:
+            index(f"Interrupted: the run started {started_at} was stopped; a notebook it had not finished shows "
+                  "its report from an earlier run, if any.")  # fmt: skip
+        raise
+    if errors:
+        raise errors[0]
+    index(None)
+    return [runs[s.name] for s in specs]
