@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -319,6 +321,107 @@ def test_formula_cells_are_neutralised_in_written_files(tmp_path, capsys):
     # in memory the values stay as they were typed
     ds = load_dataset(BAD / "formula_injection.csv", codebook=BAD / "formula.cb.yaml")
     assert ds.table()["note"].iloc[0].startswith("=HYPERLINK(")
+
+
+def _csv_records(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_a_bare_cr_in_a_quoted_cell_stays_in_its_record_when_written(tmp_path, capsys):
+    out = tmp_path / "processed"
+    code, text = _run(_argv(_row("quoted_bare_cr.csv", "formula.cb.yaml"), "--write", str(out)), capsys)
+    assert code == 1, text  # score 9 is outside 1..7
+    records = _csv_records(out / "survey.csv")
+    assert len(records) == 1 + 4, "header + the 4 records read; a bare CR must not split a record"
+    assert [r[1] for r in records[1:]] == ["first line\rsecond line", "plain", "a\rb\rc", "ok"]
+    back = load_dataset(out)  # the processed folder is a data set: read back, it is the table that was written
+    pd.testing.assert_frame_equal(back.table(), load_dataset(BAD / "quoted_bare_cr.csv",
+                                                             codebook=BAD / "formula.cb.yaml").table())  # fmt: skip
+    assert len(back.ledger) == 4
+
+
+def test_a_formula_in_a_header_cell_is_neutralised_in_written_files(tmp_path, capsys):
+    out = tmp_path / "processed"
+    code, text = _run(_argv(_row("formula_header.csv"), "--write", str(out)), capsys)
+    assert code == 0, text
+    records = _csv_records(out / "data.csv")
+    assert records[0] == ["person_id", "'=HYPERLINK(\"http://x\",\"y\")", "score"]
+    assert len(records) == 1 + 3
+    for name in ("data.csv", "ledger.csv", "problems.csv"):
+        for record in _csv_records(out / name):
+            assert not [c for c in record if c.startswith(("=", "+", "@"))], f"{name}: {record}"
+    # the written codebook says the cells were escaped: reading the folder back gives the names as typed
+    assert list(load_dataset(out).table().columns) == ["person_id", '=HYPERLINK("http://x","y")', "score"]
+
+
+PII_CONTENT = {  # column: its values in pii_content.csv
+    "ip_addr": ["192.168.1.17", "10.0.0.5", "203.0.113.9", "198.51.100.4", "172.16.0.33", "192.0.2.200"],
+    "contact": ["anna.muster@example.org", "ben.beispiel@example.org", "carla.rossi@example.net",
+                "david.meier@example.de", "eva.keller@example.com", "felix.keller@example.com"],
+    "PartnerName": ["Ben", "Anna", "David", "Carla", "Felix", "Eva"],
+    "Q12_TEXT": ["Anna Muster", "Ben Beispiel", "Carla Rossi", "David Meier", "Eva Keller", "Felix Keller"],
+    "notes": ["+41 79 123 45 67", "079 555 12 34", "+49 30 1234567", "044 123 45 67", "+41 44 987 65 43",
+              "076 321 54 76", "Call Ben", "Anna says hi", "David Meier wants", "Eva Keller:"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("codebook", ["pii_content.cb.yaml", ""], ids=["roles-demographic-other", "no-codebook"])
+def test_identifying_columns_found_by_content_never_reach_written_files(codebook, tmp_path, capsys):
+    out = tmp_path / "processed"
+    code, text = _run(_argv(_row("pii_content.csv", codebook), "--write", str(out)), capsys)
+    assert code == 0, text
+    for column in PII_CONTENT:
+        assert f"removed identifying column '{column}'" in text
+    records = _csv_records(out / ("survey.csv" if codebook else "data.csv"))
+    assert records[0] == ["person_id", "age", "score"] and len(records) == 1 + 6
+    raw = read_table(BAD / "pii_content.csv").frame
+    assert [raw[c].tolist() for c in PII_CONTENT if c != "notes"] == [v for c, v in PII_CONTENT.items() if c != "notes"]
+    texts = _output_texts(out)
+    assert set(texts) == {"survey.csv" if codebook else "data.csv", "codebook.yaml", "ledger.csv", "problems.csv"}
+    for name, content in texts.items():
+        for secret in [*PII_CONTENT, *(v for values in PII_CONTENT.values() for v in values), "@example"]:
+            assert secret not in content, f"{secret!r} written to {name}"
+
+
+_OPENED: list[str] = []  # files opened while _AUDIT["on"] (an audit hook sees every open, whatever the API)
+_AUDIT = {"on": False, "installed": False}
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _AUDIT["on"] and event == "open" and isinstance(args[0], str | bytes | os.PathLike):
+        _OPENED.append(os.fsdecode(args[0]))
+
+
+@pytest.mark.parametrize("codebook", ["file_passwd.cb.yaml", "file_absolute.cb.yaml", "file_dev_zero.cb.yaml"])
+def test_a_file_outside_the_data_folder_is_neither_read_nor_written(codebook, tmp_path, capsys, monkeypatch):
+    if not _AUDIT["installed"]:  # an audit hook cannot be removed: one for the session, off between tests
+        sys.addaudithook(_audit)
+        _AUDIT["installed"] = True
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "processed"
+    _OPENED.clear()
+    _AUDIT["on"] = True
+    start = time.perf_counter()
+    try:
+        code, text = _run(["validate", "--data", str(BAD / codebook), "--write", str(out)], capsys)
+    finally:
+        _AUDIT["on"] = False
+    assert time.perf_counter() - start < 5  # /dev/zero is never read (it would never end)
+    assert code == 2 and "is outside the data folder" in text and text.count("\n") == 1, text
+    assert str(BAD / codebook) in _OPENED, "the audit hook sees the files opened"
+    assert not [p for p in _OPENED if p.startswith(("/etc/", "/dev/"))], _OPENED
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_ids_above_2_53_keep_every_digit(tmp_path, capsys):
+    ids = [2**53 + 1, 2**53]  # the same float64: ids must not go through float
+    ds = load_dataset(BAD / "ids_above_2p53.csv", codebook=BAD / "big_numbers.cb.yaml")
+    assert ds.table()["person_id"].tolist() == ids and ds.ledger["status"].tolist() == ["analysed"] * 2
+    assert ds.ledger["id"].tolist() == [str(i) for i in ids]
+    code, text = _run(_argv(_row("ids_above_2p53.csv", "big_numbers.cb.yaml"), "--write", str(tmp_path)), capsys)
+    assert code == 0, text
+    assert [r[0] for r in _csv_records(tmp_path / "survey.csv")[1:]] == [str(i) for i in ids]
 
 
 def test_codebook_pointing_at_a_missing_file_names_it(capsys):

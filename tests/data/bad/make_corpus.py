@@ -392,6 +392,39 @@ def build() -> None:  # one long, flat list of cases, grouped by what is wrong
     case("extra_column.csv", "file column not in the codebook: kept as text, not reported", 0,
          r"(?s)6 rows, 18 columns.*No problems", codebook="survey.cb.yaml")
 
+    # -- numbers a column cannot hold
+    put_yaml("big_numbers.cb.yaml", simple_codebook({
+        "person_id": {"type": "integer", "role": "id"},
+        "count": {"type": "integer", "role": "other"},
+        "score": {"type": "number", "role": "outcome"},
+    }))
+    put_text("big_ids.csv", table_text([["person_id", "count", "score"], ["1", "3", "2.5"], [str(2**63), "4", "3"],
+                                        [str(2**64), "5", "3.5"], [str(2**63 - 1), "6", "1"]]))  # fmt: skip
+    case("big_ids.csv", "integer ids 2**63 and 2**64 (beyond int64; 2**63-1 fits)", 1,
+         r"(?s)2 problem\(s\).*big_ids\.csv, column 'person_id', row 2 \(line 3, id 9223372036854775808\): value "
+         r"'9223372036854775808' is too large for an integer \(beyond ±9\.2e18\)\. Fix: declare 'person_id' "
+         r"`type: string`.*row 3 \(line 4, id 18446744073709551616\): value '18446744073709551616' is too large for "
+         r"an integer.*survey: rows read 4 -> analysed 4", codebook="big_numbers.cb.yaml")
+    put_text("ids_above_2p53.csv", table_text([["person_id", "count", "score"], [str(2**53 + 1), "3", "2.5"],
+                                               [str(2**53), "4", "3"]]))  # fmt: skip
+    case("ids_above_2p53.csv", "ids 9007199254740993 and 9007199254740992 (above 2**53, differ in the last digit): "
+         "not duplicates", 0, r"(?s)No problems.*survey: rows read 2 -> analysed 2", codebook="big_numbers.cb.yaml")
+    digits = "1" * 400
+    put_text("huge_400_digits.csv", table_text([["person_id", "count", "score"], ["1", digits, "2.5"],
+                                                ["2", "4", digits], ["3", "5", "3"]]))  # fmt: skip
+    case("huge_400_digits.csv", "a 400-digit number in an integer and in a number column", 1,
+         r"(?s)2 problem\(s\).*huge_400_digits\.csv, column 'count', row 1 \(line 2, id 1\): value '1{60}\.\.\. "
+         r"\(400 characters\)' is too large for an integer.*column 'score', row 2 \(line 3, id 2\): value "
+         r"'1{60}\.\.\. \(400 characters\)' is too large: it overflows a 64-bit number\. Fix: correct the value"
+         r".*analysed 3", codebook="big_numbers.cb.yaml")
+    put_text("float_limits.csv", table_text([["person_id", "count", "score"], ["1", "3", "1e-400"], ["2", "4", "1e400"],
+                                             ["3", "5", "inf"], ["4", "6", "2.5"]]))  # fmt: skip
+    case("float_limits.csv", "1e-400 (underflow), 1e400 (overflow) and inf in a number column", 1,
+         r"(?s)3 problem\(s\).*float_limits\.csv, column 'score', row 1 \(line 2, id 1\): value '1e-400' is too "
+         r"small: it underflows to 0\. Fix: correct the value.*row 2 \(line 3, id 2\): value '1e400' is too large: it "
+         r"overflows a 64-bit number.*row 3 \(line 4, id 3\): value 'inf' is not a finite number.*analysed 4",
+         codebook="big_numbers.cb.yaml")
+
     # -- exclusions: every row analysed or excluded with its reason
     dup = people()
     dup.insert(4, list(dup[3]))  # person 3 twice
@@ -449,6 +482,20 @@ def build() -> None:  # one long, flat list of cases, grouped by what is wrong
     case("cp1252_accents.csv", "cp1252 file, codebook forces encoding utf-8", 2,
          r"error: \S*cp1252_accents\.csv cannot be decoded as utf-8: .*Remove `encoding`",
          codebook="forced_utf8.cb.yaml")
+    zurich = "person_id,age,ville\n1,34,Bern\n2,36,Zürich\n"  # \xfc on line 3
+    put_bytes("bom_then_cp1252.csv", b"\xef\xbb\xbf" + zurich.encode("cp1252"))
+    case("bom_then_cp1252.csv", "UTF-8 byte-order mark, then a cp1252 byte (0xfc, u-umlaut) in the text", 2,
+         r"error: \S*bom_then_cp1252\.csv cannot be decoded as utf-8-sig, which its byte-order mark announces: "
+         r"bytes b'\\xfc' at line 3 \(byte \d+\) are not utf-8-sig\. Export it again, or save it as UTF-8")
+    utf16 = ("\ufeff" + table_text(people(), sep="\t")).replace("\n", "\r\n").encode("utf-16-le")
+    put_bytes("utf16_truncated.txt", utf16[:-1])  # odd number of bytes after the BOM
+    case("utf16_truncated.txt", "UTF-16 with BOM, cut off in the middle of a character (odd number of bytes)", 2,
+         r"error: \S*utf16_truncated\.txt cannot be decoded as utf-16, which its byte-order mark announces: the "
+         r"file ends in the middle of a character \(it is truncated\)\. Export it again")
+    put_yaml("forced_utf16.cb.yaml", survey_codebook(format={"encoding": "utf-16"}))
+    case("survey_ok.csv", "UTF-8 file without BOM, codebook forces encoding utf-16", 2,
+         r"error: \S*survey_ok\.csv cannot be decoded as utf-16: .*Remove `encoding` from the codebook's format",
+         codebook="forced_utf16.cb.yaml")
     put_yaml("decimal.cb.yaml", simple_codebook({
         "person_id": {"type": "integer", "role": "id"},
         "score": {"type": "number", "role": "outcome", "range": [1, 7]},
@@ -531,6 +578,53 @@ def build() -> None:  # one long, flat list of cases, grouped by what is wrong
     case("formula_injection.csv", "formula-injection cells in a string column (and '=1+1' in an integer one)", 1,
          r"(?s)1 problem\(s\).*column 'score', row 4 \(line 5, id 4\): value '=1\+1' is not a whole number"
          r".*analysed 6", codebook="formula.cb.yaml")
+    put_text("quoted_bare_cr.csv", 'person_id,note,score\n1,"first line\rsecond line",4\n2,plain,9\n'
+                                   '3,"a\rb\rc",6\n4,ok,5\n')  # fmt: skip
+    case("quoted_bare_cr.csv", "a quoted cell holding a bare CR (LF file); bad value below it", 1,
+         r"(?s)1 problem\(s\).*quoted_bare_cr\.csv, column 'score', row 2 \(line 4, id 2\): value '9' is outside 1\.\.7"
+         r".*survey: rows read 4 -> analysed 4", codebook="formula.cb.yaml")
+    put_text("formula_header.csv", table_text([["person_id", '=HYPERLINK("http://x","y")', "score"],
+                                               ["1", "a", "4"], ["2", "b", "5"], ["3", "c", "6"]]))  # fmt: skip
+    case("formula_header.csv", "a header cell =HYPERLINK(...) (no codebook)", 0,
+         r"(?s)types inferred.*3 rows, 3 columns.*No problems.*data: rows read 3 -> analysed 3")
+    pii_rows = [
+        ["person_id", "age", "ip_addr", "contact", "PartnerName", "Q12_TEXT", "notes", "score"],
+        ["1", "34", "192.168.1.17", "anna.muster@example.org", "Ben", "Anna Muster",
+         "Call Ben at +41 79 123 45 67 or ben.beispiel@example.org", "4"],
+        ["2", "36", "10.0.0.5", "ben.beispiel@example.org", "Anna", "Ben Beispiel",
+         "Anna says hi, write to anna.muster@example.org or phone 079 555 12 34", "5"],
+        ["3", "29", "203.0.113.9", "carla.rossi@example.net", "David", "Carla Rossi",
+         "David Meier wants a call back: +49 30 1234567, david.meier@example.de", "3"],
+        ["4", "31", "198.51.100.4", "david.meier@example.de", "Carla", "David Meier",
+         "Email carla.rossi@example.net, tel 044 123 45 67, Carla", "6"],
+        ["5", "45", "172.16.0.33", "eva.keller@example.com", "Felix", "Eva Keller",
+         "Felix is at felix.keller@example.com (phone +41 44 987 65 43)", "2"],
+        ["6", "47", "192.0.2.200", "felix.keller@example.com", "Eva", "Felix Keller",
+         "Eva Keller: eva.keller@example.com, 076 321 54 76", "7"],
+    ]  # fmt: skip
+    put_text("pii_content.csv", table_text(pii_rows))
+    put_yaml("pii_content.cb.yaml", simple_codebook({  # as drafted by hand or by an older draft: no pii roles
+        "person_id": {"type": "integer", "role": "id"},
+        "age": {"type": "integer", "role": "demographic", "range": [18, 100]},
+        "ip_addr": {"type": "string", "role": "other", "label": "IP"},
+        "contact": {"type": "string", "role": "other", "label": "How can we reach you?"},
+        "PartnerName": {"type": "categorical", "role": "demographic", "label": "Your partner's first name",
+                        "values": ["Anna", "Ben", "Carla", "David", "Eva", "Felix"]},
+        "Q12_TEXT": {"type": "string", "role": "other"},
+        "notes": {"type": "string", "role": "other"},
+        "score": {"type": "integer", "role": "outcome", "range": [1, 7]},
+    }, file="pii_content.csv"))
+    pii_removed = (r"table {t}: \S*pii_content\.csv.*removed identifying column 'ip_addr' of {t} \(IP address\).*"
+                   r"removed identifying column 'contact' of {t} \(contact details\).*"
+                   r"removed identifying column 'PartnerName' of {t} \(person's name\).*"
+                   r"removed identifying column 'Q12_TEXT' of {t} \(content: person names.*"
+                   r"removed identifying column 'notes' of {t} \(content: e-mail addresses \(6 of 6 values\), phone "
+                   r"numbers \(6 of 6 values\)")  # fmt: skip
+    case("pii_content.csv", "identifying columns by name and content (IPs, e-mails, names, phones), codebook "
+         "roles demographic/other", 0, r"(?s)" + pii_removed.format(t="survey") + r".*No problems.*analysed 6",
+         codebook="pii_content.cb.yaml")
+    case("pii_content.csv", "identifying columns by name and content, no codebook", 0,
+         r"(?s)types inferred.*" + pii_removed.format(t="data") + r".*No problems.*analysed 6")
 
     # -- malformed codebooks
     put_text("bad_yaml.cb.yaml", "dataset: broken\ntables:\n  survey:\n    file: survey.csv\n    variables:\n"
@@ -576,6 +670,69 @@ def build() -> None:  # one long, flat list of cases, grouped by what is wrong
     case("duplicate_ids.csv", "codebook: exclusions.duplicate_id 'keepfirst' (typo)", 2,
          r"error: .*typo_duplicate_id\.cb\.yaml.*duplicate_id.*keep_first, exclude_all, none",
          codebook="typo_duplicate_id.cb.yaml")
+
+    # -- codebook values of the wrong type, hostile YAML, unsafe names (each on the clean survey_ok.csv)
+    def wrong(name: str, kind: str, message: str, spec: dict | None = None, text: str | None = None) -> None:
+        if text is None:
+            put_yaml(name, spec)
+        else:
+            put_text(name, text)
+        case("survey_ok.csv", kind, 2, r"connlab validate: error: (Cannot read )?codebook \S*" + re.escape(name)
+             + "(: |, )" + message, codebook=name)
+
+    survey_text = yaml.safe_dump(survey_codebook(), sort_keys=False, allow_unicode=True, default_flow_style=None,
+                                 width=100)  # fmt: skip
+    file_must = r"table 'survey': `file` must be the data file's path \(text\), relative to the codebook.*; not "
+    wrong("file_number.cb.yaml", "codebook: file: 5 (a number)", file_must + r"a number \(5\)",
+          spec=survey_codebook(file=5))
+    wrong("file_list.cb.yaml", "codebook: file: [survey_ok.csv] (a list)", file_must + r"a list",
+          spec=survey_codebook(file=["survey_ok.csv"]))
+    wrong("file_null.cb.yaml", "codebook: file: null", file_must + r"empty \(null\)", spec=survey_codebook(file=None))
+    wrong("file_binary.cb.yaml", "codebook: file: !!binary ...", r"line 6, column 11: the tag !!binary is not "
+          r"allowed \(only plain values, lists and mappings\)",
+          text=survey_text.replace("file: survey.csv", "file: !!binary c3VydmV5X29rLmNzdg=="))
+    wrong("values_nested_list.cb.yaml", "codebook: values: [[1]]", r"table 'survey', variable 'gender': `values` must "
+          r"be a list of single values .*entry 1 is a list \(\[1\]\)",
+          spec=survey_codebook(gender__v={"values": [[1]]}))
+    wrong("value_labels_list.cb.yaml", "codebook: value_labels given as a list",
+          r"table 'survey', variable 'gender': `value_labels` must be a mapping of code to label.*not a list",
+          spec=survey_codebook(gender__v={"value_labels": ["man", "woman", "other"]}))
+    wrong("sep_number.cb.yaml", "codebook: format: {sep: 5}", r"table 'survey': `format\.sep` must be one of .*not a "
+          r"number \(5\)\. Delete it to detect the separator", spec=survey_codebook(format={"sep": 5}))
+    wrong("encoding_list.cb.yaml", "codebook: format: {encoding: [utf-8]}", r"table 'survey': `format\.encoding` "
+          r"must be a text encoding.*not a list \(\['utf-8'\]\)\. Delete it to detect the encoding",
+          spec=survey_codebook(format={"encoding": ["utf-8"]}))
+    bomb = 'lol0: &a0 "lol"\n' + "".join(f"lol{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+    wrong("alias_bomb.cb.yaml", "codebook: YAML alias bomb (billion laughs)",
+          r"line 7, column 22: too many aliases: with what they stand for, the file holds more than 250,000 values; "
+          r"write the values out", text=bomb + survey_text)
+    depth = 10_000  # 50,000 levels give the same message (tests/test_yaml_files.py): a 20 kB file instead of 100
+    wrong("deep_nesting.cb.yaml", f"codebook: lists nested {depth:,} levels deep",
+          r"line 4, column 57: lists and mappings are nested more than 50 levels deep",
+          text=survey_text.replace("tables:", "notes: " + "[" * depth + "]" * depth + "\ntables:", 1))
+    wrong("python_tag.cb.yaml", "codebook: a !!python/object/apply:os.system tag",
+          r"line 2, column 8: the tag !!python/object/apply:os\.system is not allowed",
+          text=survey_text.replace("title: Malformed-input corpus",
+                                   "title: !!python/object/apply:os.system ['echo pwned']"))
+    safe = r"is not a safe name \(it becomes a {} name\): use letters, digits"
+    wrong("dataset_dotdot.cb.yaml", "codebook: dataset: ../../x", r"`dataset` '\.\./\.\./x' " + safe.format("folder"),
+          spec={**survey_codebook(), "dataset": "../../x"})
+    wrong("dataset_absolute.cb.yaml", "codebook: dataset: /tmp/x (absolute)", r"`dataset` '/tmp/x' "
+          + safe.format("folder"), spec={**survey_codebook(), "dataset": "/tmp/x"})
+    spec = survey_codebook()
+    spec["tables"] = {"../../x": spec["tables"]["survey"]}
+    wrong("table_dotdot.cb.yaml", "codebook: a table named ../../x", r"the table name '\.\./\.\./x' "
+          + safe.format("file"), spec=spec)
+
+    # -- a codebook (passed as --data) that names a file outside the data folder: refused before reading
+    for name, target in [("file_passwd.cb.yaml", "../" * 8 + "etc/passwd"), ("file_absolute.cb.yaml", "/etc/hostname"),
+                         ("file_dev_zero.cb.yaml", "/dev/zero")]:  # fmt: skip
+        put_yaml(name, survey_codebook(file=target))
+        shown = re.escape(str(Path("/", target.replace("../", ""))))
+        case(name, f"codebook names a file outside the data folder: file: {target}", 2,
+             rf"connlab validate: error: codebook \S*{re.escape(name)}, table 'survey': its file {shown} is outside "
+             r"the data folder \S+\. Data are read only from the codebook's folder: move the file there, or allow its "
+             r"folder explicitly with --data-root")
 
 
 def write_manifest() -> None:
