@@ -2,7 +2,8 @@
 #   make run   set up .venv, create the demo data if absent, run the notebook suite
 #   make test  set up .venv with the test extras, run ruff, the tests and the docstring examples
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# the first of python3.11, python3.12, python3.13 that runs (a pyenv shim may not), else python3; checked below
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do $$p -c '' 2>/dev/null && { command -v $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 CONNLAB := $(VENV)/bin/connlab
@@ -11,7 +12,7 @@ KERNEL := $(VENV)/share/jupyter/kernels/connectionlab/kernel.json
 # quiet pip, but keep its errors
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test lab bench data browser clean help
+.PHONY: run test lab bench bench-smoke data browser clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -19,29 +20,34 @@ help:
 	@echo "make test   set up .venv with test extras, run the tests"
 	@echo "make lab    open JupyterLab with the project kernel"
 	@echo "make bench  run the benchmarks in bench/ (ratios against peers, same run)"
+	@echo "make bench-smoke  every benchmark on small sizes, 1 repeat, goals not checked (CI runs it)"
 	@echo "make data   (re)create the simulated demo survey in $(DEMO)"
 
 $(PY):
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "ConnectionLab needs Python 3.11, found " + sys.version.split()[0]' \
-	  || { echo "Set PYTHON=/path/to/python3.11 (make run PYTHON=...)"; exit 1; }
+	@found=$$($(PYTHON) -c 'import sys; print(sys.version.split()[0])' 2>/dev/null); \
+	  case "$$found" in 3.11.*|3.12.*|3.13.*) ;; \
+	    *) echo "ConnectionLab needs Python 3.11-3.13; found $${found:-no working Python at '$(PYTHON)'}. Set PYTHON=/path/to/python3.X"; \
+	       exit 1;; \
+	  esac
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip --disable-pip-version-check -q install -U pip
 
-# Installed-stamps are remade whenever pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PIP) install -e .
+# Installed-stamps are remade whenever pyproject.toml or constraints.txt changes. pyproject.toml has the
+# ranges; constraints.txt the exact tested versions of everything installed (the one place versions live).
+$(VENV)/.installed: pyproject.toml constraints.txt | $(PY)
+	$(PIP) install -c constraints.txt -e .
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PIP) install -e ".[test]"
+$(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
+	$(PIP) install -c constraints.txt -e ".[test]"
 	@touch $@
 
-$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
-	$(PIP) install -e ".[test,bench]"
+$(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-test
+	$(PIP) install -c constraints.txt -e ".[test,bench]"
 	@touch $@
 
 $(KERNEL): $(VENV)/.installed
-	$(PY) -m ipykernel install --sys-prefix --name connectionlab --display-name "Python 3.11 (ConnectionLab)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name connectionlab --display-name "Python 3 (ConnectionLab)" >/dev/null
 
 # re-made when the generator or an instrument file changes
 $(DEMO)/codebook.yaml: src/analysis/data/simulate.py $(wildcard src/analysis/data/instruments/*.yaml) | $(VENV)/.installed
@@ -71,6 +77,10 @@ lab: $(VENV)/.installed $(KERNEL) $(DEMO)/codebook.yaml
 
 bench: $(VENV)/.installed-bench $(KERNEL) $(DEMO)/codebook.yaml
 	$(PY) bench/run_all.py
+
+# the same benchmarks on small sizes, a few seconds each, so they cannot rot (bench/README.md)
+bench-smoke: $(VENV)/.installed-bench $(KERNEL) $(DEMO)/codebook.yaml
+	$(PY) bench/run_all.py --smoke
 
 clean:
 	rm -rf $(VENV) reports/*/ reports/index.html

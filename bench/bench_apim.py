@@ -11,7 +11,6 @@ skipped when Rscript or nlme is missing. Goal (issue 6): ours <= 0.1 x nlme's ti
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -22,14 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
-from _timing import median_time_and_result
+from _timing import SMOKE, goal, median_time_and_result, repeats, size, write_results
 
 from analysis.data.dyad_reshape import individual_to_pairwise
 from analysis.models.dyadic import apim
 
-RESULTS = Path(__file__).resolve().parent / "results" / "bench_apim.json"
-N_DYADS = 10_000
-REPEATS = 3
+N_DYADS = size(10_000, 500)
+REPEATS = repeats(3)
 R_CODE = """
 suppressPackageStartupMessages(library(nlme))
 d <- read.csv("{path}")
@@ -52,7 +50,6 @@ def make_data(seed: int = 0) -> pd.DataFrame:
     y = 1 + 0.5 * x + 0.2 * x[:, ::-1] + e
     return pd.DataFrame({"dyad": np.repeat(np.arange(N_DYADS), 2), "person": np.tile([1, 2], N_DYADS),
                          "x": x.ravel(), "y": y.ravel()})
-
 
 
 def run_r(pairwise: pd.DataFrame):
@@ -89,7 +86,8 @@ def main() -> int:
     sm_rho = float(sm.cov_re.iloc[0, 0] / (sm.cov_re.iloc[0, 0] + sm.scale))
     r = run_r(pairwise)
 
-    print(f"APIM, indistinguishable, REML: {N_DYADS:,} dyads ({2 * N_DYADS:,} persons); median of {REPEATS}")
+    print(f"APIM, indistinguishable, REML: {N_DYADS:,} dyads ({2 * N_DYADS:,} persons); median of {REPEATS}"
+          f"{' (smoke)' if SMOKE else ''}")
     print(f"{'':34}{'seconds':>9}  {'ours / peer':>11}  max |b diff|  rho")
     print(f"{'ours (pairwise frame)':34}{t_ours:9.4f}  {'':>11}  {'':>12}  {res.fit['rho'].iloc[0]:.6f}")
     print(f"{'ours (individual, incl. pairing)':34}{t_ind:9.4f}")
@@ -101,13 +99,12 @@ def main() -> int:
         t_r, r_b, r_rho = r
         print(f"{'R nlme::gls (REML, fit only)':34}{t_r:9.4f}  {t_ours / t_r:11.4f}  "
               f"{np.abs(r_b - ours_b).max():12.2e}  {r_rho:.6f}")
-        print(f"goal ours <= 0.1 x nlme: {'met' if t_ours <= 0.1 * t_r else 'not met'} "
+        print(f"goal ours <= 0.1 x nlme: {goal(t_ours <= 0.1 * t_r)} "
               f"(ratio {t_ours / t_r:.4f}; from individual data {t_ind / t_r:.4f})")
         out |= {"nlme_s": t_r, "ratio_nlme": t_ours / t_r, "ratio_nlme_individual": t_ind / t_r}
     else:
         print("R nlme::gls: skipped (Rscript not found)")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2))
+    write_results("bench_apim", out)
     return 0
 
 

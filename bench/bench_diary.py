@@ -15,7 +15,6 @@ cannot fit them). Goal (issue 6): ours no slower than MixedLM.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -25,14 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _timing import median_time
+from _timing import SMOKE, goal, median_time, repeats, size, write_results
 
 from analysis.data.diary_variables import center_within
 from analysis.models.dyadic_diary import dyadic_diary
 from analysis.models.multilevel import mixed_model
 
-RESULTS = Path(__file__).resolve().parent / "results" / "bench_diary.json"
-N_COUPLES, DAYS, REPEATS = 500, 14, 3
+N_COUPLES, DAYS, REPEATS = size(500, 50), 14, repeats(3)
 FORMULA = "closeness ~ disclosure_within + disclosure_between"
 
 R_CODE = r"""
@@ -68,9 +66,8 @@ def make_data(seed: int = 0) -> pd.DataFrame:
              + (0.30 + rng.normal(0, 0.12, n_p)[person]) * (disclosure - pm) + shared + e.ravel())  # fmt: skip
     d = pd.DataFrame({"couple": couple, "person": person, "partner": person % 2 + 1, "day": day,
                       "disclosure": disclosure, "closeness": close})  # fmt: skip
-    d = center_within(d, "disclosure", "person")
+    d = center_within(d, columns="disclosure", group="person")
     return d.assign(r1=(d["partner"] == 1).astype(float), r2=(d["partner"] == 2).astype(float))
-
 
 
 def r_times(data: pd.DataFrame):
@@ -101,15 +98,16 @@ def main() -> int:
 
     peer = median_time(peer_fit, REPEATS)
     ours_ar1 = median_time(lambda: mixed_model(d, formula=FORMULA, person="person", random="~ 1 + disclosure_within",
-                                               ar1="day"), REPEATS)  # fmt: skip
-    ours_dy = median_time(lambda: dyadic_diary(d, outcome="closeness", predictors="disclosure_within",
-                                               couple="couple", role="partner", day="day"), REPEATS)  # fmt: skip
+                                               day="day", ar1=True), REPEATS)  # fmt: skip
+    ours_dy = median_time(lambda: dyadic_diary(d, y="closeness", x="disclosure_within", dyad="couple",
+                                               role="partner", day="day"), REPEATS)  # fmt: skip
     res, sm = mixed_model(d, formula=FORMULA, person="person", random="~ 1 + disclosure_within"), peer_fit()
     diff = float(np.max(np.abs(res.coefficients["estimate"].to_numpy() - sm.fe_params.to_numpy())))
     r = r_times(d)
-    print(f"{len(d):,} person-days ({2 * N_COUPLES:,} persons x {DAYS} days), REML; median of {REPEATS}")
+    print(f"{len(d):,} person-days ({2 * N_COUPLES:,} persons x {DAYS} days), REML; median of {REPEATS}"
+          f"{' (smoke)' if SMOKE else ''}")
     print(f"random intercept + slope   ours {ours:7.3f} s   MixedLM {peer:7.3f} s   ratio ours/MixedLM "
-          f"{ours / peer:5.2f}x   goal <= 1: {'met' if ours <= peer else 'not met'}   (max |fixed diff| {diff:.1e})")
+          f"{ours / peer:5.2f}x   goal <= 1: {goal(ours <= peer)}   (max |fixed diff| {diff:.1e})")
     out = {"rows": len(d), "persons": 2 * N_COUPLES, "days": DAYS, "ours_s": ours, "mixedlm_s": peer,
            "ratio_mixedlm": ours / peer, "max_abs_fixed_diff_mixedlm": diff, "ours_ar1_s": ours_ar1,
            "ours_two_intercept_s": ours_dy}  # fmt: skip
@@ -126,8 +124,7 @@ def main() -> int:
               f"{ours_dy / r[2]:5.2f}x")
         out.update(nlme_s=r[0], nlme_ar1_s=r[1], nlme_two_intercept_s=r[2], ratio_nlme=ours / r[0],
                    ratio_nlme_ar1=ours_ar1 / r[1], ratio_nlme_two_intercept=ours_dy / r[2])  # fmt: skip
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2))
+    write_results("bench_diary", out)
     return 0
 
 

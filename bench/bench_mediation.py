@@ -9,21 +9,20 @@ pyprocessmacro's time. BLAS is limited to one thread for every contender (thread
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import SMOKE, goal, repeats, size, write_results
 from threadpoolctl import threadpool_limits
 
 from analysis.models.process_mediation import mediation
 
-RESULTS = Path(__file__).resolve().parent / "results" / "bench_mediation.json"
-N, N_BOOT = 1_000, 5_000
+N, N_BOOT = 1_000, size(5_000, 200)
+ROUNDS = repeats(7)
 
 
 def make_data(seed: int = 0) -> pd.DataFrame:
@@ -34,11 +33,11 @@ def make_data(seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"x": x, "m": m, "y": y})
 
 
-def interleaved_medians(fns: dict, repeats: int = 7) -> dict:
+def interleaved_medians(fns: dict, rounds: int = ROUNDS) -> dict:
     """Median time of each contender, the contenders taking turns in every round so that all see
     the same load on this shared machine (one warm-up round first)."""
     times = {name: [] for name in fns}
-    for round_ in range(repeats + 1):
+    for round_ in range(rounds + 1):
         for name, fn in fns.items():
             start = time.perf_counter()
             fn()
@@ -82,18 +81,18 @@ def main() -> int:
         except ImportError:
             print("pingouin not installed: skipped")
         times = interleaved_medians(fns)
-    print(f"model 4, n = {N:,}, {N_BOOT:,} resamples, percentile CI; median of 7 interleaved rounds, 1 BLAS thread")
+    print(f"model 4, n = {N:,}, {N_BOOT:,} resamples, percentile CI; median of {ROUNDS} interleaved round(s), "
+          f"1 BLAS thread{' (smoke)' if SMOKE else ''}")
     print(f"{'':16}{'time (s)':>10}{'ours / peer':>13}   95% CI of the indirect effect")
     for name, t in times.items():
         ratio = times["ours"] / t
         print(f"{name:16}{t:10.4f}{ratio:13.3f}   [{ci[name][0]:.4f}, {ci[name][1]:.4f}]")
-    out = {"n": N, "n_boot": N_BOOT, "seconds": times, "ci": ci,
+    out = {"n": N, "n_boot": N_BOOT, "rounds": ROUNDS, "seconds": times, "ci": ci,
            "ratios": {k: times["ours"] / v for k, v in times.items() if k != "ours"}}
     if "pyprocessmacro" in times:
         r = times["ours"] / times["pyprocessmacro"]
-        print(f"goal ours <= 0.2 x pyprocessmacro: {'met' if r <= 0.2 else 'not met'} ({r:.3f}x)")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2))
+        print(f"goal ours <= 0.2 x pyprocessmacro: {goal(r <= 0.2)} ({r:.3f}x)")
+    write_results("bench_mediation", out)
     return 0
 
 

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -21,28 +20,27 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _timing import median_time
+from _timing import SMOKE, goal, median_time, repeats, shared_data, size, write_results
 
 from analysis.psychometrics.reliability import cronbach_alpha, item_statistics
 from analysis.psychometrics.sem import cfa
 from analysis.scoring.scales import keyed_items
 
-RESULTS = Path(__file__).resolve().parent / "results" / "bench_psychometrics.json"
-ECR = Path(__file__).resolve().parents[2] / "shared" / "data" / "openpsychometrics_ecr" / "data.csv"
+ROWS = size(None, 5_000)  # smoke: the first 5,000 rows (full: all 51,491)
 ITEMS = [f"Q{i}" for i in range(1, 37)]
 FACTORS = {"avoidance": ITEMS[0::2], "anxiety": ITEMS[1::2]}
 
 
 def load_ecr() -> tuple[pd.DataFrame, str]:
-    if ECR.exists():
-        raw = pd.read_csv(ECR, keep_default_na=False)
-        return raw[ITEMS].replace(0, np.nan).astype(float), f"ECR, {ECR}"
+    ecr = shared_data("openpsychometrics_ecr/data.csv", instead="simulated stand-in")
+    if ecr is not None:
+        raw = pd.read_csv(ecr, keep_default_na=False, nrows=ROWS)
+        return raw[ITEMS].replace(0, np.nan).astype(float), f"ECR, {ecr}"
     rng = np.random.default_rng(0)  # same shape: two correlated factors, 5-point items
-    n = 51_491
+    n = ROWS or 51_491
     f = rng.multivariate_normal([0, 0], [[1, 0.1], [0.1, 1]], n)
     cols = {q: np.clip(np.round(3 + 0.8 * f[:, i % 2] + rng.normal(0, 0.9, n)), 1, 5) for i, q in enumerate(ITEMS)}
     return pd.DataFrame(cols), "simulated stand-in (../shared absent)"
-
 
 
 def semopy_time(data: pd.DataFrame) -> float | None:
@@ -60,7 +58,7 @@ def semopy_time(data: pd.DataFrame) -> float | None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return median_time(fit, 3)
+        return median_time(fit, repeats(3))
 
 
 def lavaan_time(data: pd.DataFrame) -> float | None:
@@ -71,7 +69,8 @@ def lavaan_time(data: pd.DataFrame) -> float | None:
         data.to_csv(csv, index=False)
         model = "; ".join(f"{f} =~ {' + '.join(its)}" for f, its in FACTORS.items())
         script = (f'suppressMessages(library(lavaan)); d <- read.csv("{csv}"); m <- "{model}"\n'
-                  "t <- replicate(3, system.time({f <- cfa(m, data = d, missing = 'listwise'); "
+                  f"t <- replicate({repeats(3)}, "
+                  "system.time({f <- cfa(m, data = d, missing = 'listwise'); "
                   "fitMeasures(f, c('cfi','tli','rmsea','rmsea.ci.lower','srmr'))})['elapsed'])\n"
                   "cat(median(t))\n")  # fmt: skip
         out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, timeout=600)
@@ -85,31 +84,31 @@ def main() -> int:
                         ranges={item: [1, 5] for item in ITEMS})[avoid]  # reverse-keyed items reversed
     import pingouin
 
-    peer_alpha = median_time(lambda: pingouin.cronbach_alpha(data=keyed, ci=0.95), 5)
-    ours_alpha = median_time(lambda: (cronbach_alpha(keyed, items=avoid), item_statistics(keyed, items=avoid)), 5)
-    ours_cfa = median_time(lambda: cfa(data, factors=FACTORS), 3)
+    peer_alpha = median_time(lambda: pingouin.cronbach_alpha(data=keyed, ci=0.95), repeats(5))
+    ours_alpha = median_time(lambda: (cronbach_alpha(keyed, items=avoid), item_statistics(keyed, items=avoid)),
+                             repeats(5))  # fmt: skip
+    ours_cfa = median_time(lambda: cfa(data, factors=FACTORS), repeats(3))
     semopy_s, lavaan_s = semopy_time(data), lavaan_time(data)
 
-    print(f"Data: {source}; {len(data):,} rows")
+    print(f"Data: {source}; {len(data):,} rows{'; smoke: 1 repeat' if SMOKE else ''}")
     print(f"alpha + Feldt CI + item statistics (ours)  {ours_alpha:7.3f} s")
     print(f"pingouin.cronbach_alpha (peer)             {peer_alpha:7.3f} s   ratio {ours_alpha / peer_alpha:5.2f}x  "
-          f"goal <= 0.5x: {'met' if ours_alpha <= 0.5 * peer_alpha else 'not met'}")  # fmt: skip
+          f"goal <= 0.5x: {goal(ours_alpha <= 0.5 * peer_alpha)}")  # fmt: skip
     print(f"CFA two-factor ECR, ML listwise (ours)     {ours_cfa:7.3f} s")
     if semopy_s is not None:
         print(f"semopy Model.fit + calc_stats (peer)       {semopy_s:7.3f} s   ratio {ours_cfa / semopy_s:5.2f}x  "
-              f"goal <= 1x: {'met' if ours_cfa <= semopy_s else 'not met'}")  # fmt: skip
+              f"goal <= 1x: {goal(ours_cfa <= semopy_s)}")  # fmt: skip
     else:
         print("semopy: not installed (make bench installs it)")
     if lavaan_s is not None:
         print(f"lavaan cfa + fitMeasures (R, in-R time)    {lavaan_s:7.3f} s   ratio {ours_cfa / lavaan_s:5.2f}x")
     else:
         print("lavaan: Rscript or lavaan not available")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    write_results("bench_psychometrics", {
         "data": source, "rows": len(data), "alpha_ours_s": ours_alpha, "alpha_pingouin_s": peer_alpha,
         "alpha_ratio": ours_alpha / peer_alpha, "cfa_ours_s": ours_cfa, "cfa_semopy_s": semopy_s,
         "cfa_lavaan_s": lavaan_s, "cfa_ratio_semopy": ours_cfa / semopy_s if semopy_s else None,
-        "cfa_ratio_lavaan": ours_cfa / lavaan_s if lavaan_s else None}, indent=2))  # fmt: skip
+        "cfa_ratio_lavaan": ours_cfa / lavaan_s if lavaan_s else None})  # fmt: skip
     return 0
 
 

@@ -7,11 +7,11 @@ For each suite notebook the time splits into
   own work           - the notebook's papermill time minus papermill's empty-notebook time.
 The whole suite is also run through ``run_suite`` with jobs=1 and jobs=2. Figures worth comparing
 between runs are the ratios; seconds are printed for context only. Results: bench/results/.
+Smoke mode (``CONNLAB_BENCH_SMOKE=1``): only `NOTEBOOKS` (00_data_quality), every measurement once.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import statistics
@@ -22,20 +22,19 @@ from pathlib import Path
 
 import nbformat
 import papermill as pm  # imported up front so no measurement pays for the import
-from _timing import median_time
+from _timing import RESULTS_DIR, SMOKE, goal, median_time, repeats, size, write_results
 from nbclient import NotebookClient
 
 from analysis.paths import DEMO_DIR
 from analysis.runner import suite as runner
 from analysis.runner.render import render_notebook
 
-REPEATS = 3  # small measurements: median of 3
-BUDGET_S = 90.0  # run each notebook a second time only if the whole stays under this
+REPEATS = repeats(3)  # small measurements: median of 3 (smoke: 1)
+BUDGET_S = size(90.0, 0.0)  # run each notebook a second time only if the whole stays under this (smoke: never)
 GOAL_S = 60.0  # goal for the whole suite (jobs=1)
-RESULTS = Path(__file__).resolve().parent / "results" / "bench_suite.json"
+NOTEBOOKS = size(None, ["00_data_quality"])  # None: the whole suite
 KERNEL = runner._kernel_name()
 MANAGER = runner._kernel_manager_class()
-
 
 
 def tiny_notebook(with_parameters: bool) -> nbformat.NotebookNode:
@@ -72,6 +71,7 @@ def papermill_empty(tmp: Path) -> float:
 
 def run_notebook(spec: runner.NotebookSpec, out: Path) -> tuple[float, Path]:
     """Papermill seconds of one real notebook (defaults) via the runner, and the executed file."""
+    out.mkdir(parents=True, exist_ok=True)  # the runner stages the report inside `out`
     run = runner._execute(spec, {}, out, False, KERNEL)
     if run.status != "succeeded":
         raise RuntimeError(f"{spec.name} failed: {run.error}")
@@ -81,7 +81,7 @@ def run_notebook(spec: runner.NotebookSpec, out: Path) -> tuple[float, Path]:
 def suite_time(jobs: int, tmp: Path) -> float:
     """Wall seconds of the whole suite through ``run_suite``; fails if a notebook fails."""
     start = time.perf_counter()
-    runs = runner.run_suite(out_dir=tmp / f"suite-jobs{jobs}", jobs=jobs, progress=lambda _: None)
+    runs = runner.run_suite(only=NOTEBOOKS, out_dir=tmp / f"suite-jobs{jobs}", jobs=jobs, progress=lambda _: None)
     seconds = time.perf_counter() - start
     failed = [r.name for r in runs if r.status != "succeeded"]
     if failed:
@@ -115,7 +115,7 @@ def measure_notebooks(specs, tmp: Path, start: float, empty_s: float) -> list[di
 def measure() -> dict:
     """All measurements of this run, as one JSON-ready dict."""
     start = time.perf_counter()
-    specs = runner.discover_notebooks()
+    specs = runner.discover_notebooks(only=NOTEBOOKS)
     with tempfile.TemporaryDirectory(prefix="connlab-bench-") as name:
         tmp = Path(name)
         kernel_s = bare_kernel_start(tmp)
@@ -132,7 +132,7 @@ def measure() -> dict:
     suite |= {"notebooks": len(specs), "goal_s": GOAL_S,
               "jobs1_per_goal": suite["jobs1_s"] / GOAL_S,
               "jobs2_per_jobs1": suite["jobs2_s"] / suite["jobs1_s"]}  # fmt: skip
-    return {"kernel": KERNEL, "cpus": os.cpu_count(), "python": platform.python_version(),
+    return {"smoke": SMOKE, "kernel": KERNEL, "cpus": os.cpu_count(), "python": platform.python_version(),
             "repeats": REPEATS, "bare_kernel_start_s": kernel_s, "papermill_empty_s": empty_s,
             "notebooks": rows, "suite": suite,
             "bench_wall_s": time.perf_counter() - start}  # fmt: skip
@@ -140,16 +140,17 @@ def measure() -> dict:
 
 def print_table(result: dict) -> None:
     """The per-notebook table and the suite ratios."""
-    head = (f"{'notebook':<24}{'total s':>9}{'kernel s':>10}{'papermill s':>13}{'render s':>10}"
+    head = (f"{'notebook':<32}{'total s':>9}{'kernel s':>10}{'papermill s':>13}{'render s':>10}"
             f"{'own work s':>12}{'(pm+render)/kernel':>20}{'total/kernel':>14}")  # fmt: skip
     print("\n" + head + "\n" + "-" * len(head))
     for r in result["notebooks"]:
-        print(f"{r['notebook']:<24}{r['total_s']:>9.2f}{r['kernel_start_s']:>10.2f}"
+        print(f"{r['notebook']:<32}{r['total_s']:>9.2f}{r['kernel_start_s']:>10.2f}"
               f"{r['papermill_overhead_s']:>13.2f}{r['render_s']:>10.2f}{r['own_work_s']:>12.2f}"
               f"{r['overhead_per_kernel']:>19.2f}x{r['total_per_kernel']:>13.2f}x")  # fmt: skip
     s = result["suite"]
-    print(f"\nsuite, {s['notebooks']} notebook(s), run_suite jobs=1: {s['jobs1_s']:.2f} s -> "
-          f"suite / {s['goal_s']:.0f} s goal = {s['jobs1_per_goal']:.2f} (goal: <= 1)")
+    print(f"\nsuite, {s['notebooks']} notebook(s){' (smoke)' if result['smoke'] else ''}, run_suite jobs=1: "
+          f"{s['jobs1_s']:.2f} s -> suite / {s['goal_s']:.0f} s goal = {s['jobs1_per_goal']:.2f} "
+          f"(goal <= 1: {goal(s['jobs1_per_goal'] <= 1)})")
     single = "  (1 notebook: the runner uses one worker, expect ~1)" if s["notebooks"] < 2 else ""
     print(f"run_suite jobs=2: {s['jobs2_s']:.2f} s -> jobs=2 / jobs=1 = "
           f"{s['jobs2_per_jobs1']:.2f}{single}")
@@ -165,9 +166,8 @@ def main() -> int:
         return 1
     result = measure()
     print_table(result)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {RESULTS.relative_to(RESULTS.parents[2])}")
+    path = write_results("bench_suite", result)
+    print(f"\nwrote {path.relative_to(RESULTS_DIR.parents[1])}")
     return 0
 
 

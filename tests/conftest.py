@@ -13,8 +13,9 @@ from analysis import write_demo_survey
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
-# The project's test codebooks (tests/codebooks/) name files in ../shared/data, outside their own
-# folder; the tests allow that folder the way a user does with `--data-root ../shared/data`
+# The project's codebooks of the shared data (studies/codebooks/, tests/codebooks/drafted/) name
+# files in ../shared/data, outside their own folder; the tests allow that folder the way a user
+# does with `--data-root ../shared/data`
 # (tests/test_real_data_suite.py passes the flag itself).
 os.environ["CONNLAB_DATA_ROOT"] = str(SHARED_DATA)
 

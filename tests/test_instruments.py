@@ -26,7 +26,7 @@ from analysis.data.instrument_library import load_instrument
 from analysis.paths import INSTRUMENTS_DIR
 from analysis.scoring.scales import score_scale
 
-CODEBOOKS = Path(__file__).resolve().parent / "codebooks"
+CODEBOOKS = Path(__file__).resolve().parents[1] / "studies" / "codebooks"
 
 
 def ids(first: int, last: int, prefix: str = "") -> list[str]:

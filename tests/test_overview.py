@@ -3,7 +3,7 @@ frequency tables, missing values per variable, correlation pairs, and `Dataset.d
 
 Each function is checked against an independent computation (pandas `value_counts`/`isna`, scipy
 `pearsonr`, the existing `correlations`) on small frames and, when ../shared/data is present, on
-the real data sets with their codebooks in tests/codebooks/."""
+the real data sets with their codebooks in studies/codebooks/."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from analysis.data.overview import (
 )
 from analysis.exceptions import DataError, ParameterError
 
-CODEBOOKS = Path(__file__).resolve().parent / "codebooks"
+CODEBOOKS = Path(__file__).resolve().parents[1] / "studies" / "codebooks"
 
 TINY = """
 dataset: tiny

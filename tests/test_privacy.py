@@ -227,7 +227,7 @@ def test_shared_and_demo_data_columns_are_not_flagged(shared_data):
         flagged.update({(path.parent.name, path.name, c): r for c, r in pii_columns(frame).items()})
     assert screened > 350  # 388 columns in 16 files
     assert flagged == {}  # exactly: no column of the 13 shared data sets or the demo survey
-    codebooks = sorted((PROJECT_ROOT / "tests" / "codebooks").glob("*.yaml"))
+    codebooks = sorted((PROJECT_ROOT / "studies" / "codebooks").glob("*.yaml"))
     assert codebooks
     for path in codebooks:  # with the project's codebooks (roles id, item, score, demographic, ...)
         for tname, table in read_codebook(path)["tables"].items():

@@ -1,4 +1,4 @@
-"""The real public data sets in ../shared/data load with their codebooks (tests/codebooks/) and
+"""The real public data sets in ../shared/data load with their codebooks (studies/codebooks/) and
 give the ledger numbers their SOURCE.md files lead us to expect. Skipped when ../shared is absent."""
 
 import pandas as pd
@@ -8,7 +8,7 @@ from conftest import PROJECT_ROOT
 from analysis import load_dataset
 from analysis.data.ledger import flow
 
-CODEBOOKS = PROJECT_ROOT / "tests" / "codebooks"
+CODEBOOKS = PROJECT_ROOT / "studies" / "codebooks"
 
 # data set -> {table: (rows read, rows analysed)}, number of value problems (lenient)
 EXPECTED = {

@@ -301,7 +301,8 @@ def test_notes_are_kept_and_a_codebook_without_dataset_gets_a_safe_name(tmp_path
 
 @pytest.mark.parametrize(
     "path",
-    sorted(p for p in (ROOT / "tests" / "codebooks").rglob("*.yaml") if not p.name.endswith(".params.yaml"))
+    sorted(p for p in [*(ROOT / "tests" / "codebooks").rglob("*.yaml"), *(ROOT / "studies").rglob("*.yaml")]
+           if not p.name.endswith(".params.yaml"))
     + [ROOT / "data" / "raw" / "demo_survey" / "codebook.yaml"],
     ids=lambda p: p.relative_to(ROOT).as_posix(),
 )

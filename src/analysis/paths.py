@@ -1,26 +1,58 @@
-"""Project paths. Constants only: nothing happens at import."""
+"""Where things are: the package's own files, and the user's project folder.
+
+The package ships its instruments, claim registry, report templates, notebooks and example study
+files; it never reads a path relative to a source checkout. The user's *project folder* holds
+``data/raw``, ``data/processed``, ``reports``, ``studies`` and, when the user keeps their own
+copy, ``notebooks``. It is, in order: the folder named by the environment variable
+``CONNLAB_PROJECT`` (the runner sets it for notebook kernels); the nearest folder, from the
+current one upwards, holding ``connlab.toml`` (``connlab init`` writes it; the source checkout
+has one); else the current folder. It is found once, when this module is imported.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-__all__ = ["resolve", "data_roots"]
+__all__ = ["resolve", "data_roots", "find_project", "packaged"]
 
+#: environment variable naming the project folder (set by the runner for the kernels it starts)
+PROJECT_ENV = "CONNLAB_PROJECT"
+#: the file that marks a project folder
+PROJECT_MARKER = "connlab.toml"
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_ROOT = PACKAGE_DIR.parents[1]
+
+
+def find_project(start: str | Path | None = None) -> Path:
+    """The project folder: ``$CONNLAB_PROJECT``, else the nearest folder from `start` (default the
+    current folder) upwards holding ``connlab.toml``, else `start` itself."""
+    if os.environ.get(PROJECT_ENV):
+        return Path(os.environ[PROJECT_ENV]).expanduser().resolve()
+    here = Path(start or Path.cwd()).resolve()
+    return next((p for p in (here, *here.parents) if (p / PROJECT_MARKER).is_file()), here)
+
+
+def packaged(name: str) -> Path:
+    """A folder shipped with the package: ``notebooks`` or ``studies`` (inside an installed package
+    as ``analysis/_<name>``; in a source checkout, the folder at the top of the repository)."""
+    installed = PACKAGE_DIR / f"_{name}"
+    return installed if installed.is_dir() else PACKAGE_DIR.parents[1] / name
+
+
+PROJECT_ROOT = find_project()
 DATA_DIR = PROJECT_ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = DATA_DIR / "processed"
 REPORTS_DIR = PROJECT_ROOT / "reports"
-NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DEMO_DIR = RAW_DIR / "demo_survey"
+#: the project's own notebooks when it keeps a copy (`connlab init`), else the packaged ones
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks" if (PROJECT_ROOT / "notebooks").is_dir() else packaged("notebooks")
 INSTRUMENTS_DIR = PACKAGE_DIR / "data" / "instruments"
 TEMPLATES_DIR = PACKAGE_DIR / "runner" / "templates"
-DEMO_DIR = RAW_DIR / "demo_survey"
 
 
 def resolve(path: str | Path) -> Path:
-    """Absolute path; a relative one is taken from the project root (as notebooks use them)."""
+    """Absolute path; a relative one is taken from the project folder (as notebooks use them)."""
     path = Path(path).expanduser()
     return path if path.is_absolute() else PROJECT_ROOT / path
 

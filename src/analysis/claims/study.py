@@ -42,6 +42,18 @@ def _check_keys(where: str, spec: dict, known: tuple[str, ...], level: str) -> N
                              f"{', '.join(known)}.")  # fmt: skip
 
 
+def _located(folder: Path, relative: str) -> Path:
+    """`relative` from the study file's `folder`; when nothing is there, from the first data root
+    (``--data-root``) that has it, so a study kept apart from its data (an installed package's
+    example, a copy made by ``connlab init``) finds the data where the user keeps them."""
+    here = (folder / relative).resolve()
+    if here.exists() or Path(relative).is_absolute():
+        return here
+    from analysis.paths import data_roots
+
+    return next((root / relative for root in data_roots() if (root / relative).exists()), here)
+
+
 def _study_data(where: str, path: Path, i: int, entry) -> StudyData:
     """One checked `datasets` entry, with paths made absolute (relative to the study file)."""
     if not isinstance(entry, dict) or not (entry.get("data") or entry.get("codebook")):
@@ -61,7 +73,7 @@ def _study_data(where: str, path: Path, i: int, entry) -> StudyData:
                                                                       for k, v in aliases.items())):
         raise ClaimError(f"{where}: `aliases` must map a name the claims use to a column of this data set, e.g. "
                          f"aliases: {{cpi_disclosure: disclosure}}; not {_kind(aliases)}.")  # fmt: skip
-    rel = {k: str((path.parent / entry[k]).resolve()) if entry.get(k) else None for k in ("data", "codebook")}
+    rel = {k: str(_located(path.parent, entry[k])) if entry.get(k) else None for k in ("data", "codebook")}
     return StudyData(str(label if label is not None else f"data set {i}"), rel["data"] or rel["codebook"],
                      rel["codebook"] if rel["data"] else None, dict(aliases or {}))  # fmt: skip
 

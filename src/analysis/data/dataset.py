@@ -451,7 +451,9 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         Qualtrics CSV, XLSX, SPSS .sav, Stata .dta). Relative paths are taken from the project root.
     codebook : str or Path, optional
         Codebook for `data`. Default: ``<data stem>.codebook.yaml`` or ``codebook.yaml`` beside
-        the data; a file with no codebook is read with inferred types and no roles.
+        the data; a file with no codebook is read with inferred types and no roles. A table's
+        ``file:`` is taken relative to the codebook; when `data` is a folder and that file is not
+        there, the file of the same name in `data` is read.
     strict : bool, default False
         Strict: any problem raises `ValidationError` listing every problem. Lenient: an invalid
         value is set to missing and logged in ``Dataset.problems``.
@@ -552,6 +554,8 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
     for tname, tspec in spec["tables"].items():
         if data.is_file() and (len(spec["tables"]) == 1 or Path(str(tspec["file"])).name == data.name):
             path = data
+        elif data.is_dir() and codebook is not None and not (base / str(tspec["file"])).exists():
+            path = _inside(data / Path(str(tspec["file"])).name, roots, cb_path, tname)  # the folder named
         else:
             path = _inside(base / str(tspec["file"]), roots, cb_path, tname)
         variables = tspec["variables"]

@@ -75,6 +75,15 @@ def _cmd_replicate(args) -> int:
     return 0
 
 
+def _cmd_init(args) -> int:
+    from analysis.runner.project import init_project
+
+    folder = init_project(args.folder, notebooks=not args.no_notebooks)
+    print(f"Created the project folder {folder}; see its README.md. Next: cd {folder.name} && connlab simulate "
+          "&& connlab run")  # fmt: skip
+    return 0
+
+
 def _cmd_simulate(args) -> int:
     from analysis.data.simulate import write_demo_survey
 
@@ -173,6 +182,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        version = metadata.version("connectionlab")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        from analysis import __version__ as version
+    return f"connlab {version} (Python {sys.version.split()[0]})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from pathlib import Path
 
@@ -181,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="connlab",
                                      description="ConnectionLab: survey analysis for relationship science.")
     parser.add_argument("--debug", action="store_true", help="show the Python traceback of an internal error")
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the notebook suite and render reports")
@@ -227,6 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
     cb.add_argument("--out", type=Path, help="write the draft here (default: print it)")
     cb.set_defaults(func=_cmd_codebook)
 
+    ini = sub.add_parser("init", help="create a project folder (data/raw, data/processed, reports, studies, "
+                                      "notebooks, README)")
+    ini.add_argument("folder", type=Path, help="the folder to create (new or empty)")
+    ini.add_argument("--no-notebooks", action="store_true",
+                     help="do not copy the notebooks; `connlab run` then uses the package's own")
+    ini.set_defaults(func=_cmd_init)
+
     sim = sub.add_parser("simulate", help="write the simulated demo survey (seeded, byte-identical)")
     sim.add_argument("--out", type=Path, default=DEMO_DIR, help=f"output folder (default: {DEMO_DIR})")
     sim.add_argument("--seed", type=int, default=DEMO_SEED, help=f"random seed (default {DEMO_SEED})")
@@ -240,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: arguments that are paths, in any subcommand
-PATH_ARGUMENTS = ("data", "codebook", "study", "out", "notebooks", "write", "params", "data_root")
+PATH_ARGUMENTS = ("data", "codebook", "study", "out", "notebooks", "write", "params", "data_root", "folder")
 
 
 def _absolute_paths(args: argparse.Namespace) -> None:
@@ -286,9 +313,10 @@ def main(argv: list[str] | None = None) -> int:
               "machine.", file=sys.stderr)  # fmt: skip
         return 2
     except OSError as exc:  # a full disk, a read-only or missing output folder
-        where = exc.filename or "a file"
+        where = exc.filename or getattr(args, "out", None) or getattr(args, "write", None) or "a file"
         print(f"connlab {args.command}: error: cannot write or read {where}: {exc.strerror or exc}. Check that the "
-              "folder exists, is writable and has free space, or choose another --out.", file=sys.stderr)  # fmt: skip
+              "output folder can be created (not an existing file), is writable and has free space, or choose "
+              "another --out.", file=sys.stderr)  # fmt: skip
         return 2
     except Exception as exc:  # a bug of ours, not bad input: a short message, the traceback only with --debug
         if args.debug:

@@ -39,7 +39,7 @@ import nbformat
 
 from analysis.data.codebook import read_codebook
 from analysis.exceptions import AnalysisError, ParameterError
-from analysis.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from analysis.paths import NOTEBOOKS_DIR, PROJECT_ENV, PROJECT_ROOT, REPORTS_DIR
 from analysis.runner._lock import FolderLock
 from analysis.runner.needs import Needs, read_needs, unmet_needs
 from analysis.runner.provenance import utc_now
@@ -465,7 +465,7 @@ def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, k
             nbformat.write(_without_sections(spec.path, unmet_sections), source)
         try:
             pm.execute_notebook(str(source), str(executed), parameters=params, kernel_name=kernel,
-                                cwd=str(spec.path.parent), progress_bar=False, log_output=False,
+                                cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False,
                                 kernel_manager_class=_kernel_manager_class(job), execution_timeout=timeout,
                                 on_cell_execute=job.on_cell_execute)  # fmt: skip
         except Exception as exc:  # kernel death, timeouts: the suite goes on
@@ -663,6 +663,7 @@ def run_suite(
     [('00_data_quality', 'succeeded')]
     """
     say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    os.environ.setdefault(PROJECT_ENV, str(PROJECT_ROOT))  # the kernels resolve relative paths from the project
     if not isinstance(jobs, int) or jobs < 1:
         raise ParameterError(f"--jobs must be a whole number >= 1, but {jobs!r} was passed.")
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not math.isfinite(timeout) or timeout <= 0:
