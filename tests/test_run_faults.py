@@ -64,10 +64,17 @@ def _gone_within(pids: list[int], seconds: float) -> bool:
     return True
 
 
+def _interactive_signals() -> None:
+    """In the child: Ctrl-C as a terminal delivers it. A job started in the background by a
+    non-interactive shell (as CI may start the tests) inherits SIGINT ignored, and Python then
+    keeps ignoring it; `connlab run` respects that, as it should under nohup."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_run(notebooks: Path, out: Path, log: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "analysis.runner.cli", "run", "--notebooks", str(notebooks),
                              "--out", str(out), *args], stdout=subprocess.DEVNULL,
-                            stderr=log.open("w"))  # fmt: skip
+                            stderr=log.open("w"), preexec_fn=_interactive_signals)  # fmt: skip
 
 
 def _wait_for(path: Path, proc: subprocess.Popen, seconds: float = 60) -> list[int]:
