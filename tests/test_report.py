@@ -82,14 +82,17 @@ def test_text_formatters_follow_apa():
     assert format_ci(-0.5, 0.25, level=0.90, decimals=3) == "90% CI [\u22120.500, 0.250]"
     assert format_stat("b", -0.2413) == "b = \u22120.24"
     assert format_stat("r", 0.456, bounded=True) == "r = .46"
-    assert format_value(-0.001) == "0.00"  # no negative zero
+    assert format_value(-0.001) == "\u22120.001"  # rounding never hides a nonzero value
+    assert format_value(-0.0) == "0.00" and format_value(-1e-8, 3) == "> \u22120.000001"  # no negative zero
     assert format_value(float("nan")) == "NA"
     assert apa_paragraph("A <b>.", "B.").html == '<p class="apa-text">A &lt;b&gt;. B.</p>'
 
 
-def test_format_number_never_prints_negative_zero():
-    assert format_number(-0.0004, "delta_cfi", 3) == "0.000"
-    assert format_number(-0.0006, "delta_cfi", 3) == "&minus;0.001"
+def test_format_number_never_prints_negative_zero_nor_hides_a_value():
+    assert format_number(-0.0, "delta_cfi", 3) == ".000"
+    assert format_number(-0.0004, "delta_cfi", 3) == "&minus;.0004"
+    assert format_number(-0.0006, "delta_cfi", 3) == "&minus;.001"
+    assert format_number(0.0004, "se") == "0.0004" and format_number(3e-9, "se") == "&lt; 0.00001"
 
 
 def test_leading_zero_is_dropped_only_from_a_leading_zero():

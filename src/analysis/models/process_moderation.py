@@ -126,8 +126,9 @@ class ModerationResult:
                 + f"; R\u00b2 = {apa.format_value(self.fit['r2'].iloc[0], 3, bounded=True)}. "
                 f"CI = {100 * self.ci:g}% confidence interval"
                 + ("; HC3 standard errors." if self.robust == "HC3" else "."))  # fmt: skip
-        cols = ["term", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high"]
-        return apa.apa_table(self.coefficients[cols], title=title, number=number, note=note, labels=labels)
+        shown = self.coefficients[["term", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high"]]
+        shown.attrs.update(statistic="t", ci=self.ci)  # t on the residual df, as PROCESS
+        return apa.apa_table(shown, title=title, number=number, note=note, labels=labels)
 
     def sentence(self) -> str:
         """APA sentence on the highest-order interaction (b, CI at the level `ci`, t, p, ΔR²) and
@@ -365,6 +366,7 @@ def moderation(
     fit = pd.DataFrame([{"n": f.fit["n"], "n_excluded": len(excluded)}
                         | {k_: v for k_, v in f.fit.items() if k_ not in ("outcome", "model", "n")}])  # fmt: skip
     inter = pd.DataFrame([interaction_test(frame, eq, f, [t]) for t in ([(x, w)] if z is None else top)])
+    cond.attrs.update(statistic="t", ci=ci)
     return ModerationResult(
         model=1 if z is None else 3, x=x, w=w, z=z, y=y, ci=ci, robust=robust,
         coefficients=f.table.drop(columns="outcome"), fit=fit, interaction=inter, conditional_effects=cond,
