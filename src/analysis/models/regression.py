@@ -1,5 +1,6 @@
-"""Regression with a formula interface: OLS (classical or HC3 standard errors), binary logistic,
-proportional-odds ordinal and censored-normal (tobit) regression, each matched to R.
+"""Regression with a formula interface: OLS (classical, HC3 or cluster-robust standard errors, with
+assumption checks in ``.diagnostics``), binary logistic, proportional-odds ordinal and
+censored-normal (tobit) regression, each matched to R.
 
 Every function takes ``data`` and a patsy formula (``"y ~ x1 + C(group) + x1:x2"``), drops the
 rows with a missing value in a variable of the formula (listed in ``.excluded``), checks the
@@ -18,7 +19,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
-from analysis._checks import _check_level, _check_one_of
+from analysis._checks import _check_level, _check_one_of, _require_columns
 from analysis._compat import REMOVED_IN, renamed_parameter
 from analysis.apa import HtmlBlock, apa_table, format_ci, format_p, format_stat, format_value
 from analysis.exceptions import AnalysisWarning, ConvergenceWarning, DataError, ParameterError
@@ -32,6 +33,7 @@ from analysis.models._formula import (
     _rhs,
     _wald_table,
 )
+from analysis.models.regression_diagnostics import RegressionDiagnostics, _ols_diagnostics
 
 __all__ = ["RegressionResult", "ols", "logistic_regression"]
 
@@ -60,9 +62,16 @@ class RegressionResult:
         One row of model statistics, ``n`` (rows used) and ``n_excluded`` first.
     excluded : pandas.DataFrame
         One row per row of `data` left out: ``row`` (index label in `data`) and ``reason``
-        (e.g. ``"missing value in x, y"``).
+        (e.g. ``"missing value in x, y"``), then ``dyad`` and ``person`` (the ids) when
+        :func:`ols` got those columns.
     ci : float
         Confidence level of the intervals (e.g. 0.95).
+    diagnostics : RegressionDiagnostics or None
+        OLS only: Breusch-Pagan and Shapiro-Wilk tests, influence per row and VIFs
+        (:class:`~analysis.models.regression_diagnostics.RegressionDiagnostics`); None for the
+        other models.
+    dyad : str or None
+        The cluster (couple) id column of cluster-robust standard errors, else None.
 
     See Also
     --------
@@ -93,6 +102,8 @@ class RegressionResult:
     fit: pd.DataFrame
     excluded: pd.DataFrame
     ci: float
+    diagnostics: RegressionDiagnostics | None = None
+    dyad: str | None = None
 
     @property
     def alpha(self) -> float:
@@ -118,6 +129,9 @@ class RegressionResult:
         note += f"CI = {100 * self.ci:g}% confidence interval."
         if self.model == "ols" and f["se_type"] == "HC3":
             note += " Standard errors are heteroscedasticity-consistent (HC3)."
+        elif self.model == "ols" and f["se_type"] == "cluster":
+            note += (f" Standard errors are cluster-robust (CR1) by {self.dyad} "
+                     f"({int(f['n_clusters']):,} clusters).")  # fmt: skip
         show = [c for c in cols[self.model] if c in self.coefficients.columns]
         return apa_table(self.coefficients[show], title=title or f"{names[self.model]} of {self.outcome}",
                          number=number, note=note)  # fmt: skip
@@ -162,8 +176,10 @@ def _model_sentence(res: RegressionResult, f: pd.Series) -> str:
 
 
 @renamed_parameter(alpha=("ci", lambda a: 1 - a, "ci = 1 - alpha"))  # 0.1 name, until 0.3
-def ols(data: pd.DataFrame, formula: str, *, robust: str | None = None, ci: float = 0.95) -> RegressionResult:
-    """Ordinary least squares regression with classical or HC3 standard errors.
+def ols(data: pd.DataFrame, formula: str, *, robust: str | None = None, dyad: str | None = None,
+        person: str | None = None, ci: float = 0.95) -> RegressionResult:  # fmt: skip
+    """Ordinary least squares regression with classical, HC3 or cluster-robust standard errors
+    and assumption checks.
 
     Parameters
     ----------
@@ -171,9 +187,19 @@ def ols(data: pd.DataFrame, formula: str, *, robust: str | None = None, ci: floa
         One row per observation. Not modified.
     formula : str
         Patsy formula ``"y ~ x1 + x2 + C(group)"``; the outcome must be numeric.
-    robust : {None, "HC3"}, optional
+    robust : {None, "HC3", "cluster"}, optional
         None (default): classical standard errors; ``"HC3"``: heteroscedasticity-consistent
-        (MacKinnon & White, 1985), as ``sandwich::vcovHC(type = "HC3")``.
+        (MacKinnon & White, 1985), as ``sandwich::vcovHC(type = "HC3")``; ``"cluster"``:
+        cluster-robust by `dyad` (CR1), as ``sandwich::vcovCL(fit, cluster = ~dyad)``. Use
+        ``"cluster"`` when both partners of a couple are rows of `data`: their residuals are not
+        independent, and classical or HC3 standard errors are then too small.
+    dyad : str, optional
+        The couple (cluster) id column; required with ``robust="cluster"`` and refused
+        otherwise, so that a dyad id never changes the model silently. Rows with a missing id
+        are left out (listed in ``.excluded``).
+    person : str, optional
+        A person id column that names rows in ``.diagnostics`` and ``.excluded`` (the index
+        labels of `data` always do, in ``row``); not part of the model.
     ci : float, optional
         Confidence level of the intervals (default 0.95). The 0.1 keyword ``alpha`` (1 - `ci`)
         still works with a DeprecationWarning until 0.3.
@@ -182,44 +208,62 @@ def ols(data: pd.DataFrame, formula: str, *, robust: str | None = None, ci: floa
     -------
     RegressionResult
         ``.coefficients``: ``term``, ``estimate`` (b), ``se``, ``statistic`` (t), ``df``
-        (residual df), ``p_value``, ``ci_low``, ``ci_high``, ``std_estimate`` (beta from the
-        refit on z-scored numeric variables), ``partial_r`` (t / sqrt(t² + df), classical t),
-        ``vif`` (1 / (1 - R²_j); NaN for the intercept). ``.fit``: ``n``, ``n_excluded``, ``r2``,
-        ``adj_r2``, ``f2`` (R² / (1 - R²)), ``statistic`` (F of all slopes: classical, or the
-        robust Wald F with HC3), ``df1``, ``df2``, ``p_value``, ``sigma`` (residual SD),
-        ``se_type`` (``"classical"`` or ``"HC3"``). ``.excluded``: ``row``, ``reason``. ``.ci``:
-        the confidence level.
+        (residual df, n - k, for every `robust`), ``p_value``, ``ci_low``, ``ci_high``,
+        ``std_estimate`` (beta from the refit on z-scored numeric variables), ``partial_r``
+        (t / sqrt(t² + df), classical t), ``vif`` (1 / (1 - R²_j); NaN for the intercept).
+        ``.fit``: ``n``, ``n_excluded``, ``r2``, ``adj_r2``, ``f2`` (R² / (1 - R²)),
+        ``statistic`` (F of all slopes: classical, or the robust Wald F with HC3 or cluster),
+        ``df1``, ``df2``, ``p_value``, ``sigma`` (residual SD), ``se_type`` (``"classical"``,
+        ``"HC3"`` or ``"cluster"``), and with ``"cluster"`` ``n_clusters`` (couples among the rows
+        used). ``.excluded``: ``row``, ``reason``, ``dyad`` and ``person`` (when given).
+        ``.diagnostics``: the assumption checks
+        (:class:`~analysis.models.regression_diagnostics.RegressionDiagnostics`: ``.tests``,
+        ``.influence``, ``.vif``, ``.sentence()``). ``.ci``: the confidence level.
 
     Raises
     ------
     DataError
-        Unknown column, non-numeric outcome, an all-missing column, a constant or collinear
-        predictor, or too few complete rows.
+        Unknown column (in `formula`, `dyad` or `person`), non-numeric outcome, an all-missing
+        column, a constant or collinear predictor, too few complete rows, or fewer than two
+        clusters.
     ParameterError
-        A malformed formula, a bad `robust` or `ci`, or both `ci` and the old `alpha`.
+        A malformed formula, a bad `robust` or `ci`, ``robust="cluster"`` without `dyad` or
+        `dyad` without it, or both `ci` and the old `alpha`.
 
     See Also
     --------
-    logistic_regression, analysis.models.limited_outcomes.ordinal_regression,
-    analysis.models.limited_outcomes.tobit
+    logistic_regression, analysis.models.regression_diagnostics.RegressionDiagnostics,
+    analysis.models.limited_outcomes.ordinal_regression, analysis.models.limited_outcomes.tobit
 
     Notes
     -----
-    ``y = X b + e``; ``b = (X'X)^-1 X'y``, classical covariance ``s² (X'X)^-1`` or HC3
-    ``(X'X)^-1 X' diag(e_i² / (1 - h_i)²) X (X'X)^-1``; intervals ``b ± t_(1+ci)/2, df · SE``.
-    Listwise deletion over the formula's variables (every left-out row in ``.excluded``). The
-    standardized estimate z-scores the outcome and every numeric (not boolean or categorical)
-    variable on the rows used and refits
+    ``y = X b + e``; ``b = (X'X)^-1 X'y``, classical covariance ``s² (X'X)^-1``, HC3
+    ``(X'X)^-1 X' diag(e_i² / (1 - h_i)²) X (X'X)^-1`` or cluster-robust
+    ``G/(G-1) (n-1)/(n-k) (X'X)^-1 (Σ_g X_g' e_g e_g' X_g) (X'X)^-1`` over the G couples
+    (``vcovCL``'s default ``type = "HC1"``, ``cadjust = TRUE``; Stata's ``vce(cluster)``).
+    Intervals ``b ± t_(1+ci)/2, df · SE`` and t tests on the residual df n - k with every
+    `robust`, as ``lmtest::coeftest`` and ``lmtest::coefci`` report for ``lm`` (Stata uses
+    G - 1 df for cluster-robust tests, which is more conservative with few couples). The F of
+    all slopes with HC3 or cluster is the Wald F ``b' V^-1 b / q`` on (q, n - k) df, as
+    ``lmtest::waldtest(fit, vcov = V)`` and ``car::linearHypothesis(test = "F")``.
+    Listwise deletion over the formula's variables and `dyad` (every left-out row in
+    ``.excluded``). The standardized estimate z-scores the outcome and every numeric (not
+    boolean or categorical) variable on the rows used and refits
     (as ``effectsize::standardize_parameters(method = "refit")``); factor dummies stay 0/1.
     ``vif`` is ``car::vif`` for one-df terms (per column of the design; for factors it is not
-    the generalized VIF). ``partial_r`` equals ``ppcor::pcor`` for numeric predictors.
+    the generalized VIF, which ``.diagnostics.vif`` gives). ``partial_r`` equals
+    ``ppcor::pcor`` for numeric predictors.
     Matches ``lm``, ``confint``, ``sandwich::vcovHC(type = "HC3")`` with ``lmtest::coeftest``
-    and ``car::linearHypothesis(test = "F")`` (tests/reference/regression.R).
+    and ``car::linearHypothesis(test = "F")`` (tests/reference/regression.R) and
+    ``sandwich::vcovCL``, ``lmtest::waldtest`` and the diagnostics' R functions
+    (tests/reference/model_checks.R).
 
     References
     ----------
     MacKinnon, J. G., & White, H. (1985). Some heteroskedasticity-consistent covariance matrix
     estimators with improved finite sample properties. Journal of Econometrics, 29(3), 305-325.
+    Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
+    Journal of Human Resources, 50(2), 317-372.
     Fox, J., & Weisberg, S. (2019). An R companion to applied regression (3rd ed.). Sage.
 
     Examples
@@ -234,14 +278,43 @@ def ols(data: pd.DataFrame, formula: str, *, robust: str | None = None, ci: floa
             x     0.886 0.232    0.019
     >>> res.sentence("x")
     'The coefficient of x on y was b = 0.89, SE = 0.23, t(4) = 3.82, p = .019, 95% CI [0.24, 1.53], β = 0.89.'
+
+    Both partners of each couple as rows, standard errors clustered by couple:
+
+    >>> couples = pd.DataFrame({"couple": [1, 1, 2, 2, 3, 3, 4, 4], "x": [1, 2, 3, 4, 5, 6, 7, 8],
+    ...                         "y": [2, 3, 2, 5, 4, 7, 8, 7]})
+    >>> res = ols(couples, "y ~ x", robust="cluster", dyad="couple")
+    >>> print(res.coefficients[["term", "estimate", "se", "df"]].round(3).to_string(index=False))
+         term  estimate    se  df
+    Intercept     0.786 0.581   6
+            x     0.881 0.090   6
+    >>> int(res.fit["n_clusters"].item())
+    4
     """
-    _check_one_of("robust", robust, (None, "HC3"))
+    _check_one_of("robust", robust, (None, "HC3", "cluster"))
     _check_level("ci", ci)
-    design = _prepare(data, formula)
+    if robust == "cluster" and dyad is None:
+        raise ParameterError("robust='cluster' needs `dyad=`, the column with the couple (cluster) id, e.g. "
+                             "ols(data, formula, robust='cluster', dyad='couple_id').")  # fmt: skip
+    if dyad is not None and robust != "cluster":
+        raise ParameterError(f"`dyad` ({dyad!r}) is used only for cluster-robust standard errors: pass "
+                             f"robust='cluster' with it, or leave `dyad` out for robust={robust!r}.")  # fmt: skip
+    ids = {role: col for role, col in (("dyad", dyad), ("person", person)) if col is not None}
+    _require_columns(data, ids.values())
+    design, used = _ols_design(data, formula, ids)
     y = _numeric_outcome(design)
     X = _rhs(design)
     classical = sm.OLS(y, X).fit()
-    res = classical if robust is None else sm.OLS(y, X).fit(cov_type="HC3", use_t=True)
+    extra = {}
+    if robust == "cluster":
+        groups = pd.factorize(used["dyad"])[0]
+        extra["n_clusters"] = int(groups.max()) + 1
+        if extra["n_clusters"] < 2:
+            raise DataError(f"Cluster-robust standard errors need at least two values of {dyad!r} among the "
+                            "rows used, but there is one. Check the dyad column.")  # fmt: skip
+        res = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    else:
+        res = classical if robust is None else sm.OLS(y, X).fit(cov_type="HC3", use_t=True)
     df2 = classical.df_resid
     out = _wald_table(X.columns, res.params.to_numpy(), res.bse.to_numpy(), ci, "t", df2)
     t = classical.tvalues.to_numpy()
@@ -254,8 +327,32 @@ def ols(data: pd.DataFrame, formula: str, *, robust: str | None = None, ci: floa
     fit = _fit_row(design, int(classical.nobs), r2=classical.rsquared, adj_r2=classical.rsquared_adj,
                    f2=classical.rsquared / (1 - classical.rsquared), statistic=F, df1=len(slopes),
                    df2=int(df2), p_value=stats.f.sf(F, len(slopes), df2),
-                   sigma=np.sqrt(classical.scale), se_type=robust or "classical")  # fmt: skip
-    return RegressionResult("ols", formula, design.outcome, out, fit, design.excluded, ci)
+                   sigma=np.sqrt(classical.scale), se_type=robust or "classical", **extra)  # fmt: skip
+    diagnostics = _ols_diagnostics(classical, X, used, design.outcome, person)
+    return RegressionResult("ols", formula, design.outcome, out, fit, design.excluded, ci, diagnostics, dyad)
+
+
+def _ols_design(data: pd.DataFrame, formula: str, ids: dict[str, str]) -> tuple[_Design, pd.DataFrame]:
+    """The design of `formula` without the rows whose dyad id is missing, and the ids (``row``,
+    ``dyad``, ``person``) of the rows used; ``excluded`` gets the id columns too."""
+    frame = data.set_axis(pd.RangeIndex(len(data)), axis=0)  # rows by position: duplicate labels are fine
+    design = _prepare(frame, formula)
+    reasons = dict(zip(design.excluded["row"], design.excluded["reason"], strict=True))
+    rows = design.rows
+    if "dyad" in ids:
+        col = ids["dyad"]
+        missing = frame[col].isna().to_numpy()
+        for pos in np.flatnonzero(missing):
+            reasons[pos] = f"{reasons[pos]}, {col}" if pos in reasons else f"missing value in {col}"
+        rows = rows[~missing[rows.index.to_numpy()]]
+    gone = np.array(sorted(reasons), dtype=int)
+    excluded = pd.DataFrame({"row": list(data.index[gone]), "reason": [reasons[p] for p in gone]})
+    kept = rows.index.to_numpy()
+    used = pd.DataFrame({"row": list(data.index[kept])})
+    for role, col in ids.items():
+        excluded[role] = frame[col].to_numpy()[gone]
+        used[role] = frame[col].to_numpy()[kept]
+    return _Design(design.desc, rows, excluded, design.outcome, design.outcome_column), used
 
 
 def _standardized(design: _Design, X: pd.DataFrame) -> np.ndarray:
