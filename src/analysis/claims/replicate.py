@@ -123,15 +123,22 @@ class ClaimTest:
         -------
         dict
             ``claim``, ``dataset``, ``kind``, ``model``, ``n``, ``n_excluded``, ``estimate``,
-            ``se``, ``ci_low``, ``ci_high`` (missing without an estimate), ``original`` (the
-            published estimate, if any), ``scale``, ``verdict``, ``rule``.
+            ``se``, ``ci_low``, ``ci_high`` and ``ci_level`` (the interval the claim's sentence
+            reports: 100(1 - 2 alpha)% for directional and negligible claims, 100(1 - alpha)%
+            for replications, else the model's 95%; missing without an estimate), ``original``
+            (the published estimate, if any), ``scale``, ``verdict``, ``rule``.
         """
-        e = self.estimate
+        e, n = self.estimate, self.numbers
+        low, high, level = (e.ci_low, e.ci_high, 0.95) if e else (np.nan, np.nan, np.nan)
+        if e and "ci_low" in n:  # directional and negligible claims: the 100(1 - 2 alpha)% CI of the rule
+            low, high, level = n["ci_low"], n["ci_high"], 1 - 2 * n["alpha"]
+        elif e and "new_ci_low" in n:  # replications: the 100(1 - alpha)% CI of the new estimate
+            low, high, level = n["new_ci_low"], n["new_ci_high"], 1 - n["alpha"]
         return {
             "claim": self.claim.id, "dataset": self.dataset, "kind": self.claim.kind, "model": self.claim.model,
             "n": e.n if e else np.nan, "n_excluded": e.n_excluded if e else np.nan,
             "estimate": e.estimate if e else np.nan, "se": e.se if e else np.nan,
-            "ci_low": e.ci_low if e else np.nan, "ci_high": e.ci_high if e else np.nan,
+            "ci_low": low, "ci_high": high, "ci_level": level,
             "original": self.claim.original.get("estimate", np.nan), "scale": e.scale if e else "",
             "verdict": self.verdict, "rule": self.rule,
         }  # fmt: skip
@@ -475,11 +482,21 @@ class Scorecard:
         HtmlBlock
             The APA table.
         """
-        cols = ["claim", "dataset", "model", "n", "estimate", "ci_low", "ci_high", "original", "verdict"]
-        block = apa_table(self.compact()[cols].rename(columns={"estimate": "new_estimate"}), title="Verdicts",
-                          number=number, decimals=3,
-                          note="Estimate: r, a standardized or raw coefficient, or alpha, as the claim states; CI 95%; "
-                               "original: the published value. Each claim links to its details below.")  # fmt: skip
+        shown = self.compact()
+        simulated = {label for label, d in self.datasets.items() if d is not None and getattr(d, "simulated", False)}
+        shown["ci"] = [format_ci(r.ci_low, r.ci_high, level=r.ci_level, decimals=3, bounded=r.scale == "r")
+                       .replace(" CI ", "\u00a0").replace(", ", ",\u00a0") if pd.notna(r.ci_level) else None
+                       for r in shown.itertuples()]  # fmt: skip
+        shown["dataset"] = [f"{d} (simulated)" if d in simulated else d for d in shown["dataset"]]
+        cols = ["claim", "dataset", "model", "n", "estimate", "ci", "original", "verdict"]
+        note = ("Estimate: r, a standardized or raw coefficient, or alpha, as the claim states; CI: the interval "
+                "the claim's sentence reports, with its level (100(1 - 2α)% for directional claims, the interval "
+                "of their one-sided and equivalence tests; 100(1 - α)% for replications); original: the published "
+                "value. Each claim links to its details below.")  # fmt: skip
+        if simulated:
+            note += " Simulated data: these verdicts test the toolkit, not the claims."
+        block = apa_table(shown[cols].rename(columns={"estimate": "new_estimate", "ci": "CI"}), title="Verdicts",
+                          number=number, decimals=3, note=note)  # fmt: skip
         text = block.html
         for cid in dict.fromkeys(self.verdicts["claim"]):
             safe = html.escape(cid)
@@ -528,7 +545,8 @@ class Scorecard:
                          f"{html.escape(c.design)} design.</p>")  # fmt: skip
             for t in (t for t in tests if t.verdict != NOT_TESTABLE):
                 used = ", ".join(f"{k} = {', '.join(v) if isinstance(v, list) else v}" for k, v in t.names.items() if v)
-                parts.append(f"<h4>{html.escape(t.dataset)}: {html.escape(t.verdict)}</h4>"
+                sim = " (simulated data)" if getattr(self.datasets.get(t.dataset), "simulated", False) else ""
+                parts.append(f"<h4>{html.escape(t.dataset + sim)}: {html.escape(t.verdict)}</h4>"
                              f'<p class="apa-text">{html.escape(t.sentence)}</p>'
                              + (f"<p><small>Table {html.escape(str(t.table))}; variables: {html.escape(used)}; "
                                 f"{t.estimate.n:,} analysed, {t.estimate.n_excluded:,} rows left out (missing "

@@ -504,7 +504,26 @@ def frequencies(values: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"category": labels, "n": counts.to_numpy(), "pct": 100 * counts.to_numpy() / len(values)})
 
 
-def group_means(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[str]) -> pd.DataFrame:
+def value_label(value, mapping) -> str:
+    """The label of one group value in `mapping` (``{value: label}`` from the codebook), matched as it
+    is or by its text (``2``, ``2.0`` and ``"2"`` alike); the value as text when it has none.
+
+    Examples
+    --------
+    >>> value_label(2.0, {1: "woman", 2: "man"}), value_label("3", {1: "woman"}), value_label(3.0, {})
+    ('man', '3', '3')
+    """
+    def text(v) -> str:
+        return str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v)
+
+    mapping = mapping or {}
+    if value in mapping:
+        return str(mapping[value])
+    return next((str(label) for key, label in mapping.items() if text(key) == text(value)), text(value))
+
+
+def group_means(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[str],
+                value_labels: dict | None = None) -> pd.DataFrame:  # fmt: skip
     """Mean and SD of `columns` within each level of each grouping column.
 
     Parameters
@@ -515,12 +534,16 @@ def group_means(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[
         Numeric variables to summarise.
     groups : str or list of str
         Grouping columns, each compared in turn; those absent from `data` are skipped.
+    value_labels : dict, optional
+        ``{group column: {value: label}}`` (``Dataset.value_labels[table]``): levels are shown by
+        their label (gender 1 as "woman").
 
     Returns
     -------
     pandas.DataFrame
-        One row per group column, level and variable: ``group``, ``level`` (as text, in sorted
-        order), ``variable``, ``n`` (non-missing values), ``mean``, ``sd`` (n - 1).
+        One row per group column, level and variable: ``group``, ``level`` (its label, or the
+        value as text; in sorted order of the values), ``variable``, ``n`` (non-missing values),
+        ``mean``, ``sd`` (n - 1).
 
     Raises
     ------
@@ -555,6 +578,7 @@ def group_means(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[
         for level, part in data.groupby(group, observed=True, dropna=True):
             for col in cols:
                 x = pd.to_numeric(part[col], errors="coerce").dropna()
-                rows.append({"group": group, "level": str(level), "variable": col, "n": len(x),
+                shown = value_label(level, (value_labels or {}).get(group))
+                rows.append({"group": group, "level": shown, "variable": col, "n": len(x),
                              "mean": x.mean(), "sd": x.std(ddof=1)})  # fmt: skip
     return pd.DataFrame(rows, columns=["group", "level", "variable", "n", "mean", "sd"])

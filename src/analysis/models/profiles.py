@@ -77,6 +77,43 @@ class ProfileResult:
     def _chosen(self):
         return self.fit.loc[self.fit["n_profiles"] == self.n_profiles].iloc[0]
 
+    def checks(self) -> list[str]:
+        """What a reader must know before trusting the chosen solution, one sentence each.
+
+        Returns
+        -------
+        list of str
+            Empty when nothing is wrong. Otherwise, in order: an entropy below .80 (profiles
+            overlap, so memberships are uncertain; Clark & Muthén, 2009, take .80 as the usual
+            threshold); a profile under 5% of respondents (may not replicate; Nylund-Gross et al.,
+            2007); profile counts whose model did not converge.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from analysis import latent_profiles
+        >>> rng = np.random.default_rng(3)
+        >>> x = pd.DataFrame(rng.normal(size=(300, 2)), columns=["anx", "avo"])
+        >>> res = latent_profiles(x, columns=["anx", "avo"], n_profiles=[2], n_init=1, seed=1)
+        >>> res.checks()[0][:60]
+        'The 2-profile solution has entropy .31, below .80: many resp'
+        """
+        f, out = self._chosen(), []
+        if self.n_profiles > 1 and f["entropy"] < 0.80:
+            entropy = format_value(f["entropy"], bounded=True)
+            out.append(f"The {self.n_profiles}-profile solution has entropy {entropy}, "
+                       "below .80: many respondents are not clearly in one profile, so profile sizes and means are "
+                       "uncertain and assigning people to profiles misclassifies many.")  # fmt: skip
+        if self.n_profiles > 1 and f["smallest_pct"] < 5:
+            out.append(f"The smallest profile holds {format_value(f['smallest_pct'], 1)}% of respondents (under 5%): "
+                       "it may not replicate.")  # fmt: skip
+        failed = self.fit.loc[~self.fit["converged"].astype(bool), "n_profiles"]
+        if len(failed):
+            out.append("The models with " + ", ".join(str(int(k)) for k in failed) + " profiles did not converge; "
+                       "more starts (n_init) may help.")  # fmt: skip
+        return out
+
     def table(self, *, title: str | None = None, number: int | None = None) -> HtmlBlock:
         """The chosen solution's profile means as an APA table.
 

@@ -112,9 +112,11 @@ class RegressionResult:
                       f"name stops working in {REMOVED_IN}.", DeprecationWarning, stacklevel=2)  # fmt: skip
         return 1 - self.ci
 
-    def table(self, *, title: str | None = None, number: int | None = None) -> HtmlBlock:
+    def table(self, *, title: str | None = None, number: int | None = None,
+              labels: dict | None = None) -> HtmlBlock:  # fmt: skip
         """The coefficients as an APA table (`title` defaults to the model and outcome; the note
-        gives n, the rows excluded and the CI level)."""
+        gives n, the rows excluded, the CI level and the standard-error type; `labels` renames
+        terms and names in the title, e.g. ``Dataset.display_labels()``)."""
         cols = {"ols": ["term", "estimate", "se", "statistic", "df", "p_value", "ci_low", "ci_high",
                         "std_estimate", "partial_r", "vif"],
                 "logistic": ["term", "estimate", "se", "statistic", "p_value", "odds_ratio",
@@ -133,8 +135,10 @@ class RegressionResult:
             note += (f" Standard errors are cluster-robust (CR1) by {self.dyad} "
                      f"({int(f['n_clusters']):,} clusters).")  # fmt: skip
         show = [c for c in cols[self.model] if c in self.coefficients.columns]
-        return apa_table(self.coefficients[show], title=title or f"{names[self.model]} of {self.outcome}",
-                         number=number, note=note)  # fmt: skip
+        shown = self.coefficients[show]
+        shown.attrs.update(ci=self.ci, statistic="t" if "df" in show else "z")
+        return apa_table(shown, title=title or f"{names[self.model]} of {self.outcome}", number=number, note=note,
+                         labels=labels)  # fmt: skip
 
     def sentence(self, term: str | None = None) -> str:
         """An APA sentence for one coefficient (`term`), or for the whole model (None)."""

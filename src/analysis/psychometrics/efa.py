@@ -172,6 +172,11 @@ class EFAResult:
                          format_stat("TLI", f["tli"], bounded=True),
                          _rmsea(f["rmsea"], f["rmsea_ci_low"], f["rmsea_ci_high"], self.ci)])
 
+    def checks(self) -> list[str]:
+        """What a reader must know before trusting the estimates (non-convergence, a Heywood case),
+        one sentence each; empty when nothing is wrong. Reports show them in a callout."""
+        return self._problems()
+
     def _problems(self) -> list[str]:
         out = []
         if not self.converged:

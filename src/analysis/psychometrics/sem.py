@@ -152,6 +152,11 @@ class CFAResult:
     def _estimator(self) -> str:
         return "full-information maximum likelihood" if self.missing == "fiml" else "maximum likelihood"
 
+    def checks(self) -> list[str]:
+        """What a reader must know before trusting the estimates (non-convergence, a Heywood case),
+        one sentence each; empty when nothing is wrong. Reports show them in a callout."""
+        return self._problems()
+
     def _problems(self) -> list[str]:
         out = []
         if not self.converged:

@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from analysis.apa import format_p
+from analysis.data.describe import value_label
+
 __all__ = [
     "score_distributions", "correlation_heatmap", "diary_trajectories", "item_missingness",
     "careless_distributions", "attachment_quadrants", "by_group", "profile_scatter", "forest_plot",
@@ -30,16 +33,6 @@ def _described(fig, text: str):
 
 def _names(columns, labels: Mapping[str, str]) -> str:
     return ", ".join(str(labels.get(c, c)) for c in columns)
-
-
-def _value_label(value, mapping: Mapping) -> str:
-    """The label of one group value: matched as it is or by its text (``2``, ``2.0``, ``"2"``)."""
-    def text(v) -> str:
-        return str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v)
-
-    if value in mapping:
-        return str(mapping[value])
-    return next((str(label) for key, label in mapping.items() if text(key) == text(value)), text(value))
 
 
 def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None, col_wrap: int = 4):
@@ -84,7 +77,7 @@ def diary_trajectories(diary: pd.DataFrame, *, y: str, day: str, dyad: str, part
     chosen = rng.choice(diary[dyad].unique(), size=min(n_dyads, diary[dyad].nunique()), replace=False)
     sub = diary[diary[dyad].isin(chosen)].astype({partner: str})
     if partner in value_labels:
-        sub[partner] = diary.loc[sub.index, partner].map(lambda v: _value_label(v, value_labels[partner]))
+        sub[partner] = diary.loc[sub.index, partner].map(lambda v: value_label(v, value_labels[partner]))
     grid = sns.relplot(data=sub, x=day, y=y, hue=partner, col=dyad, col_wrap=3, kind="line", marker="o",
                        height=2.2, aspect=1.4, col_order=sorted(chosen))  # fmt: skip
     grid.set_titles("couple {col_name}", size=9)
@@ -180,7 +173,7 @@ def by_group(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[str
     for i, group in enumerate(present):
         frame = data[cols + [group]].dropna(subset=[group])
         if group in value_labels:
-            frame[group] = frame[group].map(lambda v, g=group: _value_label(v, value_labels[g])).astype(str)
+            frame[group] = frame[group].map(lambda v, g=group: value_label(v, value_labels[g])).astype(str)
         else:
             frame = frame.astype({group: str})
         for j, col in enumerate(cols):
@@ -378,3 +371,55 @@ def forest_plots(scorecard):
 
 
 __all__ += ["forest_plots"]
+
+
+def regression_checks(result, *, label: str | None = None):
+    """Residuals against fitted values and a normal Q-Q plot of the standardized residuals of a
+    linear model (``ols(...)``, read from its ``.diagnostics.influence``), side by side.
+
+    Left: a flat, even band around zero (the lowess line near zero) fits the linearity and
+    equal-variance assumptions; a funnel means heteroscedasticity. Right: points on the line mean
+    normal residuals; the most influential rows (Cook's distance) are marked with their id.
+    None when the model has no diagnostics.
+    """
+    diag = getattr(result, "diagnostics", None)
+    if diag is None or diag.influence.empty:
+        return None
+    inf = diag.influence.dropna(subset=["fitted", "residual", "std_residual"])
+    name = label or diag.outcome
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.8))
+    left.scatter(inf["fitted"], inf["residual"], s=8, alpha=0.45, color="#4c72b0", rasterized=len(inf) > 2000)
+    left.axhline(0, color="0.3", lw=0.8, ls="--")
+    if len(inf) > 10:
+        from statsmodels.nonparametric.smoothers_lowess import lowess
+
+        smooth = lowess(inf["residual"], inf["fitted"], frac=0.6, return_sorted=True)
+        left.plot(smooth[:, 0], smooth[:, 1], color="#c44e52", lw=1.5)
+    left.set_xlabel(f"Fitted {name}")
+    left.set_ylabel("Residual")
+    left.set_title("Residuals vs fitted")
+    right.scatter(inf["normal_quantile"], inf["std_residual"], s=8, alpha=0.45, color="#4c72b0",
+                  rasterized=len(inf) > 2000)  # fmt: skip
+    lim = [float(np.nanmin(inf["normal_quantile"])), float(np.nanmax(inf["normal_quantile"]))]
+    right.plot(lim, lim, color="0.3", lw=0.8, ls="--")
+    top = diag.most_influential(3)
+    who = "person" if "person" in top.columns and top["person"].notna().all() else "row"
+    for i, row in enumerate(top.itertuples(index=False)):
+        hit = inf[inf["row"] == row.row]
+        if len(hit):
+            right.annotate(str(getattr(row, who)), (hit["normal_quantile"].iloc[0], hit["std_residual"].iloc[0]),
+                           fontsize=7, xytext=(8, -4 + 9 * i), textcoords="offset points",
+                           arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.4"})  # fmt: skip
+    right.set_xlabel("Normal quantile")
+    right.set_ylabel("Standardized residual")
+    right.set_title("Normal Q-Q")
+    fig.tight_layout()
+    bp = diag.tests.set_index("test").get("p_value", pd.Series(dtype=float)).get("breusch_pagan", np.nan)
+    return _described(fig, f"Two panels for the model of {name} ({len(inf):,} rows): left, residuals against "
+                           "fitted values with a smoothed line"
+                           + (f" (Breusch-Pagan {format_p(bp)})" if pd.notna(bp) else "")
+                           + "; right, a normal Q-Q plot of the standardized residuals, the three most "
+                           f"influential rows labelled ({', '.join(str(getattr(r, who)) for r in top.itertuples())}).")
+
+
+__all__ += ["regression_checks"]

@@ -1,6 +1,7 @@
 """APA tables whose layout or notes are built from the table itself: the by-instrument
 psychometrics (`analysis.psychometrics.by_instrument`: which groups were compared, and why a model
-was not fitted) and the correlation matrix of `analysis.correlation_pairs` (pairwise n, CI level).
+was not fitted), the correlation matrix of `analysis.correlation_pairs` (pairwise n, CI level) and
+the assumption checks of several linear models side by side.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import pandas as pd
 
 from analysis.apa import HtmlBlock, apa_table, format_value
 
-__all__ = ["invariance_table", "dyadic_invariance_table", "correlation_matrix_table"]
+__all__ = ["invariance_table", "dyadic_invariance_table", "correlation_matrix_table", "model_checks_table",
+           "group_tests_table", "post_hoc_table"]
 
 
 def invariance_table(invariance: pd.DataFrame, *, group: str, number: int | None = None,
@@ -197,3 +199,174 @@ def correlation_matrix_table(pairs: pd.DataFrame, *, columns: Sequence[str], lab
     return HtmlBlock(f'<div class="apa"><table class="apa-table"><caption>{caption}</caption>'
                      f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
                      f'<p class="apa-note"><em>Note.</em> {note}</p></div>')  # fmt: skip
+
+
+def model_checks_table(models: Mapping[str, object], *, number: int | None = None,
+                       title: str = "Assumption checks of the linear models") -> HtmlBlock:  # fmt: skip
+    """The assumption checks of several linear models (``ols(...)``), one row per model.
+
+    Parameters
+    ----------
+    models : dict
+        ``{model name: RegressionResult}`` in the order shown; models without ``.diagnostics``
+        are left out.
+    number : int, optional
+        Table number.
+    title : str
+        Table title.
+
+    Returns
+    -------
+    HtmlBlock
+        Columns: model, n, the Breusch-Pagan test (χ², df, p; Koenker's studentized form, as
+        ``lmtest::bptest``), the Shapiro-Wilk test of the residuals (W, p; missing above 5,000
+        rows), the largest Cook's distance with the row (or person id) it belongs to, and the
+        largest VIF with its term. The note says how to read them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import ols
+    >>> rng = np.random.default_rng(2)
+    >>> data = pd.DataFrame({"x": rng.normal(size=60), "w": rng.normal(size=60)})
+    >>> data["y"] = data["x"] + rng.normal(size=60)
+    >>> html = model_checks_table({"Main": ols(data, "y ~ x + w")}, number=4).html
+    >>> "Breusch-Pagan &chi;&sup2;" in html, '<td class="text">Main</td>' in html
+    (True, True)
+    """
+    rows = []
+    for name, result in models.items():
+        diag = getattr(result, "diagnostics", None)
+        if diag is None:
+            continue
+        tests = diag.tests.set_index("test")
+        top = diag.most_influential(1).iloc[0]
+        who = top["person"] if diag.person and "person" in top.index else top["row"]
+        who = int(who) if isinstance(who, float) and who.is_integer() else who
+        vif = diag.vif.loc[diag.vif["vif"].idxmax()] if len(diag.vif) else None
+        bp = tests.loc["breusch_pagan"] if "breusch_pagan" in tests.index else None
+        sw = tests.loc["shapiro_wilk"] if "shapiro_wilk" in tests.index else None
+        rows.append({"model": name, "n": len(diag.influence),
+                     "bp_chi_square": bp["statistic"] if bp is not None else None,
+                     "bp_df": bp["df"] if bp is not None else None,
+                     "bp_p_value": bp["p_value"] if bp is not None else None,
+                     "sw_w": sw["statistic"] if sw is not None else None,
+                     "sw_p_value": sw["p_value"] if sw is not None else None,
+                     "max_cooks_distance": top["cooks_distance"], "most_influential": str(who),
+                     "max_vif": vif["vif"] if vif is not None else None,
+                     "max_vif_term": str(vif["term"]) if vif is not None else None})  # fmt: skip
+    note = ("Breusch-Pagan: Koenker's studentized test of equal residual variance (p < .05: the variance changes "
+            "with the predictors; prefer robust standard errors). Shapiro-Wilk: normality of the residuals "
+            "(with large n even harmless departures are significant: read the Q-Q plot). Cook's D above about "
+            "4/n, or far above the rest, marks a row that moves the estimates; VIF above 5 marks collinear "
+            "predictors. Its row: the row's id.")  # fmt: skip
+    return apa_table(pd.DataFrame(rows), title=title, number=number, note=note,
+                     empty="No linear model with assumption checks.")  # fmt: skip
+
+
+_TEST_LABELS = {"welch_t": "Welch's t", "welch_anova": "Welch's ANOVA"}
+_EFFECT_LABELS = {"hedges_g": "Hedges' g", "cohen_d": "Cohen's d", "omega_sq": "ω²", "eta_sq": "η²"}
+
+
+def group_tests_table(comparisons: Mapping[tuple[str, str], object], *, labels: Mapping[str, str] | None = None,
+                      number: int | None = None, title: str = "Group comparisons") -> HtmlBlock:  # fmt: skip
+    """The omnibus tests of several group comparisons (``compare_groups``), one row each: Welch's t
+    (two groups) or Welch's ANOVA (more), with the effect size and its CI.
+
+    Parameters
+    ----------
+    comparisons : dict
+        ``{(outcome, group column): GroupComparisonResult}`` in the order shown.
+    labels : dict, optional
+        Readable names of the outcome and group columns.
+    number : int, optional
+        Table number.
+    title : str
+        Table title.
+
+    Returns
+    -------
+    HtmlBlock
+        Columns: outcome, grouping, groups, n, test, the statistic (t or F) with its df (``df1``,
+        ``df2``; one df for t), p, the effect size (Hedges' g for two groups, omega squared for
+        more) with its CI. The note names the tests, the effect sizes and the CI level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import compare_groups
+    >>> rng = np.random.default_rng(4)
+    >>> data = pd.DataFrame({"g": np.repeat(["a", "b", "c"], 30), "y": rng.normal(size=90)})
+    >>> "Welch&#x27;s ANOVA" in group_tests_table({("y", "g"): compare_groups(data, y="y", group="g")}).html
+    True
+    """
+    labels, rows, level = labels or {}, [], 0.95
+    for (outcome, group), res in comparisons.items():
+        fit, eff = res.fit.iloc[0], res.effect_sizes.set_index("effect")
+        name = "hedges_g" if "hedges_g" in eff.index else "omega_sq"
+        level = res.ci
+        rows.append({"outcome": str(labels.get(outcome, outcome)), "grouping": str(labels.get(group, group)),
+                     "groups": int(fit["n_groups"]), "n": int(fit["n"]),
+                     "test": _TEST_LABELS.get(fit["test"], fit["test"]), "statistic": fit["statistic"],
+                     "df1": fit["df1"] if "df1" in fit.index else fit["df"],
+                     "df2": fit["df2"] if "df2" in fit.index else None, "p_value": fit["p_value"],
+                     "effect": _EFFECT_LABELS[name], "effect_size": eff.loc[name, "estimate"],
+                     "ci_low": eff.loc[name, "ci_low"], "ci_high": eff.loc[name, "ci_high"]})  # fmt: skip
+    table = pd.DataFrame(rows)
+    table.attrs.update(statistic="t or F", ci=level)
+    note = ("Welch's t (two groups; df1 is its df) or Welch's one-way ANOVA (more groups; F on df1 and df2), "
+            "neither assuming equal variances. Effect size: Hedges' g (two groups; noncentral-t CI) or ω² (more "
+            "groups; noncentral-F CI). Games-Howell comparisons of the pairs follow where there are more than two "
+            "groups.")  # fmt: skip
+    return apa_table(table, title=title, number=number, note=note, empty="No group comparison could be made.")
+
+
+def post_hoc_table(comparisons: Mapping[tuple[str, str], object], *, labels: Mapping[str, str] | None = None,
+                   number: int | None = None, title: str = "Games-Howell comparisons") -> HtmlBlock:  # fmt: skip
+    """The Games-Howell pairwise comparisons of every comparison with more than two groups.
+
+    Parameters
+    ----------
+    comparisons : dict
+        ``{(outcome, group column): GroupComparisonResult}``; those with two groups are left out.
+    labels : dict, optional
+        Readable names of the outcome and group columns.
+    number : int, optional
+        Table number.
+    title : str
+        Table title.
+
+    Returns
+    -------
+    HtmlBlock
+        One row per pair: outcome, grouping, the two groups, mean difference, SE, t, df, p and CI
+        (both adjusted for the number of groups by the studentized range), Hedges' g.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from analysis import compare_groups
+    >>> rng = np.random.default_rng(4)
+    >>> data = pd.DataFrame({"g": np.repeat(["a", "b", "c"], 30), "y": rng.normal(size=90)})
+    >>> post_hoc_table({("y", "g"): compare_groups(data, y="y", group="g")}).html.count("<tr>")
+    4
+    """
+    labels, parts, level = labels or {}, [], 0.95
+    for (outcome, group), res in comparisons.items():
+        if int(res.fit["n_groups"].iloc[0]) > 2 and len(res.contrasts):
+            level = res.ci
+            pairs = res.contrasts.assign(group1=[res._label(v) for v in res.contrasts["group1"]],
+                                         group2=[res._label(v) for v in res.contrasts["group2"]])  # fmt: skip
+            parts.append(pairs.assign(outcome=str(labels.get(outcome, outcome)),
+                                      grouping=str(labels.get(group, group))))  # fmt: skip
+    cols = ["outcome", "grouping", "group1", "group2", "estimate", "se", "statistic", "df", "p_value", "ci_low",
+            "ci_high", "hedges_g"]  # fmt: skip
+    table = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+    table = table.rename(columns={"estimate": "mean_difference"})
+    table.attrs.update(statistic="t", ci=level)
+    return apa_table(table, title=title, number=number, empty="No grouping has more than two groups.",
+                     note="Mean difference: group 1 minus group 2; df by Welch-Satterthwaite; p and CI adjusted for "
+                          "the number of groups (studentized range).")  # fmt: skip

@@ -4,8 +4,10 @@ to ``results.json`` and shown at the end of the report."""
 from __future__ import annotations
 
 import html
+import io
 import json
 import math
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,11 @@ from analysis.exceptions import AnalysisError
 from analysis.paths import resolve
 from analysis.runner.provenance import git_commit, package_versions, utc_now
 
-__all__ = ["Run", "start_run"]
+__all__ = ["Run", "start_run", "SIMULATED_NOTE"]
+
+#: what every report, results file and index says of a run on the simulated demo survey
+SIMULATED_NOTE = ("Simulated data: these results and verdicts test the toolkit, not the claims; "
+                  "the data describe no real people.")  # fmt: skip
 
 
 def _jsonable(value):
@@ -91,6 +97,7 @@ class Run:
     _t0: float
     inputs: list[TableFile] = field(default_factory=list)
     results: dict = field(default_factory=dict)
+    simulated: bool = False
 
     def add_input(self, *datasets: Dataset) -> None:
         """Record data sets' files (path, SHA-256, rows) as inputs of this run.
@@ -103,6 +110,7 @@ class Run:
         """
         for dataset in datasets:
             self.inputs.extend(dataset.files)
+            self.simulated = self.simulated or bool(getattr(dataset, "simulated", False))
 
     def record(self, key: str, value) -> None:
         """Store a key result under a stable `key` (tables become lists of records).
@@ -127,7 +135,9 @@ class Run:
         dict
             ``notebook``, ``parameters``, ``seed`` (the ``seed`` parameter, or None),
             ``inputs`` (one dict per input file: ``table``, ``path``, ``sha256``, ``rows``,
-            ``columns``), ``packages`` (Python and package versions), ``git_commit`` (HEAD,
+            ``columns``), ``simulated`` (True when an input is the simulated demo survey) and
+            then ``data_note`` (:data:`SIMULATED_NOTE`), ``packages`` (Python and package
+            versions), ``git_commit`` (HEAD,
             with ``+dirty`` if tracked files changed; None outside a git checkout),
             ``started_at`` and ``run_time_s`` (seconds since :func:`start_run`).
         """
@@ -139,6 +149,8 @@ class Run:
                 {"table": f.table, "path": f.path, "sha256": f.sha256, "rows": f.rows, "columns": f.columns}
                 for f in self.inputs
             ],
+            "simulated": self.simulated,
+            **({"data_note": SIMULATED_NOTE} if self.simulated else {}),
             "packages": package_versions(),
             "git_commit": git_commit(),
             "started_at": self.started_at,
@@ -232,6 +244,7 @@ def start_run(notebook: str, *, output_dir: str | Path, **parameters) -> Run:
     """
     parameters = {"output_dir": str(output_dir), **parameters}
     _show_input_errors_plainly()
+    _show_figures_with_alt_text(resolve(output_dir) / "figures")
     return Run(notebook=notebook, parameters=parameters, output_dir=resolve(output_dir),
                started_at=utc_now(), _t0=time.perf_counter())  # fmt: skip
 
@@ -253,3 +266,45 @@ def _show_input_errors_plainly() -> None:
         return lines
 
     shell.set_custom_exc((AnalysisError,), handler)
+
+
+def _show_figures_with_alt_text(folder: Path) -> None:
+    """In a notebook, show every matplotlib figure as a PNG whose output metadata carries the
+    figure's text description (``fig.get_label()``, set by `analysis.report.figures`) as ``alt``,
+    which the report template writes into ``<img alt=...>``; and write each figure shown as
+    ``folder/figure-NN.png`` and ``.svg`` with ``folder/figures.json`` (file, title, alt), the
+    files `connlab export` hands out. Outside IPython nothing happens."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    plt.get_backend()
+    plt._get_backend_mod()  # load the inline backend now: it registers its own PNG formatter, replaced below
+    shutil.rmtree(folder, ignore_errors=True)  # figures of an earlier run of this notebook
+    shown: list[dict] = []
+
+    def png_with_alt(fig: Figure):
+        buffer = io.BytesIO()
+        fig.canvas.print_figure(buffer, format="png", bbox_inches="tight", dpi=fig.dpi, facecolor="white")
+        data = buffer.getvalue()
+        alt = fig.get_label()  # empty for a figure not made by analysis.report.figures: the browser test fails it
+        stem = f"figure-{len(shown) + 1:02d}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{stem}.png").write_bytes(data)
+            fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches="tight", facecolor="white")
+            title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+            title = title or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+            shown.append({"file": stem, "title": title, "alt": alt})
+            (folder / "figures.json").write_text(json.dumps(shown, indent=2) + "\n", encoding="utf-8")
+        except OSError:  # the report still shows the figure; export says what is missing
+            pass
+        return data, {"alt": alt}
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, png_with_alt)

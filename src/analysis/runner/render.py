@@ -12,6 +12,7 @@ import nbformat
 
 from analysis.paths import TEMPLATES_DIR
 from analysis.runner.provenance import git_commit, utc_now
+from analysis.runner.records import SIMULATED_NOTE
 
 __all__ = ["render_notebook", "write_index"]
 
@@ -46,6 +47,15 @@ def write_atomically(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _simulated(run) -> bool:
+    """Whether `run` read the simulated demo survey (``provenance.simulated`` of its results.json)."""
+    try:
+        doc = json.loads(Path(run.results).read_text(encoding="utf-8")) if run.results else {}
+    except (OSError, ValueError):
+        return False
+    return bool(doc.get("provenance", {}).get("simulated")) if isinstance(doc, dict) else False
+
+
 def _link(target: Path | None, base: Path, text: str) -> str:
     if target is None or not Path(target).exists():
         return ""
@@ -61,6 +71,7 @@ def write_index(runs: Sequence, out: Path, *, note: str | None = None) -> Path:
     to a temporary file and renamed, so the index is never half written."""
     base = out.parent
     rows = []
+    simulated = [run.name for run in runs if _simulated(run)]
     for run in runs:
         overridden = set(run.extra.get("overridden", []))
         params = "<br>".join(
@@ -81,10 +92,13 @@ def write_index(runs: Sequence, out: Path, *, note: str | None = None) -> Path:
                              f"{html.escape(v)}.</div>" for k, v in skipped.items())  # fmt: skip
         if run.extra.get("note"):
             error += f'<div class="reason">{html.escape(run.extra["note"])}</div>'
+        if run.name in simulated:
+            error += '<div class="reason"><strong>Simulated data.</strong></div>'
         title = _link(run.html, base, run.name) or html.escape(run.name)
         rows.append(
             f"<tr><td>{title}</td><td class='status-{run.status.replace(' ', '-')}'>{run.status}</td>"
-            f"<td>{run.seconds:.1f} s</td><td class='params'>{params}</td><td>{files}{error}</td></tr>"
+            f"<td class='seconds'>{run.seconds:.1f}&nbsp;s</td><td class='params'>{params}</td>"
+            f"<td>{files}{error}</td></tr>"
         )
     n_failed = sum(r.status == "failed" for r in runs)
     n_na = sum(r.status == "not applicable" for r in runs)
@@ -92,6 +106,9 @@ def write_index(runs: Sequence, out: Path, *, note: str | None = None) -> Path:
     summary = f"{len(runs) - n_failed - n_na - n_not_run} succeeded, " + (f"{n_na} not applicable, " if n_na else "") \
         + f"{n_failed} failed" + (f", {n_not_run} not run" if n_not_run else "")
     banner = f'<p class="meta"><strong>{html.escape(note)}</strong></p>\n' if note else ""
+    if simulated:
+        banner += (f'<p class="simulated"><strong>Simulated data.</strong> {len(simulated)} of {len(runs)} reports '
+                   f"ran on the simulated demo survey: {html.escape(SIMULATED_NOTE.split(': ', 1)[1])}</p>\n")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
@@ -103,9 +120,9 @@ def write_index(runs: Sequence, out: Path, *, note: str | None = None) -> Path:
 &middot; <strong>{summary}</strong></p>
 {banner}<p class="meta">Each report shows its parameters, input-file SHA-256 and package versions at the end;
 its <code>results.json</code> holds the key numbers. Bold parameters were set on the command line.</p>
-<table class="index"><thead><tr><th>Report</th><th>Status</th><th>Run time</th><th>Parameters</th>
-<th>Files</th></tr></thead>
-<tbody>{"".join(rows)}</tbody></table>
+<div class="index-box"><table class="index"><thead><tr><th>Report</th><th>Status</th><th>Run time</th>
+<th>Parameters</th><th>Files</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table></div>
 </main></body></html>
 """
     write_atomically(out, page)
