@@ -57,6 +57,8 @@ _PUBLIC = {
                                              "scale_cfa", "scale_invariance", "scale_dyadic_invariance"],
     # models
     "analysis.models.regression": ["RegressionResult", "ols", "logistic_regression"],
+    "analysis.models.regression_diagnostics": ["RegressionDiagnostics"],
+    "analysis.models.group_comparison": ["GroupComparisonResult", "compare_groups"],
     "analysis.models.limited_outcomes": ["ordinal_regression", "tobit"],
     "analysis.models.effect_sizes": ["cohens_d", "partial_eta_squared", "p_adjust", "family_of_tests",
                                      "minimal_detectable_effect", "minimal_detectable_effect_sentence"],
@@ -77,8 +79,11 @@ _PUBLIC = {
     "analysis.claims.verdicts": ["directional_claim", "directional_claim_r", "replication", "replication_r"],
     "analysis.claims.replication_stats": ["r33", "d33", "replication_bf"],
     # report and runner
-    "analysis.report.notices": ["dataset_notice"],
-    "analysis.report.tables": ["correlation_matrix_table"],
+    "analysis.report.notices": ["dataset_notice", "simulated_notice", "callout", "warnings_callout",
+                                "small_groups_callout", "notes_callout"],
+    "analysis.report.tables": ["correlation_matrix_table", "model_checks_table", "group_tests_table",
+                               "post_hoc_table"],
+    "analysis.report.export": ["export_report"],
     "analysis.runner.records": ["Run", "start_run"],
     "analysis.runner.suite": ["run_suite"],
 }  # fmt: skip

@@ -1,4 +1,5 @@
-"""`connlab` command line: run the notebook suite, test a study's claims, make the demo data.
+"""`connlab` command line: run the notebook suite, test a study's claims, make the demo data,
+export a report for a manuscript.
 
 Exit codes: 0 success; 1 a notebook failed (or problems found); 2 bad usage or input (message, no
 traceback); 3 an internal error (a bug: a short message; the traceback with ``connlab --debug``).
@@ -34,6 +35,12 @@ def _cmd_run(args) -> int:
         return 130
     failed = [r.name for r in runs if r.status == "failed"]
     index = (args.out / "index.html").resolve()
+    if args.docx:  # manuscript export of every report that succeeded, into <report>/export/
+        from analysis.report.export import export_report
+
+        for r in runs:
+            if r.status == "succeeded" and r.notebook is not None:
+                print(export_report(r.notebook.parent, docx=True).summary(), file=sys.stderr)
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}. See {index}", file=sys.stderr)
     print(index)
@@ -53,6 +60,13 @@ def _read_params(path) -> dict:
             if isinstance(group.get(key), str):
                 group[key] = str((path.parent / group[key]).resolve())
     return values
+
+
+def _cmd_export(args) -> int:
+    from analysis.report.export import export_report
+
+    print(export_report(args.report, out=args.out, docx=args.docx).summary())
+    return 0
 
 
 def _cmd_replicate(args) -> int:
@@ -221,7 +235,18 @@ def build_parser() -> argparse.ArgumentParser:
                           "others go on (default 1800)")  # fmt: skip
     run.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
                      help="folder of NN_name.ipynb notebooks to run (default: notebooks/)")  # fmt: skip
+    run.add_argument("--docx", action="store_true",
+                     help="then export every report that succeeded for a manuscript, as `connlab export --docx` "
+                          "does (into <report>/export/)")  # fmt: skip
     run.set_defaults(func=_cmd_run)
+
+    exp = sub.add_parser("export", help="export a report's APA tables (CSV; with --docx also one Word document in "
+                                        "APA 7 table style) and figures (PNG, SVG) for a manuscript")  # fmt: skip
+    exp.add_argument("report", type=Path, metavar="REPORT_DIR",
+                     help="a report folder of `connlab run`, e.g. reports/03_connection_and_satisfaction")  # fmt: skip
+    exp.add_argument("--docx", action="store_true", help="also write every APA table into one Word document")
+    exp.add_argument("--out", type=Path, default=None, help="output folder (default: REPORT_DIR/export/)")
+    exp.set_defaults(func=_cmd_export)
 
     rep = sub.add_parser("replicate", help="test the claims of a study file on its data sets: one scorecard report")
     rep.add_argument("--study", required=True,
@@ -267,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: arguments that are paths, in any subcommand
-PATH_ARGUMENTS = ("data", "codebook", "study", "out", "notebooks", "write", "params", "data_root", "folder")
+PATH_ARGUMENTS = ("data", "codebook", "study", "out", "notebooks", "write", "params", "data_root", "folder", "report")
 
 
 def _absolute_paths(args: argparse.Namespace) -> None:
