@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from test_bad_files import BAD, MANIFEST
+from test_export import make_report
 from test_fuzz import DEFAULT_CASES, _knobs, _run_main, make_case, run_case
 from test_yaml_files import STUDIES
 
@@ -159,6 +160,12 @@ OUT_CASES = [
             rf"cannot write or read \S*/out: {EROFS}\. " + ADVICE, _mkdir_fails(errno.EROFS, "out")),
     OutCase("run --out a file", lambda t: ["run", "--only", "00", "--out", str(t / "a_file")],
             r"cannot write or read \S*/a_file: File exists\. " + ADVICE, _a_file),
+    OutCase("export --out a file", lambda t: ["export", str(make_report(t / "rep")), "--docx", "--out",
+            str(t / "a_file")], r"\S*/a_file", _a_file),
+    OutCase("export --out, read-only file system", lambda t: ["export", str(make_report(t / "rep")), "--docx",
+            "--out", str(t / "out")], rf"\S*/out\S*: {EROFS}", _mkdir_fails(errno.EROFS, "out")),
+    OutCase("export --docx, disk full", lambda t: ["export", str(make_report(t / "rep")), "--docx", "--out",
+            str(t / "out")], rf"\S*/out\S*: {ENOSPC}", _replace_fails(errno.ENOSPC)),
 ]  # fmt: skip
 
 

@@ -57,8 +57,9 @@ _PUBLIC = {
                                              "scale_cfa", "scale_invariance", "scale_dyadic_invariance"],
     # models
     "analysis.models.regression": ["RegressionResult", "ols", "logistic_regression"],
-    "analysis.models.regression_diagnostics": ["RegressionDiagnostics"],
-    "analysis.models.group_comparison": ["GroupComparisonResult", "compare_groups"],
+    "analysis.models.regression_diagnostics": ["RegressionDiagnostics", "standard_errors", "process_equations"],
+    "analysis.models.group_comparison": ["GroupComparisonResult", "compare_groups", "compare_groups_by",
+                                         "stack_comparisons"],
     "analysis.models.limited_outcomes": ["ordinal_regression", "tobit"],
     "analysis.models.effect_sizes": ["cohens_d", "partial_eta_squared", "p_adjust", "family_of_tests",
                                      "minimal_detectable_effect", "minimal_detectable_effect_sentence"],

@@ -310,14 +310,18 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     >>> safe = neutralize_formulas(pd.DataFrame({"note": ["=1+1", "fine", "'quoted"], "=x": [-1, 2, 3]}))
     >>> safe["note"].tolist(), list(safe.columns)
     (["'=1+1", 'fine', "''quoted"], ['note', "'=x"])
+    >>> twice = pd.DataFrame([["=a", "b"]], columns=["p", "p"])  # a repeated name is fine
+    >>> neutralize_formulas(twice).iloc[0].tolist()
+    ["'=a", 'b']
     """
     out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            text = out[col].astype("string")
+    for i in range(out.shape[1]):  # by position: a table may repeat a column name (two "p" columns)
+        column = out.iloc[:, i]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            text = column.astype("string")
             risky = text.str.startswith(ESCAPED_START).fillna(False)
             if risky.any():
-                out[col] = text.mask(risky, "'" + text)
+                out.isetitem(i, text.mask(risky, "'" + text))
     out.columns = ["'" + c if isinstance(c, str) and c.startswith(ESCAPED_START) else c for c in out.columns]
     return out
 

@@ -380,6 +380,7 @@ def distinguishability_test(data, formula, *, dyad, partner=None, role=None, rol
                         "aic": [fa["aic"], fb["aic"]], "bic": [fa["bic"], fb["bic"]],
                         "statistic": [np.nan, stat], "df": [np.nan, df],
                         "p_value": [np.nan, stats.chi2.sf(stat, df)]})
+    fit.attrs["statistic"] = "chi_square"  # the likelihood-ratio test
     return DistinguishabilityResult(fit, b.coefficients, b.excluded, ci, tuple(b.variances["role"]), formula)
 
 

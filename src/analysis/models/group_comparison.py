@@ -10,7 +10,7 @@ under). It reuses :func:`~analysis.models.effect_sizes.cohens_d` for two groups.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,7 @@ from analysis.apa import HtmlBlock, apa_table, format_ci, format_p, format_stat,
 from analysis.exceptions import DataError, ParameterError
 from analysis.models.effect_sizes import _root, cohens_d
 
-__all__ = ["GroupComparisonResult", "compare_groups"]
+__all__ = ["GroupComparisonResult", "compare_groups", "compare_groups_by", "stack_comparisons"]
 
 _HEDGES = "Hedges' g"
 
@@ -450,3 +450,79 @@ def _several_groups(samples, x, code, desc, ci, head, y, group):
                                            for a, b in zip(i, j, strict=True)]})  # fmt: skip
     contrasts.attrs["method"] = "games_howell"
     return fit, effects, contrasts
+
+
+def compare_groups_by(data: pd.DataFrame, *, y: Sequence[str], groups: Sequence[str],
+                      value_labels: Mapping | None = None, ci: float = 0.95) -> tuple[dict, list[str]]:  # fmt: skip
+    """:func:`compare_groups` for every outcome in `y` and grouping column in `groups`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per person. Not modified.
+    y : list of str
+        Numeric outcome columns.
+    groups : list of str
+        Grouping columns; those absent from `data` are skipped.
+    value_labels : dict, optional
+        ``{group column: {value: label}}`` (``Dataset.value_labels[table]``).
+    ci : float, optional
+        Confidence level of every interval (default 0.95).
+
+    Returns
+    -------
+    comparisons : dict
+        ``{(outcome, group column): GroupComparisonResult}``, grouping by grouping.
+    skipped : list of str
+        One sentence per comparison that could not be made (e.g. fewer than two groups with two
+        or more cases), with the reason.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"g": ["a"] * 4 + ["b"] * 4, "one": ["x"] * 8, "y": [1, 2, 3, 4, 3, 4, 5, 6]})
+    >>> comparisons, skipped = compare_groups_by(data, y=["y"], groups=["g", "one", "absent"])
+    >>> list(comparisons), skipped[0][:34]
+    ([('y', 'g')], "y by one not compared: Column 'one")
+    """
+    comparisons, skipped = {}, []
+    for group in [g for g in groups if g in data.columns]:
+        for outcome in y:
+            try:
+                comparisons[(outcome, group)] = compare_groups(data, y=outcome, group=group, ci=ci,
+                                                               labels=(value_labels or {}).get(group))  # fmt: skip
+            except DataError as err:
+                skipped.append(f"{outcome} by {group} not compared: {err}")
+    return comparisons, skipped
+
+
+def stack_comparisons(comparisons: Mapping, *, part: str = "fit") -> pd.DataFrame:
+    """One table of a part of several comparisons (for ``results.json``).
+
+    Parameters
+    ----------
+    comparisons : dict
+        ``{(outcome, group column): GroupComparisonResult}`` (:func:`compare_groups_by`).
+    part : {"fit", "effect_sizes", "contrasts", "coefficients"}
+        Which table of each result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``outcome``, ``grouping`` and the part's columns, comparison after comparison.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"g": ["a"] * 4 + ["b"] * 4, "y": [1, 2, 3, 4, 3, 4, 5, 6]})
+    >>> stack_comparisons(compare_groups_by(data, y=["y"], groups=["g"])[0])[["outcome", "grouping", "test"]]
+      outcome grouping     test
+    0       y        g  welch_t
+    """
+    if part not in ("fit", "effect_sizes", "contrasts", "coefficients"):
+        raise ParameterError(f"`part` must be fit, effect_sizes, contrasts or coefficients, not {part!r}.")
+    frames = [getattr(r, part).assign(outcome=y, grouping=g) for (y, g), r in comparisons.items()]
+    if not frames:
+        return pd.DataFrame(columns=["outcome", "grouping"])
+    out = pd.concat(frames, ignore_index=True)
+    return out[["outcome", "grouping"] + [c for c in out.columns if c not in ("outcome", "grouping")]]

@@ -240,7 +240,7 @@ def start_run(notebook: str, *, output_dir: str | Path, **parameters) -> Run:
     >>> doc["provenance"]["seed"], doc["provenance"]["parameters"]["n_boot"]
     (1, 500)
     >>> sorted(doc["provenance"])
-    ['git_commit', 'inputs', 'notebook', 'packages', 'parameters', 'run_time_s', 'seed', 'started_at']
+    ['git_commit', 'inputs', 'notebook', 'packages', 'parameters', 'run_time_s', 'seed', 'simulated', 'started_at']
     """
     parameters = {"output_dir": str(output_dir), **parameters}
     _show_input_errors_plainly()
