@@ -129,3 +129,8 @@ def test_empty_table_is_a_sentence_and_titles_use_labels():
 def test_a_ratio_named_k_keeps_its_value(value, expected):
     """The k bug of issue 15: the partner-to-actor ratio must never print as 0."""
     assert format_number(value, "k") == expected and not math.isclose(value, 0)
+
+
+def test_ids_have_no_thousands_separators():
+    assert format_number(1682.0, "person_id") == "1682" and format_number(4062, "row") == "4062"
+    assert format_number(1682, "n") == "1,682"

@@ -72,6 +72,8 @@ UNBOUNDED_ESTIMATES = {"estimate", "mean", "difference", "mean_difference", "k",
                        "odds_ratio", "value", "new_estimate"}  # fmt: skip
 INTEGER_COLUMNS = {"n", "n_items", "df", "k", "bp_df", "rows", "columns", "persons", "couples", "delta_df", "n_boot",
                    "n_excluded", "n_missing", "n1", "n2"}  # fmt: skip
+#: columns of identifiers (also any ``*_id``): whole numbers without thousands separators
+ID_COLUMNS = {"id", "row", "person", "dyad", "most_influential", "profile", "couple", "day"}
 #: below this a number is floating-point noise (e.g. 1e-17 for the standardized intercept) and shows as zero
 NUMERICAL_ZERO = 1e-12
 #: the most extra decimals a nonzero value that rounds to zero gets before it is shown as ``< 0.0001``
@@ -140,6 +142,11 @@ def _rounded(value: float, decimals: int, *, thousands: bool = False) -> str:
     return text
 
 
+def _is_id(column: str) -> bool:
+    """Whether `column` holds identifiers (row labels, person, couple or other ids)."""
+    return column in ID_COLUMNS or column.endswith("_id") or column.endswith("_row")
+
+
 def format_number(value, column: str = "", decimals: int = 2, *, bounded: bool | None = None) -> str:
     """One table cell in APA style (HTML).
 
@@ -147,7 +154,8 @@ def format_number(value, column: str = "", decimals: int = 2, *, bounded: bool |
     ``< .001``; no leading zero for quantities that cannot exceed 1 (`bounded`, by default from
     the column name: ``NO_LEADING_ZERO``); ``pct_*`` columns one decimal; other numbers `decimals`
     places, a nonzero value that would round to zero with more places (never ``0.00`` for a
-    nonzero SE); missing as an en dash; a real minus sign.
+    nonzero SE); ids (``ID_COLUMNS``, ``*_id``) as plain whole numbers; missing as an en dash; a
+    real minus sign.
     """
     if value is None or (isinstance(value, float | np.floating) and math.isnan(value)) or value is pd.NA:
         return "&ndash;"
@@ -157,6 +165,8 @@ def format_number(value, column: str = "", decimals: int = 2, *, bounded: bool |
         return "yes" if value else "no"
     if column in P_COLUMNS:
         return "&lt; .001" if value < 0.001 else _drop_leading_zero(f"{value:.3f}")
+    if _is_id(column) and float(value).is_integer():  # an id is a name, not a quantity: no separators
+        return str(int(value))
     if (column in INTEGER_COLUMNS and float(value).is_integer()) or isinstance(value, int | np.integer):
         return f"{int(value):,}"
     if column == "value" and float(value).is_integer():  # generic value column: counts stay whole
