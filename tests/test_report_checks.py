@@ -164,3 +164,12 @@ def test_process_equations_are_the_process_models_equations(small_demo):
     assert got == pytest.approx({"Mediation: prqc_trust": paths["prqc_trust"],
                                  "Mediation: csi_16_total": paths["csi_16_total"]}, rel=1e-10)  # fmt: skip
     assert standard_errors("cluster", dyad=None) == {"robust": "HC3", "dyad": None}
+
+
+def test_claim_details_say_which_ci_level_each_part_uses(small_demo):
+    from analysis import load_study, scorecard
+
+    card = scorecard(load_study(None, data=str(small_demo)), seed=1, n_boot=200)
+    directional = sum(1 for t in card.tests if t.estimate is not None and "ci_low" in t.numbers)
+    assert directional > 0
+    assert card.details().html.count("the verdict and its sentence use the 90% CI") == directional

@@ -551,7 +551,8 @@ class Scorecard:
                              + (f"<p><small>Table {html.escape(str(t.table))}; variables: {html.escape(used)}; "
                                 f"{t.estimate.n:,} analysed, {t.estimate.n_excluded:,} rows left out (missing "
                                 "values or the claim's filter).</small></p>" if t.estimate else "")
-                             + (t.estimate.table.html if t.estimate and t.estimate.table else ""))  # fmt: skip
+                             + (t.estimate.table.html if t.estimate and t.estimate.table else "")
+                             + _levels_note(t))  # fmt: skip
             if cid in self.meta_results:
                 pooled = self.meta.set_index("claim").loc[cid, "sentence"]
                 parts.append(f'<p class="apa-text">{html.escape(pooled)}</p>')
@@ -560,6 +561,17 @@ class Scorecard:
                 parts.append(f"<p><strong>Not testable here:</strong> {html.escape('; '.join(untestable))}.</p>")
             parts.append("</section>")
         return HtmlBlock("".join(parts))
+
+
+def _levels_note(test) -> str:
+    """Under a claim's model table: which CI level the table gives and which the verdict uses, when they
+    differ (directional claims: the 100(1 - 2 alpha)% CI of the one-sided and equivalence tests)."""
+    if not test.estimate or not test.estimate.table or "ci_low" not in test.numbers:
+        return ""
+    level = 1 - 2 * test.numbers["alpha"]
+    return (f'<p class="apa-note">The model table gives two-sided 95% CIs; the verdict and its sentence use the '
+            f"{100 * level:g}% CI, the interval of the one-sided and equivalence tests at α = "
+            f"{format_value(test.numbers['alpha'], 2, bounded=True)}.</p>")
 
 
 def _pool(tests) -> tuple[pd.DataFrame, dict]:
