@@ -249,14 +249,19 @@ def start_run(notebook: str, *, output_dir: str | Path, **parameters) -> Run:
                started_at=utc_now(), _t0=time.perf_counter())  # fmt: skip
 
 
-def _show_input_errors_plainly() -> None:
-    """In a notebook, show an AnalysisError as its message (what to fix), not as a traceback
-    through our internals. The cell still fails, so papermill still reports the failure."""
+def _ipython_shell():
+    """The running IPython shell (a notebook kernel), or None outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython comes with ipykernel
-        return
-    shell = get_ipython()
+        return None
+    return get_ipython()
+
+
+def _show_input_errors_plainly() -> None:
+    """In a notebook, show an AnalysisError as its message (what to fix), not as a traceback
+    through our internals. The cell still fails, so papermill still reports the failure."""
+    shell = _ipython_shell()
     if shell is None:
         return
 
@@ -274,11 +279,7 @@ def _show_figures_with_alt_text(folder: Path) -> None:
     which the report template writes into ``<img alt=...>``; and write each figure shown as
     ``folder/figure-NN.png`` and ``.svg`` with ``folder/figures.json`` (file, title, alt), the
     files `connlab export` hands out. Outside IPython nothing happens."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipykernel
-        return
-    shell = get_ipython()
+    shell = _ipython_shell()
     if shell is None:
         return
     import matplotlib.pyplot as plt
