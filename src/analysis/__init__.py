@@ -57,7 +57,8 @@ _PUBLIC = {
                                              "scale_cfa", "scale_invariance", "scale_dyadic_invariance"],
     # models
     "analysis.models.regression": ["RegressionResult", "ols", "logistic_regression"],
-    "analysis.models.regression_diagnostics": ["RegressionDiagnostics", "standard_errors", "process_equations"],
+    "analysis.models.regression_diagnostics": ["RegressionDiagnostics"],
+    "analysis.models.assumption_checks": ["standard_errors", "process_equations"],
     "analysis.models.group_comparison": ["GroupComparisonResult", "compare_groups", "compare_groups_by",
                                          "stack_comparisons"],
     "analysis.models.limited_outcomes": ["ordinal_regression", "tobit"],
