@@ -20,6 +20,7 @@ from scipy import special, stats
 
 from analysis._checks import _check_level, _require_columns
 from analysis.apa import HtmlBlock, apa_table, format_ci, format_p, format_stat, format_value
+from analysis.data.describe import value_label
 from analysis.exceptions import DataError, ParameterError
 from analysis.models.effect_sizes import _root, cohens_d
 
@@ -176,7 +177,7 @@ class GroupComparisonResult:
                 f"Games-Howell tests: {pairs}.")  # fmt: skip
 
     def _label(self, value) -> str:
-        return self.labels.get(value, _text(value))
+        return value_label(value, self.labels)
 
     def _note(self, tail: str) -> str:
         f = self.fit.iloc[0]
@@ -184,13 +185,6 @@ class GroupComparisonResult:
         note = f"n = {int(f['n']):,}; {int(f['n_excluded']):,} rows excluded"
         note += (f" ({'; '.join(small)})" if small else "") + f". {self.sentence()} {tail}"
         return note
-
-
-def _text(value) -> str:
-    """A group value for text: whole floats without ``.0``."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _py(value):
@@ -326,15 +320,15 @@ def compare_groups(data: pd.DataFrame, *, y: str, group: str, labels: Mapping | 
     sizes = {lv: int((groups[kept] == lv).sum()) for lv in levels}
     for lv in [lv for lv in levels if sizes[lv] < 2]:
         rows = kept & (groups == lv).to_numpy()
-        reasons[rows] = f"group {_text(_py(lv))!r} has fewer than 2 cases"
+        reasons[rows] = f"group {value_label(_py(lv), None)!r} has fewer than 2 cases"
         kept &= ~rows
     levels = [lv for lv in levels if sizes[lv] >= 2]
     if len(levels) < 2:
-        have = ", ".join(f"{_text(_py(lv))!r} (n = {n})" for lv, n in sizes.items()) or "none"
+        have = ", ".join(f"{value_label(_py(lv), None)!r} (n = {n})" for lv, n in sizes.items()) or "none"
         raise DataError(f"Column {group!r} has {len(levels)} group(s) with at least two values of {y!r}, but "
                         f"comparing means needs two or more (groups: {have}). Check `group` or the missing "
                         f"values of {y!r}.")  # fmt: skip
-    shown = {_py(lv): _text(_py(lv)) for lv in levels}
+    shown = {_py(lv): value_label(_py(lv), None) for lv in levels}
     if labels is not None:
         if not set(labels) & set(shown):
             raise ParameterError(f"None of the keys of `labels` ({', '.join(map(repr, list(labels)[:6]))}) is a "
@@ -415,8 +409,8 @@ def _several_groups(samples, x, code, desc, ci, head, y, group):
     k, N = len(samples), len(x)
     for s, label in zip(samples, desc["label"], strict=True):
         if np.ptp(s) == 0:
-            raise DataError(f"{y!r} has the same value ({_text(s[0])}) in every row of group {label!r} of {group!r}; "
-                            "Welch's ANOVA needs variance within every group.")  # fmt: skip
+            raise DataError(f"{y!r} has the same value ({value_label(s[0], None)}) in every row of group {label!r} "
+                            f"of {group!r}; Welch's ANOVA needs variance within every group.")  # fmt: skip
     frame = pd.DataFrame({"y": x, "g": code})
     welch = pg.welch_anova(data=frame, dv="y", between="g").iloc[0]
     fit = pd.DataFrame([{**head, "test": "welch_anova", "statistic": float(welch["F"]), "df1": int(welch["ddof1"]),

@@ -354,17 +354,21 @@ def post_hoc_table(comparisons: Mapping[tuple[str, str], object], *, labels: Map
     >>> post_hoc_table({("y", "g"): compare_groups(data, y="y", group="g")}).html.count("<tr>")
     4
     """
-    labels, parts, level = labels or {}, [], 0.95
-    for (outcome, group), res in comparisons.items():
-        if int(res.fit["n_groups"].iloc[0]) > 2 and len(res.contrasts):
-            level = res.ci
-            pairs = res.contrasts.assign(group1=[res._label(v) for v in res.contrasts["group1"]],
-                                         group2=[res._label(v) for v in res.contrasts["group2"]])  # fmt: skip
-            parts.append(pairs.assign(outcome=str(labels.get(outcome, outcome)),
-                                      grouping=str(labels.get(group, group))))  # fmt: skip
+    from analysis.data.describe import value_label
+    from analysis.models.group_comparison import stack_comparisons
+
+    labels = labels or {}
+    several = {key: res for key, res in comparisons.items() if int(res.fit["n_groups"].iloc[0]) > 2}
+    table = stack_comparisons(several, part="contrasts")
+    for column in ("group1", "group2"):  # group values by their labels
+        table[column] = [value_label(v, several[(o, g)].labels) for o, g, v in
+                         zip(table["outcome"], table["grouping"], table.get(column, []), strict=True)]  # fmt: skip
+    table["outcome"] = [str(labels.get(v, v)) for v in table["outcome"]]
+    table["grouping"] = [str(labels.get(v, v)) for v in table["grouping"]]
+    level = next(iter(several.values())).ci if several else 0.95
     cols = ["outcome", "grouping", "group1", "group2", "estimate", "se", "statistic", "df", "p_value", "ci_low",
             "ci_high", "hedges_g"]  # fmt: skip
-    table = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+    table = table.reindex(columns=cols)
     table = table.rename(columns={"estimate": "mean_difference"})
     table.attrs.update(statistic="t", ci=level)
     return apa_table(table, title=title, number=number, empty="No grouping has more than two groups.",
