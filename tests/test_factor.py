@@ -373,8 +373,8 @@ def test_parallel_bad_options(bfi, kwargs, match):
 def test_map_and_omega_bad_options(bfi):
     with pytest.raises(ParameterError, match="max_factors"):
         velicer_map(bfi, items=BFI, max_factors=0)
-    with pytest.raises(ParameterError, match="at least 2"):
-        omega(bfi, items=BFI, n_factors=1)
+    with pytest.raises(ParameterError, match="between 1 and the number of items"):
+        omega(bfi, items=BFI, n_factors=0)
     with pytest.raises(ParameterError, match="rotation"):
         omega(bfi, items=BFI, rotation="varimax")
 

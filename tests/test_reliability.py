@@ -10,6 +10,7 @@ per fixture and item). Fixtures, every scale keyed before the call:
                       rows that answered at least one item (61 of 51,491 answered none)
 """
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from analysis.exceptions import AnalysisWarning, DataError, ParameterError
+from analysis.psychometrics.omega import omega
 from analysis.psychometrics.reliability import cronbach_alpha, item_statistics
 
 TESTS = Path(__file__).resolve().parent
@@ -384,8 +386,10 @@ def test_scale_reliability_table_on_the_scoring_sample():
     row = table.iloc[0]
     # R: psych::alpha(d[, paste0("swls_", 1:5)])$total$raw_alpha
     assert row["alpha"] == pytest.approx(0.871674864025982, rel=1e-10)
-    # R: f <- fa(x, 1, fm = "minres", rotate = "none"); L <- sum(f$loadings); L^2 / (L^2 + sum(f$uniquenesses))
-    assert row["omega_total"] == pytest.approx(0.872082418820270, rel=1e-8)
+    # R: psych::omega(x, nfactors = 1)$omega.tot (tests/reference/omega_one_factor.R); the congeneric omega
+    # f <- fa(x, 1, fm = "minres", rotate = "none"); L <- sum(f$loadings); L^2 / (L^2 + sum(f$uniquenesses))
+    assert row["omega_total"] == pytest.approx(_omega1_reference("swls")["omega_total"], rel=1e-8)
+    assert row["omega_congeneric"] == pytest.approx(0.872082418820270, rel=1e-8)
     assert row["omega_method"] == "one factor"
     # 6-item ECR-S subscales: keyed items (1, 5, 8, 9 reversed) and Schmid-Leiman omega
     keyed = sample[list(ecr_s.values())].copy()
@@ -441,3 +445,86 @@ def test_feldt_interval_alone_matches_psych(psych_total):
     row = psych_total.loc["bfi_agree"]
     lo, hi = feldt_interval(row["raw_alpha"], n=row["n"], k=row["n_items"])
     assert_allclose([lo, hi], [row["feldt_low"], row["feldt_high"]], rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# one-factor omega  <->  psych::omega(x, nfactors = 1, fm = "minres")   (tests/reference/omega_one_factor.R)
+# ---------------------------------------------------------------------------------------------
+OMEGA1 = Path(__file__).parent / "reference" / "omega_one_factor.csv"
+
+
+def _omega1_reference(case):
+    table = pd.read_csv(OMEGA1)
+    table = table[table["case"] == case]
+    return dict(zip(table["quantity"], table["value"], strict=True))
+
+
+def _omega1_cases():
+    bfi = pd.read_csv(Path(__file__).parent / "data" / "bfi.csv")
+    swls = pd.read_csv(Path(__file__).parent / "data" / "scoring_sample.csv")
+    return {"bfi_A": bfi[[f"A{i}" for i in range(1, 6)]], "bfi_C_3": bfi[["C1", "C2", "C3"]],
+            "bfi_N_4": bfi[[f"N{i}" for i in range(1, 5)]],
+            "swls": swls[[f"swls_{i}" for i in range(1, 6)]]}  # fmt: skip
+
+
+def _commitment(shared_data):
+    com = pd.read_csv(shared_data / "dysem_commitmentQ" / "data.csv")
+    keyed = com[[f"com.1_{i}" for i in range(1, 6)]].copy()
+    keyed[["com.1_3", "com.1_4"]] = 10 - keyed[["com.1_3", "com.1_4"]]  # SOURCE.md: items 3, 4 reversed, 10 - x
+    return {"commitment_1": com[[f"com.1_{i}" for i in range(1, 6)]], "commitment_1_keyed": keyed,
+            "commitment_2": com[[f"com.2_{i}" for i in range(1, 6)]]}  # fmt: skip
+
+
+def _check_omega1(x, case):
+    from analysis.psychometrics.by_instrument import _omegas
+    from analysis.psychometrics.omega import ONE_FACTOR_WARNING
+
+    expected = _omega1_reference(case)
+    items = list(x.columns)
+    with pytest.warns(AnalysisWarning, match="not meaningful with one factor"):
+        res = omega(x, items=items, n_factors=1)
+    c = res.coefficients.iloc[0]
+    for ours, theirs in [("omega_total", "omega_total"), ("omega_hierarchical", "omega_hierarchical"),
+                         ("alpha", "alpha"), ("g6", "g6")]:  # fmt: skip
+        assert c[ours] == pytest.approx(expected[theirs], rel=1e-8), (case, ours)
+    g = res.loadings[res.loadings["factor"] == "g"]["loading"].to_numpy()
+    np.testing.assert_allclose(g, [expected[f"loading:{i}"] for i in items], atol=1e-8)
+    np.testing.assert_allclose(res.communalities["u2"], [expected[f"u2:{i}"] for i in items], atol=1e-8)
+    assert list(res.communalities["reversed"]) == [bool(expected[f"reversed:{i}"]) for i in items]
+    assert c["ecv"] == pytest.approx(1.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = _omegas(x, items, "pairwise")
+    assert {str(w.message) for w in caught} <= {ONE_FACTOR_WARNING}
+    assert out["omega_total"] == pytest.approx(expected["omega_total"], rel=1e-8)
+    assert out["omega_congeneric"] == pytest.approx(expected["omega_congeneric"], rel=1e-8)
+    assert np.isnan(out["omega_hierarchical"]) and out["omega_method"] == "one factor"
+    return res, out
+
+
+@pytest.mark.parametrize("case", ["bfi_A", "bfi_C_3", "bfi_N_4", "swls"])
+def test_one_factor_omega_matches_psych(case):
+    res, _ = _check_omega1(_omega1_cases()[case], case)
+    assert "one-factor solution" in res.sentence() and "not meaningful" in res.sentence()
+
+
+@pytest.mark.parametrize("case", ["commitment_1", "commitment_1_keyed", "commitment_2"])
+def test_one_factor_omega_matches_psych_where_one_factor_fits_badly(shared_data, case):
+    # the IMS commitment items 3 and 4 are reverse keyed; omega flips them (or they are keyed first).
+    # There omega total (observed variance) and the congeneric omega (model variance) differ:
+    # psych .758 vs .740 (partner 1), .766 vs .785 (partner 2).
+    res, out = _check_omega1(_commitment(shared_data)[case], case)
+    assert abs(out["omega_total"] - out["omega_congeneric"]) > 0.015
+    if case == "commitment_1":
+        assert list(res.communalities["reversed"]) == [False, False, True, True, False]
+
+
+def test_scale_reliability_omega_total_is_psych_omega_tot():
+    from analysis.psychometrics.by_instrument import scale_reliability
+
+    sample = pd.read_csv(Path(__file__).parent / "data" / "scoring_sample.csv")
+    table = scale_reliability(sample, instruments={"swls": {str(i): f"swls_{i}" for i in range(1, 6)}})
+    row, expected = table.iloc[0], _omega1_reference("swls")
+    assert row["omega_total"] == pytest.approx(expected["omega_total"], rel=1e-8)  # 0.872092, not 0.872082
+    assert row["omega_congeneric"] == pytest.approx(expected["omega_congeneric"], rel=1e-8)
+    assert np.isnan(row["omega_hierarchical"]) and pd.isna(row["note"])

@@ -35,7 +35,8 @@ HEADERS = {
     "p_holm": "<i>p</i> (Holm)", "p_bh": "<i>p</i> (BH)", "rho": "&rho;", "rho_empty": "&rho; (empty model)",
     "rho_statistic": "&chi;&sup2;(&rho; = 0)", "rho_p_value": "<i>p</i>(&rho; = 0)", "alpha": "&alpha;",
     "std_alpha": "Standardized &alpha;", "omega_total": "&omega;<sub>t</sub>",
-    "omega_hierarchical": "&omega;<sub>h</sub>", "average_r": "Mean inter-item <i>r</i>",
+    "omega_hierarchical": "&omega;<sub>h</sub>", "omega_congeneric": "&omega; (one-factor model)",
+    "average_r": "Mean inter-item <i>r</i>",
     "df1": "<i>df</i><sub>1</sub>", "df2": "<i>df</i><sub>2</sub>", "f": "<i>F</i>", "f2": "<i>f</i>&sup2;",
     "r2_change": "&Delta;<i>R</i>&sup2;", "sigma": "&sigma;", "cooks_distance": "Cook's <i>D</i>",
     "leverage": "Leverage", "pct": "%", "t": "<i>t</i>", "z": "<i>z</i>", "entropy": "Entropy",
@@ -61,7 +62,8 @@ P_COLUMNS = {"p_value", "delta_p_value", "p_holm", "p_bh", "rho_p_value", "p_adj
              "sw_p_value"}  # fmt: skip
 #: quantities that cannot exceed 1 in absolute value (correlations, reliabilities, proportions, standardized
 #: coefficients, fit indices bounded by 1): APA drops the leading zero
-NO_LEADING_ZERO = {"r", "alpha", "std_alpha", "omega", "omega_total", "omega_hierarchical", "alpha_if_deleted",
+NO_LEADING_ZERO = {"r", "alpha", "std_alpha", "omega", "omega_total", "omega_hierarchical", "omega_congeneric",
+                   "alpha_if_deleted",
                    "std_alpha_if_deleted", "average_r", "average_r_if_deleted", "r_cor", "r_drop", "r_item_total",
                    "r_std", "cfi", "tli", "rmsea", "srmr", "icc", "rho", "r2", "adj_r2", "r2_change", "rmsea_ci_low",
                    "rmsea_ci_high", "delta_cfi", "delta_rmsea", "min_loading", "std_loading", "partial_r",

@@ -15,9 +15,8 @@ from analysis.psychometrics._sem_model import (
     _MISSING,
     _items,
 )
-from analysis.psychometrics.efa import efa
 from analysis.psychometrics.factor_retention import parallel_analysis, velicer_map
-from analysis.psychometrics.omega import omega
+from analysis.psychometrics.omega import ONE_FACTOR_WARNING, omega
 from analysis.psychometrics.reliability import cronbach_alpha, item_statistics
 from analysis.psychometrics.sem import cfa, dyadic_invariance, measurement_invariance
 
@@ -369,7 +368,11 @@ def scale_reliability(
         - ``n_items`` : items of the score; ``n`` : respondents used by alpha.
         - ``alpha``, ``ci_low``, ``ci_high`` : Cronbach's alpha and its Feldt interval.
         - ``std_alpha``, ``average_r`` : standardized alpha and mean inter-item correlation.
-        - ``omega_total``, ``omega_hierarchical`` : McDonald's omega (see Notes).
+        - ``omega_total`` : McDonald's omega total, ``psych::omega(...)$omega.tot`` (see Notes).
+        - ``omega_hierarchical`` : omega hierarchical of the Schmid-Leiman solution (6+ items;
+          missing for 3-5 items, where psych calls it not meaningful).
+        - ``omega_congeneric`` : the one-factor (congeneric) model's omega, model-implied
+          rather than observed total variance in the denominator.
         - ``omega_method`` : ``"Schmid-Leiman, 3 group factors"`` or ``"one factor"``.
         - ``note`` : warnings raised while fitting (else missing).
 
@@ -386,11 +389,14 @@ def scale_reliability(
 
     Notes
     -----
-    Alpha as `cronbach_alpha` (``psych::alpha``). Omega: for scores of 6 or more items,
-    ``psych::omega``'s Schmid-Leiman solution with three group factors (minres, oblimin); for
-    3-5 items, McDonald's omega from one minres factor, ``(sum lambda)^2 / ((sum lambda)^2 +
-    sum psi)``, which is then also omega hierarchical. Scores of fewer than 3 items get alpha
-    only. Scores whose items are not all mapped in `instruments` are left out.
+    Alpha as `cronbach_alpha` (``psych::alpha``). Omega total is ``psych::omega``'s, ``(V - sum
+    u2) / V`` with V the sum of the item correlation matrix: for scores of 6 or more items from
+    the Schmid-Leiman solution with three group factors (minres, oblimin), for 3-5 items from one
+    minres factor (``nfactors = 1``). The congeneric omega, ``(sum lambda)^2 / ((sum lambda)^2 +
+    sum psi)`` from the same one-factor model, equals omega total when one factor fits and is
+    lower or higher when it does not (it divides by the model's total variance, not the
+    observed one). Scores of fewer than 3 items get alpha only. Scores whose items are not all
+    mapped in `instruments` are left out.
 
     References
     ----------
@@ -425,23 +431,31 @@ def scale_reliability(
                 a = cronbach_alpha(keyed, items=items, ci=ci, missing=missing).iloc[0]
                 row.update(n=int(a["n"]), alpha=a["alpha"], ci_low=a["ci_low"], ci_high=a["ci_high"],
                            std_alpha=a["std_alpha"], average_r=a["average_r"])  # fmt: skip
-                if len(items) >= 6:
-                    om = omega(keyed, items=items, n_factors=3).coefficients.iloc[0]
-                    row.update(omega_total=om["omega_total"], omega_hierarchical=om["omega_hierarchical"],
-                               omega_method="Schmid-Leiman, 3 group factors")  # fmt: skip
-                elif len(items) >= 3:
-                    fit = efa(keyed, items=items, n_factors=1, rotation="none", missing=missing)
-                    lam = fit.loadings["loading"].to_numpy()
-                    psi = fit.communalities["u2"].to_numpy()
-                    om = lam.sum() ** 2 / (lam.sum() ** 2 + psi.sum())
-                    row.update(omega_total=om, omega_hierarchical=om, omega_method="one factor")
-            row["note"] = "; ".join(sorted({str(w.message) for w in caught})) or None
+                if len(items) >= 3:
+                    row.update(_omegas(keyed, items, missing))
+            notes = {str(w.message) for w in caught} - {ONE_FACTOR_WARNING}
+            row["note"] = "; ".join(sorted(notes)) or None
             rows.append(row)
     columns = ["instrument", "score", "n_items", "n", "alpha", "ci_low", "ci_high", "std_alpha", "average_r",
-               "omega_total", "omega_hierarchical", "omega_method", "note"]  # fmt: skip
+               "omega_total", "omega_hierarchical", "omega_congeneric", "omega_method", "note"]  # fmt: skip
     out = pd.DataFrame(rows).reindex(columns=columns)
     out.attrs["ci"] = ci
     return out
+
+
+def _omegas(keyed: pd.DataFrame, items: list[str], missing: str) -> dict:
+    """Omega total and hierarchical as ``psych::omega`` (3 group factors from 6 items, else 1), and
+    the one-factor (congeneric) model's omega, ``(sum lambda)^2 / ((sum lambda)^2 + sum psi)``, with
+    the loadings of negatively loading items flipped as omega flips them."""
+    one = omega(keyed, items=items, n_factors=1, missing=missing)
+    om = omega(keyed, items=items, n_factors=3, missing=missing) if len(items) >= 6 else one
+    lam = one.loadings.loc[one.loadings["factor"] == "g", "loading"].to_numpy()
+    psi = one.communalities["u2"].to_numpy()
+    c = om.coefficients.iloc[0]
+    return {"omega_total": c["omega_total"],
+            "omega_hierarchical": c["omega_hierarchical"] if om is not one else float("nan"),
+            "omega_congeneric": lam.sum() ** 2 / (lam.sum() ** 2 + psi.sum()),
+            "omega_method": "Schmid-Leiman, 3 group factors" if om is not one else "one factor"}
 
 
 def scale_item_statistics(

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis._checks import _check_one_of
 from analysis.apa import HtmlBlock, apa_table, format_stat, format_value
-from analysis.exceptions import AnalysisWarning, ParameterError
+from analysis.exceptions import AnalysisWarning
 from analysis.psychometrics import _rotation
 from analysis.psychometrics._factoring import (
     METHODS,
@@ -24,6 +24,10 @@ from analysis.psychometrics._factoring import (
 from analysis.psychometrics._results import METHOD_WORDS, _excluded, _excluded_text, _word
 
 __all__ = ["OmegaResult", "omega"]
+
+#: psych::schmid's warning for ``nfactors = 1``, which `scale_reliability` expects and leaves out of its notes.
+ONE_FACTOR_WARNING = ("Omega hierarchical and omega asymptotic are not meaningful with one factor "
+                      "(psych::omega); omega total is.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,9 +105,10 @@ class OmegaResult:
         c = self.coefficients.iloc[0]
         shown = pd.DataFrame([{labels[k]: format_value(c[k], bounded=True) for k in labels}])
         f = self.fit.iloc[0]
-        note = (f"{_excluded_text(int(f['n']), self.excluded)}; {int(f['n_items'])} items. Schmid-Leiman "
-                f"solution with {_word(int(f['n_factors']))} group factors ({self._how()}). ECV = explained "
-                "common variance of the general factor.")
+        solution = self._solution()
+        note = (f"{_excluded_text(int(f['n']), self.excluded)}; {int(f['n_items'])} items. "
+                f"{solution[:1].upper()}{solution[1:]} ({self._how()}). ECV = explained common variance of the "
+                "general factor.")
         note = " ".join([note, *self._problems()])
         return apa_table(shown, title=title or "McDonald's omega", number=number, note=note)
 
@@ -111,14 +116,22 @@ class OmegaResult:
         """One APA sentence: omega total and omega hierarchical, with n and the solution."""
         c, f = self.coefficients.iloc[0], self.fit.iloc[0]
         text = (f"For the {_word(int(f['n_items']))} items ({_excluded_text(int(f['n']), self.excluded)}), "
-                f"{format_stat('ω total', c['omega_total'], bounded=True)} and "
-                f"{format_stat('ω hierarchical', c['omega_hierarchical'], bounded=True)} (Schmid-Leiman "
-                f"solution with {_word(int(f['n_factors']))} group factors, {self._how()}; "
-                f"{format_stat('ECV', c['ecv'], bounded=True)}).")
+                f"{format_stat('ω total', c['omega_total'], bounded=True)}")
+        if int(f["n_factors"]) == 1:
+            text += f" ({self._solution()}, {self._how()}; ω hierarchical is not meaningful with one factor)."
+        else:
+            text += (f" and {format_stat('ω hierarchical', c['omega_hierarchical'], bounded=True)} "
+                     f"({self._solution()}, {self._how()}; {format_stat('ECV', c['ecv'], bounded=True)}).")
         return " ".join([text, *self._problems()])
 
     def _how(self) -> str:
+        if int(self.fit.iloc[0]["n_factors"]) == 1:
+            return f"{METHOD_WORDS[self.method]} extraction"
         return f"{METHOD_WORDS[self.method]} extraction, {self.rotation} rotation"
+
+    def _solution(self) -> str:
+        n = int(self.fit.iloc[0]["n_factors"])
+        return "one-factor solution" if n == 1 else f"Schmid-Leiman solution with {_word(n)} group factors"
 
     def _problems(self) -> list[str]:
         out = []
@@ -135,11 +148,17 @@ def _schmid(r, nf, method, rotation):
     Returns the g loadings, the group loadings, the communalities and two flags: every
     extraction and rotation converged, and an ultra-Heywood case."""
     orth, _, fit_ok, rot_ok = _fa(r, nf, method, "varimax")
-    rotate = _rotation.oblimin if rotation == "oblimin" else _rotation.promax
-    fload, phi, obl_ok = rotate(orth)
+    if nf == 1:  # psych: no rotation; g is the factor itself, omega_h "not meaningful"
+        fload, phi, obl_ok = orth, np.ones((1, 1)), True
+    else:
+        rotate = _rotation.oblimin if rotation == "oblimin" else _rotation.promax
+        fload, phi, obl_ok = rotate(orth)
     _warn_convergence(fit_ok, rot_ok and obl_ok)
     g_ok = True
-    if nf > 2:  # psych: fa(phi, fm = method) after cov2cor
+    if nf == 1:
+        warnings.warn(ONE_FACTOR_WARNING, AnalysisWarning, stacklevel=3)
+        gload = np.ones(1)
+    elif nf > 2:  # psych: fa(phi, fm = method) after cov2cor
         d = 1.0 / np.sqrt(np.diag(phi))
         lam, _, g_ok, _ = _fa(phi * np.outer(d, d), 1, method, "none")
         _warn_convergence(g_ok, True)
@@ -171,7 +190,9 @@ def omega(data, *, items, n_factors=3, method="minres", rotation="oblimin", miss
         Numeric item columns (at least 3). Items loading negatively on the general factor are
         reversed automatically (psych's ``flip = TRUE``).
     n_factors : int, optional
-        Number of group factors (default 3, as psych), at least 2.
+        Number of group factors (default 3, as psych). With 1 there is no Schmid-Leiman
+        transformation: the one factor is g, and only omega total is meaningful (an
+        AnalysisWarning says so, as psych does); `scale_reliability` uses it for 3-5 items.
     method : {"minres", "ml"}, optional
         Factor extraction method, as in `efa`.
     rotation : {"oblimin", "promax"}, optional
@@ -236,13 +257,14 @@ def omega(data, *, items, n_factors=3, method="minres", rotation="oblimin", miss
     analysis.exceptions.DataError
         An item column is missing, not numeric, or has no variance.
     analysis.exceptions.ParameterError
-        `data` is not a DataFrame, fewer than 3 items, `n_factors` below 2 or not
+        `data` is not a DataFrame, fewer than 3 items, `n_factors` below 1 or not
         below the number of items, or an unknown option.
 
     Warns
     -----
     analysis.exceptions.AnalysisWarning
-        With two group factors (g is not identified; loadings set equal, as psych), or for an
+        With one factor (omega hierarchical is then not meaningful), with two group factors
+        (g is not identified; loadings set equal, as psych), or for an
         ultra-Heywood case.
     analysis.exceptions.ConvergenceWarning
         An extraction or rotation stopped at its iteration limit.
@@ -289,9 +311,6 @@ def omega(data, *, items, n_factors=3, method="minres", rotation="oblimin", miss
     _check_one_of("rotation", rotation, ("oblimin", "promax"))
     x, items = _item_matrix(data, items, missing)
     _check_n_factors(n_factors, len(items))
-    if n_factors < 2:
-        raise ParameterError("`n_factors` must be at least 2 for omega (a general factor over "
-                             f"group factors), but {n_factors} was passed.")
     r, _ = _correlations(x, items)
     excluded = _excluded(data, items, missing)
     g, group, h2, converged, heywood = _schmid(r, n_factors, method, rotation)
