@@ -3,6 +3,11 @@
 References (tests/reference/):
   process.R -> process_estimates.csv   lm()/glm() paths and their products (exact, 1e-6 here)
             -> process_boot.csv        boot::boot percentile CIs, R = 5000 (Monte-Carlo)
+  process_probe.R -> process_probe_estimates.csv   model 8 paths and conditional (in)direct effects,
+                                        models 7/14 at mean -/+ SD and chosen values, contrasts,
+                                        Sobel tests, total-effect models (exact, 1e-8 here)
+                  -> process_probe_boot.csv        boot::boot percentile CIs of model 8 and the
+                                        contrasts, R = 5000 (Monte-Carlo)
   process_pyprocessmacro.py -> process_pyprocessmacro.csv   pyprocessmacro's Process(...).tidy(),
                                         5,000 resamples, percentile CIs (Monte-Carlo)
 Data: process_tal_or.csv = psych::Tal_Or (Hayes 2018, ch. 3: X = cond, M = pmi, Y = reaction)
@@ -17,7 +22,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.exceptions import DataError, ParameterError
+from analysis.exceptions import AnalysisWarning, DataError, ParameterError
 from analysis.models.process_mediation import mediation, moderated_mediation
 
 REF = Path(__file__).resolve().parent / "reference"
@@ -358,3 +363,175 @@ def test_result_protocol_and_ci_level(m4, tal):
     assert direct90["ci_high"] - direct90["ci_low"] < direct95["ci_high"] - direct95["ci_low"]
     with pytest.raises(ParameterError, match="`ci` must be a number between 0 and 1"):
         mediation(tal, x="cond", m="pmi", y="reaction", ci=95)
+
+
+# --------------------------------------------------------------------------------------------
+# model 8, probing at mean -/+ SD and chosen values, contrasts, Sobel, total-effect model
+# --------------------------------------------------------------------------------------------
+
+EXACT = 1e-8
+
+
+@pytest.fixture(scope="module")
+def p_est() -> dict:
+    e = pd.read_csv(REF / "process_probe_estimates.csv")
+    return {(f, q): v for f, q, v in e.itertuples(index=False)}
+
+
+@pytest.fixture(scope="module")
+def p_boot() -> pd.DataFrame:
+    return pd.read_csv(REF / "process_probe_boot.csv").set_index(["fixture", "quantity"])
+
+
+@pytest.fixture(scope="module")
+def disaster() -> pd.DataFrame:
+    return pd.read_csv(REF / "process_disaster.csv")
+
+
+@pytest.fixture(scope="module")
+def m8(disaster):
+    return moderated_mediation(disaster, x="frame", m="justify", y="donate", w="skeptic", path="a+direct",
+                               n_boot=N_BOOT, seed=12)  # fmt: skip
+
+
+def test_model8_published_and_r(m8, p_est, p_boot):
+    assert m8.model == 8
+    for fixture, outcome in (("m8_justify", "justify"), ("m8_donate", "donate")):
+        for term in m8.paths.loc[m8.paths["outcome"] == outcome, "term"]:
+            rname = {"constant": "(Intercept)"}.get(term, term.replace("*", ":"))
+            assert_allclose(_path(m8, outcome, term), p_est[(fixture, f"b:{rname}")], rtol=EXACT)
+            assert_allclose(_path(m8, outcome, term, "se"), p_est[(fixture, f"se:{rname}")], rtol=EXACT)
+    ind = m8.effects[m8.effects["effect"] == "conditional indirect"]
+    # Hayes (2018), ch. 12, PROCESS model 8, printed to 3 decimals (see the report: .2235 vs .224)
+    assert_allclose(ind["w"], [1.592, 2.800, 5.200], atol=5e-4)
+    assert_allclose(ind["estimate"], [0.224, -0.001, -0.446], atol=1e-3)
+    # (a1 + a3 w) b from lm(); w = quantile(skeptic, c(.16, .5, .84), type = 6)
+    assert_allclose(ind["w"], [p_est[("m8", f"pct_w{i}")] for i in (1, 2, 3)], rtol=EXACT)
+    assert_allclose(ind["estimate"], [p_est[("m8", f"pct_ind{i}")] for i in (1, 2, 3)], rtol=EXACT)
+    assert_allclose(_effect(m8, "index")["estimate"], p_est[("m8", "index")], rtol=EXACT)
+    direct = m8.effects[m8.effects["effect"] == "conditional direct"]
+    assert "direct" not in set(m8.effects["effect"])
+    for col, q in (("estimate", "dir"), ("se", "dir_se"), ("ci_low", "dir_lo"), ("ci_high", "dir_hi")):
+        # lin(m8b, c(0, 1, 0, 0, w)): c1' + c3' w, its SE and t-based CI
+        assert_allclose(direct[col], [p_est[("m8", f"pct_{q}{i}")] for i in (1, 2, 3)], rtol=EXACT)
+    ref = p_boot.loc[("m8", "index")]  # boot.ci(boot(dis, f8, R = 5000), type = "perc")
+    assert_ci_close(m8, "index frame -> justify -> donate", _effect(m8, "index"), ref["ci_low"], ref["ci_high"])
+    for i, label in enumerate(["16th pct", "50th pct", "84th pct"], start=1):
+        ref = p_boot.loc[("m8", f"pct_ind{i}")]
+        key = f"frame -> justify -> donate | skeptic={label}"
+        assert_ci_close(m8, key, ind.iloc[i - 1], ref["ci_low"], ref["ci_high"])
+        assert_allclose(ind.iloc[i - 1]["se"], ref["se"], rtol=0.06)
+    text = m8.sentence()
+    assert "At skeptic = 1.59, the direct effect of frame on donate was b = 0.18" in text
+    assert m8.sobel.empty and m8.total_model.empty and m8.total_fit.empty
+
+
+@pytest.mark.parametrize("path, fixture", [("a", "m7"), ("b", "m14"), ("a+direct", "m8")])
+@pytest.mark.parametrize("rule, probe", [("msd", "mean_sd"), ("val", None)])
+def test_probe_mean_sd_and_values(tal, disaster, p_est, path, fixture, rule, probe):
+    data, x, m, y, w = ((disaster, "frame", "justify", "donate", "skeptic") if fixture == "m8"
+                        else (tal, "cond", "pmi", "reaction", "age"))  # fmt: skip
+    values = [p_est[("m8" if fixture == "m8" else "m7", f"{rule}_w{i}")] for i in (1, 2, 3)]
+    res = moderated_mediation(data, x=x, m=m, y=y, w=w, path=path, probe=probe or values, n_boot=200, seed=1)
+    ind = res.effects[res.effects["effect"] == "conditional indirect"]
+    assert_allclose(ind["w"], values, rtol=1e-12)  # mean(w) + c(-1, 0, 1) * sd(w), or the chosen values
+    assert_allclose(ind["estimate"], [p_est[(fixture, f"{rule}_ind{i}")] for i in (1, 2, 3)], rtol=EXACT)
+    labels = ["\u22121 SD", "mean", "+1 SD"] if probe else [f"{v:g}" for v in values]
+    assert [c.split("=", 1)[1] for c in res.boot.columns[:3]] == labels
+    if fixture == "m8":
+        direct = res.effects[res.effects["effect"] == "conditional direct"]
+        assert_allclose(direct["estimate"], [p_est[("m8", f"{rule}_dir{i}")] for i in (1, 2, 3)], rtol=EXACT)
+
+
+def test_probe_warnings_and_errors(tal):
+    with pytest.warns(AnalysisWarning, match=r"Probe value\(s\) 90 of age lie outside its observed range"):
+        moderated_mediation(tal, x="cond", m="pmi", y="reaction", w="age", probe=[30, 90], n_boot=200, seed=1)
+    with pytest.raises(ParameterError, match="`probe` must be one of 'percentiles', 'mean_sd'"):
+        moderated_mediation(tal, x="cond", m="pmi", y="reaction", w="age", probe="sd")
+    with pytest.raises(ParameterError, match="'a', 'a\\+direct', 'b'"):
+        moderated_mediation(tal, x="cond", m="pmi", y="reaction", w="age", path="c'")
+    with pytest.raises(ParameterError, match="needs two or more mediators"):
+        mediation(tal, x="cond", m="pmi", y="reaction", contrasts=True)
+
+
+def test_contrasts_parallel(tal, p_est, p_boot):
+    res = mediation(tal, x="cond", m=["pmi", "import"], y="reaction", contrasts=True, n_boot=N_BOOT, seed=2)
+    label = "(cond -> pmi -> reaction) - (cond -> import -> reaction)"
+    row = _effect(res, "contrast", label)
+    assert_allclose(row["estimate"], p_est[("par", "contrast_pmi_import")], rtol=EXACT)
+    ref = p_boot.loc[("par", "contrast_pmi_import")]  # boot.ci(boot(d, fpar, R = 5000), type = "perc")
+    assert_ci_close(res, f"contrast {label}", row, ref["ci_low"], ref["ci_high"])
+    # the contrast's draws are the differences of the kept draws of the two indirect effects
+    assert_allclose(res.boot[f"contrast {label}"],
+                    res.boot["cond -> pmi -> reaction"] - res.boot["cond -> import -> reaction"], rtol=1e-12)
+    assert "Contrast: first indirect effect minus second." in res.table().html
+    assert "The difference between the indirect effects (cond -> pmi -> reaction)" in res.sentence()
+    plain = mediation(tal, x="cond", m=["pmi", "import"], y="reaction", n_boot=N_BOOT, seed=2)
+    assert "contrast" not in set(plain.effects["effect"])  # opt-in, as PROCESS contrast=1
+    pd.testing.assert_frame_equal(plain.boot, res.boot[plain.boot.columns])
+
+
+def test_contrasts_serial(tal, p_est, p_boot):
+    res = mediation(tal, x="cond", m=["import", "pmi"], y="reaction", serial=True, contrasts=True,
+                    n_boot=N_BOOT, seed=2)  # fmt: skip
+    chains = {"imp": "cond -> import -> reaction", "pmi": "cond -> pmi -> reaction",
+              "imppmi": "cond -> import -> pmi -> reaction"}  # fmt: skip
+    for first, second in (("imp", "pmi"), ("imp", "imppmi"), ("pmi", "imppmi")):
+        label = f"({chains[first]}) - ({chains[second]})"
+        row = _effect(res, "contrast", label)
+        assert_allclose(row["estimate"], p_est[("ser", f"contrast_{first}_{second}")], rtol=EXACT)
+        ref = p_boot.loc[("ser", f"contrast_{first}_{second}")]
+        assert_ci_close(res, f"contrast {label}", row, ref["ci_low"], ref["ci_high"])
+    assert (res.effects["effect"] == "contrast").sum() == 3
+    assert res.sobel.empty  # the Sobel test is defined for model 4 only
+
+
+@pytest.mark.parametrize("fixture, m, covariates, paths", [
+    ("sobel_m4", "pmi", [], {"sobel_m4": "cond -> pmi -> reaction"}),
+    ("sobel_m4cov", "pmi", ["gender", "age"], {"sobel_m4cov": "cond -> pmi -> reaction"}),
+    ("sobel_par", ["pmi", "import"], [], {"sobel_par_pmi": "cond -> pmi -> reaction",
+                                          "sobel_par_import": "cond -> import -> reaction"}),
+])  # fmt: skip
+def test_sobel(tal, p_est, fixture, m, covariates, paths):
+    res = mediation(tal, x="cond", m=m, y="reaction", covariates=covariates, n_boot=200, seed=1)
+    sob = res.sobel.set_index("path")
+    assert list(res.sobel.columns) == ["path", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high"]
+    assert res.sobel.attrs["statistic"] == "z"
+    for key, path in paths.items():
+        # a b, sqrt(b^2 sa^2 + a^2 sb^2), z, 2 pnorm(-|z|), a b -/+ qnorm(.975) se
+        for col, q in (("estimate", "estimate"), ("se", "se"), ("statistic", "z"), ("p_value", "p"),
+                       ("ci_low", "ci_low"), ("ci_high", "ci_high")):  # fmt: skip
+            assert_allclose(sob.loc[path, col], p_est[(key, q)], rtol=EXACT)
+        assert_allclose(sob.loc[path, "estimate"], _effect(res, "indirect", path)["estimate"], rtol=1e-12)
+    assert len(res.sobel) == len(paths)
+
+
+def test_sobel_not_for_serial_chains(tal):
+    res = mediation(tal, x="cond", m=["import", "pmi"], y="reaction", serial=True, n_boot=200, seed=1)
+    assert res.sobel.empty and list(res.sobel.columns)[:2] == ["path", "estimate"]
+
+
+@pytest.mark.parametrize("fixture, covariates", [("total_m4", []), ("total_m4cov", ["gender", "age"])])
+def test_total_effect_model(tal, p_est, fixture, covariates):
+    res = mediation(tal, x="cond", m=["pmi", "import"], y="reaction", covariates=covariates, n_boot=200, seed=1)
+    tm = res.total_model.set_index("term")
+    assert list(tm.index) == ["constant", "cond", *covariates]
+    for term in tm.index:
+        rname = "(Intercept)" if term == "constant" else term
+        for col, q in (("estimate", "b"), ("se", "se"), ("ci_low", "lo"), ("ci_high", "hi")):
+            assert_allclose(tm.loc[term, col], p_est[(fixture, f"{q}:{rname}")], rtol=EXACT)  # lm(), confint()
+    f = res.total_fit.iloc[0]
+    assert_allclose([f["r2"], f["f"], f["p_value"]], [p_est[(fixture, q)] for q in ("r2", "f", "p")], rtol=EXACT)
+    assert f["n"] == len(tal) and f["outcome"] == "reaction"
+    assert_allclose(tm.loc["cond", "estimate"], _effect(res, "total")["estimate"], rtol=1e-12)
+    html = res.total_table(number=3).html
+    assert "Total-effect model (PROCESS total = 1)" in html and "Table 3" in html and "<i>t</i>" in html
+
+
+def test_no_total_effect_model_when_moderated_or_binary(tal):
+    binary = mediation(tal, x="cond", m="pmi", y="hi", binary_y=True, n_boot=200, seed=1)
+    moder = moderated_mediation(tal, x="cond", m="pmi", y="reaction", w="age", n_boot=200, seed=1)
+    for res in (binary, moder):
+        assert res.total_model.empty and res.total_fit.empty
+        with pytest.raises(ParameterError, match="PROCESS reports it for models 4 and 6"):
+            res.total_table()

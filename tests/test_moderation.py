@@ -1,6 +1,8 @@
 """Tests of analysis.moderation (PROCESS models 1 and 3) against R and published PROCESS output.
 
 References (tests/reference/):
+  process_probe.R -> process_probe_estimates.csv  conditional effects of model 1 at mean -/+ SD and at
+      chosen values, of model 3 at chosen W and Z at mean -/+ SD (lm, vcov, qt: exact)
   process.R -> process_estimates.csv  lm(justify ~ frame * skeptic) on process_disaster.csv (coefficients,
       SEs, sandwich::vcovHC(type = "HC3") SEs, Johnson-Neyman roots from polyroot() on the same
       quadratic, conditional effects at quantile(type = 6) values); lm(reaction ~ cond * pmi * age) on
@@ -19,7 +21,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.exceptions import DataError, ParameterError
+from analysis.exceptions import AnalysisWarning, DataError, ParameterError
 from analysis.models.process_moderation import moderation
 
 REF = Path(__file__).resolve().parent / "reference"
@@ -67,7 +69,7 @@ def test_model1_against_r(m1, r_est, disaster):
     # at a boundary the conditional effect is exactly significant at .05
     bounds = m1.jn_curve[np.isin(m1.jn_curve["moderator"], m1.johnson_neyman["value"])]
     assert_allclose(bounds["p_value"], 0.05, rtol=1e-8)
-    moments = m1.conditional_effects[m1.conditional_effects["rule"] == "moments"]
+    moments = m1.conditional_effects[m1.conditional_effects["rule"] == "mean_sd"]
     sk = disaster["skeptic"]
     assert_allclose(moments["w"], [sk.mean() - sk.std(), sk.mean(), sk.mean() + sk.std()], rtol=1e-12)
 
@@ -231,3 +233,73 @@ def test_result_protocol_and_ci_level(disaster, m1):
     assert "<table" in m1.table(labels={"estimate": "b"}).html
     narrow = res.coefficients["ci_high"] - res.coefficients["ci_low"]
     assert (narrow < m1.coefficients["ci_high"] - m1.coefficients["ci_low"]).all()
+
+
+# --------------------------------------------------------------------------------------------
+# probing at mean -/+ SD and at chosen values (PROCESS moments=1, wmodval, zmodval)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def p_est() -> dict:
+    e = pd.read_csv(REF / "process_probe_estimates.csv")
+    return {(f, q): v for f, q, v in e.itertuples(index=False)}
+
+
+def _block(res, rule, effect=None):
+    ce = res.conditional_effects
+    return ce[(ce["rule"] == rule) & (ce["effect"] == (effect or res.x))]
+
+
+@pytest.mark.parametrize("rule, probe", [("msd", "mean_sd"), ("val", [2, 4, 6])])
+def test_model1_probe_against_r(disaster, p_est, rule, probe):
+    res = moderation(disaster, x="frame", w="skeptic", y="justify", probe=probe)
+    block = _block(res, "mean_sd" if rule == "msd" else "values")
+    assert_allclose(block["w"], [p_est[("m8", f"{rule}_w{i}")] for i in (1, 2, 3)], rtol=1e-12)
+    for col, q in (("estimate", "theta"), ("se", "theta_se"), ("ci_low", "theta_lo"), ("ci_high", "theta_hi")):
+        # lin(m1, c(0, 1, 0, w)): g'b, sqrt(g'Vg), g'b -/+ qt(.975, df) * se
+        assert_allclose(block[col], [p_est[("m1", f"{rule}_{q}{i}")] for i in (1, 2, 3)], rtol=1e-8)
+    # the probe rule also sets the values of W in `visual`
+    assert_allclose(np.unique(res.visual["skeptic"]), block["w"], rtol=1e-12)
+    assert set(res.conditional_effects["rule"]) >= {"percentiles", "mean_sd"}
+
+
+def test_values_block_only_for_chosen_values(m1, disaster):
+    assert set(m1.conditional_effects["rule"]) == {"percentiles", "mean_sd"}
+    res = moderation(disaster, x="frame", w="skeptic", y="justify", probe=[3.0])
+    assert list(_block(res, "values")["w_label"]) == ["3"]
+
+
+def test_model3_probe_values_and_z_rule(tal, p_est):
+    res = moderation(tal, x="cond", w="pmi", z="age", y="reaction", probe=[4, 6], probe_z="mean_sd")
+    block = _block(res, "values")
+    assert len(block) == 6  # 2 values of W x 3 of Z
+    assert_allclose(sorted(set(block["z"])), [p_est[("m3", f"msd_z{j}")] for j in (1, 2, 3)], rtol=1e-12)
+    for i, wv in enumerate((4, 6), start=1):
+        for j in (1, 2, 3):
+            row = block[(block["w"] == wv) & np.isclose(block["z"], p_est[("m3", f"msd_z{j}")])].iloc[0]
+            assert_allclose(row["estimate"], p_est[("m3", f"val_theta_w{i}_z{j}")], rtol=1e-8)
+            assert_allclose(row["se"], p_est[("m3", f"val_theta_se_w{i}_z{j}")], rtol=1e-8)
+    inter = _block(res, "values", "cond*pmi")  # the conditional X*W interaction at the Z values
+    assert len(inter) == 3 and list(inter["z_label"]) == ["\u22121 SD", "mean", "+1 SD"]
+
+
+def test_probe_warnings_and_errors(disaster, tal):
+    with pytest.warns(AnalysisWarning, match=r"Probe value\(s\) 12 of skeptic lie outside its observed range"):
+        moderation(disaster, x="frame", w="skeptic", y="justify", probe=[2, 12])
+    skewed = disaster.assign(skeptic=np.exp(disaster["skeptic"]))  # mean - SD below the minimum
+    with pytest.warns(AnalysisWarning, match="below its minimum; the minimum"):
+        res = moderation(skewed, x="frame", w="skeptic", y="justify", probe="mean_sd")
+    block = _block(res, "mean_sd")
+    assert block["w"].iloc[0] == skewed["skeptic"].min() and block["w_label"].iloc[0] == "minimum"
+    moderation(skewed, x="frame", w="skeptic", y="justify")  # percentiles: the mean_sd block does not warn
+    with pytest.warns(DeprecationWarning, match='`probe="moments"` is now `probe="mean_sd"`'):
+        old = moderation(disaster, x="frame", w="skeptic", y="justify", probe="moments")
+    new = moderation(disaster, x="frame", w="skeptic", y="justify", probe="mean_sd")
+    pd.testing.assert_frame_equal(old.visual, new.visual)
+    with pytest.raises(ParameterError, match="`probe` must be one of 'percentiles', 'mean_sd' or a list"):
+        moderation(disaster, x="frame", w="skeptic", y="justify", probe=["low"])
+    with pytest.raises(ParameterError, match="at least one finite"):
+        moderation(disaster, x="frame", w="skeptic", y="justify", probe=[])
+    with pytest.raises(ParameterError, match="`probe_z` probes the second moderator"):
+        moderation(disaster, x="frame", w="skeptic", y="justify", probe_z="mean_sd")

@@ -21,7 +21,7 @@ from analysis._checks import _as_list, _require_columns
 from analysis.exceptions import AnalysisWarning, DataError, ParameterError
 
 __all__ = ["Equation", "term_name", "design", "prepare", "Fit", "fit_equation", "interaction_test", "bootstrap",
-           "boot_ci", "probe_values", "warn_failed"]
+           "boot_ci", "check_probe", "probe_values", "PROBE_RULES", "warn_failed"]
 
 #: resamples x cases held in memory at once (counts matrix of one chunk)
 CHUNK_CELLS = 2**16
@@ -321,19 +321,75 @@ def boot_ci(estimate: float, draws: np.ndarray, *, ci: float, method: str) -> tu
     return float(draws[lo - 1]), float(draws[hi - 1])
 
 
-def probe_values(values: np.ndarray, *, rule: str) -> tuple[list[str], np.ndarray]:
+PROBE_RULES = ("percentiles", "mean_sd")
+
+
+def check_probe(param: str, probe, *, stacklevel: int = 3):
+    """Validate a `probe` argument: a rule (``"percentiles"``, ``"mean_sd"``; the 0.1 name
+    ``"moments"`` warns and means ``"mean_sd"``) or a sequence of numbers (PROCESS ``wmodval``).
+    Returns the rule, or the values as a tuple of floats."""
+    if isinstance(probe, str):
+        if probe == "moments":
+            import warnings
+
+            warnings.warn(f"`{param}=\"moments\"` is now `{param}=\"mean_sd\"`; the old value stops working "
+                          "in 0.3.", DeprecationWarning, stacklevel=stacklevel)
+            return "mean_sd"
+        if probe not in PROBE_RULES:
+            raise ParameterError(f"The value for `{param}` must be one of 'percentiles', 'mean_sd' or a list of "
+                                 f"moderator values, but {probe!r} was passed.")
+        return probe
+    try:
+        values = tuple(float(v) for v in np.atleast_1d(np.asarray(probe, dtype=float)))
+    except (TypeError, ValueError):
+        raise ParameterError(f"The value for `{param}` must be one of 'percentiles', 'mean_sd' or a list of "
+                             f"moderator values, but {probe!r} was passed.") from None
+    if not values or not np.all(np.isfinite(values)):
+        raise ParameterError(f"`{param}` must list at least one finite moderator value, but {probe!r} was passed.")
+    return values
+
+
+def probe_values(values: np.ndarray, *, rule, name: str = "the moderator",
+                 warn: bool = True, stacklevel: int = 3) -> tuple[list[str], np.ndarray]:
     """Values of a moderator at which effects are probed, as PROCESS does.
 
     ``"percentiles"``: the 16th, 50th and 84th percentiles, defined as PROCESS does (sorted values
-    interpolated at position p(n + 1), R's ``quantile(type = 6)``, SPSS's HAVERAGE); ``"moments"``:
-    mean - 1 SD, mean, mean + 1 SD. A moderator with two values is probed at those two values.
+    interpolated at position p(n + 1), R's ``quantile(type = 6)``, SPSS's HAVERAGE);
+    ``"mean_sd"`` (``"moments"``, its old name): mean - 1 SD, mean, mean + 1 SD (sample SD,
+    n - 1); as PROCESS, a value beyond the observed range is replaced by the minimum (maximum),
+    with a warning. A moderator with two values is probed at those two values. A sequence of
+    numbers (PROCESS ``wmodval``) is used as given; values outside the observed range warn
+    (the effect there is an extrapolation). ``warn=False`` silences the warnings (a block the
+    user did not ask for); `stacklevel` points the warnings at the caller of the public function.
     """
+    import warnings
+
     uniq = np.unique(values)
+    lo, hi = float(uniq[0]), float(uniq[-1])
+    if not isinstance(rule, str):
+        chosen = np.asarray(rule, dtype=float)
+        outside = chosen[(chosen < lo) | (chosen > hi)]
+        if len(outside) and warn:
+            warnings.warn(f"Probe value(s) {', '.join(f'{v:g}' for v in outside)} of {name} lie outside its "
+                          f"observed range [{lo:g}, {hi:g}]; effects there are extrapolations.",
+                          AnalysisWarning, stacklevel=stacklevel)
+        return [f"{v:g}" for v in chosen], chosen
     if len(uniq) == 2:
         return [f"{u:g}" for u in uniq], uniq.astype(float)
-    if rule == "moments":
+    if rule in ("mean_sd", "moments"):
         m, s = values.mean(), values.std(ddof=1)
-        return ["\u22121 SD", "mean", "+1 SD"], np.array([m - s, m, m + s])
+        labels, out = ["\u22121 SD", "mean", "+1 SD"], np.array([m - s, m, m + s])
+        if out[0] < lo:
+            labels[0], out[0] = "minimum", lo
+            if warn:
+                warnings.warn(f"One SD below the mean of {name} is below its minimum; the minimum ({lo:g}) is used "
+                              "instead, as PROCESS does.", AnalysisWarning, stacklevel=stacklevel)
+        if out[2] > hi:
+            labels[2], out[2] = "maximum", hi
+            if warn:
+                warnings.warn(f"One SD above the mean of {name} is above its maximum; the maximum ({hi:g}) is used "
+                              "instead, as PROCESS does.", AnalysisWarning, stacklevel=stacklevel)
+        return labels, out
     return ["16th pct", "50th pct", "84th pct"], np.percentile(values, [16, 50, 84], method="weibull")
 
 

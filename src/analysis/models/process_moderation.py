@@ -12,8 +12,10 @@ from scipy import stats
 from analysis import apa
 from analysis._checks import _as_list, _check_level, _check_one_of
 from analysis._compat import REMOVED_IN, renamed_parameter
+from analysis.exceptions import ParameterError
 from analysis.models._process_bootstrap import (
     Equation,
+    check_probe,
     design,
     fit_equation,
     interaction_test,
@@ -51,7 +53,8 @@ class ModerationResult:
         Test of the highest-order interaction: ``term``, ``r2_change``, ``f``, ``df1``, ``df2``,
         ``p_value``.
     conditional_effects : pandas.DataFrame
-        Effect of X (model 3: also of X*W) at moderator values: ``rule``, ``effect``,
+        Effect of X (model 3: also of X*W) at moderator values: ``rule`` (``"percentiles"``,
+        ``"mean_sd"``, and ``"values"`` for values chosen with `probe`/`probe_z`), ``effect``,
         ``w_label``, ``w``, [``z_label``, ``z``,] ``estimate``, ``se``, ``statistic``, ``df``,
         ``p_value``, ``ci_low``, ``ci_high``.
     johnson_neyman : pandas.DataFrame
@@ -74,7 +77,8 @@ class ModerationResult:
     Notes
     -----
     ``hc3`` (True when ``robust == "HC3"``), the 0.1 name, still works with a DeprecationWarning
-    and stops working in 0.3.
+    and stops working in 0.3. The ``rule`` of the mean -/+ 1 SD block was ``"moments"`` before
+    0.2 and is ``"mean_sd"`` now, the name of the `probe` value.
 
     Examples
     --------
@@ -198,7 +202,8 @@ def moderation(
     covariates=(),
     center: bool = False,
     robust: str | None = None,
-    probe: str = "percentiles",
+    probe="percentiles",
+    probe_z=None,
     ci: float = 0.95,
 ) -> ModerationResult:
     """Moderation of the effect of X on Y by W (PROCESS model 1) or by W and Z (model 3).
@@ -220,10 +225,17 @@ def moderation(
         None: classical standard errors; ``"HC3"``: heteroskedasticity-consistent standard errors
         (PROCESS ``hc3=1``). The 0.1 keyword ``hc3`` (True -> ``"HC3"``, False -> None) still
         works with a DeprecationWarning until 0.3.
-    probe : {"percentiles", "moments"}, default "percentiles"
-        Moderator values for :attr:`ModerationResult.visual` and the first block of
-        conditional effects (PROCESS 3+ default: 16th, 50th, 84th percentiles). The conditional
-        effects table always has both rules; a dichotomous moderator is probed at its two values.
+    probe : {"percentiles", "mean_sd"} or list of float, default "percentiles"
+        Values of W at which the effect of X is probed: ``"percentiles"`` (16th, 50th, 84th;
+        PROCESS 3+ default), ``"mean_sd"`` (mean and one sample SD either side; PROCESS
+        ``moments=1``) or the values themselves (PROCESS ``wmodval``; values outside W's range
+        warn). The conditional effects table always has the ``"percentiles"`` and ``"mean_sd"``
+        blocks, plus a ``"values"`` block for chosen values; `probe` also sets the values of
+        :attr:`ModerationResult.visual`. A dichotomous moderator is probed at its two values.
+        The 0.1 name ``"moments"`` still works with a DeprecationWarning until 0.3.
+    probe_z : {"percentiles", "mean_sd"} or list of float, optional
+        The same for Z in model 3 (PROCESS ``zmodval``); None: as `probe` when that is a rule,
+        else ``"percentiles"``.
     ci : float, default 0.95
         Confidence level.
 
@@ -243,8 +255,15 @@ def moderation(
     DataError
         A column is absent, not numeric or constant, or there are too few complete rows.
     ParameterError
-        An option has a value outside its choices (`probe`, `robust`, `ci`), a column is given
-        two roles, or both `robust` and the old `hc3` are passed.
+        An option has a value outside its choices (`probe`, `probe_z`, `robust`, `ci`), `probe_z`
+        without `z`, a column is given two roles, or both `robust` and the old `hc3` are passed.
+
+    Warns
+    -----
+    AnalysisWarning
+        A chosen probe value lies outside the moderator's observed range, or (``"mean_sd"``)
+        one SD below (above) the mean lies beyond it and the minimum (maximum) is used instead,
+        as PROCESS does.
 
     See Also
     --------
@@ -285,8 +304,20 @@ def moderation(
          x*w     0.456 0.085    0.000
     >>> res.sentence()[:80]
     'The effect of x on y depended on w: b = 0.46, 95% CI [0.29, 0.62], t(146) = 5.38'
+
+    Probed at chosen values of W (PROCESS ``wmodval``):
+
+    >>> ce = moderation(data, x="x", w="w", y="y", probe=[-1, 1]).conditional_effects
+    >>> print(ce.loc[ce["rule"] == "values", ["w", "estimate", "p_value"]].round(3).to_string(index=False))
+       w  estimate  p_value
+    -1.0    -0.095    0.428
+     1.0     0.818    0.000
     """
-    _check_one_of("probe", probe, ["percentiles", "moments"])
+    probe = check_probe("probe", probe, stacklevel=4)
+    if probe_z is not None and z is None:
+        raise ParameterError("`probe_z` probes the second moderator of model 3; pass `z=` too, or leave `probe_z` out.")
+    probe_z = check_probe("probe_z", probe_z, stacklevel=4) if probe_z is not None else (
+        probe if isinstance(probe, str) else "percentiles")
     _check_one_of("robust", robust, (None, "HC3"))
     _check_level("ci", ci)
     covs = _as_list(covariates)
@@ -315,10 +346,14 @@ def moderation(
         return g
 
     xw, wv = term_name((x, w)), frame[w].to_numpy()
+    user = not isinstance(probe, str) or not isinstance(probe_z, str)
+    blocks = [("percentiles", "percentiles", "percentiles"), ("mean_sd", "mean_sd", "mean_sd")]
+    if user:  # chosen values of W (and/or Z); the other moderator by its rule
+        blocks.append(("values", probe, probe_z))
     rows = []
     if z is None:
-        for rule in ("percentiles", "moments"):
-            labels, values = probe_values(wv, rule=rule)
+        for rule, wrule, _ in blocks:
+            labels, values = probe_values(wv, rule=wrule, name=w, warn=wrule == probe, stacklevel=4)
             grads = [grad(**{x: 1.0, xw: v}) for v in values]
             rows.append(_effect_rows(b, V, crit, df, grads).assign(rule=rule, effect=x, w_label=labels, w=values))
         g0, g1 = grad(**{x: 1.0}), grad(**{xw: 1.0})
@@ -326,9 +361,9 @@ def moderation(
     else:
         zv = frame[z].to_numpy()
         xz, xwz = term_name((x, z)), term_name((x, w, z))
-        for rule in ("percentiles", "moments"):
-            wl, wvals = probe_values(wv, rule=rule)
-            zl, zvals = probe_values(zv, rule=rule)
+        for rule, wrule, zrule in blocks:
+            wl, wvals = probe_values(wv, rule=wrule, name=w, warn=wrule == probe, stacklevel=4)
+            zl, zvals = probe_values(zv, rule=zrule, name=z, warn=zrule == probe_z, stacklevel=4)
             grads = [grad(**{xw: 1.0, xwz: zz}) for zz in zvals]
             rows.append(_effect_rows(b, V, crit, df, grads).assign(
                 rule=rule, effect=xw, w_label="", w=np.nan, z_label=zl, z=zvals))
@@ -355,9 +390,10 @@ def moderation(
 
     # data for visualizing the interaction (PROCESS "Data for visualizing the conditional effect")
     xv = frame[x].to_numpy()
-    _, xs = probe_values(xv, rule=probe)
-    _, ws = probe_values(wv, rule=probe)
-    grids = np.meshgrid(xs, ws, *([probe_values(frame[z].to_numpy(), rule=probe)[1]] if z else []), indexing="ij")
+    _, xs = probe_values(xv, rule=probe if isinstance(probe, str) else "percentiles", warn=False)
+    _, ws = probe_values(wv, rule=probe, warn=False)
+    zs = [probe_values(frame[z].to_numpy(), rule=probe_z, warn=False)[1]] if z else []
+    grids = np.meshgrid(xs, ws, *zs, indexing="ij")
     vis = pd.DataFrame({x: grids[0].ravel(), w: grids[1].ravel()} | ({z: grids[2].ravel()} if z else {}))
     full = vis.assign(**{c: frame[c].mean() for c in covs})
     vis["y_hat"] = design(full, eq.terms) @ b
