@@ -45,6 +45,20 @@ def test_a_drafted_codebook_names_its_data_relative_to_itself(study_folder, monk
     assert cli.main(["validate", "--data", "couples.csv", "--codebook", draft_path]) == 0  # the data named
 
 
+def test_codebook_and_validate_take_the_data_file_as_their_argument(study_folder, monkeypatch, capsys):
+    """A new user's first try, `connlab codebook FILE`, works as `--data FILE` does; both at once is an error."""
+    monkeypatch.chdir(study_folder)
+    assert cli.main(["codebook", "couples.csv"]) == 0
+    assert "couples.csv" in capsys.readouterr().out
+    assert cli.main(["validate", "couples.csv", "--codebook", "couples.codebook.yaml"]) == 0
+    assert "analysed 4" in capsys.readouterr().out
+    for argv in (["codebook"], ["codebook", "couples.csv", "--data", "couples.csv"]):
+        with pytest.raises(SystemExit) as stop:
+            cli.main(argv)
+        assert stop.value.code == 2
+    assert "one of the arguments DATA --data is required" in capsys.readouterr().err
+
+
 def test_a_codebook_cannot_read_outside_its_folder(study_folder, monkeypatch, capsys):
     """A codebook naming a file outside its folder (../../etc/passwd, an absolute path) is refused
     unless that folder is allowed with --data-root; nothing is read."""

@@ -259,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate",
                          help="check a data file against its codebook; exit 0 valid, 1 problems, 2 unreadable")
-    val.add_argument("--data", required=True, help="data file or data-set folder")
+    where = val.add_mutually_exclusive_group(required=True)
+    where.add_argument("data_file", nargs="?", type=str, metavar="DATA", help="data file or data-set folder")
+    where.add_argument("--data", help="the same, as an option")
     val.add_argument("--codebook", help="codebook YAML (default: found beside the data)")
     val.add_argument("--strict", action="store_true", help="any problem is an error (rows with problems excluded)")
     val.add_argument("--write", nargs="?", const="", default=None, type=str, metavar="DIR",
@@ -268,7 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=_cmd_validate)
 
     cb = sub.add_parser("codebook", help="draft a codebook from a data file, to check and edit")
-    cb.add_argument("--data", required=True, help="data file (CSV, Qualtrics CSV, XLSX, SPSS .sav, Stata .dta)")
+    where = cb.add_mutually_exclusive_group(required=True)
+    where.add_argument("data_file", nargs="?", type=str, metavar="DATA",
+                       help="data file (CSV, Qualtrics CSV, XLSX, SPSS .sav, Stata .dta)")
+    where.add_argument("--data", help="the same, as an option")
     cb.add_argument("--out", type=Path, help="write the draft here (default: print it)")
     cb.set_defaults(func=_cmd_codebook)
 
@@ -324,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the `connlab` command with `argv` (default: the process's arguments); returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "data_file", None):  # `connlab validate FILE`, `connlab codebook FILE`: the same as --data FILE
+        args.data = args.data_file
     _absolute_paths(args)
     _allow_data_roots(args)
     try:
