@@ -136,7 +136,7 @@ def test_family_id_is_only_a_comment(tmp_path):
                           "anx": np.arange(30) % 5 + 1})  # fmt: skip
     codebook, variables = _draft(tmp_path, frame)
     assert "role" not in variables["famid"]
-    assert "family" in _guesses(codebook, "famid") and "no family role yet" in _guesses(codebook, "famid")
+    assert "family" in _guesses(codebook, "famid") and "no role is set" in _guesses(codebook, "famid")
 
 
 # ---------------------------------------------------------------------------------------------

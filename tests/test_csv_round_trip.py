@@ -81,7 +81,7 @@ def test_validate_write_output_reads_back_as_the_same_tables(tmp_path, small_dem
     ledger and the problems read back as written."""
     source = tmp_path / "src"
     source.mkdir()
-    for name in ("codebook.yaml", "survey.csv", "diary.csv"):
+    for name in ("codebook.yaml", "survey.csv", "diary.csv", "family.csv"):
         (source / name).write_bytes((small_demo / name).read_bytes())
     survey = pd.read_csv(source / "survey.csv", dtype=str, keep_default_na=False)
     survey.loc[2, "age"] = "999"  # one problem, so that problems.csv has a row

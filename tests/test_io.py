@@ -38,7 +38,7 @@ def test_demo_dataset_loads_typed(small_demo):
     assert {k: len(v) for k, v in instruments.items()} == {
         "ecr_s": 12, "csi_16": 16, "prqc": 18, "ucla_3": 3, "swls": 5, "cpi": 16, "responsiveness_demo": 4}
     assert ds.role_column("diary", "day") == "day"
-    assert [f.table for f in ds.files] == ["survey", "diary", "codebook"]
+    assert [f.table for f in ds.files] == ["survey", "diary", "family", "codebook"]
     ledger = ds.ledger[ds.ledger["table"] == "survey"]
     assert ds.files[0].rows == len(ledger)  # rows read
     assert len(survey) == (ledger["status"] == "analysed").sum() < len(ledger)  # attention checks etc.
@@ -146,8 +146,8 @@ def test_write_processed_round_trip(small_demo, tmp_path):
 
     ds = load_dataset(small_demo)
     out = write_processed(ds, tmp_path / "processed")
-    assert sorted(p.name for p in out.iterdir()) == ["codebook.yaml", "diary.csv", "ledger.csv", "problems.csv",
-                                                     "survey.csv"]  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == ["codebook.yaml", "diary.csv", "family.csv", "ledger.csv",
+                                                     "problems.csv", "survey.csv"]  # fmt: skip
     again = load_dataset(out)
     for name, frame in ds.tables.items():
         pd.testing.assert_frame_equal(again.table(name).reset_index(drop=True), frame.reset_index(drop=True),

@@ -99,7 +99,7 @@ def test_overview_results_json(suite_run, small_demo):
     prov = doc["provenance"]
     assert prov["parameters"]["data"] == str(small_demo.resolve())
     assert prov["seed"] == 20261123
-    assert {i["table"] for i in prov["inputs"]} == {"survey", "diary", "codebook"}
+    assert {i["table"] for i in prov["inputs"]} == {"survey", "diary", "family", "codebook"}
 
 
 def test_same_inputs_give_identical_results(suite_run, small_demo):

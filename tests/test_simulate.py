@@ -25,7 +25,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     write_demo_survey(tmp_path / "a")
     write_demo_survey(tmp_path / "b")
     a, b = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
-    assert set(a) == {"survey.csv", "diary.csv", "codebook.yaml", "true_parameters.json", "README.md"}
+    assert set(a) == {"survey.csv", "diary.csv", "family.csv", "codebook.yaml", "true_parameters.json", "README.md"}
     assert a == b
 
 
@@ -78,7 +78,7 @@ def test_truth_file_holds_the_true_parameters(tmp_path):
     assert truth["simulated"] is True and truth["seed"] == 3 and truth["n_couples"] == 20
     assert truth["parameters"] == json.loads(json.dumps(TRUE_PARAMETERS))
     dataset = load_dataset(tmp_path)
-    assert dataset.simulated and set(dataset.tables) == {"survey", "diary"}
+    assert dataset.simulated and set(dataset.tables) == {"survey", "diary", "family"}
 
 
 def test_within_person_diary_effects_are_recovered(demo):

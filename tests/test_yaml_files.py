@@ -312,7 +312,7 @@ def test_the_project_codebooks_pass_the_checks(path):
 
 def test_the_demo_codebook_passes_the_checks(small_demo):
     codebook = read_codebook(small_demo / "codebook.yaml")  # as `connlab simulate` writes it
-    assert codebook["dataset"] == "demo_survey" and set(codebook["tables"]) == {"survey", "diary"}
+    assert codebook["dataset"] == "demo_survey" and set(codebook["tables"]) == {"survey", "diary", "family"}
 
 
 def test_is_safe_name():

@@ -28,7 +28,7 @@ _PUBLIC = {
                      "format_stat"],
     # data
     "analysis.data.readers": ["read_table"],
-    "analysis.data.codebook": ["read_codebook"],
+    "analysis.data.codebook": ["read_codebook", "round_robin_problems", "round_robin_table"],
     "analysis.data.codebook_draft": ["draft_codebook"],
     "analysis.data.dataset": ["Dataset", "load_dataset", "write_processed"],
     "analysis.data.ledger": ["flow"],
@@ -41,7 +41,7 @@ _PUBLIC = {
     "analysis.data.diary_reshape": ["diary_to_wide", "diary_to_long"],
     "analysis.data.diary_variables": ["center_within", "lag", "within_columns"],
     "analysis.data.instrument_library": ["Instrument", "load_instrument", "list_instruments", "score_labels"],
-    "analysis.data.simulate": ["simulate_demo_survey", "write_demo_survey", "compare_with_truth"],
+    "analysis.data.simulate": ["simulate_demo_survey", "write_demo_survey", "compare_with_truth", "true_srm_values"],
     # scoring
     "analysis.scoring.scales": ["score_scale", "score_instruments", "score_categories", "keyed_items",
                                 "subscale_items"],
@@ -74,6 +74,7 @@ _PUBLIC = {
     "analysis.models.dyadic_diary": ["dyadic_diary"],
     "analysis.models.meta": ["MetaResult", "random_effects", "fisher_z"],
     "analysis.models.profiles": ["ProfileResult", "latent_profiles"],
+    "analysis.models.srm": ["SRMResult", "srm"],
     # claims
     "analysis.claims.registry": ["Claim", "load_claim", "list_claims"],
     "analysis.claims.study": ["Study", "load_study"],

@@ -20,7 +20,7 @@ from collections import defaultdict
 import pandas as pd
 
 from analysis.data._answer_order import norm_name
-from analysis.data.codebook import infer_variables
+from analysis.data.codebook import ROUND_ROBIN_SIZES, infer_variables
 from analysis.data.instrument_library import list_instruments, load_instrument
 from analysis.data.privacy import _free_text_only, pii_columns
 from analysis.data.readers import QUALTRICS_METADATA
@@ -39,6 +39,10 @@ ID_LIKE = re.compile(r"(^|_)id$|^[a-z]+_?id$")
 DYAD_ID = re.compile(r"^(?:couple|cupl|cpl|dyad|pair)s?(?:_?(?:id|num|number|no|nr|code))?$"
                      r"|^[a-z_]*(?:couple|cupl|cpl|dyad|pair)_?(?:id|num|number|no|nr|code)$")  # fmt: skip
 FAMILY_ID = re.compile(r"^(?:family|fam|household|hh)s?(?:_?(?:id|num|number|no|nr|code))?$|^famid$")
+#: the rater and the member rated of a round robin (SRM: actor/perceiver and partner/target)
+ACTOR = re.compile(r"^(?:actor|rater|perceiver|judge|informant|reporter|ego|from|source)(?:_?(?:id|role|code|num|no|nr"
+                   r"|member))?$")  # fmt: skip
+TARGET = re.compile(r"^(?:partner|target|rated|ratee|alter|other|to|about)(?:_?(?:id|role|code|num|no|nr|member))?$")
 PARTNER = re.compile(r"^(?:partner|partnum|partner_?(?:num|number|no|nr|id|role)|member|member_?(?:num|no|nr|id)"
                      r"|role|person|person_?(?:num|no|nr)|pnum|spouse|who)$")  # fmt: skip
 SEX = re.compile(r"^(?:sex|gender)")
@@ -365,7 +369,9 @@ def _person(draft: Draft, days: list[str]) -> str | None:
     return None
 
 
-def _family(draft: Draft, dyad: str | None, days: list[str]) -> None:
+def _family(draft: Draft, dyad: str | None, days: list[str]) -> bool:
+    """A family (group) id: a round robin's (role family_id, with actor_role and target_role), or
+    one without a role when the family rows are not a round robin. True for a round robin."""
     frame = draft.frame
     for col, spec in draft.variables.items():
         if spec.get("role") or spec["type"] != "integer":
@@ -376,10 +382,70 @@ def _family(draft: Draft, dyad: str | None, days: list[str]) -> None:
         named = FAMILY_ID.match(norm_name(col)) and (counts >= 2).mean() >= 0.9
         common = counts.mode().iloc[0] if len(counts) else 0
         shaped = 3 <= common <= 5 and (counts == common).mean() >= 0.9 and not dyad and not days
+        pair = _round_robin(draft, col) if (named or common in (6, 12)) and not dyad and not days else None
+        if pair:
+            _set_round_robin(draft, col, *pair, counts)
+            return True
         if named or shaped:
             draft.guess(col, f"family (group) id: {'the name, and ' if named else ''}each value on "
-                             f"{plain(counts.median())} rows (median). The codebook has no family role yet, so no "
-                             "role is set")  # fmt: skip
+                             f"{plain(counts.median())} rows (median). No two columns hold the raters and the members "
+                             "rated of a round robin, so no role is set (role: family_id is for round-robin "
+                             "tables)")  # fmt: skip
+    return False
+
+
+def _round_robin(draft: Draft, family: str) -> tuple[str, str] | None:
+    """(rater, member rated): two columns without a role holding the same 3 or 4 family roles,
+    (nearly) never equal in a row, (nearly) one row per family, rater and member rated, and most
+    families of k(k - 1) rows. The rater first by name (actor, rater, ...), else by column order."""
+    frame = draft.frame
+    cols = [c for c, s in draft.variables.items()
+            if c != family and not s.get("role") and s["type"] in ("categorical", "string", "integer")]  # fmt: skip
+    text = {c: frame[c].astype("string").str.strip() for c in cols}
+    sets = {c: frozenset(draft.text(c)) for c in cols}
+    found = []
+    for a in cols:
+        for t in cols:
+            if a == t or sets[a] != sets[t] or len(sets[a]) not in ROUND_ROBIN_SIZES:
+                continue
+            k = len(sets[a])
+            key = pd.DataFrame({"f": frame[family], "a": text[a], "t": text[t]}).dropna()
+            sizes = key.groupby("f").size()
+            if ((key["a"] == key["t"]).mean() > 0.01 or key.duplicated().mean() > 0.01
+                    or (sizes == k * (k - 1)).mean() < 0.5):  # fmt: skip
+                continue
+            found.append((a, t))
+    if not found:
+        return None
+
+    def by_name(pair):
+        a, t = pair
+        return (bool(ACTOR.match(norm_name(a))) + bool(TARGET.match(norm_name(t))), -cols.index(a))
+
+    return max(found, key=by_name)
+
+
+def _set_round_robin(draft: Draft, family: str, actor: str, target: str, counts: pd.Series) -> None:
+    roles = sorted(draft.text(actor).unique())
+    k = len(roles)
+    draft.guesses = [g for g in draft.guesses if g["variable"] not in (actor, target)]  # category order: no matter
+    for col, role in ((family, "family_id"), (actor, "actor_role"), (target, "target_role")):
+        draft.variables[col]["role"] = role
+        draft.variables[col].pop("range", None)
+    for col in (actor, target):
+        spec = draft.variables[col]
+        spec.pop("ordered", None)
+        spec["values"] = [plain(v) for v in sorted(draft.numbers(col).unique())] if spec["type"] == "integer" else (
+            list(spec.get("values") or roles))  # fmt: skip
+    named = "the name, and " if FAMILY_ID.match(norm_name(family)) else ""
+    draft.guess(family, f"family (group) id of a round robin: {named}each value on {plain(counts.median())} rows "
+                        f"(median), {k} members x {k - 1} others")  # fmt: skip
+    why = {actor: ACTOR, target: TARGET}
+    for col, other, what in ((actor, target, "rater (actor)"), (target, actor, "member rated (partner, target)")):
+        said = "the name, and " if why[col].match(norm_name(col)) else "column order, and "
+        draft.guess(col, f"{what} in a family round robin: {said}{k} family roles ({span(roles)}) as in {other!r}, "
+                         f"(nearly) never the same as {other!r} in a row, one row per family, rater and member "
+                         "rated; check which column is the rater")  # fmt: skip
 
 
 def _day(draft: Draft, days: list[str], person: str | None, dyad: str | None, partner: str | None) -> str | None:
@@ -459,7 +525,14 @@ def _wide_pairs(columns: list[str]) -> tuple[str, str] | None:
     return max(shapes.values(), key=len)[0]
 
 
-def _unit(draft: Draft, day: str | None, dyad: str | None) -> str:
+ROUND_ROBIN_UNIT = "family member pair (rater x member rated)"
+
+
+def _unit(draft: Draft, day: str | None, dyad: str | None, round_robin: bool = False) -> str:
+    if round_robin:
+        draft.guess(None, f"unit: {ROUND_ROBIN_UNIT}, a family round robin (one row per family, rater and member "
+                          "rated)")  # fmt: skip
+        return ROUND_ROBIN_UNIT
     if day:
         unit = "person-day" if "day" in norm_name(day) else "person-wave"
         draft.guess(None, f"unit: {unit}, one row per person and {day}")
@@ -475,7 +548,8 @@ def _unit(draft: Draft, day: str | None, dyad: str | None) -> str:
 def find_roles(draft: Draft) -> str:
     """Set the roles of a draft whose values are described: identifying columns, durations and other
     roles by name, instrument items, then couple id, partner number, diary day and person id from the
-    structure, family ids (comment only), demographics. Returns the table's unit."""
+    structure, family ids (with rater and member rated in a round robin; else a comment only),
+    demographics. Returns the table's unit."""
     _named_roles(draft)
     _instruments(draft)
     dyad = _dyad(draft)
@@ -485,7 +559,7 @@ def find_roles(draft: Draft) -> str:
     if person:
         draft.variables[person]["role"] = "id"
     day = _day(draft, days, person, dyad, partner)
-    _family(draft, dyad, days if day else [])
+    round_robin = _family(draft, dyad, days if day else [])
     if "ResponseId" in draft.variables and not draft.variables["ResponseId"].get("role"):
         draft.variables["ResponseId"]["role"] = "metadata"
     _demographics(draft)
@@ -493,4 +567,4 @@ def find_roles(draft: Draft) -> str:
         if col:  # an id's range or values say nothing
             draft.variables[col].pop("range", None)
             draft.variables[col].pop("values", None)
-    return _unit(draft, day, dyad)
+    return _unit(draft, day, dyad, round_robin)

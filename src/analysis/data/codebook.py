@@ -12,18 +12,25 @@ import difflib
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from analysis._checks import _require_columns
 from analysis.data.readers import SEPARATORS, read_table
 from analysis.exceptions import CodebookError
 from analysis.paths import resolve
 from analysis.yaml_files import read_yaml
 
-__all__ = ["read_codebook", "infer_variables"]
+__all__ = ["read_codebook", "infer_variables", "round_robin_problems", "round_robin_table"]
 
 TYPES = ("integer", "number", "categorical", "string", "boolean")
-ROLES = ("id", "dyad_id", "partner_role", "day", "item", "attention_check", "duration", "demographic",
-         "metadata", "daily", "free_text", "pii", "outcome", "predictor", "score", "other")  # fmt: skip
+ROLES = ("id", "dyad_id", "partner_role", "day", "family_id", "actor_role", "target_role", "item", "attention_check",
+         "duration", "demographic", "metadata", "daily", "free_text", "pii", "outcome", "predictor", "score",
+         "other")  # fmt: skip
+#: the roles of a round-robin table (one row per family, rater and person rated), in that order
+ROUND_ROBIN_ROLES = ("family_id", "actor_role", "target_role")
+#: family members a round robin has (the Social Relations Model needs at least 3)
+ROUND_ROBIN_SIZES = (3, 4)
 FORMAT_KEYS = {"kind", "encoding", "sep", "decimal", "sheet", "escaped_formulas"}
 EXCLUSION_RULES = {
     "duplicate_id": ("one of keep_first, exclude_all, none", lambda v: v in ("keep_first", "exclude_all", "none")),
@@ -261,8 +268,179 @@ def _check_table(where: str, table) -> None:
             hint = _YES_NO + ":" if isinstance(var, bool) else f": write it in quotes, e.g. '{var}':"
             raise CodebookError(f"{where}: the variable name {_show(var)} must be text (the column name){hint}")
         _check_variable(f"{where}, variable {_show(var, 80)}", vspec)
+    _check_round_robin_roles(where, table["variables"])
     _check_exclusions(where, table.get("exclusions"))
     _check_format(where, table.get("format"))
+
+
+def _check_round_robin_roles(where: str, variables: dict) -> None:
+    """One column per round-robin role; `actor_role` and `target_role` come with each other and a
+    `family_id`; their `values`, when listed, are the same 3 or 4 family roles."""
+    cols = {r: [c for c, s in variables.items() if s.get("role") == r] for r in ROUND_ROBIN_ROLES}
+    for role, names in cols.items():
+        if len(names) > 1:
+            raise CodebookError(f"{where}: only one column of a table may have role: {role}, but "
+                                f"{', '.join(map(repr, names))} have it; keep it on one column.")  # fmt: skip
+    if not (cols["actor_role"] or cols["target_role"]):
+        return
+    absent = [r for r in ROUND_ROBIN_ROLES if not cols[r]]
+    if absent:
+        have = ", ".join(f"{cols[r][0]!r} (role: {r})" for r in ROUND_ROBIN_ROLES if cols[r])
+        what = {"family_id": "the family (group) id", "actor_role": "the rater's role in the family (m, f, ...)",
+                "target_role": "the role of the person rated"}  # fmt: skip
+        raise CodebookError(f"{where}: a round-robin table (one row per family, rater and person rated) needs the "
+                            f"roles {', '.join(ROUND_ROBIN_ROLES)}; it has {have} but no "
+                            f"{' and no '.join(f'role: {r} ({what[r]})' for r in absent)}. Give that role to its "
+                            "column.")  # fmt: skip
+    listed = {r: variables[cols[r][0]].get("values") for r in ("actor_role", "target_role")}
+    for role, values in listed.items():
+        if values is not None and len(set(map(str, values))) not in ROUND_ROBIN_SIZES:
+            raise CodebookError(f"{where}, variable {cols[role][0]!r}: a round robin has 3 or 4 family roles, but "
+                                f"`values` lists {len(set(map(str, values)))} ({_show(values)}).")  # fmt: skip
+    if None not in listed.values() and set(map(str, listed["actor_role"])) != set(map(str, listed["target_role"])):
+        raise CodebookError(f"{where}: the raters ({cols['actor_role'][0]!r}, role: actor_role) and the persons rated "
+                            f"({cols['target_role'][0]!r}, role: target_role) must have the same `values`, not "
+                            f"{_show(listed['actor_role'])} and {_show(listed['target_role'])}.")  # fmt: skip
+
+
+def round_robin_table(codebook: dict, *, given: str | None = None) -> str | None:
+    """The table of a codebook that is a family round robin: `given` when it is set, else the
+    first table with the roles ``family_id``, ``actor_role`` and ``target_role`` (None if none).
+
+    Parameters
+    ----------
+    codebook : dict
+        A codebook as `read_codebook` returns it (``Dataset.codebook``).
+    given : str, optional
+        A table the user chose (a notebook's ``table`` parameter); returned as it is.
+
+    Returns
+    -------
+    str or None
+        The table name, or None when `given` is None and no table has the three roles.
+
+    Examples
+    --------
+    >>> from analysis.data.codebook import round_robin_table
+    >>> book = {"tables": {"survey": {"variables": {"id": {"type": "integer", "role": "id"}}},
+    ...                    "family": {"variables": {"fam": {"type": "integer", "role": "family_id"},
+    ...                                             "rater": {"type": "string", "role": "actor_role"},
+    ...                                             "rated": {"type": "string", "role": "target_role"}}}}}
+    >>> round_robin_table(book), round_robin_table(book, given="survey")
+    ('family', 'survey')
+    """
+    if given is not None:
+        return given
+    for name, table in codebook.get("tables", {}).items():
+        roles = {spec.get("role") for spec in table.get("variables", {}).values() if isinstance(spec, dict)}
+        if set(ROUND_ROBIN_ROLES) <= roles:
+            return name
+    return None
+
+
+def round_robin_problems(data: pd.DataFrame, *, family: str, actor: str, target: str) -> pd.DataFrame:
+    """Every way a round-robin table departs from a full round robin, one problem per row.
+
+    A round robin (Warner, Kenny & Stoto, 1979) has one row per family, rater (actor) and person
+    rated (target): in a family of *k* members (3 or 4) each member rates each other member, so
+    every family has k(k - 1) rows, one per directed dyad, and nobody rates themselves.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per family, actor and target.
+    family : str
+        Family id column (codebook role ``family_id``).
+    actor : str
+        Column with the rater's role in the family (role ``actor_role``), e.g. ``m``, ``f``, ``y``.
+    target : str
+        Column with the role of the person rated (role ``target_role``), the same values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per problem: ``family`` (the family id; missing for a problem of the whole
+        table), ``row`` (index label in `data`; missing for a problem of a whole family),
+        ``column``, ``value`` and ``problem`` (what is wrong and how to fix it). Empty when every
+        family is a full round robin. The problems: a missing family, actor or target; a member
+        rating themselves; the same directed dyad twice in a family; fewer than 3 or more than 4
+        family roles in the table; a family without some directed dyads (listed, e.g.
+        ``m -> y``).
+
+    Raises
+    ------
+    DataError
+        A column of `family`, `actor`, `target` is not in `data`.
+
+    See Also
+    --------
+    srm : The Social Relations Model, fitted on the complete families.
+
+    Notes
+    -----
+    Roles are compared as text (``1`` and ``"1"`` are the same member). A family is complete when
+    it has exactly one row for each of the k(k - 1) ordered pairs of the table's k roles; the
+    Social Relations Model (Kenny, Kashy & Cook, 2006, ch. 9) uses complete families and lists
+    the others.
+
+    References
+    ----------
+    Kenny, D. A., Kashy, D. A., & Cook, W. L. (2006). *Dyadic data analysis*. Guilford, ch. 9.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.data.codebook import round_robin_problems
+    >>> rr = pd.DataFrame({"fam": [1] * 6 + [2] * 5,
+    ...                    "rater": list("mmffyy") + list("mmffy"),
+    ...                    "rated": list("fymymf") + list("fymyy")})
+    >>> round_robin_problems(rr, family="fam", actor="rater", target="rated")[["family", "row", "value"]]
+       family   row           value
+    0       2    10               y
+    1       2  <NA>  y -> f; y -> m
+    """
+    _require_columns(data, [family, actor, target])
+    frame = pd.DataFrame({"family": data[family].to_numpy(), "row": data.index.to_numpy(),
+                          "actor": data[actor].astype("string").to_numpy(),
+                          "target": data[target].astype("string").to_numpy()})  # fmt: skip
+    rows = []  # (position of the family's first row, family, row, column, value, problem)
+    first = {f: i for i, f in reversed(list(enumerate(frame["family"])))}
+
+    def add(fam, row, column, value, text):
+        rows.append((first.get(fam, -1), fam, row, column, value, text))
+
+    for col, key in ((family, "family"), (actor, "actor"), (target, "target")):
+        for i in np.flatnonzero(frame[key].isna().to_numpy()):
+            add(frame["family"].iat[i], frame["row"].iat[i], col, None, f"missing {key}: fill it in or drop the row")
+    frame = frame.dropna(subset=["family", "actor", "target"])
+    roles = sorted(set(frame["actor"]) | set(frame["target"]))
+    if len(roles) not in ROUND_ROBIN_SIZES:
+        add(pd.NA, pd.NA, f"{actor}, {target}", ", ".join(roles),
+            f"a round robin has 3 or 4 family roles, but {actor!r} and {target!r} hold {len(roles)} "
+            f"({', '.join(roles)}): check the columns, or recode the roles")  # fmt: skip
+    self_rated = (frame["actor"] == frame["target"]).to_numpy(dtype=bool)
+    for fam, row, who in frame.loc[self_rated, ["family", "row", "actor"]].itertuples(index=False):
+        add(fam, row, target, who, f"the member rates themselves ({who} -> {who}): correct the {target!r} value or "
+                                   "drop the row")  # fmt: skip
+    frame = frame[~self_rated]
+    twice = frame.duplicated(["family", "actor", "target"], keep="first").to_numpy(dtype=bool)
+    for fam, row, a, t in frame.loc[twice, ["family", "row", "actor", "target"]].itertuples(index=False):
+        add(fam, row, f"{actor}, {target}", f"{a} -> {t}",
+            f"the directed dyad {a} -> {t} appears twice in the family: keep one row")  # fmt: skip
+    frame = frame[~twice]
+    if len(roles) in ROUND_ROBIN_SIZES:
+        wanted = {f"{a} -> {t}" for a in roles for t in roles if a != t}
+        pairs = (frame["actor"] + " -> " + frame["target"]).groupby(frame["family"], sort=False).agg(set)
+        for fam, have in pairs.items():
+            lacking = sorted(wanted - have)
+            if lacking:
+                many = "s" if len(lacking) > 1 else ""
+                add(fam, pd.NA, f"{actor}, {target}", "; ".join(lacking),
+                    f"the family lacks the directed dyad{many} {', '.join(lacking)}: add the rating{many}, or "
+                    "leave the family out (the model does)")  # fmt: skip
+    out = pd.DataFrame(rows, columns=["_first", "family", "row", "column", "value", "problem"])
+    out["row"] = out["row"].astype("object")
+    return out.sort_values("_first", kind="stable").drop(columns="_first").reset_index(drop=True)
 
 
 def _check_dataset(path: Path, spec: dict) -> None:

@@ -174,7 +174,8 @@ def draft_codebook(path: str | Path) -> dict:
         folder's name for a file called ``data``), ``title``, ``simulated`` (False) and one table
         named ``data``: ``file`` (the file name: relative to a codebook saved beside the data),
         ``format`` (kind; for text files also encoding, separator and decimal mark), ``unit``
-        (``person``, ``person-day``, ``person-wave`` or ``dyad``), ``variables`` and
+        (``person``, ``person-day``, ``person-wave``, ``dyad`` or ``family member pair (rater x
+        member rated)``), ``variables`` and
         ``exclusions`` (``duplicate_id: keep_first``, ``attention_check: true``). Each variable
         has ``type`` and, where found, ``role``, ``label``, ``instrument`` and ``item``,
         ``values`` (with ``ordered: true`` when put in order), ``range``, ``value_labels`` and
@@ -214,8 +215,12 @@ def draft_codebook(path: str | Path) -> dict:
     identifying columns by name or content (`pii_columns`: e-mail or IP addresses, phone numbers,
     person names) ``pii``, free text ``free_text`` -- their values are never written, not as
     ``values``, ``range``, labels or codes, nor in a comment; attention checks and demographics
-    by name. Family ids and survey weights get a comment, no role (the codebook has no such
-    roles yet). Items: numbered columns (``Q1`` .. ``Q36``) match a
+    by name; a family round robin (a family id named like ``family``/``famid``, or each value on
+    6 or 12 rows, and two columns holding the same 3 or 4 family roles, never equal in a row, one
+    row per family, rater and member rated): ``family_id``, ``actor_role`` (the rater: named like
+    actor/rater/perceiver, else the first column) and ``target_role`` (named like
+    partner/target/rated), unit ``family member pair (rater x member rated)``. Other family ids
+    and survey weights get a comment, no role. Items: numbered columns (``Q1`` .. ``Q36``) match a
     library instrument with the same item numbers whose name matches the stem (or any, for
     stems like ``Q``/``item``) and whose range holds the values (rare values below it, such as
     0, become missing codes); near misses are named in a comment.

@@ -24,7 +24,8 @@ MAX_LEVELS = 30
 
 #: codebook roles the overview does not describe, with the reason it gives
 _SKIPPED_ROLES = {
-    "id": "id", "dyad_id": "dyad id", "partner_role": "partner number", "day": "day (measurement occasion)",
+    "id": "id", "dyad_id": "dyad id", "family_id": "family id", "partner_role": "partner number",
+    "day": "day (measurement occasion)",
     "attention_check": "attention check (see the data-quality report)",
     "duration": "duration (see the data-quality report)", "pii": "identifying", "free_text": "free text",
     "metadata": "metadata",

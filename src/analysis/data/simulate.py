@@ -17,7 +17,14 @@ Structural model (per person; latent variables are standard normal unless stated
     loneliness, life satisfaction, PRQC components follow from S (see TRUE_PARAMETERS)
 
 Items are ordinal cuts of ``loading * z(latent) + noise`` (z: standardised in the sample).
-Same `seed` and `n_couples` give byte-identical files.
+
+Family round robin (a separate sample of families, own random stream ``default_rng([seed, 5])``):
+mother, father, older and younger child each rate their closeness to each other member on two
+indicators, following the Social Relations Model (Kenny, Kashy & Cook, 2006, ch. 9)::
+
+    closeness_k[i -> j] = mean_ij + family + actor_i + partner_j + relationship_ij + error_ijk
+
+Same `seed`, `n_couples` and `n_families` give byte-identical files.
 """
 
 from __future__ import annotations
@@ -34,7 +41,8 @@ from scipy.stats import norm
 from analysis.data.instrument_library import load_instrument
 from analysis.exceptions import ParameterError
 
-__all__ = ["DemoSurvey", "simulate_demo_survey", "write_demo_survey", "TRUE_EFFECTS", "compare_with_truth"]
+__all__ = ["DemoSurvey", "simulate_demo_survey", "write_demo_survey", "TRUE_EFFECTS", "compare_with_truth",
+           "true_srm_values"]  # fmt: skip
 
 DEMO_SEED = 20261123
 GENERATOR_VERSION = "1"
@@ -83,6 +91,26 @@ TRUE_PARAMETERS = {
     "data_quality": {"incomplete_couples": 0.04, "careless": 0.02, "attention_fail_extra": 0.02,
                      "item_missing": 0.015, "skip_instrument": 0.015, "age_refused": 0.01,
                      "diary_day_missing": 0.07, "diary_dropout": 0.04},
+    "family_srm": {
+        "n_families": 150, "roles": ["m", "f", "o", "y"],
+        "role_labels": {"m": "mother", "f": "father", "o": "older child", "y": "younger child"},
+        "grand_mean": 5.0,
+        "actor_mean": {"m": 0.3, "f": 0.0, "o": -0.4, "y": 0.1},
+        "partner_mean": {"m": 0.4, "f": 0.0, "o": -0.2, "y": 0.2},
+        "family_variance": 0.25,
+        "actor_variance": {"m": 0.40, "f": 0.35, "o": 0.45, "y": 0.30},
+        "partner_variance": {"m": 0.20, "f": 0.15, "o": 0.15, "y": 0.25},
+        "relationship_variance": 0.35,
+        "error_variance": 0.20,
+        "generalized_reciprocity_corr": 0.3,
+        "dyadic_reciprocity_corr": {"m-f": 0.5, "o-y": 0.3, "parent-child": 0.2},
+        "incomplete_families": 0.03,
+        "note": "closeness_k[family, i -> j] = grand_mean + actor_mean[i] + partner_mean[j] + F + A_i + P_j + "
+                "R_ij + e_ijk (k = 1, 2; 0-10 scale, 2 decimals); variances of F, A_i, P_j, R_ij and e_ijk as "
+                "listed; corr(A_i, P_i) = generalized reciprocity, corr(R_ij, R_ji) = dyadic reciprocity "
+                "(m-f: the parents, o-y: the children, parent-child: the other four pairs); in a share "
+                "'incomplete_families' of families one rater skipped one rating (both indicators)",
+    },
 }
 
 # instrument -> (score -> latent name), loading of items on the latent, location shift (a number,
@@ -103,12 +131,14 @@ ITEM_MODEL = {
 
 @dataclass(frozen=True)
 class DemoSurvey:
-    """The simulated study: person-level survey, person-day diary and the true parameters."""
+    """The simulated study: person-level survey, person-day diary, family round robin and the true
+    parameters."""
 
     survey: pd.DataFrame
     diary: pd.DataFrame
     truth: dict
     codebook: dict
+    family: pd.DataFrame | None = None
 
 
 def _z(x: np.ndarray) -> np.ndarray:
@@ -320,7 +350,59 @@ def _diary(rng, survey_full, lat):
         {k: int for k in ("checkin", "disclosure", "conflict", "closeness", "satisfaction")})
 
 
-def simulate_demo_survey(*, n_couples: int = 600, seed: int = DEMO_SEED) -> DemoSurvey:
+def _srm_covariances() -> tuple[list[str], np.ndarray]:
+    """Names and covariance matrix of one family's latent SRM effects: F, A_i, P_i (per role) and
+    R_ij (per directed dyad), from ``TRUE_PARAMETERS["family_srm"]``."""
+    t = TRUE_PARAMETERS["family_srm"]
+    roles = t["roles"]
+    dyads = [(a, b) for a in roles for b in roles if a != b]
+    names = ["F"] + [f"A_{r}" for r in roles] + [f"P_{r}" for r in roles] + [f"R_{a}{b}" for a, b in dyads]
+    at = {n: i for i, n in enumerate(names)}
+    cov = np.zeros((len(names), len(names)))
+    cov[0, 0] = t["family_variance"]
+    for r in roles:
+        va, vp = t["actor_variance"][r], t["partner_variance"][r]
+        cov[at[f"A_{r}"], at[f"A_{r}"]], cov[at[f"P_{r}"], at[f"P_{r}"]] = va, vp
+        cov[at[f"A_{r}"], at[f"P_{r}"]] = cov[at[f"P_{r}"], at[f"A_{r}"]] = t["generalized_reciprocity_corr"] * np.sqrt(
+            va * vp)  # fmt: skip
+    for a, b in dyads:
+        cov[at[f"R_{a}{b}"], at[f"R_{a}{b}"]] = t["relationship_variance"]
+        pair = {a, b}
+        kind = "m-f" if pair == {"m", "f"} else "o-y" if pair == {"o", "y"} else "parent-child"
+        cov[at[f"R_{a}{b}"], at[f"R_{b}{a}"]] = t["dyadic_reciprocity_corr"][kind] * t["relationship_variance"]
+    return names, cov
+
+
+def _family(seed: int, n_families: int) -> pd.DataFrame:
+    """The family round robin: one row per family, rater (actor) and member rated (target), two
+    indicators of closeness (see ``TRUE_PARAMETERS["family_srm"]``). Drawn from its own stream,
+    ``default_rng([seed, 5])``, so the survey and diary do not change."""
+    t = TRUE_PARAMETERS["family_srm"]
+    rng = np.random.default_rng([seed, 5])
+    roles = t["roles"]
+    dyads = [(a, b) for a in roles for b in roles if a != b]
+    names, cov = _srm_covariances()
+    effects = pd.DataFrame(rng.multivariate_normal(np.zeros(len(names)), cov, size=n_families, method="cholesky"),
+                           columns=names)  # fmt: skip
+    actor = np.array([a for a, _ in dyads])
+    target = np.array([b for _, b in dyads])
+    true = (t["grand_mean"] + np.array([t["actor_mean"][a] + t["partner_mean"][b] for a, b in dyads])[None, :]
+            + effects[["F"]].to_numpy() + effects[[f"A_{a}" for a in actor]].to_numpy()
+            + effects[[f"P_{b}" for b in target]].to_numpy()
+            + effects[[f"R_{a}{b}" for a, b in dyads]].to_numpy())  # fmt: skip
+    sd = np.sqrt(t["error_variance"])
+    frame = pd.DataFrame({
+        "family_id": np.repeat(np.arange(1, n_families + 1), len(dyads)),
+        "actor": np.tile(actor, n_families), "target": np.tile(target, n_families),
+        "closeness_1": np.clip(true + sd * rng.standard_normal(true.shape), 0, 10).round(2).ravel(),
+        "closeness_2": np.clip(true + sd * rng.standard_normal(true.shape), 0, 10).round(2).ravel(),
+    })  # fmt: skip
+    skip = np.flatnonzero(rng.random(n_families) < t["incomplete_families"])
+    rows = skip * len(dyads) + rng.integers(0, len(dyads), skip.size)
+    return frame.drop(index=rows).reset_index(drop=True)
+
+
+def simulate_demo_survey(*, n_couples: int = 600, seed: int = DEMO_SEED, n_families: int = 150) -> DemoSurvey:
     """Simulate the demo couples study (see the module docstring for the model).
 
     Parameters
@@ -329,18 +411,25 @@ def simulate_demo_survey(*, n_couples: int = 600, seed: int = DEMO_SEED) -> Demo
         Couples recruited; about 4% have only one partner respond.
     seed : int, default DEMO_SEED
         Seed of ``numpy.random.default_rng``; the same seed gives identical data.
+    n_families : int, default 150
+        Families of the round-robin table (mother, father, older and younger child each rate
+        their closeness to each other member), drawn from their own random stream
+        (``default_rng([seed, 5])``): the survey and diary do not depend on it.
 
     Returns
     -------
     DemoSurvey
         ``survey`` (one row per person: ids, demographics, metadata, item responses),
-        ``diary`` (one row per person-day), ``truth`` (TRUE_PARAMETERS plus generator
-        settings) and ``codebook`` (dict, as written to ``codebook.yaml``).
+        ``diary`` (one row per person-day), ``family`` (one row per family, rater and member
+        rated: ``family_id``, ``actor``, ``target``, ``closeness_1``, ``closeness_2``),
+        ``truth`` (TRUE_PARAMETERS plus generator settings) and ``codebook`` (dict, as written
+        to ``codebook.yaml``).
 
     Raises
     ------
     ParameterError
-        `n_couples` below 10 or not an integer; `seed` not an integer.
+        `n_couples` below 10 or not an integer; `n_families` below 10 or not an integer; `seed`
+        not an integer.
 
     See Also
     --------
@@ -363,6 +452,8 @@ def simulate_demo_survey(*, n_couples: int = 600, seed: int = DEMO_SEED) -> Demo
     """
     if not isinstance(n_couples, int | np.integer) or n_couples < 10:
         raise ParameterError(f"`n_couples` must be an integer >= 10, but {n_couples!r} was passed.")
+    if not isinstance(n_families, int | np.integer) or isinstance(n_families, bool) or n_families < 10:
+        raise ParameterError(f"`n_families` must be an integer >= 10, but {n_families!r} was passed.")
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool):
         raise ParameterError(f"`seed` must be an integer, but {seed!r} was passed.")
     rng = np.random.default_rng(seed)
@@ -385,12 +476,84 @@ def simulate_demo_survey(*, n_couples: int = 600, seed: int = DEMO_SEED) -> Demo
     survey = survey[~dropped.to_numpy()].reset_index(drop=True)
     item_cols = [f"{i}_{item.id}" for i in ITEM_MODEL for item in instruments[i].items]
     survey[item_cols + ["attention_check"]] = survey[item_cols + ["attention_check"]].astype("Int64")
+    family = _family(int(seed), int(n_families))
     truth = {"simulated": True, "seed": int(seed), "n_couples": int(n_couples),
              "generator_version": GENERATOR_VERSION, "parameters": TRUE_PARAMETERS,
              "item_model": {k: {"scores_to_latents": v[0], "loading": v[1], "location": v[2]}
-                            for k, v in ITEM_MODEL.items()}}  # fmt: skip
-    return DemoSurvey(survey=survey, diary=diary, truth=truth,
-                      codebook=_codebook(survey, diary, instruments, seed, n_couples))
+                            for k, v in ITEM_MODEL.items()},
+             "n_families": int(n_families), "family_srm": true_srm_values()}  # fmt: skip
+    codebook = _codebook(survey, diary, instruments, seed, n_couples)
+    codebook["generator"]["n_families"] = int(n_families)
+    codebook["tables"]["family"] = _family_codebook(family)
+    codebook["description"] = codebook["description"].replace(
+        "; a subsample keeps a 14-day diary.", f"; a subsample keeps a 14-day diary. In {n_families} further families "
+        "(mother, father, older and younger child) each member rates their closeness to each other member (a round "
+        "robin, for the Social Relations Model).")  # fmt: skip
+    return DemoSurvey(survey=survey, diary=diary, truth=truth, codebook=codebook, family=family)
+
+
+def _family_codebook(family: pd.DataFrame) -> dict:
+    t = TRUE_PARAMETERS["family_srm"]
+
+    def member(role, label):  # own lists (no YAML aliases in the written codebook)
+        return {"type": "categorical", "role": role, "label": label, "values": list(t["roles"]),
+                "value_labels": dict(t["role_labels"])}  # fmt: skip
+
+    variables = {
+        "family_id": {"type": "integer", "role": "family_id", "label": "Family id"},
+        "actor": member("actor_role", "Rater (actor): the family member who answers"),
+        "target": member("target_role", "Member rated (partner): the family member rated"),
+        "closeness_1": {"type": "number", "role": "outcome", "range": [0, 10],
+                        "label": "Closeness to the member rated, half-scale 1 (0-10)"},
+        "closeness_2": {"type": "number", "role": "outcome", "range": [0, 10],
+                        "label": "Closeness to the member rated, half-scale 2 (0-10)"},
+    }  # fmt: skip
+    if list(variables) != list(family.columns):
+        raise RuntimeError("demo codebook out of step with the simulated family columns")
+    return {"file": "family.csv", "unit": "family member pair (rater x member rated)", "variables": variables}
+
+
+def true_srm_values() -> dict:
+    """The demo family round robin's true SRM values, per role and per directed dyad.
+
+    Returns
+    -------
+    dict
+        ``family_variance``, ``actor_variance`` and ``partner_variance`` (per role),
+        ``relationship_variance`` (per directed dyad ``"m->f"``), ``error_variance`` (of each
+        indicator), ``generalized_reciprocity`` (covariance of a role's actor and partner
+        effects), ``dyadic_reciprocity`` (covariance of R_ij and R_ji, per pair ``"m<->f"``) and
+        ``shares`` (per directed dyad: each component's share of the variance of one indicator,
+        family + actor + partner + relationship + error, as `srm`'s ``variance_shares``).
+
+    Examples
+    --------
+    >>> from analysis.data.simulate import true_srm_values
+    >>> truth = true_srm_values()
+    >>> truth["actor_variance"]["m"], round(truth["shares"]["m->f"]["actor"], 3)
+    (0.4, 0.296)
+    """
+    t = TRUE_PARAMETERS["family_srm"]
+    names, cov = _srm_covariances()
+    at = {n: i for i, n in enumerate(names)}
+    roles = t["roles"]
+    dyads = [(a, b) for a in roles for b in roles if a != b]
+    shares = {}
+    for a, b in dyads:
+        parts = {"family": t["family_variance"], "actor": t["actor_variance"][a], "partner": t["partner_variance"][b],
+                 "relationship": t["relationship_variance"], "error": t["error_variance"]}  # fmt: skip
+        total = sum(parts.values())
+        shares[f"{a}->{b}"] = {k: v / total for k, v in parts.items()}
+    pairs = [(a, b) for i, a in enumerate(roles) for b in roles[i + 1 :]]
+    return {
+        "family_variance": t["family_variance"],
+        "actor_variance": dict(t["actor_variance"]), "partner_variance": dict(t["partner_variance"]),
+        "relationship_variance": {f"{a}->{b}": t["relationship_variance"] for a, b in dyads},
+        "error_variance": t["error_variance"],
+        "generalized_reciprocity": {r: float(cov[at[f"A_{r}"], at[f"P_{r}"]]) for r in roles},
+        "dyadic_reciprocity": {f"{a}<->{b}": float(cov[at[f"R_{a}{b}"], at[f"R_{b}{a}"]]) for a, b in pairs},
+        "shares": shares,
+    }  # fmt: skip
 
 
 def _codebook(survey, diary, instruments, seed, n_couples) -> dict:
@@ -461,7 +624,8 @@ def _codebook(survey, diary, instruments, seed, n_couples) -> dict:
     }  # fmt: skip
 
 
-def write_demo_survey(out_dir: str | Path, *, n_couples: int = 600, seed: int = DEMO_SEED) -> Path:
+def write_demo_survey(out_dir: str | Path, *, n_couples: int = 600, seed: int = DEMO_SEED,
+                      n_families: int = 150) -> Path:  # fmt: skip
     """Write the simulated demo survey to a folder (what ``connlab simulate`` does).
 
     Parameters
@@ -472,11 +636,13 @@ def write_demo_survey(out_dir: str | Path, *, n_couples: int = 600, seed: int = 
         Couples recruited (as `simulate_demo_survey`).
     seed : int, default DEMO_SEED
         Seed; the same seed and `n_couples` give byte-identical files.
+    n_families : int, default 150
+        Families of the round-robin table ``family.csv`` (as `simulate_demo_survey`).
 
     Returns
     -------
     Path
-        The path of ``codebook.yaml``; beside it ``survey.csv``, ``diary.csv``,
+        The path of ``codebook.yaml``; beside it ``survey.csv``, ``diary.csv``, ``family.csv``,
         ``true_parameters.json`` and a ``README.md`` saying the data are simulated.
 
     Raises
@@ -496,14 +662,15 @@ def write_demo_survey(out_dir: str | Path, *, n_couples: int = 600, seed: int = 
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = write_demo_survey(tmp, n_couples=20, seed=1)
     ...     sorted(p.name for p in Path(tmp).iterdir())
-    ['README.md', 'codebook.yaml', 'diary.csv', 'survey.csv', 'true_parameters.json']
+    ['README.md', 'codebook.yaml', 'diary.csv', 'family.csv', 'survey.csv', 'true_parameters.json']
     """
-    demo = simulate_demo_survey(n_couples=n_couples, seed=seed)
+    demo = simulate_demo_survey(n_couples=n_couples, seed=seed, n_families=n_families)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv = {"index": False, "lineterminator": "\n", "float_format": "%.1f"}
     demo.survey.to_csv(out / "survey.csv", **csv)
     demo.diary.to_csv(out / "diary.csv", **csv)
+    demo.family.to_csv(out / "family.csv", **{**csv, "float_format": "%.2f"})
     (out / "true_parameters.json").write_text(json.dumps(demo.truth, indent=2) + "\n", encoding="utf-8")
     path = out / "codebook.yaml"
     path.write_text(yaml.safe_dump(demo.codebook, sort_keys=False, allow_unicode=True, width=100),
@@ -512,7 +679,8 @@ def write_demo_survey(out_dir: str | Path, *, n_couples: int = 600, seed: int = 
         f"# Demo survey (SIMULATED DATA)\n\nThese files are simulated by ConnectionLab "
         f"(`connlab simulate --seed {seed} --couples {n_couples}`); they describe no real people.\n"
         "See `codebook.yaml` for the variables and `true_parameters.json` for the values used to "
-        "simulate them.\n",
+        "simulate them. `family.csv` is a family round robin (each of four members rates their "
+        "closeness to each other member), drawn from its own random stream.\n",
         encoding="utf-8",
     )
     return path
@@ -557,6 +725,19 @@ def _true_effects() -> pd.DataFrame:
         ("diary", "closeness", "phi:", c["ar1"], "AR(1) correlation"),
         ("diary", "closeness", "sd:", c["residual_sd"], "residual SD without the couple-day shock"),
     ]  # fmt: skip
+    srm = true_srm_values()
+    rows.append(("srm", "closeness", "family:", srm["family_variance"], "family variance"))
+    names = {"actor_variance": "actor", "partner_variance": "partner", "relationship_variance": "relationship",
+             "generalized_reciprocity": "generalized reciprocity",
+             "dyadic_reciprocity": "dyadic reciprocity"}  # fmt: skip
+    for key, component in names.items():
+        rows += [("srm", "closeness", f"{component}:{role}", value, "variance" if "variance" in key else "covariance")
+                 for role, value in srm[key].items()]  # fmt: skip
+    # a dyadic reciprocity's pair in either order of its roles
+    rows += [("srm", "closeness", f"dyadic reciprocity:{'<->'.join(pair.split('<->')[::-1])}", value, "covariance")
+             for pair, value in srm["dyadic_reciprocity"].items()]  # fmt: skip
+    rows += [("srm", "closeness", f"error:{dyad}", srm["error_variance"], "error variance of each indicator")
+             for dyad in srm["relationship_variance"]]  # fmt: skip
     return pd.DataFrame(rows, columns=["model", "outcome", "key", "true_value", "note"])
 
 
@@ -572,8 +753,10 @@ def compare_with_truth(table: pd.DataFrame, *, model: str, outcome: str, key: st
     ----------
     table : pandas.DataFrame
         A tidy result table (e.g. ``ols(...).coefficients``, ``mediation(...).effects``).
-    model : {"regression", "mediation", "apim", "diary"}
-        Which part of the generator the table estimates.
+    model : {"regression", "mediation", "apim", "diary", "srm"}
+        Which part of the generator the table estimates (``"srm"``: the family round robin,
+        outcome ``"closeness"``, key ``["component", "role"]`` of `srm`'s ``coefficients`` with the
+        family's missing role written as ``""``).
     outcome : str
         The outcome column of the model (the generator's effects are per outcome).
     key : str or list of str, default "term"

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 __all__ = ["Block", "Padded", "GroupData", "group_data", "em_moments", "minus2_terms", "row", "cfa_table",
-           "dyad_table", "Model", "fit", "fit_measures", "rmsea_ci", "estimates"]
+           "dyad_table", "Model", "expected_information", "fit", "fit_measures", "rmsea_ci", "estimates"]
 
 MATRICES = ("lambda", "psi", "theta", "nu", "alpha")
 MAX_ITER = 5000  # L-BFGS-B iterations (tests lower it to reach the ConvergenceWarning path)
@@ -357,10 +357,28 @@ class Model:
         return dS, dm
 
 
-def fit(model: Model, data: list[GroupData], x0: np.ndarray, information: str | None) -> dict:
+def expected_information(model: Model, data: list[GroupData], x: np.ndarray) -> np.ndarray:
+    """The expected (Fisher) information of the whole sample at x (complete-data ML)."""
+    info = np.zeros((model.q, model.q))
+    for gi, gd in enumerate(data):
+        sigma, _, _ = model.implied(x, gi)
+        W = np.linalg.inv(sigma)
+        dS, dm = model.jacobian(x, gi)
+        B = np.einsum("ab,kbc->kac", W, dS)
+        block = 0.5 * np.einsum("iab,jba->ij", B, B)
+        if model.meanstructure:
+            block += dm @ W @ dm.T
+        info += gd.n * block
+    return info
+
+
+def fit(model: Model, data: list[GroupData], x0: np.ndarray, information: str | None,
+        scoring_steps: int = 0) -> dict:
     """Minimise F by L-BFGS-B; return estimates, their covariance matrix and the log-likelihood.
     `information`: "expected" (lavaan's default for complete-data ML), "observed" (its default
-    for FIML: the Hessian, by central differences of the analytic gradient) or None (no SEs)."""
+    for FIML: the Hessian, by central differences of the analytic gradient) or None (no SEs).
+    `scoring_steps`: at most this many Fisher-scoring steps after L-BFGS-B (each kept only if
+    it lowers F), which take the gradient from ~1e-8 to ~1e-10 (used by `srm`)."""
     N = sum(gd.n for gd in data)
     options = {"maxiter": MAX_ITER, "maxfun": 4 * MAX_ITER, "ftol": 1e-15, "gtol": 1e-10,
                "maxcor": 30}
@@ -368,18 +386,19 @@ def fit(model: Model, data: list[GroupData], x0: np.ndarray, information: str | 
                             options=options)
     x = res.x
     f, g = model.objective(x, data, N)
+    for _ in range(scoring_steps if np.isfinite(f) and f < 1e9 else 0):
+        try:
+            step = np.linalg.solve(2.0 / N * expected_information(model, data, x), g)
+        except np.linalg.LinAlgError:
+            break
+        f_new, g_new = model.objective(x - step, data, N)
+        if not f_new <= f:
+            break
+        x, f, g = x - step, f_new, g_new
     converged = bool(np.isfinite(f) and f < 1e9 and np.abs(g).max() < GRAD_TOL)
     info = np.zeros((model.q, model.q))
     if information == "expected":
-        for gi, gd in enumerate(data):
-            sigma, _, _ = model.implied(x, gi)
-            W = np.linalg.inv(sigma)
-            dS, dm = model.jacobian(x, gi)
-            B = np.einsum("ab,kbc->kac", W, dS)
-            block = 0.5 * np.einsum("iab,jba->ij", B, B)
-            if model.meanstructure:
-                block += dm @ W @ dm.T
-            info += gd.n * block
+        info = expected_information(model, data, x)
     elif information == "observed":
         h = 1e-5 * np.maximum(1.0, np.abs(x))
         H = np.empty((model.q, model.q))

@@ -423,3 +423,29 @@ def regression_checks(result, *, label: str | None = None):
 
 
 __all__ += ["regression_checks"]
+
+
+def variance_shares(result, *, value_labels: Mapping | None = None):
+    """Stacked horizontal bars of a Social Relations Model (``srm(...)``, its ``.variance_shares``):
+    one bar per directed dyad (rater -> member rated), split into the shares of the family,
+    actor, partner, relationship and (two indicators) error variance of one rating; each bar sums
+    to 1. `value_labels` (``{role: label}``, e.g. ``Dataset.value_labels[table][actor]``) names
+    the roles in the dyads; roles without a label are shown as they are."""
+    from analysis.apa import format_value  # text formatting lives in analysis.report
+
+    value_labels = value_labels or {}
+    shares = result.variance_shares.set_index("dyad")
+    shares.index = [" -> ".join(value_label(r, value_labels) for r in dyad.split("->")) for dyad in shares.index]
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(shares) + 1.5))
+    shares.plot.barh(stacked=True, ax=ax, xlim=(0, 1), colormap="viridis", xlabel="Share of the variance of a rating",
+                     ylabel="Rater -> member rated")  # fmt: skip
+    ax.invert_yaxis()
+    ax.legend(title="Component", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title("Sources of variance in each directed dyad")
+    mean = ", ".join(f"{name} {format_value(100 * v, 1)}%" for name, v in shares.mean().items())
+    return _described(fig, f"Stacked horizontal bars, one per directed dyad ({len(shares)}, rater to member rated): "
+                           f"the shares of the {', '.join(shares.columns[:-1])} and {shares.columns[-1]} variance "
+                           f"in a rating, summing to 1; on average {mean}.")  # fmt: skip
+
+
+__all__ += ["variance_shares"]

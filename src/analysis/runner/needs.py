@@ -16,7 +16,8 @@ kernel started); a section with an unmet need is replaced by one line saying wha
 the rest of the notebook runs.
 
 The needs (``@{param}`` after a need names the table it is checked in; default: the notebook's
-``table`` parameter, else the data set's first table):
+``table`` parameter, else the data set's first table; in a notebook that needs ``round_robin``,
+else the first table with the round-robin roles):
 
 =====================  ========================================================================
 ``instruments``        instrument items (variables with ``role: item`` and ``instrument:``)
@@ -31,6 +32,10 @@ The needs (``@{param}`` after a need names the table it is checked in; default: 
 ``dyads[:X]``          a dyad id (column ``X``, default: the ``dyad_id`` role) with two members in
                        at least one dyad
 ``roles:X:Y``          column ``X`` holds both values of the list ``Y`` within at least one dyad
+``round_robin``        a family round robin: a family id, the rater's role and the rated member's
+                       role (``round_robin:F:A:T`` names the columns, default the codebook roles
+                       ``family_id``, ``actor_role``, ``target_role``), 3 or 4 roles, and at least
+                       one family in which every member rates every other member
 ``simulated``          the demo generator's data (true values are known)
 =====================  ========================================================================
 """
@@ -42,6 +47,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.data.codebook import ROUND_ROBIN_ROLES, round_robin_problems, round_robin_table
 from analysis.data.dataset import Dataset
 from analysis.data.instrument_library import load_instrument
 from analysis.exceptions import InstrumentError, ParameterError
@@ -123,10 +129,13 @@ def unmet_needs(needs: tuple[str, ...], dataset: Dataset, parameters: dict) -> l
         One phrase per unmet need; empty when every need is met.
     """
     missing = []
+    default = parameters.get("table")
+    if default is None and any(n.partition("@")[0].partition(":")[0] == "round_robin" for n in needs):
+        default = round_robin_table(dataset.codebook)  # a round-robin notebook looks for its table
     for need in needs:
         text, _, table_ref = need.partition("@")
         kind, _, arg = text.partition(":")
-        table, table_param = _resolve(table_ref, parameters) if table_ref else (parameters.get("table"), "table")
+        table, table_param = _resolve(table_ref, parameters) if table_ref else (default, "table")
         if table is None:
             table = next(iter(dataset.tables))
         if table not in dataset.tables:
@@ -227,7 +236,9 @@ def _check_scores(dataset, table, names):
 
 
 _ROLE_TEXT = {"dyad_id": "a couple (dyad) id", "partner_role": "a partner number within the couple",
-              "day": "a diary day", "id": "a person id"}  # fmt: skip
+              "day": "a diary day", "id": "a person id", "family_id": "a family (group) id",
+              "actor_role": "the rater's role in a round-robin family",
+              "target_role": "the rated member's role in a round-robin family"}  # fmt: skip
 
 
 def _check_role(dataset, table, role):
@@ -276,6 +287,26 @@ def _check_roles(dataset, table, column, values):
             f"in column {col!r}{_from(col_param)}")  # fmt: skip
 
 
+def _check_round_robin(dataset, table, family=(None, None), actor=(None, None), target=(None, None)):
+    frame = dataset.table(table)
+    given = (family, actor, target)
+    cols = [value if value is not None or param else dataset.role_column(table, role)
+            for (value, param), role in zip(given, ROUND_ROBIN_ROLES, strict=True)]  # fmt: skip
+    layout = f"a family round robin (one row per family, rater and member rated) in table {table!r}"
+    if any(c is None or c not in frame.columns for c in cols):
+        absent = [f"a variable with role: {r}" + (f" (or set `{p.split('|')[0]}`)" if p else "") if c is None
+                  else f"a column {c!r}{_from(p)}"
+                  for c, (_, p), r in zip(cols, given, ROUND_ROBIN_ROLES, strict=True)
+                  if c is None or c not in frame.columns]  # fmt: skip
+        return f"{layout}: {', '.join(absent)}"
+    problems = round_robin_problems(frame, family=cols[0], actor=cols[1], target=cols[2])
+    if problems["family"].isna().any():  # a problem of the whole table: not 3 or 4 roles
+        return f"{layout}: {problems.loc[problems['family'].isna(), 'problem'].iloc[0]}"
+    if frame[cols[0]].dropna().isin(problems["family"]).all():
+        return f"{layout}: a family in {cols[0]!r} in which every member rates every other member"
+    return None
+
+
 def _check_simulated(dataset, table):
     return None if dataset.simulated else "simulated data (true values exist only for the demo generator's data)"
 
@@ -284,4 +315,5 @@ _CHECKS = {
     "instruments": _check_instruments, "attachment": _check_attachment, "instrument": _check_instrument,
     "column": _check_column, "score": _check_score, "scores": _check_scores, "role": _check_role,
     "table": _check_table, "dyads": _check_dyads, "roles": _check_roles, "simulated": _check_simulated,
+    "round_robin": _check_round_robin,
 }  # fmt: skip
