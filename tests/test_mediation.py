@@ -450,8 +450,8 @@ def test_probe_warnings_and_errors(tal):
         moderated_mediation(tal, x="cond", m="pmi", y="reaction", w="age", probe="sd")
     with pytest.raises(ParameterError, match="'a', 'a\\+direct', 'b'"):
         moderated_mediation(tal, x="cond", m="pmi", y="reaction", w="age", path="c'")
-    with pytest.raises(ParameterError, match="needs two or more mediators"):
-        mediation(tal, x="cond", m="pmi", y="reaction", contrasts=True)
+    one = mediation(tal, x="cond", m="pmi", y="reaction", contrasts=True, n_boot=200, seed=1)
+    assert not (one.effects["effect"] == "contrast").any()  # one mediator: nothing to contrast, no error
 
 
 def test_contrasts_parallel(tal, p_est, p_boot):

@@ -77,6 +77,11 @@ def _published_numbers(name, folder):
         assert apim["other_pos_P"] == pytest.approx(0.2879705, abs=1e-6)
         test = _results(folder, "04_dyadic_apim")["distinguishability_test"][1]
         assert test["statistic"] == pytest.approx(7.2770528, abs=1e-6) and test["df"] == 4
+        # APIM mediation (Garcia's workshop, nlme::gls; tests/reference/apim_mediation.R): the wife's (-1)
+        # actor-actor indirect effect of other_pos through tension on satisfaction, .165
+        effects = _results(folder, "04_dyadic_apim")["apim_mediation_distinguishable"]
+        wife = [r for r in effects if r["effect"] == "actor-actor" and str(r["role"]) == "-1"]
+        assert len(wife) == 1 and wife[0]["estimate"] == pytest.approx(0.164876, abs=1e-5)
     if name == "hcmst_2022":  # SOURCE.md: relationship quality 5 / 28 / 105 / 504 / 686, poor to excellent
         counts = [r for r in _results(folder, "00_overview")["frequencies"] if r["variable"] == "relationship_quality"]
         assert [r["n"] for r in counts] == [5, 28, 105, 504, 686]

@@ -67,6 +67,7 @@ _PUBLIC = {
     "analysis.models.process_moderation": ["ModerationResult", "moderation"],
     "analysis.models.process_mediation": ["MediationResult", "mediation", "moderated_mediation"],
     "analysis.models.dyadic": ["APIMResult", "apim", "apim_formula"],
+    "analysis.models.dyadic_mediation": ["APIMMediationResult", "apim_mediation"],
     "analysis.models.dyadic_diagnostics": ["DistinguishabilityResult", "distinguishability_test", "dyadic_icc",
                                            "apim_k", "apim_k_sentence"],
     "analysis.models.multilevel": ["MultilevelResult", "mixed_model", "multilevel_icc", "diary_formula",

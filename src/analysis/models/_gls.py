@@ -203,3 +203,125 @@ def independent_minus2ll(design: Design, reml: bool, stats: Stats | None = None)
     res = optimize.minimize_scalar(lambda d: profile(stats, 0.0, d, reml, p)[0], bracket=(-0.2, 0.2),
                                    method="brent", options={"xtol": 1e-12})
     return float(res.fun)
+
+
+# --- batched refits (APIM mediation's dyad bootstrap): many resamples at once -------------------
+
+
+def dyad_counts(design: Design, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """How often each dyad (complete ones first, then one-member ones, the order of `design`)
+    enters each of `n_boot` resamples of dyads: an (n_boot, n_dyads) array. Two designs built
+    from the same rows (e.g. the two equations of a mediation model) share these counts."""
+    n = len(design.pairs) + len(design.singles)
+    idx = rng.integers(0, n, (n_boot, n)) + n * np.arange(n_boot)[:, None]
+    return np.bincount(idx.ravel(), minlength=n * n_boot).reshape(n_boot, n)
+
+
+def _batch_stats(design: Design, counts: np.ndarray) -> dict:
+    """Cross-products of every resample: weighted sums of per-dyad outer products."""
+    n_pairs = len(design.pairs)
+    z, s, role = design.pairs, design.singles, design.single_role
+    w_pair, w_single = counts[:, :n_pairs].astype(float), counts[:, n_pairs:].astype(float)
+    k, q = z.shape[1], s.shape[1]
+    pair_cp = (w_pair @ (z[:, :, None] * z[:, None, :]).reshape(n_pairs, k * k)).reshape(-1, k, k)
+    out = {"pair_cp": pair_cp, "n_pairs": w_pair.sum(1)}
+    outer = (s[:, :, None] * s[:, None, :]).reshape(len(s), q * q)
+    for r in (0, 1):
+        m = role == r
+        out[f"single_cp{r}"] = (w_single[:, m] @ outer[m]).reshape(-1, q, q)
+        out[f"n_single{r}"] = w_single[:, m].sum(1)
+    return out
+
+
+def _batch_profile(st: dict, rho: np.ndarray, log_delta: np.ndarray, reml: bool, p: int, beta=False):
+    """`profile` for every resample at once: -2 log L (and beta); NaN where the weighted
+    cross-products of ``[X, y]`` are not positive definite (a singular resample). One Cholesky
+    factor L of those cross-products gives everything: ``RSS = L[p, p]^2``, ``log|M| = 2 sum
+    log L[:p, :p]``."""
+    q = p + 1
+    a = st["pair_cp"]
+    a11, a12, a22 = a[:, :q, :q], a[:, :q, q:], a[:, q:, q:]
+    d = np.exp(log_delta)[:, None, None]
+    r = rho[:, None, None]
+    c = (a11 - (r / d) * (a12 + np.swapaxes(a12, 1, 2)) + a22 / d**2) / (1 - r * r)
+    c = c + st["single_cp0"] + st["single_cp1"] / d**2
+    bad = np.zeros(len(c), bool)
+    try:
+        chol = np.linalg.cholesky(c)
+    except np.linalg.LinAlgError:
+        bad = np.linalg.eigvalsh(c)[:, 0] <= 1e-12 * np.abs(c).max(axis=(1, 2))
+        chol = np.linalg.cholesky(np.where(bad[:, None, None], np.eye(q), c))
+    diag = np.diagonal(chol, axis1=1, axis2=2)
+    rss = np.maximum(diag[:, p] ** 2, 1e-300)
+    n = 2 * st["n_pairs"] + st["n_single0"] + st["n_single1"]
+    logdet = st["n_pairs"] * (np.log(1 - rho * rho) + 2 * log_delta) + st["n_single1"] * 2 * log_delta
+    dof = n - p if reml else n
+    m2ll = dof * (_LOG2PI + 1 + np.log(rss / dof)) + logdet
+    if reml:
+        m2ll = m2ll + 2 * np.log(diag[:, :p]).sum(1)
+    m2ll[bad] = np.nan
+    if not beta:
+        return m2ll
+    lx, ly = chol[:, :p, :p], chol[:, p, :p]  # M = Lx Lx', b = Lx ly
+    coef = np.linalg.solve(np.swapaxes(lx, 1, 2), ly[:, :, None])[:, :, 0]
+    coef[bad] = np.nan
+    return m2ll, coef
+
+
+def bootstrap_counts(design: Design, reml: bool, counts: np.ndarray, start: tuple) -> np.ndarray:
+    """Coefficients refitted on the resamples given by `counts` (see `dyad_counts`), all at once:
+    damped Newton steps in (atanh rho, log delta) from `start` = (rho, delta) of the full sample,
+    with central-difference derivatives of the batched profile likelihood. Resamples that do not
+    converge are refitted one by one with `fit`; NaN rows where a resample's design is singular."""
+    p, two = design.n_coef, design.two_variances
+    st = _batch_stats(design, counts)
+    n_boot = len(counts)
+    x = np.tile([math.atanh(max(min(start[0], 0.99), -0.99)), math.log(start[1]) if two else 0.0], (n_boot, 1))
+    dims = 2 if two else 1
+    h = 1e-4
+
+    def f(v):
+        return _batch_profile(st, np.tanh(v[:, 0]), v[:, 1], reml, p)
+
+    done = np.zeros(n_boot, bool)
+    for _ in range(30):
+        f0 = f(x)
+        e = np.eye(2) * h
+        fp = np.column_stack([f(x + e[i]) for i in range(dims)])
+        fm = np.column_stack([f(x - e[i]) for i in range(dims)])
+        g = (fp - fm) / (2 * h)
+        hess = np.zeros((n_boot, dims, dims))
+        hess[:, range(dims), range(dims)] = (fp - 2 * f0[:, None] + fm) / h**2
+        if two:
+            cross = f(x + e[0] + e[1]) - f(x + e[0] - e[1]) - f(x - e[0] + e[1]) + f(x - e[0] - e[1])
+            hess[:, 0, 1] = hess[:, 1, 0] = cross / (4 * h * h)
+        finite = np.isfinite(hess).all((1, 2))
+        ok = finite & (np.linalg.eigvalsh(np.where(finite[:, None, None], hess, 1.0))[:, 0] > 0)
+        step = np.zeros((n_boot, dims))
+        step[ok] = np.linalg.solve(hess[ok], g[ok][:, :, None])[:, :, 0]
+        step[~ok] = 0.5 * np.sign(g[~ok])  # not convex here: a gradient step, then Newton again
+        step = np.clip(step, -1.0, 1.0)
+        dead = ~np.isfinite(f0)  # a singular resample: left to the one-by-one refit below
+        step[dead] = 0.0
+        done = (ok & (np.abs(step).max(1) < 1e-7)) | dead
+        if done.all():
+            break
+        new = x.copy()
+        new[:, :dims] -= step
+        f1 = f(new)
+        for _ in range(20):  # halve steps that do not decrease -2 log L
+            worse = ~(f1 <= f0 + 1e-12) & ~done
+            if not worse.any():
+                break
+            step[worse] /= 2
+            new[worse, :dims] = x[worse, :dims] - step[worse]
+            f1[worse] = f(new)[worse]
+        x = np.where(done[:, None], x, new)
+    beta = _batch_profile(st, np.tanh(x[:, 0]), x[:, 1], reml, p, beta=True)[1]
+    for b in np.flatnonzero(~done | ~np.isfinite(beta).all(1) | (np.abs(np.tanh(x[:, 0])) > 1 - 1e-6)):
+        n_pairs = len(design.pairs)
+        try:
+            beta[b] = fit(design, reml, cross_products(design, counts[b, :n_pairs], counts[b, n_pairs:]))["beta"]
+        except np.linalg.LinAlgError:
+            beta[b] = np.nan
+    return beta

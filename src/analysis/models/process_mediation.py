@@ -409,8 +409,9 @@ def mediation(
         and no standardized effect.
     contrasts : bool, default False
         Add the pairwise differences between the specific indirect effects (PROCESS
-        ``contrast=1``; two or more mediators), first minus second in path order, with
-        bootstrap SE and CI from the same resamples.
+        ``contrast=1``), first minus second in path order, with bootstrap SE and CI from the
+        same resamples. With one mediator there is nothing to contrast and no row is added (so
+        a report can ask for contrasts whatever its mediators).
     n_boot : int, default 5000
         Bootstrap resamples.
     ci : float, default 0.95
@@ -446,8 +447,7 @@ def mediation(
         are too few complete rows.
     ParameterError
         An option has a value outside its choices (`ci_type`, `ci`, `n_boot`), no mediator, a
-        serial model without two or three mediators, `contrasts` with one mediator, or a column
-        given two roles.
+        serial model without two or three mediators, or a column given two roles.
 
     See Also
     --------
@@ -517,9 +517,6 @@ def mediation(
     if serial and not 2 <= len(mediators) <= 3:
         raise ParameterError("Serial mediation (model 6) takes two or three mediators, "
                              f"but {len(mediators)} were passed.")
-    if contrasts and len(mediators) < 2:
-        raise ParameterError("`contrasts=True` compares specific indirect effects and needs two or more mediators, "
-                             f"but `m` names one ({mediators[0]!r}).")
     frame, excluded = prepare(data, {"x": x, "m": mediators, "y": y, "covariates": covs},
                               binary=(y,) if binary_y else ())
     return _run(frame, excluded, x=x, mediators=mediators, y=y, w=None, covs=covs, model=6 if serial else 4,
