@@ -76,6 +76,9 @@ _PUBLIC = {
     "analysis.models.meta": ["MetaResult", "random_effects", "fisher_z"],
     "analysis.models.profiles": ["ProfileResult", "latent_profiles"],
     "analysis.models.srm": ["SRMResult", "srm"],
+    "analysis.models.survey_design": ["SurveyDesign", "SurveyEstimate", "SurveyCrosstab", "SurveyModelResult",
+                                      "survey_design", "survey_mean", "survey_total", "survey_proportion",
+                                      "survey_crosstab", "survey_glm", "survey_olr"],
     # claims
     "analysis.claims.registry": ["Claim", "load_claim", "list_claims"],
     "analysis.claims.study": ["Study", "load_study"],

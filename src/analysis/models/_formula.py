@@ -86,8 +86,10 @@ def _prepare(data: pd.DataFrame, formula: str) -> _Design:
             raise DataError(f"Column {v!r} has no non-missing values; it cannot enter the model.")
     miss = sub.isna()
     bad_rows = miss.any(axis=1)
-    reasons = [f"missing value in {', '.join(c for c in variables if m[c])}"
-               for _, m in miss[bad_rows].iterrows()]  # fmt: skip
+    # one text per pattern of missing columns (few patterns, many rows)
+    patterns, which = np.unique(miss[bad_rows].to_numpy(), axis=0, return_inverse=True)
+    texts = [f"missing value in {', '.join(c for c, m in zip(variables, p, strict=True) if m)}" for p in patterns]
+    reasons = [texts[i] for i in np.ravel(which)]
     excluded = pd.DataFrame({"row": list(data.index[bad_rows.to_numpy()]), "reason": reasons})
     rows = sub[~bad_rows.to_numpy()]
     outcome = " ".join(lhs)
