@@ -118,6 +118,9 @@ def test_variance_shares_match_fsrm_perctable(fits, model):
     if model in ("cook3_1", "four_1_fiml"):  # one indicator: no error column (fSRM's is 0)
         assert "error" not in ours.columns and (ref["error"] == 0).all()
         ref = ref.drop(columns="error")
+    if model.startswith("cook3"):  # three roles: no family factor, no family column (fSRM's is 0)
+        assert "family" not in ours.columns and (ref["family"] == 0).all()
+        ref = ref.drop(columns="family")
     assert list(ours.columns) == list(ref.columns) and list(ours["dyad"]) == list(ref["dyad"])
     # percTable(fit)$raw[, 1:5] / SUM
     np.testing.assert_allclose(ours.drop(columns="dyad"), ref.drop(columns="dyad"), rtol=0, atol=2e-7)
@@ -252,7 +255,7 @@ def test_coefficients_table(fits):
 
 def test_family_effect_options(fits, cook):
     assert not fits("cook3_2").family_effect and "family" not in set(fits("cook3_2").coefficients["component"])
-    assert (fits("cook3_2").variance_shares["family"] == 0).all()
+    assert "family" not in fits("cook3_2").variance_shares.columns  # not in the model: no column, not zeros
     with pytest.raises(ParameterError, match="not identified"):
         srm(cook, **COLS, indicators="anx1", family_effect=True)
     no_family = srm(FOUR, **COLS, indicators="y1", family_effect=False)
@@ -320,7 +323,7 @@ def test_table_and_sentence(fits):
     assert "Table 3" in html and "Social Relations Model" in html and "χ²(18) = 17.63" in html
     headers = re.findall(r"<th[^>]*>(.*?)</th>", html)
     assert headers[-5:] == ["<i>z</i>", "<i>p</i>", "95% CI <i>LL</i>", "95% CI <i>UL</i>", "<i>r</i>"]
-    assert "m&lt;-&gt;y" in html and "m-&gt;f, anx1" in html
+    assert "m ↔ y" in html and "m → f, anx1" in html  # role codes with arrows (labels: value_labels=)
     text = res.sentence()
     assert text.startswith("The Social Relations Model (three roles (f, m, y), two indicators, without a family")
     assert "χ²(18) = 17.63, p = .480" in text and "m r = .75" in text
@@ -399,3 +402,21 @@ def test_data_errors_name_row_and_fix():
         srm(rated_only, **COLS, indicators="y1")
     with pytest.raises(DataError, match="Only 12 complete families for 24 observed variables"):
         srm(data[data["family.id"] <= 12], **COLS, indicators=["y1", "y2"])
+
+
+def test_variance_share_tables_print_proportions_without_a_leading_zero(fits):
+    """APA 7: a share cannot exceed 1, so .57, not 0.57; and a component the model lacks has no column."""
+    from analysis.apa import apa_table
+
+    html = apa_table(fits("cook3_2").variance_shares, title="Shares").html
+    assert ">.57<" in html and ">0.57<" not in html and "Family" not in html
+
+
+def test_tables_show_roles_by_their_labels(fits):
+    res = fits("cook3_2")
+    labels = {"m": "mother", "f": "father", "y": "younger child"}
+    html = res.table(value_labels=labels).html
+    assert "mother → father" in html and "father ↔ mother" in html
+    assert "younger child → father, anx1" in html and "m-&gt;f" not in html
+    shares = res.shares_table(number=4, value_labels=labels).html
+    assert "mother → father" in shares and ">.57<" in shares and "not identified" in shares

@@ -519,9 +519,10 @@ def apa_table(
     Headers come from the project vocabulary (``mean`` as italic *M*, ``sd`` as *SD*,
     ``p_value`` as *p*, ``std_estimate`` as β, ...); ``statistic`` is headed by its symbol (*t*,
     *z*, *F*, χ²: :func:`statistic_symbol`), ``ci_low``/``ci_high`` by the CI level (95% CI *LL*,
-    *UL*); other column names become words (``n_excluded`` as "N excluded"). Each cell has the
-    class ``text`` (a column with any string) or ``num``, which the report stylesheet aligns
-    (numbers right). Nothing in `data` is changed.
+    *UL*); columns listed in ``data.attrs["bounded"]`` (proportions a model names, e.g. the
+    variance shares of `srm`) drop the leading zero too; other column names become words
+    (``n_excluded`` as "N excluded"). Each cell has the class ``text`` (a column with any
+    string) or ``num``, which the report stylesheet aligns (numbers right). Nothing in `data` is changed.
 
     References
     ----------
@@ -550,6 +551,7 @@ def apa_table(
                          f'<p class="apa-text">{html.escape(empty or "No rows to show.")}</p></div>')  # fmt: skip
     level = ci if ci is not None else data.attrs.get("ci", 0.95)
     bounded_ci = _bounded_ci(data)
+    shares = set(data.attrs.get("bounded", ()))  # columns a model marks as proportions (no leading zero)
     kinds = {c: "text" if any(isinstance(v, str) for v in data[c]) else "num" for c in data.columns}
     head = "".join(f'<th class="{kinds[c]}">{_header(str(c), data, level)}</th>' for c in data.columns)
     body = []
@@ -558,7 +560,7 @@ def apa_table(
         for col, value in zip(data.columns, row, strict=True):
             if isinstance(value, str) and value in labels:
                 value = labels[value]
-            bounded = bounded_ci if col in ("ci_low", "ci_high") else None
+            bounded = bounded_ci if col in ("ci_low", "ci_high") else (True if col in shares else None)
             cells.append(f'<td class="{kinds[col]}">{format_number(value, str(col), decimals, bounded=bounded)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     foot = f'<p class="apa-note"><em>Note.</em> {html.escape(note)}</p>' if note else ""

@@ -284,14 +284,13 @@ def shares_table(coefficients, roles, family_effect, n_indicators):
                 continue
             err = var.loc[(var["component"] == "error") & (var["role"] == f"{a}->{p}"), "estimate"]
             family = var.loc[var["component"] == "family", "estimate"]
-            comp = [
-                float(family.iloc[0]) if family_effect else 0.0,
-                get[("actor", a)],
-                get[("partner", p)],
-                get[("relationship", f"{a}->{p}")],
-            ]
+            comp = [float(family.iloc[0])] if family_effect else []  # not in the model: no column, not 0
+            comp += [get[("actor", a)], get[("partner", p)], get[("relationship", f"{a}->{p}")]]
             comp += [float(err.mean())] if n_indicators > 1 else []
             total = sum(comp)
             rows.append([f"{a}->{p}", *(c / total for c in comp)])
-    cols = ["dyad", "family", "actor", "partner", "relationship"] + (["error"] if n_indicators > 1 else [])
-    return pd.DataFrame(rows, columns=cols)
+    cols = ["dyad", *(["family"] if family_effect else []), "actor", "partner", "relationship"]
+    cols += ["error"] if n_indicators > 1 else []
+    out = pd.DataFrame(rows, columns=cols)
+    out.attrs["bounded"] = cols[1:]  # shares of 1: APA tables drop the leading zero
+    return out

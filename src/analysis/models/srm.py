@@ -11,6 +11,7 @@ import pandas as pd
 
 from analysis._checks import _check_level, _check_one_of
 from analysis.apa import HtmlBlock, apa_table, format_ci, format_p, format_stat, format_value
+from analysis.data.describe import value_label
 from analysis.exceptions import DataError, ParameterError
 from analysis.models import _srm_model
 
@@ -99,7 +100,7 @@ class SRMResult:
             f"n = {int(self.fit['n'].iloc[0]):,} families"
         )
 
-    def table(self, *, title: str | None = None, number: int | None = None) -> HtmlBlock:
+    def table(self, *, title: str | None = None, number: int | None = None, value_labels=None) -> HtmlBlock:
         """The variance components, reciprocities and error variances as an APA table; the note
         gives the fit and the design.
 
@@ -109,6 +110,9 @@ class SRMResult:
             Table title; default "Social Relations Model variance components".
         number : int, optional
             Table number.
+        value_labels : dict, optional
+            ``{role: label}`` (e.g. ``Dataset.value_labels[table][actor]``): the roles in the
+            role column are shown by their labels ("mother -> father"); others as they are.
 
         Returns
         -------
@@ -119,7 +123,7 @@ class SRMResult:
         shown = self.coefficients.copy()
         err = shown["indicator"].notna()
         shown.loc[err, "role"] = shown.loc[err, "role"] + ", " + shown.loc[err, "indicator"].astype(str)
-        shown["role"] = shown["role"].fillna("")
+        shown["role"] = shown["role"].fillna("").map(lambda text: _labelled(text, value_labels or {}))
         columns = ["component", "role", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high", "std_estimate"]
         shown = shown[columns].rename(columns={"std_estimate": "r"})
         shown.attrs.update(statistic="z", ci=self.ci)
@@ -139,6 +143,33 @@ class SRMResult:
             note += " Some variance estimates are negative (Heywood case)."
         return apa_table(shown, title=title or "Social Relations Model variance components", number=number, note=note)
 
+    def shares_table(self, *, title: str | None = None, number: int | None = None, value_labels=None) -> HtmlBlock:
+        """Each component's share of the variance of one rating, per directed dyad, as an APA table.
+
+        Parameters
+        ----------
+        title : str, optional
+            Table title; default "Variance shares per directed dyad (rater → member rated)".
+        number : int, optional
+            Table number.
+        value_labels : dict, optional
+            ``{role: label}``: the dyads shown by their roles' labels, as in `table`.
+
+        Returns
+        -------
+        HtmlBlock
+            One row per directed dyad; the shares (no leading zero) sum to 1 in each row.
+        """
+        shown = self.variance_shares.copy()
+        shown["dyad"] = shown["dyad"].map(lambda text: _labelled(text, value_labels or {}))
+        shown.attrs["bounded"] = list(self.variance_shares.columns[1:])
+        note = ("Share of the variance of one rating; each row sums to 1 (fSRM's percTable). "
+                + ("" if self.family_effect else "No family component: with three roles it is not identified. ")
+                + ("Error: the mean of the two indicators' error variances." if len(self.indicators) > 1 else
+                   "With one indicator, error is part of the relationship share."))  # fmt: skip
+        return apa_table(shown, title=title or "Variance shares per directed dyad (rater → member rated)",
+                         number=number, note=note)
+
     def sentence(self) -> str:
         """An APA paragraph: the fit and the mean share of each component across the dyads.
 
@@ -150,7 +181,7 @@ class SRMResult:
         shares = self.variance_shares.drop(columns="dyad").mean()
         parts = [
             f"{format_value(100 * v, 1)}%{' of the variance was' if i == 0 else ''} {name}"
-            for i, (name, v) in enumerate(shares.items() if self.family_effect else shares[1:].items())
+            for i, (name, v) in enumerate(shares.items())
         ]
         n_dyads = len(self.variance_shares)
         coef = self.coefficients
@@ -167,6 +198,16 @@ class SRMResult:
             f"Averaged over the {_WORDS.get(n_dyads, n_dyads)} directed dyads, {', '.join(parts[:-1])} and "
             f"{parts[-1]} variance. Generalized reciprocity: {rec(gr)}; dyadic reciprocity: {rec(dr)}."
         )
+
+
+def _labelled(role: str, value_labels) -> str:
+    """A role text ("m", "m->f", "m<->f", "m->f, anx1") with each role code shown by its label and
+    the arrows as arrows ("mother → father")."""
+    head, _, indicator = role.partition(", ")
+    arrow = "<->" if "<->" in head else "->" if "->" in head else None
+    codes = head.split(arrow) if arrow else [head] if head else []
+    shown = {"<->": " ↔ ", "->": " → ", None: ""}[arrow].join(value_label(c, value_labels) for c in codes)
+    return f"{shown}, {indicator}" if indicator else shown
 
 
 def srm(
@@ -232,7 +273,8 @@ def srm(
         ``attrs["statistic"]`` is "z"), ``p_value`` (two-sided), ``ci_low``/``ci_high`` (Wald,
         level `ci`), ``std_estimate`` (the reciprocity as a correlation; missing for variances).
 
-        ``variance_shares``: one row per directed dyad ``dyad`` ("m->f"), then ``family``,
+        ``variance_shares``: one row per directed dyad ``dyad`` ("m->f"), then ``family`` (only
+        with a family factor),
         ``actor``, ``partner``, ``relationship`` and (two indicators) ``error``: each
         component's variance divided by their sum (the mean of the two error variances), as
         fSRM's ``percTable``; the shares of a row sum to 1.
