@@ -65,7 +65,7 @@ def test_run_writes_results_and_provenance(tmp_path, small_demo):
     assert doc["results"] == {"table": [{"a": 1.5, "b": "x"}, {"a": None, "b": "y"}], "n": 7}
     prov = doc["provenance"]
     assert prov["seed"] == 5 and prov["parameters"]["data"] == str(small_demo)
-    assert [i["table"] for i in prov["inputs"]] == ["survey", "diary", "codebook"]
+    assert [i["table"] for i in prov["inputs"]] == ["survey", "diary", "family", "codebook"]
     assert prov["inputs"][0]["sha256"] == ds.files[0].sha256 and prov["inputs"][0]["rows"] == ds.files[0].rows
     assert prov["packages"]["pandas"] == pd.__version__ and prov["packages"]["python"] == platform.python_version()
     assert "git_commit" in prov and prov["started_at"].endswith("+00:00")

@@ -55,7 +55,7 @@ def dataset_notice(dataset: Dataset) -> HtmlBlock:
     >>> notice.html.startswith('<div class="dataset-notice"><p class="simulated"><strong>Simulated data.')
     True
     >>> notice.html.count("<li>"), "survey.csv</code> (survey, 117 rows)" in notice.html
-    (3, True)
+    (4, True)
     """
     files = "".join(
         f"<li><code>{html.escape(Path(f.path).name)}</code> ({html.escape(f.table)}"
