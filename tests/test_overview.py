@@ -286,7 +286,8 @@ def test_hcmst_missing_and_correlations(hcmst):
 
 
 @pytest.mark.parametrize("name, table, skipped", [
-    ("gss_happy_1972_2006", "respondents", {"id": "metadata", "year": "metadata", "wtssall": "metadata"}),
+    ("gss_happy_1972_2006", "respondents", {"id": "metadata", "year": "metadata",
+                                             "wtssall": "sample design (see the data-quality report)"}),
     ("kashy_diary", "diary", {"dyadid": "dyad id", "person": "partner number", "Day": "day (measurement occasion)",
                               "dayOfWeek": "metadata"}),
     ("acitelli_couples", "individual", {"cuplid": "dyad id", "gender": "partner number"}),

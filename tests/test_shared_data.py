@@ -20,7 +20,7 @@ EXPECTED = {
     "dysem_prqcQ": ({"couples": (118, 118)}, 0),
     "fair_affairs_redbook": ({"respondents": (6366, 6366)}, 0),
     "gss_happy_1972_2006": ({"respondents": (51020, 51020)}, 0),
-    "gss_panel_2006_2014": ({"person_waves": (18201, 18201)}, 0),
+    "gss_panel_2006_2014": ({"person_waves": (18201, 11625)}, 6576),  # rows without wtpannr123: excluded
     "hcmst_2022": ({"respondents": (1328, 1328)}, 1),
     "kashy_diary": ({"diary": (2884, 2884)}, 0),
     "openpsychometrics_ecr": ({"responses": (51491, 51313)}, 20),

@@ -32,6 +32,7 @@ _PUBLIC = {
     "analysis.data.codebook_draft": ["draft_codebook"],
     "analysis.data.dataset": ["Dataset", "load_dataset", "write_processed"],
     "analysis.data.ledger": ["flow"],
+    "analysis.data.design": ["design_summary"],
     "analysis.data.validate": ["summarize_problems"],
     "analysis.data.describe": ["descriptives", "frequencies", "correlations", "group_means", "missingness",
                                "careless_indices", "sample_overview", "input_files"],

@@ -52,7 +52,10 @@ DURATION = re.compile(r"^(?:duration|duration_?(?:in_)?(?:seconds|secs|sec|s|min
                       r"|time_?taken|completion_?time|time_?to_?complete|total_?time|survey_?time|response_?time"
                       r"|time_?spent|elapsed(?:_?time)?)$")  # fmt: skip
 DURATION_MINUTES = re.compile(r"min")
-WEIGHT = re.compile(r"^(?:wt|wgt|weight|weights)[a-z0-9_]*$|_(?:wt|wgt|weight)$")
+WEIGHT = re.compile(r"^(?:wt|wgt|weight|weights|finalwt)[a-z0-9_]*$|_(?:wt|wgt|weight)$")
+#: sample design columns (GSS vstrat/vpsu, NHANES-style strata and clusters)
+STRATA = re.compile(r"^(?:v?strat|strata|stratum|sdmvstra|strat_?(?:id|num|code))$")
+PSU = re.compile(r"^(?:v?psu|psu_?(?:id|num|code)|cluster|cluster_?(?:id|num|code)|sdmvpsu)$")
 ATTENTION = re.compile(r"^(?:attn|attention|attention_?check|attn_?check|ac|imc|check)_?\d*$")
 FLAG = re.compile(r"^(?:is|has|had|was|did|ever|any)_|_(?:flag|yn|bool)$")
 DEMOGRAPHIC = re.compile(r"^(?:(?:subject|respondent|resp|participant|r|p|actor|partner)_)?(?:age|sex|gender|educ"
@@ -496,9 +499,37 @@ def _named_roles(draft: Draft) -> None:
             spec["role"] = "attention_check"
             draft.guess(col, "attention check (name): add `correct:` with the instructed answer, else it is not "
                              "applied")  # fmt: skip
-        elif WEIGHT.search(name) and spec["type"] == "number":
-            draft.guess(col, "looks like a survey weight (name): weight roles are planned (issue 17), not yet in "
-                             "the codebook; no role")  # fmt: skip
+        elif WEIGHT.search(name) and spec["type"] in ("number", "integer"):
+            _weight_role(draft, col, spec)
+        elif (STRATA.match(name) or PSU.match(name)) and spec["type"] in ("integer", "string"):
+            role = "strata" if STRATA.match(name) else "psu"
+            taken = [c for c, s in draft.variables.items() if s.get("role") == role]
+            if taken:
+                draft.guess(col, f"looks like a {role} column (name), but {taken[0]!r} has role: {role}; one per "
+                                 "table: no role")  # fmt: skip
+            else:
+                spec["role"] = role
+                what = "stratum" if role == "strata" else "primary sampling unit (cluster)"
+                draft.guess(col, f"the sample design's {what} (name): check it against the data's documentation; "
+                                 "if PSU ids restart within each stratum add `design: {nest: true}` to the "
+                                 "table")  # fmt: skip
+
+
+def _weight_role(draft: Draft, col: str, spec: dict) -> None:
+    """Role weight for the first weight-like column with positive values; the others get a comment."""
+    taken = [c for c, s in draft.variables.items() if s.get("role") == "weight"]
+    values = draft.numbers(col)
+    if taken:
+        draft.guess(col, f"looks like a survey weight (name), but {taken[0]!r} has role: weight (one per table): "
+                         "move the role here if the data's documentation says to use this weight")  # fmt: skip
+    elif len(values) and (values <= 0).any():
+        draft.guess(col, "looks like a survey weight (name), but has values <= 0 (a weight must be > 0): no role")
+    else:
+        spec["role"] = "weight"
+        missing = len(draft.frame) - len(draft.text(col))
+        note = f"; {missing:,} rows have no weight and are excluded when the data are loaded" if missing else ""
+        draft.guess(col, f"survey weight (name): check that this is the weight the data's documentation says to "
+                         f"use{note}")  # fmt: skip
 
 
 def _demographics(draft: Draft) -> None:

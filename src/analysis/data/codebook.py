@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis._checks import _require_columns
+from analysis.data.design import DESIGN_ROLES, check_design_spec
 from analysis.data.readers import SEPARATORS, read_table
 from analysis.exceptions import CodebookError
 from analysis.paths import resolve
@@ -26,7 +27,7 @@ __all__ = ["read_codebook", "infer_variables", "round_robin_problems", "round_ro
 TYPES = ("integer", "number", "categorical", "string", "boolean")
 ROLES = ("id", "dyad_id", "partner_role", "day", "family_id", "actor_role", "target_role", "item", "attention_check",
          "duration", "demographic", "metadata", "daily", "free_text", "pii", "outcome", "predictor", "score",
-         "other")  # fmt: skip
+         "other", *DESIGN_ROLES)  # fmt: skip
 #: the roles of a round-robin table (one row per family, rater and person rated), in that order
 ROUND_ROBIN_ROLES = ("family_id", "actor_role", "target_role")
 #: family members a round robin has (the Social Relations Model needs at least 3)
@@ -52,9 +53,9 @@ def _number(value) -> bool:
 #: keys read at each level (other keys are kept as notes, unless they look like a misspelling)
 DATASET_KEYS = ("dataset", "title", "simulated", "description", "citation", "documentation", "generator", "tables",
                 "processed_from", "inferred")  # fmt: skip
-TABLE_KEYS = ("file", "format", "unit", "variables", "exclusions")
+TABLE_KEYS = ("file", "format", "unit", "variables", "exclusions", "design")
 VARIABLE_KEYS = ("type", "role", "label", "values", "ordered", "value_labels", "range", "missing_codes", "na_values",
-                 "instrument", "item", "partner", "correct", "keep")  # fmt: skip
+                 "instrument", "item", "partner", "correct", "keep", "stage")  # fmt: skip
 #: keys people write for one we read (found in codebooks from other tools)
 _MEANT = {
     "labels": "`label` (the variable's label) or `value_labels` ({code: label})",
@@ -269,6 +270,7 @@ def _check_table(where: str, table) -> None:
             raise CodebookError(f"{where}: the variable name {_show(var)} must be text (the column name){hint}")
         _check_variable(f"{where}, variable {_show(var, 80)}", vspec)
     _check_round_robin_roles(where, table["variables"])
+    check_design_spec(where, table["variables"], table.get("design"))
     _check_exclusions(where, table.get("exclusions"))
     _check_format(where, table.get("format"))
 

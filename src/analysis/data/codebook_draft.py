@@ -220,10 +220,13 @@ def draft_codebook(path: str | Path) -> dict:
     row per family, rater and member rated): ``family_id``, ``actor_role`` (the rater: named like
     actor/rater/perceiver, else the first column) and ``target_role`` (named like
     partner/target/rated), unit ``family member pair (rater x member rated)``. Other family ids
-    and survey weights get a comment, no role. Items: numbered columns (``Q1`` .. ``Q36``) match a
-    library instrument with the same item numbers whose name matches the stem (or any, for
-    stems like ``Q``/``item``) and whose range holds the values (rare values below it, such as
-    0, become missing codes); near misses are named in a comment.
+    get a comment, no role. Sample design by name: the first weight-like column with positive
+    values (``wt*``, ``weight``, ``wgt``, ``finalwt``, ``wtssall``, ``wtpan*``) ``weight``,
+    ``vstrat``/``strata``/``stratum`` ``strata``, ``vpsu``/``psu``/``cluster`` ``psu``. Items:
+    numbered columns (``Q1`` .. ``Q36``) match a library instrument with the same item numbers
+    whose name matches the stem (or any, for stems like ``Q``/``item``) and whose range holds
+    the values (rare values below it, such as 0, become missing codes); near misses are named in
+    a comment.
 
     Examples
     --------

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from analysis.data.codebook import _find_codebook, _infer_codebook, read_codebook
+from analysis.data.design import design_columns
 from analysis.data.instrument_library import score_labels
 from analysis.data.ledger import LEDGER_COLUMNS
 from analysis.data.privacy import pii_columns, write_csv
@@ -327,6 +328,50 @@ class Dataset:
         """
         return given if given is not None else self.role_column(table, role)
 
+    def design_columns(self, table: str | None = None) -> dict:
+        """Return the sample design of a table as the keyword arguments of ``survey_design``.
+
+        Parameters
+        ----------
+        table : str, optional
+            Table name; default the codebook's first table.
+
+        Returns
+        -------
+        dict
+            {} when no variable has a design role (``weight``, ``strata``, ``psu``, ``fpc``) and the
+            ``design`` block names none; else ``weight``, ``strata`` (a column or None), ``psu``,
+            ``fpc`` (a column, a list of columns by ``stage``, or None), ``nest`` (bool) and
+            ``lonely_psu`` (text), from the roles and the table's ``design`` block, so that
+            ``survey_design(dataset.table(t), **dataset.design_columns(t))`` fits the design.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from analysis import load_dataset
+        >>> codebook = '''
+        ... tables:
+        ...   survey:
+        ...     file: survey.csv
+        ...     design: {lonely_psu: adjust}
+        ...     variables:
+        ...       w: {type: number, role: weight}
+        ...       st: {type: integer, role: strata}
+        ... '''
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     _ = (Path(tmp) / "codebook.yaml").write_text(codebook)
+        ...     _ = (Path(tmp) / "survey.csv").write_text("w,st\\n1.5,1\\n2,1\\n0,2\\n")
+        ...     ds = load_dataset(tmp)
+        >>> ds.design_columns()
+        {'weight': 'w', 'strata': 'st', 'psu': None, 'fpc': None, 'nest': False, 'lonely_psu': 'adjust'}
+        >>> ds.problems[["column", "row", "value", "problem"]].to_dict("records")
+        [{'column': 'w', 'row': 3, 'value': '0', 'problem': 'not positive: a sampling weight must be > 0'}]
+        """
+        name = self.table_name(table)
+        spec = self.codebook["tables"][name]
+        return design_columns(spec["variables"], spec.get("design"))
+
     def instruments(self, table: str | None = None) -> dict[str, dict[str, str]]:
         """Return the instrument items a table holds (the `instruments` argument of scoring).
 
@@ -568,7 +613,7 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
                 kept_variables = {k: v for k, v in variables.items() if k not in drop}
                 check = check_table(_screened(chain([first], chunks), variables, drop), table=tname,
                                     variables=kept_variables, exclusions=tspec.get("exclusions"), strict=strict,
-                                    keep_rows=keep_tables)  # fmt: skip
+                                    keep_rows=keep_tables, design=tspec.get("design"))  # fmt: skip
                 break
             except _LaterPII as late:
                 drop |= late.columns

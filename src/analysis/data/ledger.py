@@ -15,6 +15,7 @@ LEDGER_COLUMNS = ["table", "row", "line", "id", "status", "reason", "detail"]
 EXCLUSION_REASONS = {
     "invalid_value": "invalid value (strict mode)",
     "duplicate_id": "duplicate id",
+    "invalid_design": "invalid design value (weight, stratum, PSU or fpc)",
     "attention_check": "failed attention check",
     "speeder": "speeder (completed too fast)",
     "straight_lining": "straight-lining",

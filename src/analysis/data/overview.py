@@ -28,7 +28,9 @@ _SKIPPED_ROLES = {
     "day": "day (measurement occasion)",
     "attention_check": "attention check (see the data-quality report)",
     "duration": "duration (see the data-quality report)", "pii": "identifying", "free_text": "free text",
-    "metadata": "metadata",
+    "metadata": "metadata", "weight": "sample design (see the data-quality report)",
+    "strata": "sample design (see the data-quality report)", "psu": "sample design (see the data-quality report)",
+    "fpc": "sample design (see the data-quality report)",
 }  # fmt: skip
 
 _OVERVIEW_COLUMNS = ["variable", "label", "type", "role", "kind", "reason"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.data import design as _design
 from analysis.data.ledger import LEDGER_COLUMNS, _duplicate_key, _row_exclusions, _table_exclusions
 from analysis.data.readers import RawTable
 from analysis.exceptions import DataError
@@ -304,7 +305,7 @@ def _typed_column(values: pd.Series, spec: dict, decimal: str | None, user_missi
 
 
 def check_table(raw, *, table: str, variables: dict, exclusions: dict | None = None, strict: bool = False,
-                keep_rows: bool = True) -> TableCheck:  # fmt: skip
+                keep_rows: bool = True, design: dict | None = None) -> TableCheck:  # fmt: skip
     """Type every variable, log problems, apply exclusions and build the ledger of one table.
 
     Parameters
@@ -325,6 +326,8 @@ def check_table(raw, *, table: str, variables: dict, exclusions: dict | None = N
     keep_rows : bool, default True
         False: check only; ``frame`` is returned with its columns but no rows, so memory grows
         with the columns and the chunk size, not with the rows (``connlab validate``).
+    design : dict, optional
+        The table's ``design`` block (``nest``, ``lonely_psu``; see docs/codebook.md).
 
     Returns
     -------
@@ -354,6 +357,11 @@ def check_table(raw, *, table: str, variables: dict, exclusions: dict | None = N
     a changed value. A value that does not fit its type, ``range`` or ``values`` is a problem: missing
     in lenient mode, an excluded row in strict mode. The exclusion rules then run in the order
     of ``analysis.data.ledger.EXCLUSION_REASONS``; the first that applies is the row's reason.
+    Sample design (roles ``weight``, ``strata``, ``psu``, ``fpc``): a row whose weight is
+    missing, not a number, zero, negative or infinite, or whose stratum, PSU or fpc is missing,
+    is a problem and is excluded (reason ``invalid_design``) in both modes; among the analysed
+    rows, a PSU in two strata (without ``design: {nest: true}``) and, under ``lonely_psu: fail``,
+    each stratum with a single PSU is a problem of the table (the rows stay).
 
     Examples
     --------
@@ -372,7 +380,7 @@ def check_table(raw, *, table: str, variables: dict, exclusions: dict | None = N
     >>> check.problems[["row", "line", "id", "value", "problem", "action"]].to_dict("records")
     [{'row': 2, 'line': 3, 'id': '2', 'value': '9', 'problem': 'outside 1..7', 'action': 'set to missing'}]
     """
-    checker = _TableChecker(table, variables, exclusions or {}, strict, keep_rows)
+    checker = _TableChecker(table, variables, exclusions or {}, strict, keep_rows, design)
     for chunk in [raw] if isinstance(raw, RawTable) else raw:
         checker.add(chunk)
     return checker.finish()
@@ -383,8 +391,10 @@ class _TableChecker:
     the rules over the whole table (duplicate ids, incomplete dyads) run in `finish` on the few
     columns kept for them."""
 
-    def __init__(self, table, variables, exclusions, strict, keep_rows):
+    def __init__(self, table, variables, exclusions, strict, keep_rows, design=None):
         self.table, self.variables, self.rules, self.strict = table, variables, exclusions, strict
+        self.design = _design.design_columns(variables, design)
+        self.design_roles = {c: r for r in _design.DESIGN_ROLES for c in _design._as_list(self.design.get(r))}
         self.keep_rows = keep_rows
         self.key = _duplicate_key(variables)
         dyad = [c for c, s in variables.items() if s.get("role") == "dyad_id"]
@@ -410,6 +420,8 @@ class _TableChecker:
         ids = _ids(source, self.variables)
         typed = {}
         bad_rows = pd.Series(False, index=index)
+        design_bad = pd.Series(False, index=index)
+        row_details = pd.Series(pd.NA, index=index, dtype="string")
         for col in source.columns:
             spec = self.variables.get(col)
             if spec is None:
@@ -418,29 +430,65 @@ class _TableChecker:
             values = source[col]
             converted, why, shown = _typed_column(values, spec, raw.format.decimal, raw.user_missing.get(col, []))
             typed[col] = converted
+            role = self.design_roles.get(col)
+            if role:
+                why = _design.value_problems(role, converted, why)
+                design_bad |= why.notna()
+                details = why.map(lambda w, c=col: f"{c}: {w}" if isinstance(w, str) else pd.NA)
+                row_details = row_details.mask(row_details.isna() & why.notna(), details)
             bad = why.notna()
             if bad.any():
-                bad_rows |= bad
+                bad_rows |= bad if not role else False
                 rows = bad[bad].index
                 self.problems.append(pd.DataFrame({
                     "file": str(raw.path), "table": self.table, "column": col, "row": rows.astype(int),
                     "line": lines[rows].astype(int).to_numpy(), "id": ids[rows].to_numpy(),
-                    "value": [_show(v) for v in shown[rows]], "problem": why[rows].astype(object).to_numpy(),
-                    "fix": [_fix_text(col, spec, w) for w in why[rows]],
-                    "action": "row excluded (strict)" if self.strict else "set to missing",
+                    "value": ["(missing)" if pd.isna(v) else _show(v) for v in shown[rows]],
+                    "problem": why[rows].astype(object).to_numpy(),
+                    "fix": [_design.value_fix(col, role) if role else _fix_text(col, spec, w) for w in why[rows]],
+                    "action": "row excluded (invalid_design)" if role else
+                    "row excluded (strict)" if self.strict else "set to missing",
                 }, columns=PROBLEM_COLUMNS))  # fmt: skip
         frame = pd.DataFrame(typed, index=index)
         row_reasons = pd.Series(pd.NA, index=index, dtype="string")
-        row_details = pd.Series(pd.NA, index=index, dtype="string")
+        row_reasons[design_bad] = "invalid_design"
+        row_details = row_details.where(design_bad)
         _row_exclusions(frame, self.variables, self.rules, row_reasons, row_details)
         part = pd.DataFrame({"line": lines.astype("int64"), "id": ids, "bad": bad_rows,
                              "row_reason": row_reasons, "row_detail": row_details}, index=index)  # fmt: skip
         for col in self.key + ([self.dyad] if self.dyad else []):
             part["key:" + col] = frame[col]
+        for col in self._structure_columns():
+            part["design:" + col] = frame[col]
         self.parts.append(part)
         self.columns = frame.iloc[:0]
         if self.keep_rows:
             self.frames.append(frame)
+
+    def _structure_columns(self) -> list[str]:
+        """The columns the design's structure checks need: strata, first-stage PSU and fpc."""
+        d = self.design
+        return list(dict.fromkeys(c for c in (d.get("strata"), *_design._as_list(d.get("psu"))[:1],
+                                              *_design._as_list(d.get("fpc"))[:1]) if c))  # fmt: skip
+
+    def _structure_problems(self, parts: pd.DataFrame, kept: np.ndarray) -> None:
+        """A PSU in two strata, strata with one PSU (lonely_psu: fail), among the analysed rows."""
+        d = self.design
+        if not d.get("strata"):
+            return
+        cols = self._structure_columns()
+        frame = parts.loc[kept, ["design:" + c for c in cols]].set_axis(cols, axis=1)
+        found = _design.structure_problems(frame, strata=d["strata"], psu=_design._as_list(d["psu"])[:1][0]
+                                           if d.get("psu") else None,
+                                           fpc=(_design._as_list(d["fpc"]) or [None])[0], nest=d["nest"],
+                                           lonely_psu=d["lonely_psu"], table=self.table)  # fmt: skip
+        for pos, col, value, problem, fix in found:
+            row = frame.index[pos]
+            self.problems.append(pd.DataFrame([{
+                "file": str(self.raw.path), "table": self.table, "column": col, "row": int(row),
+                "line": int(parts.at[row, "line"]), "id": parts.at[row, "id"], "value": value, "problem": problem,
+                "fix": fix, "action": "reported (survey_design stops until it is fixed)"}],
+                columns=PROBLEM_COLUMNS))  # fmt: skip
 
     def finish(self) -> TableCheck:
         parts = pd.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
@@ -454,6 +502,8 @@ class _TableChecker:
         dyads = parts["key:" + self.dyad] if self.dyad else None
         _table_exclusions(keys, dyads, self.variables, self.rules, reasons, details,
                           parts["row_reason"], parts["row_detail"])  # fmt: skip
+        if self.design:
+            self._structure_problems(parts, reasons.isna().to_numpy())
         ledger = pd.DataFrame({
             "table": self.table, "row": index, "line": parts["line"].to_numpy(), "id": parts["id"].to_numpy(),
             "status": np.where(reasons.isna(), "analysed", "excluded"), "reason": reasons, "detail": details,

@@ -37,6 +37,8 @@ else the first table with the round-robin roles):
                        ``family_id``, ``actor_role``, ``target_role``), 3 or 4 roles, and at least
                        one family in which every member rates every other member
 ``simulated``          the demo generator's data (true values are known)
+``design``             a sample design: a variable with role ``weight``, ``strata``, ``psu`` or
+                       ``fpc``, or a table ``design`` block naming one (``Dataset.design_columns``)
 =====================  ========================================================================
 """
 
@@ -311,9 +313,16 @@ def _check_simulated(dataset, table):
     return None if dataset.simulated else "simulated data (true values exist only for the demo generator's data)"
 
 
+def _check_design(dataset, table):
+    if dataset.design_columns(table):
+        return None
+    return (f"a sample design (a variable with role: weight, strata, psu or fpc) in table {table!r}; without one "
+            "every estimate is unweighted")  # fmt: skip
+
+
 _CHECKS = {
     "instruments": _check_instruments, "attachment": _check_attachment, "instrument": _check_instrument,
     "column": _check_column, "score": _check_score, "scores": _check_scores, "role": _check_role,
     "table": _check_table, "dyads": _check_dyads, "roles": _check_roles, "simulated": _check_simulated,
-    "round_robin": _check_round_robin,
+    "round_robin": _check_round_robin, "design": _check_design,
 }  # fmt: skip
