@@ -116,7 +116,9 @@ def test_details_and_tables_render(demo_card):
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def real_card(shared_data):
-    return scorecard(load_study(STUDY), seed=1, n_boot=500)
+    # unweighted: the reference values (claims_meta.R, reproductions) are unweighted; the weighted, design-based
+    # estimates on the GSS files are tested in test_survey_reports.py
+    return scorecard(load_study(STUDY), seed=1, n_boot=500, use_design=False)
 
 
 def test_published_estimates_are_reproduced_on_the_shared_data(real_card):

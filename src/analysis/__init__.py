@@ -80,6 +80,8 @@ _PUBLIC = {
     "analysis.models.survey_design": ["SurveyDesign", "SurveyEstimate", "SurveyCrosstab", "SurveyModelResult",
                                       "survey_design", "survey_mean", "survey_total", "survey_proportion",
                                       "survey_crosstab", "survey_glm", "survey_olr"],
+    "analysis.models.survey_report": ["DesignChoice", "design_choice", "WeightedOverview", "weighted_overview",
+                                      "DesignModel", "design_model"],
     # claims
     "analysis.claims.registry": ["Claim", "load_claim", "list_claims"],
     "analysis.claims.study": ["Study", "load_study"],

@@ -16,7 +16,9 @@ out[["marriage_rating_affairs"]] <- list(r = r, n = n)
 # married_happier: r(married 0/1, happy 1 = not too .. 3 = very) in GSS 1972-2006 and panel wave 1
 g1 <- read.csv(file.path(shared, "gss_happy_1972_2006", "data.csv"), na.strings = c("", "NA"))
 g2 <- read.csv(file.path(shared, "gss_panel_2006_2014", "data.csv"), na.strings = c("", "NA"))
-g2 <- g2[g2$wave == 1, ]
+# the panel codebook declares wtpannr123 as its weight: rows without one are not in the (weighted) sample
+# and are excluded at load (reason invalid_design), so the unweighted r uses the same rows
+g2 <- g2[g2$wave == 1 & !is.na(g2$wtpannr123) & g2$wtpannr123 > 0, ]
 code <- function(h) 4 - match(tolower(h), c("very happy", "pretty happy", "not too happy"))
 pair <- function(d) {
   ok <- !is.na(d$marital) & !is.na(code(d$happy))

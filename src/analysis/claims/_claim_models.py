@@ -40,6 +40,7 @@ class Estimate:
     label: str  #: what the estimate is, e.g. "r(x, y)" or "actor effect of x on y"
     table: HtmlBlock | None = None
     sentence: str = ""
+    design: str = ""  #: "weighted (wtssall)" when design-based (`analysis.models.survey_report`), else ""
 
 
 def _complete(frame: pd.DataFrame, columns) -> pd.DataFrame:
@@ -57,11 +58,59 @@ def _zscore(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return out
 
 
-def correlation(frame, claim, names) -> Estimate:
-    """Pearson r of x and y (pairwise complete), as `analysis.data.describe.correlations` / ``cor.test``."""
+def _design_rows(frame: pd.DataFrame, columns, design: dict) -> pd.DataFrame:
+    """Rows where every model column and every design column is present, index reset."""
+    from analysis.models.survey_report import ROLE_KEYS
+
+    roles = [c for k in ROLE_KEYS for c in ([design[k]] if isinstance(design.get(k), str) else design.get(k) or [])]
+    return frame[list(dict.fromkeys([*columns, *roles]))].dropna().reset_index(drop=True)
+
+
+def _wzscore(rows: pd.DataFrame, columns, design: dict) -> pd.DataFrame:
+    """Columns standardized with the weighted mean and SD (weights 1 without a weight column); new
+    columns ``z_<name>``."""
+    w = rows[design["weight"]].to_numpy(dtype=float) if design.get("weight") else np.ones(len(rows))
+    out = rows.copy()
+    for c in dict.fromkeys(columns):
+        v = rows[c].to_numpy(dtype=float)
+        mu = np.sum(w * v) / w.sum()
+        sd = np.sqrt(np.sum(w * (v - mu) ** 2) / w.sum())
+        if not sd > 0:
+            raise DataError(f"Column {c!r} has no variance in the analysed rows; it cannot be standardized.")
+        out[f"z_{c}"] = (v - mu) / sd
+    return out
+
+
+def _design_label(design: dict) -> str:
+    from analysis.models.survey_report import DesignChoice
+
+    return DesignChoice(design, "design", design).label()
+
+
+def _weighted_correlation(frame, x: str, y: str, design: dict) -> Estimate:
+    """The weighted Pearson r with a design-based SE: the slope of ``z_y ~ z_x`` (both standardized with
+    the weighted mean and SD) by `survey_glm`, as R's ``svyglm`` on the same standardized variables
+    (the SDs are taken as known)."""
+    from analysis.models.survey_design import survey_design, survey_glm
+
+    rows = _wzscore(_design_rows(frame, [x, y], design), [x, y], design)
+    res = survey_glm(survey_design(rows, **design), f"z_{y} ~ z_{x}")
+    row = _row(res.coefficients, f"z_{x}", "design-based regression")
+    n, label = int(res.fit["n"].iloc[0]), _design_label(design)
+    return Estimate(float(row["estimate"]), float(row["se"]), float(row["ci_low"]), float(row["ci_high"]),
+                    float(row["p_value"]), n, len(frame) - n, "r", f"{label} r({x}, {y})",
+                    res.table(title=f"Weighted correlation of {x} and {y}: regression of z_{y} on z_{x}"),
+                    res.sentence(f"z_{x}"), label)  # fmt: skip
+
+
+def correlation(frame, claim, names, design: dict | None = None) -> Estimate:
+    """Pearson r of x and y (pairwise complete), as `analysis.data.describe.correlations` / ``cor.test``;
+    with a survey `design` (keyword arguments of `survey_design`), the weighted r with a design-based SE."""
     from analysis.data.describe import correlations
 
     x, y = names["x"], names["y"]
+    if design:
+        return _weighted_correlation(frame, x, y, design)
     res = correlations(frame, x=x, y=y).iloc[0]
     n = int(res["n"])
     return Estimate(float(res["r"]), 1 / np.sqrt(n - 3), float(res["ci_low"]), float(res["ci_high"]),
@@ -88,12 +137,40 @@ def _row(coefs: pd.DataFrame, term: str, model: str) -> pd.Series:
     return hit.iloc[0]
 
 
-def regression(frame, claim, names) -> Estimate:
+def _design_regression(frame, claim, names, design: dict) -> Estimate:
+    """A coefficient of `survey_glm` (linear or logistic) or `survey_olr` on the survey design;
+    standardized claims z-score the numeric model variables with the weighted mean and SD (the
+    outcome of a logistic or ordinal model keeps its codes)."""
+    from analysis.models.survey_design import survey_design, survey_glm, survey_olr
+
+    formula = _formula(claim, names)
+    used = [c for c in frame.columns if c in formula]
+    rows, scale, term = _design_rows(frame, used, design), "raw", _term(claim, names)
+    if claim.expect.get("scale") == "std":
+        keep_y = claim.model in ("logistic", "ordinal")  # a 0/1 or ordered outcome keeps its codes
+        num = [c for c in used if pd.api.types.is_numeric_dtype(frame[c]) and not (keep_y and c == names["y"])]
+        rows = _wzscore(rows, num, design).drop(columns=num).rename(columns={f"z_{c}": c for c in num})
+        scale = "std"
+    des = survey_design(rows, **design)
+    res = survey_olr(des, formula) if claim.model == "ordinal" else \
+        survey_glm(des, formula, family="quasibinomial" if claim.model == "logistic" else "gaussian")  # fmt: skip
+    row = _row(res.coefficients, term, f"design-based {claim.model} model {formula}")
+    n, label = int(res.fit["n"].iloc[0]), _design_label(design)
+    return Estimate(float(row["estimate"]), float(row["se"]), float(row["ci_low"]), float(row["ci_high"]),
+                    float(row["p_value"]), n, len(frame) - n, scale, f"coefficient of {term} in {formula}, {label}",
+                    res.table(), res.sentence(term), label)  # fmt: skip
+
+
+def regression(frame, claim, names, design: dict | None = None) -> Estimate:
     """A coefficient of an OLS, logistic, ordinal (proportional-odds) or tobit regression;
-    standardized claims z-score every numeric model variable first (OLS only)."""
+    standardized claims z-score every numeric model variable first (OLS only). With a survey
+    `design`, linear, logistic and ordinal models are fitted design-based (`survey_glm`,
+    `survey_olr`; tobit has no design-based form and stays unweighted)."""
     from analysis.models.limited_outcomes import ordinal_regression, tobit
     from analysis.models.regression import logistic_regression, ols
 
+    if design and claim.model != "tobit":
+        return _design_regression(frame, claim, names, design)
     formula = _formula(claim, names)
     fit = {"regression": ols, "logistic": logistic_regression, "ordinal": ordinal_regression,
            "tobit": tobit}[claim.model]  # fmt: skip
@@ -191,6 +268,8 @@ def alpha(frame, claim, names) -> Estimate:
     return Estimate(float(row["alpha"]), (hi - lo) / (2 * Z95), lo, hi, np.nan, n, len(frame) - n, "alpha",
                     f"Cronbach's alpha of {len(items)} items", apa_table(res, title="Reliability"))  # fmt: skip
 
+
+DESIGN_MODELS = ("correlation", "regression", "logistic", "ordinal")  #: estimated design-based with a survey design
 
 ESTIMATORS = {
     "correlation": correlation, "regression": regression, "logistic": regression, "ordinal": regression,

@@ -126,7 +126,8 @@ class ClaimTest:
             ``se``, ``ci_low``, ``ci_high`` and ``ci_level`` (the interval the claim's sentence
             reports: 100(1 - 2 alpha)% for directional and negligible claims, 100(1 - alpha)%
             for replications, else the model's 95%; missing without an estimate), ``original``
-            (the published estimate, if any), ``scale``, ``verdict``, ``rule``.
+            (the published estimate, if any), ``scale``, ``design`` (``"weighted (wtssall)"`` for a
+            design-based estimate, else ``"unweighted"``), ``verdict``, ``rule``.
         """
         e, n = self.estimate, self.numbers
         low, high, level = (e.ci_low, e.ci_high, 0.95) if e else (np.nan, np.nan, np.nan)
@@ -140,7 +141,7 @@ class ClaimTest:
             "estimate": e.estimate if e else np.nan, "se": e.se if e else np.nan,
             "ci_low": low, "ci_high": high, "ci_level": level,
             "original": self.claim.original.get("estimate", np.nan), "scale": e.scale if e else "",
-            "verdict": self.verdict, "rule": self.rule,
+            "design": (e.design or "unweighted") if e else "", "verdict": self.verdict, "rule": self.rule,
         }  # fmt: skip
 
 
@@ -191,10 +192,12 @@ def _judge(claim: Claim, est: _claim_models.Estimate) -> tuple[str, str, str, di
     if claim.kind in ("directional", "negligible"):
         sesoi = float(claim.expect["sesoi"])
         direction = claim.expect.get("direction", "positive")
-        if est.scale == "r":
+        if est.scale == "r" and not est.design:  # a design-based r is judged on its design-based SE
             res = rep.directional_claim_r(est.estimate, est.n, sesoi=sesoi, direction=direction, alpha=alpha)
         else:
             res = rep.directional_claim(est.estimate, est.se, sesoi=sesoi, direction=direction, alpha=alpha)
+            if est.scale == "r":  # a design-based r: reported as r
+                res.summary["scale"] = "r"
         verdict = NULL_VERDICTS[res.verdict] if claim.kind == "negligible" else res.verdict
         rule = res.rule if claim.kind == "directional" else f"claim of a negligible effect: {res.rule}"
         return verdict, rule, res.sentence(effect=what), res.summary.iloc[0].to_dict()
@@ -216,7 +219,7 @@ def _judge(claim: Claim, est: _claim_models.Estimate) -> tuple[str, str, str, di
             sentence = sentence[:-1] + (f"; SE published {format_value(orig['se'], dec)}, here "
                                         f"{format_value(est.se, dec + 2)}.")  # fmt: skip
         return verdict, rule, sentence, numbers
-    if est.scale == "r" and orig.get("n") and not orig.get("se"):
+    if est.scale == "r" and orig.get("n") and not orig.get("se") and not est.design:
         res = rep.replication_r(float(orig["estimate"]), float(orig["n"]), est.estimate, est.n, alpha=alpha)
     else:
         se = float(orig["se"]) if orig.get("se") else _feldt_se(claim)
@@ -234,7 +237,7 @@ def _feldt_se(claim: Claim) -> float:
 
 
 def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases: dict | None = None,
-               seed: int | None = None, n_boot: int | None = None) -> ClaimTest:  # fmt: skip
+               seed: int | None = None, n_boot: int | None = None, use_design: bool = True) -> ClaimTest:  # fmt: skip
     """Test one claim on one loaded data set.
 
     Data that cannot speak to the claim give the verdict "not testable here" (with what is
@@ -254,6 +257,10 @@ def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases
         Seed of the bootstrap of a mediation claim (unless the claim sets one).
     n_boot : int, optional
         Bootstrap resamples of a mediation claim; default the claim's, else 5,000.
+    use_design : bool, default True
+        When the table's codebook declares a survey design (weights, strata, clusters:
+        `Dataset.design_columns`), estimate correlation and regression claims design-based
+        (`survey_glm`, `survey_olr`); False: unweighted, as if no design were declared.
 
     Returns
     -------
@@ -280,11 +287,16 @@ def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases
     is used. The estimate: a correlation (Pearson r, SE on Fisher's z), a regression
     coefficient (z-scored variables for ``scale: std``), the indirect effect of a mediation
     model (bootstrap), an APIM actor or partner effect, a multilevel fixed effect, or
-    Cronbach's alpha of keyed items (Feldt CI). Rows with missing values are left out by the
-    model (listwise) and counted in ``n_excluded``; warnings of the model are not shown. The
-    verdict follows the claim's ``kind``: `directional_claim` (or `directional_claim_r` for r),
-    the same test read for a negligible effect, `replication` (or `replication_r`), or a
-    reproduction check (the estimate rounds to the published value).
+    Cronbach's alpha of keyed items (Feldt CI). On a table with a survey design (and
+    ``use_design``), a correlation is the weighted r with a design-based SE (the slope of the
+    regression of one weighted-standardized variable on the other, `survey_glm`, as R's
+    ``svyglm``) and is judged on that SE (`directional_claim`, `replication`); a linear,
+    logistic or ordinal coefficient comes from `survey_glm` / `survey_olr`; the other models
+    stay unweighted. ``estimate.design`` says which (``"weighted (wtssall)"``). Rows with
+    missing values are left out by the model (listwise) and counted in ``n_excluded``; warnings
+    of the model are not shown. The verdict follows the claim's ``kind``: `directional_claim`
+    (or `directional_claim_r` for r), the same test read for a negligible effect, `replication`
+    (or `replication_r`), or a reproduction check (the estimate rounds to the published value).
 
     Examples
     --------
@@ -313,7 +325,9 @@ def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            est = _claim_models.ESTIMATORS[claim.model](frame, claim, names)
+            design = _design_for(dataset, table, claim) if use_design else {}
+            fit = _claim_models.ESTIMATORS[claim.model]
+            est = fit(frame, claim, names, design=design) if design else fit(frame, claim, names)
         verdict, rule, sentence, numbers = _judge(claim, est)
     except Exception as err:  # one claim's failure is that claim's failure, not the scorecard's
         why = _failure_reason(claim, names, err)
@@ -322,6 +336,15 @@ def test_claim(claim: Claim | str, dataset, *, label: str | None = None, aliases
     statement = claim.statement[:1].lower() + claim.statement[1:].rstrip(".")
     sentence = f"The claim that {statement} ({short_citation(claim.citation)}) was tested on {label}. {sentence}"
     return ClaimTest(claim, label, table, est, verdict, rule, sentence, numbers, names)
+
+
+def _design_for(dataset, table: str, claim: Claim) -> dict:
+    """The survey design the table declares (keyword arguments of `survey_design`), for the models that
+    have a design-based form; ``{}`` otherwise."""
+    if claim.model not in _claim_models.DESIGN_MODELS or (claim.model == "regression" and claim.options.get("fit")):
+        return {}
+    columns = getattr(dataset, "design_columns", None)
+    return dict(columns(table) or {}) if columns else {}
 
 
 def _failure_reason(claim: Claim, names: dict, err: Exception) -> str:
@@ -397,6 +420,7 @@ class Scorecard:
     meta_results: dict  #: claim id -> `meta.MetaResult` (on Fisher's z for correlations)
     datasets: dict = field(default_factory=dict)  #: label -> loaded `io.Dataset` (None: not loaded)
     problems: dict = field(default_factory=dict)  #: label -> why a data set could not be loaded
+    use_design: bool = True  #: whether declared survey designs were used
 
     def loaded(self) -> list:
         """Return the data sets that were loaded (for `analysis.runner.records.Run.add_input`).
@@ -421,6 +445,24 @@ class Scorecard:
         if self.problems:
             text += "; not loaded: " + "; ".join(f"{label} ({why})" for label, why in self.problems.items())
         return text + "."
+
+    def design_sentence(self) -> str:
+        """Say which estimates are weighted (design-based) and on which data sets.
+
+        Returns
+        -------
+        str
+            E.g. "Weighted, design-based estimates on GSS 1972-2006 (weighted (wtssall)); all other
+            estimates unweighted.", or that designs were switched off, or that none is declared.
+        """
+        used = {t.dataset: t.estimate.design for t in self.tests if t.estimate is not None and t.estimate.design}
+        if not self.use_design:
+            return "Survey designs switched off (use_design = False): every estimate is unweighted."
+        if not used:
+            return "Unweighted: no data set tested here declares a survey design (weights, strata, clusters)."
+        where = "; ".join(f"{label} ({how})" for label, how in used.items())
+        return (f"Design-based estimates (weights, strata and clusters the codebook declares; correlation and "
+                f"regression claims) on {where}; all other estimates unweighted.")  # fmt: skip
 
     def meta_sentences(self) -> list[str]:
         """One APA sentence per pooled claim, or one sentence saying that nothing was pooled.
@@ -488,11 +530,14 @@ class Scorecard:
                        .replace(" CI ", "\u00a0").replace(", ", ",\u00a0") if pd.notna(r.ci_level) else None
                        for r in shown.itertuples()]  # fmt: skip
         shown["dataset"] = [f"{d} (simulated)" if d in simulated else d for d in shown["dataset"]]
+        weighted = shown["design"].fillna("").ne("") & shown["design"].ne("unweighted")
+        shown.loc[weighted, "model"] = shown.loc[weighted, "model"] + ", " + shown.loc[weighted, "design"]
         cols = ["claim", "dataset", "model", "n", "estimate", "ci", "original", "verdict"]
         note = ("Estimate: r, a standardized or raw coefficient, or alpha, as the claim states; CI: the interval "
                 "the claim's sentence reports, with its level (100(1 - 2α)% for directional claims, the interval "
                 "of their one-sided and equivalence tests; 100(1 - α)% for replications); original: the published "
-                "value. Each claim links to its details below.")  # fmt: skip
+                "value; \"weighted (w)\" after the model: a design-based estimate with the data set's survey "
+                "weight w (and strata and clusters, if declared). Each claim links to its details below.")  # fmt: skip
         if simulated:
             note += " Simulated data: these verdicts test the toolkit, not the claims."
         block = apa_table(shown[cols].rename(columns={"estimate": "new_estimate", "ci": "CI"}), title="Verdicts",
@@ -583,9 +628,10 @@ def _pool(tests) -> tuple[pd.DataFrame, dict]:
         if len(done) < 2 or len({t.estimate.scale for t in done}) != 1:
             continue
         scale = done[0].estimate.scale
-        if scale == "r":
+        if scale == "r":  # a design-based r: its SE carried to Fisher's z (delta method)
             y = [math.atanh(t.estimate.estimate) for t in done]
-            se = [1 / math.sqrt(t.estimate.n - 3) for t in done]
+            se = [t.estimate.se / (1 - t.estimate.estimate**2) if t.estimate.design else 1 / math.sqrt(t.estimate.n - 3)
+                  for t in done]  # fmt: skip
         else:
             y, se = [t.estimate.estimate for t in done], [t.estimate.se for t in done]
         res = random_effects(y, se, labels=[t.dataset for t in done], method="REML")
@@ -607,7 +653,7 @@ def _pool(tests) -> tuple[pd.DataFrame, dict]:
 
 
 def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = None,
-              datasets: dict | None = None) -> Scorecard:  # fmt: skip
+              datasets: dict | None = None, use_design: bool = True) -> Scorecard:  # fmt: skip
     """Test every claim of `study` on every data set; pool claims tested on several data sets.
 
     Parameters
@@ -621,6 +667,9 @@ def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = Non
     datasets : dict, optional
         Already loaded data sets by label (else each is loaded; a data set whose files are
         missing makes its claims "not testable here").
+    use_design : bool, default True
+        Use the survey design a data set's codebook declares (weighted, design-based
+        estimates of correlation and regression claims; `test_claim`); False: all unweighted.
 
     Returns
     -------
@@ -703,11 +752,12 @@ def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = Non
                 tests.append(ClaimTest(claim, entry.label, None, None, NOT_TESTABLE, problem,
                                        f"Not testable on {entry.label}: {problem}.", {}, {}))  # fmt: skip
             else:
-                tests.append(test_claim(claim, ds, label=entry.label, aliases=entry.aliases, seed=seed, n_boot=n_boot))
+                tests.append(test_claim(claim, ds, label=entry.label, aliases=entry.aliases, seed=seed, n_boot=n_boot,
+                                        use_design=use_design))  # fmt: skip
     order = {c.id: i for i, c in enumerate(claims)}
     tests.sort(key=lambda t: (order[t.claim.id], t.verdict == NOT_TESTABLE))
     verdicts = pd.DataFrame([t.row() for t in tests])
     meta, results = _pool(tests)
-    return Scorecard(study.title, verdicts, meta, tuple(tests), results, loaded, problems)
+    return Scorecard(study.title, verdicts, meta, tuple(tests), results, loaded, problems, use_design)
 
 
