@@ -28,7 +28,7 @@ from analysis.runner.needs import unmet_needs
 CODEBOOKS = PROJECT_ROOT / "studies" / "codebooks"
 REFERENCE = PROJECT_ROOT / "tests" / "reference" / "survey_designs.csv"
 
-# R (see the module docstring): n, sum(w), min, max, CV (population sd), Kish deff, effective n
+# R (tests/reference/design_summary.R, its .Rout): n, sum(w), min, max, CV (population sd), Kish deff, effective n
 R_WEIGHTS = {
     "gss_happy_1972_2006": (51020, 51019.989300000001, 0.42970000000000003, 6.4287000000000001,
                             0.43802242856915846, 1.1918636479296234, 42806.910076187341),
