@@ -339,11 +339,14 @@ class Dataset:
         Returns
         -------
         dict
-            {} when no variable has a design role (``weight``, ``strata``, ``psu``, ``fpc``) and the
-            ``design`` block names none; else ``weight``, ``strata`` (a column or None), ``psu``,
-            ``fpc`` (a column, a list of columns by ``stage``, or None), ``nest`` (bool) and
-            ``lonely_psu`` (text), from the roles and the table's ``design`` block, so that
-            ``survey_design(dataset.table(t), **dataset.design_columns(t))`` fits the design.
+            {} when no variable has a design role (``weight``, ``strata``, ``psu``, ``fpc``,
+            ``replicate_weight``) and the ``design`` block names none; else ``weight``, ``strata``
+            (a column or None), ``psu``, ``fpc`` (a column, a list of columns by ``stage``, or
+            None), ``nest`` (bool) and ``lonely_psu`` (text), from the roles and the table's
+            ``design`` block; with replicate weights ``weight``, ``replicate_weights`` (the
+            columns, in codebook order), ``replicate_type``, ``scale``, ``rscales``, ``rho`` (None
+            when not given) and ``mse`` (bool). So ``survey_design(dataset.table(t),
+            **dataset.design_columns(t))`` fits the design.
 
         Examples
         --------

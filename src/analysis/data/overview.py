@@ -31,6 +31,7 @@ _SKIPPED_ROLES = {
     "metadata": "metadata", "weight": "sample design (see the data-quality report)",
     "strata": "sample design (see the data-quality report)", "psu": "sample design (see the data-quality report)",
     "fpc": "sample design (see the data-quality report)",
+    "replicate_weight": "sample design (see the data-quality report)",
 }  # fmt: skip
 
 _OVERVIEW_COLUMNS = ["variable", "label", "type", "role", "kind", "reason"]

@@ -394,7 +394,7 @@ class _TableChecker:
     def __init__(self, table, variables, exclusions, strict, keep_rows, design=None):
         self.table, self.variables, self.rules, self.strict = table, variables, exclusions, strict
         self.design = _design.design_columns(variables, design)
-        self.design_roles = {c: r for r in _design.DESIGN_ROLES for c in _design._as_list(self.design.get(r))}
+        self.design_roles = _design.design_roles(self.design)
         self.keep_rows = keep_rows
         self.key = _duplicate_key(variables)
         dyad = [c for c, s in variables.items() if s.get("role") == "dyad_id"]

@@ -120,9 +120,10 @@ def multistage_variance(x: np.ndarray, stages: list[_Stage], lonely: str, keep: 
     return v
 
 
-def logit_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Weighted logistic regression by Newton-Raphson (IRLS): (coefficients, converged)."""
-    beta = np.zeros(X.shape[1])
+def logit_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, start: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+    """Weighted logistic regression by Newton-Raphson (IRLS) from `start` (default zeros):
+    (coefficients, converged)."""
+    beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=float)
     for _ in range(100):
         mu = special.expit(X @ beta)
         A = X.T @ ((w * mu * (1 - mu))[:, None] * X)
@@ -133,13 +134,17 @@ def logit_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, 
     return beta, False
 
 
-def olr_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, q: int):
+def olr_fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, q: int, start: np.ndarray | None = None):
     """Weighted proportional-odds (logit) fit, ``P(y <= k) = expit(zeta_k - x'b)``, by Newton-Raphson
-    with the analytic Hessian and step halving. `y` holds codes 0..q. Returns (parameters b then
-    zeta, per-row scores of the log-likelihood, Hessian, log-likelihood, converged)."""
+    with the analytic Hessian and step halving, from `start` (default: no effects, thresholds at the
+    weighted cumulative proportions). `y` holds codes 0..q. Returns (parameters b then zeta, per-row
+    scores of the log-likelihood, Hessian, log-likelihood, converged)."""
     n, pc = X.shape
-    cum = np.cumsum(np.bincount(y, weights=w, minlength=q + 1))[:-1] / w.sum()
-    theta = np.concatenate([np.zeros(pc), np.log(cum / (1 - cum))])
+    if start is None:
+        cum = np.cumsum(np.bincount(y, weights=w, minlength=q + 1))[:-1] / w.sum()
+        theta = np.concatenate([np.zeros(pc), np.log(cum / (1 - cum))])
+    else:
+        theta = np.array(start, dtype=float)
     # d(upper cut - eta)/d(parameters) and d(lower cut - eta)/d(parameters), one row per row
     Ua, Ub = np.zeros((n, pc + q)), np.zeros((n, pc + q))
     Ua[:, :pc], Ub[:, :pc] = -X, -X

@@ -31,12 +31,15 @@ from analysis.models.survey_design import (
 
 __all__ = ["DesignChoice", "design_choice", "WeightedOverview", "weighted_overview", "DesignModel", "design_model"]
 
-ROLE_KEYS = ("weight", "strata", "psu", "fpc")
+ROLE_KEYS = ("weight", "strata", "psu", "fpc", "replicate_weights")
 
 
 def _describe(columns: dict) -> str:
     """The design's columns in words: "weights wtssall; no strata or clusters"."""
     parts = [f"weights {columns['weight']}" if columns.get("weight") else "no weights"]
+    reps = _as_list(columns.get("replicate_weights"))
+    if reps:
+        return "; ".join([*parts, f"{len(reps)} {columns.get('replicate_type')} replicate weights"])
     strata, psu = columns.get("strata"), _as_list(columns.get("psu"))
     if not strata and not psu:
         parts.append("no strata or clusters")
@@ -82,7 +85,8 @@ class DesignChoice:
         ``"design-based (no weights; strata st; no clusters)"`` or ``"unweighted"``."""
         if not self.used:
             return "unweighted"
-        w, more = self.columns.get("weight"), self.columns.get("strata") or self.columns.get("psu")
+        w = self.columns.get("weight")
+        more = self.columns.get("strata") or self.columns.get("psu") or self.columns.get("replicate_weights")
         if w and not more:
             return f"weighted ({w})"
         return f"weighted ({_describe(self.columns)[8:]})" if w else f"design-based ({_describe(self.columns)})"
@@ -90,7 +94,8 @@ class DesignChoice:
     def sentence(self) -> str:
         """The line a report shows: which design its estimates use, and why."""
         if self.status == "design":
-            return f"Survey design used: {_describe(self.columns)} (design-based estimates, Taylor linearisation)."
+            method = "replicate weights" if self.columns.get("replicate_weights") else "Taylor linearisation"
+            return f"Survey design used: {_describe(self.columns)} (design-based estimates, {method})."
         if self.status == "off":
             return (f"Unweighted: design switched off (use_design = False); the codebook declares "
                     f"{_describe(self.declared)}.")  # fmt: skip
