@@ -1,7 +1,7 @@
 """Rules the codebook drafter (`analysis.data.codebook_draft`) uses.
 
 - Names: what column names mean (person, couple and family ids, partner numbers, days, survey
-  durations, weights, attention checks, demographics).
+  durations, weights and replicate weights, attention checks, demographics).
 - Wording (which answers mean "missing", how categories are put in order) is in
   `analysis.data._answer_order`.
 - Structure: `find_roles` sets roles from names *and* the data (a couple id repeats exactly twice,
@@ -53,6 +53,17 @@ DURATION = re.compile(r"^(?:duration|duration_?(?:in_)?(?:seconds|secs|sec|s|min
                       r"|time_?spent|elapsed(?:_?time)?)$")  # fmt: skip
 DURATION_MINUTES = re.compile(r"min")
 WEIGHT = re.compile(r"^(?:wt|wgt|weight|weights|finalwt)[a-z0-9_]*$|_(?:wt|wgt|weight)$")
+#: a weight in a name (``pwgtp``, ``nweight``, ``wtperfin``, ``spfwt0``): the full-sample weight of a group of
+#: replicate weights named after it
+WEIGHTISH = re.compile(r"wt|wgt|wght|weight")
+#: replicate-weight names, matched on the stem before the replicate's number (IPUMS ``repwt``/``repwtp``, SIPP
+#: ``repwgt``, CE ``wtrep``, PISA ``w_fsturwt``): their weight is the weight-like column nearest them
+REPLICATE = re.compile(r"^(?:[a-z0-9]+_)?(?:rep_?(?:wt|wgt|weight|w)p?|(?:wt|wgt|weight)_?rep(?:licate)?"
+                       r"|replicate_?(?:wt|wgt|weight)|brr_?(?:wt|wgt|weight)|w_?fst(?:u)?r(?:wt)?)$")  # fmt: skip
+#: "replicate" between a weight's name and its replicates' numbers (``pw_rep1``, ``pw_replicate_1``)
+_REPLICATE_JOINS = re.compile(r"_?(?:rep|repl|replicate)$")
+#: fewest replicate weights proposed (three numbered weights are more often waves' weights)
+MIN_REPLICATES = 4
 #: sample design columns (GSS vstrat/vpsu, NHANES-style strata and clusters)
 STRATA = re.compile(r"^(?:v?strat|strata|stratum|sdmvstra|strat_?(?:id|num|code))$")
 PSU = re.compile(r"^(?:v?psu|psu_?(?:id|num|code)|cluster|cluster_?(?:id|num|code)|sdmvpsu)$")
@@ -97,8 +108,9 @@ class Draft:
         #: identifying columns by name and content (`pii_columns`): their values are never described
         self.pii = pii_columns(self.frame)
 
-    def guess(self, col: str | None, text: str) -> None:
-        self.guesses.append({"table": TABLE, "variable": col, "guess": text})
+    def guess(self, col: str | None, text: str, **extra) -> None:
+        """Record a guess; `extra` keys go with it (``design``: a commented ``design:`` block to fill in)."""
+        self.guesses.append({"table": TABLE, "variable": col, "guess": text, **extra})
 
     def numbers(self, col: str) -> pd.Series:
         """Non-missing values of a numeric column, without the missing codes found so far."""
@@ -478,9 +490,11 @@ def _named_roles(draft: Draft) -> None:
         what = "free text" if role == "free_text" else "identifies people"
         draft.guess(col, f"{what} ({reason}): dropped before analysis unless you add keep: true; its values are "
                          "not listed here")  # fmt: skip
+    numbered = _replicate_weights(draft)
+    replicates = [c for c, s in draft.variables.items() if s.get("role") == "replicate_weight"]
     for col, spec in draft.variables.items():
         name = norm_name(col)
-        if spec.get("role"):
+        if spec.get("role") or col in numbered:
             continue
         if DURATION.match(name) and spec["type"] in ("integer", "number"):
             spec["role"] = "duration"
@@ -504,7 +518,12 @@ def _named_roles(draft: Draft) -> None:
         elif (STRATA.match(name) or PSU.match(name)) and spec["type"] in ("integer", "string"):
             role = "strata" if STRATA.match(name) else "psu"
             taken = [c for c, s in draft.variables.items() if s.get("role") == role]
-            if taken:
+            if replicates:
+                draft.guess(col, f"looks like a {role} column (name), but the table has replicate weights "
+                                 f"({replicates[0]}, ...), which stand for the strata and PSUs: a design is one "
+                                 "or the other, so no role (give it role: metadata; see the table's design "
+                                 "comment)")  # fmt: skip
+            elif taken:
                 draft.guess(col, f"looks like a {role} column (name), but {taken[0]!r} has role: {role}; one per "
                                  "table: no role")  # fmt: skip
             else:
@@ -530,6 +549,145 @@ def _weight_role(draft: Draft, col: str, spec: dict) -> None:
         note = f"; {missing:,} rows have no weight and are excluded when the data are loaded" if missing else ""
         draft.guess(col, f"survey weight (name): check that this is the weight the data's documentation says to "
                          f"use{note}")  # fmt: skip
+
+
+def _numbered_groups(draft: Draft) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Numeric columns without a role whose names end in a number (``pwgtp1``, ``repwt_01``), by the stem
+    before it: ``[(normalised stem, [(number, column), ...])]`` in column order, numbers consecutive from
+    0 or 1, at least `MIN_REPLICATES` from 1."""
+    stems = defaultdict(list)
+    for col, spec in draft.variables.items():
+        m = re.fullmatch(r"(.*?)_?(\d+)", norm_name(col))
+        if m and m.group(1) and not spec.get("role") and spec["type"] in ("integer", "number"):
+            stems[m.group(1)].append((int(m.group(2)), col))
+    out = []
+    for stem, members in stems.items():
+        members = sorted(members)
+        numbers = [n for n, _ in members]
+        if numbers[0] in (0, 1) and numbers == list(range(numbers[0], numbers[0] + len(numbers))) and \
+                numbers[-1] >= MIN_REPLICATES:  # fmt: skip
+            out.append((stem, members))
+    return out
+
+
+def _weight_values(draft: Draft, col: str) -> pd.Series | None:
+    """A weight's values (a number in every row, all > 0), else None."""
+    spec = draft.variables.get(col, {})
+    if spec.get("role") not in (None, "weight") or spec.get("type") not in ("integer", "number"):
+        return None
+    values = draft.numbers(col)
+    return values if len(values) and len(values) == draft.frame[col].notna().sum() and (values > 0).all() else None
+
+
+def _replicate_weights(draft: Draft) -> set[str]:
+    """Replicate weights: a group of `_numbered_groups` named after a weight (``pwgtp`` and ``pwgtp1`` ..
+    ``pwgtp80``; ``pw`` and ``pw_rep1``..; ``spfwt0`` and ``spfwt1``..) or named as replicate weights
+    (`REPLICATE`: ``repwt1``.., with the weight-like column nearest them), with values >= 0 in every row
+    that has a weight, averaging 0.5 to 2 times the weight. The first such group gets role
+    ``replicate_weight`` and its weight role ``weight`` (unless another column has it), with a table
+    guess carrying the ``design`` block to fill in; a group that looks like replicate factors (mean below
+    5, the weight's 5 times larger) or whose weight is taken gets a comment only. Returns the columns of
+    every group recognised, which get no other weight comment."""
+    order = list(draft.variables)
+    names = {norm_name(c): c for c in order}
+    groups = _numbered_groups(draft)
+    in_groups = {c for _, members in groups for _, c in members}
+    seen: set[str] = set()
+    for stem, members in groups:
+        weight, how = None, ""
+        if members[0][0] == 0 and WEIGHTISH.search(stem):  # spfwt0, spfwt1, ...: the 0th is the full-sample weight
+            weight, members = members[0][1], members[1:]
+            how = f"numbered after the full-sample weight {weight!r} (replicate 0)"
+        else:
+            members = [(n, c) for n, c in members if n > 0]
+            said = _REPLICATE_JOINS.sub("", stem)  # pw_rep1: any name, and "rep" says replicate
+            plain_r = re.sub(r"_?r$", "", stem)  # pwgtp1, finalwt_r1: a weight's name
+            candidates = [(stem, False), (said, said != stem), (plain_r, False)]
+            for name, named_rep in candidates:
+                if name in names and names[name] not in in_groups and (named_rep or WEIGHTISH.search(name)):
+                    weight, how = names[name], f"named after the weight {names[name]!r}"
+                    break
+        cols = [c for _, c in members]
+        if weight is None and REPLICATE.match(stem):
+            first = order.index(cols[0])
+            near = sorted((c for c in order if c not in in_groups and c not in cols and WEIGHTISH.search(norm_name(c))
+                           and _weight_values(draft, c) is not None),
+                          key=lambda c: (order.index(c) > first, abs(order.index(c) - first)))  # fmt: skip
+            if near:
+                weight = near[0]
+                more = f" (the nearest of the weight-like columns {', '.join(near)}: check)" if len(near) > 1 else ""
+                how = f"named as replicate weights, beside the weight {weight!r}{more}"
+        if weight is None or len(cols) < MIN_REPLICATES:
+            continue
+        w = _weight_values(draft, weight)
+        if w is None:
+            continue
+        where = f"{cols[0]}..{cols[-1]}"
+        has_weight = draft.frame[weight].notna().to_numpy()
+        reps = [pd.to_numeric(draft.frame.loc[has_weight, c].astype("string").str.strip(), errors="coerce")
+                for c in cols]  # fmt: skip
+        rep_mean, w_mean = float(pd.concat(reps).mean()), float(w.mean())
+        factors = rep_mean < 5 and w_mean > 5 * rep_mean
+        if not factors and not 0.5 <= rep_mean / w_mean <= 2:  # not weights of this size: not its replicates
+            continue
+        seen.update(cols)
+        if any(r.isna().any() or (r < 0).any() for r in reps):
+            draft.guess(cols[0], f"{len(cols)} numbered weights {where} {how}, but some are missing or negative "
+                                 "where the weight is not: not proposed as replicate weights")  # fmt: skip
+            continue
+        if factors:
+            draft.guess(cols[0], f"{len(cols)} numbered columns {where} {how} look like replicate factors (mean "
+                                 f"{rep_mean:.3g}; the weight's {w_mean:.3g}), not replicate weights: multiply each by "
+                                 f"{weight!r} to make the full replicate weights, then give them role: "
+                                 "replicate_weight")  # fmt: skip
+            continue
+        taken = [c for c, s in draft.variables.items() if s.get("role") in ("weight", "replicate_weight")]
+        if taken:
+            draft.guess(cols[0], f"{len(cols)} numbered weights {where} {how}: replicate weights? {taken[0]!r} already "
+                                 "has a design role (one design per table): no role")  # fmt: skip
+            continue
+        draft.variables[weight]["role"] = "weight"
+        draft.guess(weight, f"survey weight: the full-sample weight of the replicate weights {where} ({how}); check "
+                            "that the data's documentation says to use it")  # fmt: skip
+        for k, col in enumerate(cols, 1):
+            _no_guessed_codes(draft, col)
+            draft.variables[col]["role"] = "replicate_weight"
+            draft.guess(col, f"replicate weight {k} of {len(cols)} (see {cols[0]})" if k > 1 else
+                        f"replicate weights: {len(cols)} numbered weights {where} {how}, a number >= 0 in every row; "
+                        "the table's `design:` must say how they were made (see the comment there)")  # fmt: skip
+        _replicate_design_hint(draft, weight, cols)
+    return seen
+
+
+def _no_guessed_codes(draft: Draft, col: str) -> None:
+    """Drop the missing codes guessed from a column's values (a replicate weight of 99 is a weight), keeping
+    the ones an SPSS/Stata file declares."""
+    declared = [{"range": [plain(v) for v in c["range"]]} if isinstance(c, dict) else plain(c)
+                for c in draft.raw.user_missing.get(col, [])]  # fmt: skip
+    spec = draft.variables[col]
+    if spec.get("missing_codes", []) != declared:
+        spec.pop("missing_codes", None)
+        if declared:
+            spec["missing_codes"] = declared
+        draft.guesses = [g for g in draft.guesses if g["variable"] != col]
+        values = pd.to_numeric(draft.frame[col].astype("string").str.strip(), errors="coerce").dropna()
+        if len(values) and not declared:
+            spec["range"] = [plain(values.min()), plain(values.max())]
+
+
+def _replicate_design_hint(draft: Draft, weight: str, cols: list[str]) -> None:
+    """The table's guess about its replicate design, with the ``design:`` block to fill in (commented)."""
+    acs = norm_name(weight) in ("pwgtp", "wgtp") and len(cols) == 80
+    text = (f"a replicate-weight design ({weight} with {len(cols)} replicate weights {cols[0]}..{cols[-1]}). Loading "
+            "needs the design block below, filled in from the data's documentation and uncommented: replicate_type "
+            "(JK1, JKn with rscales, BRR, Fay with rho, bootstrap, successive-difference, JK2 or other), and scale, "
+            "rscales or mse: true where it gives them (docs/codebook.md, \"Replicate weights\")")  # fmt: skip
+    design = {"replicate_type": "FILL_IN"}
+    if acs:
+        text += (". The names and 80 replicates are the American Community Survey PUMS's, whose documentation gives "
+                 "SE = sqrt(4/80 sum_r (X_r - X)^2): successive-difference with mse: true (check)")  # fmt: skip
+        design = {"replicate_type": "successive-difference", "mse": True}
+    draft.guess(None, text, design=design)
 
 
 def _demographics(draft: Draft) -> None:

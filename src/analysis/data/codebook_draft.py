@@ -180,7 +180,8 @@ def draft_codebook(path: str | Path) -> dict:
         has ``type`` and, where found, ``role``, ``label``, ``instrument`` and ``item``,
         ``values`` (with ``ordered: true`` when put in order), ``range``, ``value_labels`` and
         ``missing_codes``. Plus ``_guesses``: one ``{"table", "variable", "guess"}`` per guess
-        (``variable`` None for the table); `read_codebook` ignores it.
+        (``variable`` None for the table; a guess about replicate weights also has ``design``, the
+        design block to fill in); `read_codebook` ignores it.
 
     Raises
     ------
@@ -222,7 +223,15 @@ def draft_codebook(path: str | Path) -> dict:
     partner/target/rated), unit ``family member pair (rater x member rated)``. Other family ids
     get a comment, no role. Sample design by name: the first weight-like column with positive
     values (``wt*``, ``weight``, ``wgt``, ``finalwt``, ``wtssall``, ``wtpan*``) ``weight``,
-    ``vstrat``/``strata``/``stratum`` ``strata``, ``vpsu``/``psu``/``cluster`` ``psu``. Items:
+    ``vstrat``/``strata``/``stratum`` ``strata``, ``vpsu``/``psu``/``cluster`` ``psu``. Replicate
+    weights: 4 or more numbered columns named after a weight (``pwgtp`` and ``pwgtp1``..``pwgtp80``,
+    ``pw`` and ``pw_rep1``.., ``spfwt0`` and ``spfwt1``..) or as replicate weights (``repwt1``..,
+    ``wtrep1``.., beside the nearest weight-like column), >= 0 wherever the weight is given and
+    averaging 0.5 to 2 times the weight, get ``replicate_weight`` and their weight ``weight`` (no
+    strata or PSU role then), and the table a guess with ``design`` (``{"replicate_type":
+    "FILL_IN"}``; for the ACS PUMS's ``pwgtp``/``wgtp`` with 80 replicates ``successive-difference``
+    with ``mse: true``); replicate factors (mean below 5, the weight 5 times larger) get a
+    comment only. Items:
     numbered columns (``Q1`` .. ``Q36``) match a library instrument with the same item numbers
     whose name matches the stem (or any, for stems like ``Q``/``item``) and whose range holds
     the values (rare values below it, such as 0, become missing codes); near misses are named in
@@ -329,7 +338,10 @@ def codebook_yaml(codebook: dict, source: str | Path) -> str:
         Comment lines (source, what the ``# guessed:`` comments mean, where the format and the
         checking steps are described), then the codebook as block-style YAML in its own key
         order; guesses about a table stand under the table's name, guesses about a variable
-        above the variable. `read_codebook` reads it unchanged.
+        above the variable; a guess with a ``design`` stands where the table's ``design:`` goes
+        (before ``variables:``), followed by that block commented out (``# design:
+        {replicate_type: FILL_IN}``). `read_codebook` reads it unchanged, except that a table with
+        replicate weights loads only once its design block is filled in and uncommented.
 
     See Also
     --------
@@ -351,9 +363,12 @@ def codebook_yaml(codebook: dict, source: str | Path) -> str:
             type: integer
             role: dyad_id
     """
-    guesses = defaultdict(list)
+    guesses, designs = defaultdict(list), defaultdict(list)
     for g in codebook.get("_guesses", []):
-        guesses[(g.get("table"), g.get("variable"))].append(g["guess"])
+        if g.get("design") is not None and g.get("variable") is None:  # written where the design block goes
+            designs[g.get("table")].append(g)
+        else:
+            guesses[(g.get("table"), g.get("variable"))].append(g["guess"])
     lines = [
         f"# Draft codebook for {Path(source).name}, made by `connlab codebook`.",
         "# `# guessed:` comments mark what the drafter guessed and why: check each entry and fix it where wrong.",
@@ -369,6 +384,9 @@ def codebook_yaml(codebook: dict, source: str | Path) -> str:
         for text in guesses.get((tname, None), []):
             lines += _comment(text, 4)
         lines += _block({k: v for k, v in table.items() if k not in ("variables", "exclusions")}, 4)
+        for g in designs.get(tname, []):
+            lines += _comment(g["guess"], 4)
+            lines += ["    # " + line for line in _dump({"design": g["design"]}, 0, None)]
         lines.append("    variables:")
         for var, spec in table["variables"].items():
             for text in guesses.get((tname, var), []):
