@@ -46,3 +46,15 @@ def test_malformed_declarations_are_refused(metadata, message):
     with pytest.raises(ParameterError, match=message):
         read_needs(metadata, "99_x.ipynb")
     assert read_needs({}, "99_x.ipynb").notebook == ()
+
+
+def test_a_multiverse_is_drafted_given_or_said_to_be_missing(demo, tmp_path):
+    need = ("multiverse:{spec}:{results}",)
+    assert unmet_needs(need, demo, {"spec": "", "results": ""}) == []  # drafted from the demo's instruments
+    data = tmp_path / "plain.csv"
+    data.write_text("a,b\n1,2\n3,4\n5,7\n", encoding="utf-8")
+    plain = load_dataset(data)  # no codebook: no roles, no instruments
+    (phrase,) = unmet_needs(need, plain, {"spec": "", "results": ""})
+    assert "outcome and predictor candidates" in phrase and "parameter `spec`" in phrase
+    assert unmet_needs(need, plain, {"spec": "study.yaml", "results": ""}) == []  # a spec names its own data
+    assert unmet_needs(need, plain, {"spec": "", "results": str(tmp_path)}) == []

@@ -52,7 +52,7 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path, capsys):
 def test_without_notebooks_the_packaged_ones_run(tmp_path):
     project = init_project(tmp_path / "p", notebooks=False)
     assert not (project / "notebooks").exists()
-    assert len(discover_notebooks(packaged("notebooks"))) == 9
+    assert len(discover_notebooks(packaged("notebooks"))) == 10
 
 
 def test_the_project_is_the_nearest_folder_with_the_marker(tmp_path, monkeypatch):

@@ -46,7 +46,7 @@ def test_every_notebook_runs_or_says_what_it_needs(shared_data, tmp_path, monkey
     assert main(args + (["--params", str(params)] if params.exists() else [])) == 0  # 1 if any notebook failed
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     statuses = dict(re.findall(r">(\d\d_\w+)(?:</a>)?</td><td class='status-[\w-]+'>([\w ]+)</td>", index))
-    assert len(statuses) == 9 and set(statuses.values()) <= {"succeeded", "not applicable"}, statuses
+    assert len(statuses) == 10 and set(statuses.values()) <= {"succeeded", "not applicable"}, statuses
     ran = {n for n, s in statuses.items() if s == "succeeded"}
     assert ALWAYS | MUST_RUN.get(name, set()) <= ran, statuses
     for nb in ran:

@@ -88,6 +88,9 @@ _PUBLIC = {
     "analysis.claims.replicate": ["Scorecard", "scorecard", "test_claim"],
     "analysis.claims.verdicts": ["directional_claim", "directional_claim_r", "replication", "replication_r"],
     "analysis.claims.replication_stats": ["r33", "d33", "replication_bf"],
+    "analysis.claims.multiverse": ["MultiverseSpec", "MultiverseResult", "read_multiverse", "prepare_multiverse_data",
+                                   "fit_specifications", "null_curves", "multiverse_result", "run_multiverse",
+                                   "draft_multiverse"],
     # report and runner
     "analysis.report.notices": ["dataset_notice", "simulated_notice", "callout", "warnings_callout",
                                 "small_groups_callout", "notes_callout"],
@@ -96,6 +99,8 @@ _PUBLIC = {
     "analysis.report.export": ["export_report"],
     "analysis.runner.records": ["Run", "start_run"],
     "analysis.runner.suite": ["run_suite"],
+    "analysis.runner.distributed": ["run_multiverse_on_dask", "read_multiverse_results", "dask_client"],
+    "analysis.runner.batch": ["run_batch", "split_by"],
 }  # fmt: skip
 
 _WHERE = {name: module for module, names in _PUBLIC.items() for name in names}

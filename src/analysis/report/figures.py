@@ -8,6 +8,7 @@ figure carries a one-sentence text description for screen readers in ``fig.get_l
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -449,3 +450,261 @@ def variance_shares(result, *, value_labels: Mapping | None = None):
 
 
 __all__ += ["variance_shares"]
+
+
+_SPEC_COLORS = {"positive": "#1f5fa8", "negative": "#b2182b", "none": "0.55"}  # significant +, significant -, not
+
+
+def _multiverse_parts(result_or_table, decisions):
+    """(specifications table, {decision: [option, ...]}) of a multiverse result or its table."""
+    table = getattr(result_or_table, "specifications", result_or_table)
+    if not isinstance(table, pd.DataFrame):
+        from analysis.exceptions import ParameterError
+
+        raise ParameterError("specification_curve: pass a multiverse result (`run_multiverse(...)`) or its "
+                             f"`.specifications` table, not {type(result_or_table).__name__}.")  # fmt: skip
+    missing = [c for c in ("estimate", "ci_low", "ci_high", "p_value", "status") if c not in table.columns]
+    if missing:
+        from analysis.exceptions import ParameterError
+
+        raise ParameterError(f"specification_curve: the specifications table has no column(s) {', '.join(missing)}; "
+                             "it needs one row per specification with estimate, ci_low, ci_high, p_value and "
+                             "status (the `.specifications` of a multiverse result).")  # fmt: skip
+    if decisions is None:
+        spec = getattr(result_or_table, "spec", None)
+        decisions = getattr(spec, "decisions", None) or getattr(result_or_table, "decisions", None) or None
+    if decisions is None:
+        from analysis.report.multiverse import decision_columns
+
+        decisions = decision_columns(table)
+    absent = [d for d in decisions if d not in table.columns]
+    if absent:
+        from analysis.exceptions import ParameterError
+
+        raise ParameterError(f"specification_curve: decision(s) {', '.join(map(repr, absent))} are not columns of "
+                             f"the specifications table (columns: {', '.join(map(str, table.columns))}).")  # fmt: skip
+    if not isinstance(decisions, Mapping):
+        decisions = {d: list(dict.fromkeys(table[d].dropna().astype(str))) for d in decisions}
+    return table, {str(d): [str(o) for o in options] for d, options in decisions.items()}
+
+
+def _short(text: str, width: int = 42) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def specification_curve(result_or_table, *, effect_label: str | None = None, ci: float | None = None,
+                        decisions: Sequence[str] | Mapping[str, Sequence] | None = None,
+                        labels: Mapping[str, str] | None = None,
+                        value_labels: Mapping[str, Mapping] | None = None):  # fmt: skip
+    """Specification curve of a multiverse (Simonsohn, Simmons & Nelson, 2020): the estimate of
+    every fitted specification, sorted from lowest to highest, with its confidence interval (top
+    panel), and below it the decision panel: one row per option of each decision, a mark where a
+    specification used that option, so a region of the curve can be read off as the choices
+    behind it.
+
+    Parameters
+    ----------
+    result_or_table : MultiverseResult or pandas.DataFrame
+        A multiverse result (``run_multiverse(...)``; its ``.specifications``) or that table: one
+        row per specification with the decision columns, ``estimate``, ``ci_low``, ``ci_high``,
+        ``p_value`` and ``status``. Only rows with status "ok" are drawn; failed and incompatible
+        specifications are counted in the title.
+    effect_label : str, optional
+        What the estimate is (the y axis of the top panel), e.g. "b of married on happiness";
+        default: the result's ``parameters["effect"]`` (the spec's effect label), else "Estimate".
+    ci : float, optional
+        Confidence level of the intervals in the table (default: the result's
+        ``parameters["ci"]``, else 0.95); a specification is significant when ``p_value < 1 - ci``,
+        positive or negative by the sign of its estimate.
+    decisions : sequence of str or mapping, optional
+        The decision columns (a mapping ``{decision: [options in order]}`` also fixes the order
+        of the rows); default: the result's ``decisions``, else every column that is not a result
+        column (`analysis.report.multiverse.decision_columns`).
+    labels : mapping, optional
+        ``{decision: label}`` for the decision names.
+    value_labels : mapping, optional
+        ``{decision: {option: label}}`` for the option names.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes sharing x (the rank of the specification, 1 = lowest estimate): ``fig.axes[0]``
+        the curve (points coloured blue when significantly positive, red when significantly
+        negative, grey otherwise; a dashed line at the median estimate, a solid one at 0),
+        ``fig.axes[1]`` the decision panel (a bold row per decision name, then its options).
+        The text description (``fig.get_label()``) gives the range, median and counts.
+
+    Raises
+    ------
+    ParameterError
+        Not a multiverse table, a column missing, a decision that is not a column, or no
+        specification fitted.
+
+    References
+    ----------
+    Simonsohn, U., Simmons, J. P., & Nelson, L. D. (2020). Specification curve analysis.
+    *Nature Human Behaviour, 4*, 1208-1214.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"spec_id": ["a", "b", "c"], "covariates": ["none", "age", "none"],
+    ...                       "model": ["ols", "ols", "logit"], "estimate": [0.3, 0.1, -0.2],
+    ...                       "ci_low": [0.1, -0.1, -0.5], "ci_high": [0.5, 0.3, 0.1],
+    ...                       "p_value": [0.004, 0.3, 0.2], "status": ["ok"] * 3})
+    >>> fig = specification_curve(table, effect_label="b")
+    >>> fig.axes[0].collections[-1].get_offsets()[:, 1].tolist()  # sorted estimates
+    [-0.2, 0.1, 0.3]
+    >>> fig.get_label()[:47]
+    'Specification curve of 3 fitted specifications:'
+    """
+    from analysis.apa import format_value  # text formatting lives in analysis.report
+    from analysis.exceptions import ParameterError
+
+    labels, value_labels = labels or {}, value_labels or {}
+    table, decisions = _multiverse_parts(result_or_table, decisions)
+    parameters = getattr(result_or_table, "parameters", None) or {}
+    ci = float(parameters.get("ci", 0.95)) if ci is None else ci
+    effect_label = effect_label or parameters.get("effect") or None
+    status = table["status"].astype(str)
+    fitted = table[(status == "ok") & table["estimate"].notna()]
+    if fitted.empty:
+        raise ParameterError(f"specification_curve: no specification was fitted ({len(table)} rows; statuses: "
+                             f"{', '.join(f'{k} {v}' for k, v in status.value_counts().items())}).")  # fmt: skip
+    order = fitted.sort_values("spec_id" if "spec_id" in fitted else "estimate", kind="mergesort")
+    fitted = order.sort_values("estimate", kind="mergesort").reset_index(drop=True)
+    k = len(fitted)
+    x = np.arange(1, k + 1)
+    est = fitted["estimate"].to_numpy(float)
+    significant = fitted["p_value"].to_numpy(float) < 1 - ci
+    kind = np.where(significant & (est > 0), "positive", np.where(significant & (est < 0), "negative", "none"))
+    colors = [_SPEC_COLORS[c] for c in kind]
+
+    rows: list[tuple[str, str | None]] = []  # (decision, option or None for the decision's own row)
+    for decision, options in decisions.items():
+        rows.append((decision, None))
+        rows.extend((decision, option) for option in options)
+    n_rows = len(rows)
+    top_h, row_h = 3.0, 0.2
+    fig, (ax, panel) = plt.subplots(2, 1, sharex=True, figsize=(10, top_h + row_h * n_rows + 0.9),
+                                    gridspec_kw={"height_ratios": [top_h, row_h * n_rows + 0.05], "hspace": 0.06})
+    lw = 1.4 if k <= 60 else 0.9 if k <= 300 else 0.5
+    size = 16 if k <= 60 else 8 if k <= 300 else 3
+    ax.vlines(x, fitted["ci_low"].to_numpy(float), fitted["ci_high"].to_numpy(float), colors=colors, lw=lw,
+              alpha=0.55)  # fmt: skip
+    median = float(np.median(est))
+    ax.axhline(0, color="0.2", lw=0.8)
+    ax.axhline(median, color="0.35", lw=0.9, ls="--")
+    ax.annotate(f"median\n{format_value(median)}", xy=(1.0, median), xycoords=("axes fraction", "data"),
+                xytext=(4, 0), textcoords="offset points", fontsize=8, color="0.3", va="center")  # fmt: skip
+    ax.scatter(x, est, s=size, c=colors, zorder=3, linewidths=0)
+    counts = {c: int((kind == c).sum()) for c in _SPEC_COLORS}
+    alpha = format_value(1 - ci, 2, bounded=True)
+    handles = [plt.Line2D([], [], ls="", marker="o", color=_SPEC_COLORS[c], label=f"{text} ({counts[c]})")
+               for c, text in (("positive", f"positive, p < {alpha}"), ("negative", f"negative, p < {alpha}"),
+                               ("none", "not significant"))]  # fmt: skip
+    ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, ncols=3, bbox_to_anchor=(0, 1.0),
+              handletextpad=0.2, columnspacing=1.2, borderaxespad=0.1)  # above the curve, below the title
+    low, high = float(np.nanmin(fitted["ci_low"])), float(np.nanmax(fitted["ci_high"]))
+    pad = 0.05 * (high - low or 1.0)
+    ax.set_ylim(min(low, 0) - pad, max(high, 0) + pad)
+    ylabel = f"Estimate: {effect_label}" if effect_label else "Estimate"
+    ax.set_ylabel(textwrap.fill(ylabel, 34, max_lines=3, placeholder=" \u2026"), fontsize=9)  # fits the panel's height
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="x", labelbottom=False)
+    n_failed = int((status == "failed").sum())
+    n_incompatible = int((status == "incompatible").sum())
+    left_out = [f"{n_failed} failed" if n_failed else "", f"{n_incompatible} incompatible" if n_incompatible else ""]
+    left_out_text = " and ".join(t for t in left_out if t)
+    ax.set_title(f"{k} specifications, sorted by estimate, with {100 * ci:g}% CIs"
+                 + (f" ({left_out_text}, not shown)" if left_out_text else ""), fontsize=10,
+                 pad=22)  # fmt: skip
+
+    ys = {row: n_rows - 1 - i for i, row in enumerate(rows)}  # first row on top
+    for decision in list(decisions)[::2]:  # every other decision on a light band
+        top_row = ys[(decision, None)]
+        panel.axhspan(top_row - len(decisions[decision]) - 0.5, top_row + 0.5, color="0.94", lw=0, zorder=0)
+    for decision, options in decisions.items():
+        chosen = fitted[decision].astype(str).to_numpy()
+        for option in options:
+            hit = chosen == option
+            y = ys[(decision, option)]
+            if k <= 150:
+                panel.scatter(x[hit], np.full(hit.sum(), y), s=max(6, min(22, 1200 / k)), marker="s",
+                              c=[c for c, h in zip(colors, hit, strict=True) if h], linewidths=0, zorder=2)  # fmt: skip
+            else:
+                panel.vlines(x[hit], y - 0.38, y + 0.38, colors=[c for c, h in zip(colors, hit, strict=True) if h],
+                             lw=max(0.3, min(1.5, 600 / k)), zorder=2)  # fmt: skip
+    tick_text = [_short(str(labels.get(d, d))) if o is None
+                 else "  " + _short(value_label(o, value_labels.get(d, {})) if d in value_labels else o)
+                 for d, o in rows]  # fmt: skip
+    panel.set_yticks([ys[r] for r in rows], tick_text, fontsize=8)
+    for tick, (_, option) in zip(panel.get_yticklabels(), rows, strict=True):
+        if option is None:
+            tick.set_fontweight("bold")
+    panel.tick_params(axis="y", length=0)
+    panel.set_ylim(-0.6, n_rows - 0.4)
+    panel.set_xlim(0.5 - 0.01 * k, k + 0.5 + 0.01 * k)
+    panel.set_xlabel("Specification (ranked by estimate)")
+    panel.spines[["top", "right", "left"]].set_visible(False)
+    if k <= 30:
+        panel.set_xticks(x)
+        panel.tick_params(axis="x", labelsize=7)
+    n_pos, n_neg = counts["positive"], counts["negative"]
+    names = ", ".join(str(labels.get(d, d)) for d in decisions)
+    return _described(fig, f"Specification curve of {k} fitted specifications: estimates"
+                           + (f" of {effect_label}" if effect_label else "")
+                           + f" sorted from {format_value(est[0])} to {format_value(est[-1])} with {100 * ci:g}% "
+                           f"confidence intervals, median {format_value(median)}; {n_pos} significantly positive "
+                           f"and {n_neg} significantly negative (p < {alpha}). Below, which option of each of "
+                           f"{len(decisions)} decisions ({names}) every specification used"
+                           + (f"; {left_out_text} not shown." if left_out_text else "."))  # fmt: skip
+
+
+__all__ += ["specification_curve"]
+
+
+def decision_importance(result_or_table, *, labels: Mapping[str, str] | None = None):
+    """Horizontal bars of how much of the spread of a multiverse's estimates each decision
+    explains (its ``.decision_importance``: ``decision`` and ``share``, a share of the variance
+    of the fitted estimates), largest on top, in percent; a row whose decision is in parentheses
+    (e.g. "(interactions and residual)") is drawn last, in grey. `labels` (``{decision: label}``)
+    names the decisions. None when there is nothing to draw.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fig = decision_importance(pd.DataFrame({"decision": ["model", "covariates", "(residual)"],
+    ...                                         "share": [0.1, 0.6, 0.3]}))
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]  # top to bottom
+    ['covariates', 'model', '(residual)']
+    """
+    from analysis.apa import format_value  # text formatting lives in analysis.report
+
+    labels = labels or {}
+    table = getattr(result_or_table, "decision_importance", result_or_table)
+    if not isinstance(table, pd.DataFrame) or "share" not in table.columns or table["share"].notna().sum() == 0:
+        return None
+    data = table[["decision", "share"]].dropna()
+    rest = data["decision"].astype(str).str.startswith("(")
+    data = pd.concat([data[~rest].sort_values("share", ascending=False, kind="mergesort"), data[rest]])
+    names = [str(labels.get(d, d)) for d in data["decision"]]
+    pct = 100 * data["share"].to_numpy(float)
+    grey = data["decision"].astype(str).str.startswith("(").to_numpy()
+    fig, ax = plt.subplots(figsize=(7, 0.4 * len(data) + 1.1))
+    ys = np.arange(len(data))[::-1]
+    ax.barh(ys, pct, color=np.where(grey, "0.7", "#4c72b0"), height=0.6)
+    shown = [("< 0.1" if 0 < v < 0.05 else format_value(v, 1)) + "%" for v in pct]
+    for y, v, text in zip(ys, pct, shown, strict=True):
+        ax.annotate(text, xy=(v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_yticks(ys, [_short(n) for n in names])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of the variance of the estimates")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    listed = ", ".join(f"{n} {t}" for n, t in zip(names, shown, strict=True))
+    return _described(fig, f"Horizontal bars of the share of the variance of the multiverse's estimates that each of "
+                           f"{int((~grey).sum())} decisions explains, largest first: {listed}.")  # fmt: skip
+
+
+__all__ += ["decision_importance"]

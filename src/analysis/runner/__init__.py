@@ -1,6 +1,7 @@
 """Runner layer: the `connlab` command (`cli`), running the notebook suite with papermill
 (`suite`), rendering reports and the index (`render`), run records (`records`) and provenance
-(`provenance`).
+(`provenance`), running a multiverse on Dask (`distributed`) and batch reports per group or data set
+(`batch`).
 
 Imports every other layer.
 """

@@ -1,5 +1,6 @@
-"""`connlab` command line: run the notebook suite, test a study's claims, make the demo data,
-export a report for a manuscript.
+"""`connlab` command line: run the notebook suite (also per group of a data set, or per data set,
+on Dask), fit a multiverse on Dask, test a study's claims, make the demo data, export a report
+for a manuscript.
 
 Exit codes: 0 success; 1 a notebook failed (or problems found); 2 bad usage or input (message, no
 traceback); 3 an internal error (a bug: a short message; the traceback with ``connlab --debug``).
@@ -22,9 +23,17 @@ def _cmd_run(args) -> int:
     from analysis.runner.suite import run_suite
 
     parameters = _read_params(args.params) if args.params else None
+    data = args.data or []
+    if args.by is not None or len(data) > 1:
+        return _cmd_batch(args, data, parameters)
+    if args.scheduler is not None or args.workers is not None:
+        from analysis.exceptions import ParameterError
+
+        raise ParameterError("--scheduler and --workers run batches on Dask: use them with --by COLUMN or with two or "
+                             "more --data; one data set runs here, with --jobs notebooks in parallel.")  # fmt: skip
     try:
         runs = run_suite(
-            only=args.only, overrides=args.param, data=args.data, codebook=args.codebook,
+            only=args.only, overrides=args.param, data=data[0] if data else None, codebook=args.codebook,
             out_dir=args.out, jobs=args.jobs, show_code=args.show_code, notebooks_dir=args.notebooks,
             parameters=parameters, **({} if args.timeout is None else {"timeout": args.timeout}),
         )  # fmt: skip
@@ -45,6 +54,71 @@ def _cmd_run(args) -> int:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}. See {index}", file=sys.stderr)
     print(index)
     return 1 if failed else 0
+
+
+def _cmd_batch(args, data: list, parameters: dict | None) -> int:
+    from analysis.exceptions import ParameterError
+    from analysis.runner.batch import run_batch
+
+    if args.docx:
+        raise ParameterError("--docx exports the reports of one data set; for a batch, run `connlab export --docx "
+                             "REPORT_DIR` on the group's report you need (OUT/<group>/<notebook>).")  # fmt: skip
+
+    try:
+        runs = run_batch(
+            data=data, by=args.by, codebook=args.codebook, out_dir=args.out, scheduler=args.scheduler,
+            workers=args.workers, only=args.only, overrides=args.param, parameters=parameters, jobs=args.jobs,
+            show_code=args.show_code, notebooks_dir=args.notebooks, timeout=args.timeout, data_root=args.data_root,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        index = (args.out / "index.html").resolve()
+        print("connlab run: interrupted" + (f"; {index} lists the groups finished" if index.exists() else ""),
+              file=sys.stderr)  # fmt: skip
+        return 130
+    failed = [r.name for r in runs if r.status != "succeeded"]
+    index = (args.out / "index.html").resolve()
+    if failed:
+        print(f"{len(failed)} of {len(runs)} group(s) failed: {', '.join(failed)}. See {index}", file=sys.stderr)
+    print(index)
+    return 1 if failed else 0
+
+
+def _cmd_multiverse(args) -> int:
+    from pathlib import Path
+
+    from analysis.runner.distributed import run_multiverse_on_dask
+
+    out = args.out or REPORTS_DIR / f"multiverse_{Path(args.spec).stem}"
+    try:
+        result = run_multiverse_on_dask(args.spec, out_dir=out, scheduler=args.scheduler, workers=args.workers,
+                                        resamples=args.resamples, seed=args.seed, chunk_size=args.chunk_size,
+                                        data_root=args.data_root)  # fmt: skip
+    except KeyboardInterrupt:
+        print(f"connlab multiverse: interrupted; the results so far are kept in {out}: run the same command again "
+              "to finish (done specifications are not fitted again).", file=sys.stderr)  # fmt: skip
+        return 130
+    print(result.sentence(), file=sys.stderr)
+    table = (Path(out) / "multiverse.csv").resolve()
+    if args.no_report:
+        print(table)
+        return 0
+    from analysis.runner.suite import discover_notebooks, run_suite
+
+    names = [s.name for s in discover_notebooks(args.notebooks) if s.name.startswith("07")]
+    if not names:
+        print(f"No multiverse notebook (07_*.ipynb) in {args.notebooks}: no report rendered; the table is {table}.",
+              file=sys.stderr)  # fmt: skip
+        print(table)
+        return 0
+    given = {"spec": str(Path(args.spec).resolve()), "results": str(Path(out).resolve())}
+    runs = run_suite(only=names[:1], parameters=given,
+                     out_dir=out, jobs=1, show_code=args.show_code, notebooks_dir=args.notebooks)  # fmt: skip
+    if any(r.status == "failed" for r in runs):
+        print(f"The multiverse report failed: {runs[0].error}. See {(Path(out) / 'index.html').resolve()}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    print(Path(runs[0].html).resolve() if runs[0].html else table)
+    return 0
 
 
 def _read_params(path) -> dict:
@@ -196,6 +270,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
 def _version() -> str:
     from importlib import metadata
 
@@ -218,8 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the notebook suite and render reports")
-    run.add_argument("--data",
-                     help="data file or data-set folder (default: each notebook's own default, the demo survey)")
+    run.add_argument("--data", action="append",
+                     help="data file or data-set folder (default: each notebook's own default, the demo survey); "
+                          "repeat it to run the suite on each data set, on Dask, with one index over all")
     run.add_argument("--codebook", help="codebook YAML for --data (default: found beside the data)")
     run.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (name or prefix, e.g. 00)")
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
@@ -238,7 +323,33 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--docx", action="store_true",
                      help="then export every report that succeeded for a manuscript, as `connlab export --docx` "
                           "does (into <report>/export/)")  # fmt: skip
+    run.add_argument("--by", metavar="COLUMN",
+                     help="run the suite once per group of the data set (each value of COLUMN: a site, country, "
+                          "wave), on Dask, into OUT/<group>/ with one index over all")  # fmt: skip
     run.set_defaults(func=_cmd_run)
+
+    mv = sub.add_parser("multiverse", help="fit a multiverse (specification curve) on Dask and render its report")
+    mv.add_argument("--spec", required=True, help="multiverse YAML, e.g. studies/multiverse/demo_practices.yaml")
+    mv.add_argument("--out", type=Path, default=None,
+                    help="folder of the run: results per specification (a rerun resumes), the table and the report "
+                         "(default: reports/multiverse_<spec>/)")  # fmt: skip
+    mv.add_argument("--resamples", type=_non_negative_int, default=None,
+                    help="null resamples for the inference (default: the spec file's; 0: none)")
+    mv.add_argument("--seed", type=_non_negative_int, default=None, help="seed of the resamples (default: the spec's)")
+    mv.add_argument("--chunk-size", type=_positive_int, default=None, metavar="N",
+                    help="specifications per Dask task (default: about 8 tasks per worker)")
+    mv.add_argument("--no-report", action="store_true", help="only fit and write multiverse.csv; no notebook")
+    mv.add_argument("--show-code", action="store_true", help="keep code cells in the HTML report")
+    mv.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,
+                    help="folder holding the 07_multiverse notebook (default: notebooks/)")
+    mv.set_defaults(func=_cmd_multiverse)
+    for command in (run, mv):
+        command.add_argument("--scheduler", metavar="ADDRESS",
+                             help="a running Dask scheduler, tcp://HOST:PORT (`dask scheduler`, dask-jobqueue, "
+                                  "dask-kubernetes); default: a local cluster of one worker per core")  # fmt: skip
+        command.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                             help="worker processes of the local cluster (default: one per core); with --scheduler, "
+                                  "wait until N workers have joined")  # fmt: skip
 
     exp = sub.add_parser("export", help="export a report's APA tables (CSV; with --docx also one Word document in "
                                         "APA 7 table style) and figures (PNG, SVG) for a manuscript")  # fmt: skip
@@ -289,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=DEMO_SEED, help=f"random seed (default {DEMO_SEED})")
     sim.add_argument("--couples", type=_positive_int, default=600, help="number of couples (default 600)")
     sim.set_defaults(func=_cmd_simulate)
-    for command in (run, rep, val):
+    for command in (run, rep, val, mv):
         command.add_argument("--data-root", action="append", type=Path, metavar="DIR",
                              help="also read data files from this folder (default: only the codebook's folder, "
                                   "and --data when --codebook is given); repeatable")  # fmt: skip
@@ -297,7 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: arguments that are paths, in any subcommand
-PATH_ARGUMENTS = ("data", "codebook", "study", "out", "notebooks", "write", "params", "data_root", "folder", "report")
+PATH_ARGUMENTS = ("data", "codebook", "study", "out", "notebooks", "write", "params", "data_root", "folder", "report",
+                  "spec")
 
 
 def _absolute_paths(args: argparse.Namespace) -> None:

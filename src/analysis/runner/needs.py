@@ -39,6 +39,10 @@ else the first table with the round-robin roles):
 ``simulated``          the demo generator's data (true values are known)
 ``design``             a sample design: a variable with role ``weight``, ``strata``, ``psu`` or
                        ``fpc``, or a table ``design`` block naming one (``Dataset.design_columns``)
+``multiverse:S:R``     a multiverse to show: the parameter named by ``S`` (a spec file) or ``R`` (a
+                       finished ``connlab multiverse`` folder) is set, or one can be drafted from
+                       the codebook (`draft_multiverse`: outcome and predictor roles, or instrument
+                       items with scores)
 =====================  ========================================================================
 """
 
@@ -316,8 +320,26 @@ def _check_simulated(dataset, table):
 def _check_design(dataset, table):
     if dataset.design_columns(table):
         return None
-    return (f"a sample design (a variable with role: weight, strata, psu or fpc) in table {table!r}; without one "
+    return (f"a sample design (a variable with role: weight, strata, psu, fpc or replicate_weight) in table {table!r}; "
+            "without one "
             "every estimate is unweighted")  # fmt: skip
+
+
+def _check_multiverse(dataset, table, spec=(None, None), results=(None, None)):
+    if spec[0] or results[0]:
+        return None  # a spec file or a finished run names its own data set
+    from analysis.claims.multiverse import draft_multiverse
+    from analysis.exceptions import AnalysisError
+
+    what = ("outcome and predictor candidates to draft a multiverse from (codebook roles outcome and predictor, "
+            "or instrument items with scores), or a multiverse spec file (parameter `spec`)")  # fmt: skip
+    if not dataset.codebook_path:
+        return what
+    try:
+        draft_multiverse(dataset.codebook_path)
+    except AnalysisError:
+        return what
+    return None
 
 
 _CHECKS = {
@@ -325,4 +347,5 @@ _CHECKS = {
     "column": _check_column, "score": _check_score, "scores": _check_scores, "role": _check_role,
     "table": _check_table, "dyads": _check_dyads, "roles": _check_roles, "simulated": _check_simulated,
     "round_robin": _check_round_robin, "design": _check_design,
+    "multiverse": _check_multiverse,
 }  # fmt: skip

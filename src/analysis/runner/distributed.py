@@ -1,0 +1,656 @@
+"""Run a multiverse on Dask: a LocalCluster sized to the machine, or a running cluster by its address.
+
+`dask_client` opens the cluster; `run_multiverse_on_dask` fits a multiverse specification file
+(`analysis.claims.multiverse`) on it and `read_multiverse_results` reads a finished (or partly
+finished) run back. What travels and what is stored:
+
+- The data set is prepared once, on the client (`prepare_multiverse_data`), and written to
+  ``<out>/data/<data hash>.pkl``. A task names the file and its hash, never holds the frame: a
+  worker process reads the file once and keeps it (`_frame`), so the task graph stays small. The
+  workers must see ``<out>`` (a file system shared with them: on a university cluster, the home
+  or scratch folder; the same machine for a LocalCluster).
+- Specifications go in chunks (a list of small dicts each); their results stream back as chunks
+  finish and each is written at once to ``<out>/specs/<spec_id>.json`` (written to a temporary
+  file, then renamed: a killed run leaves whole files only). A rerun reads what is there and
+  submits only the rest, so an interrupted run resumes with no specification lost or fitted
+  twice; a worker lost mid-run has its chunk run again by Dask on another worker.
+- Null resamples (Simonsohn, Simmons & Nelson, 2020) go in chunks of resample indices; resample
+  ``k`` is stored in ``<out>/null/<observed hash>-seed<seed>/<k>.json`` (the observed results'
+  hash: new observed results, new null curves). Resample ``k`` draws from
+  ``default_rng([seed, k])``, so chunking never changes a number.
+- At the end, ``<out>/multiverse.csv`` (one row per specification), ``<out>/multiverse.json``
+  (what was run: spec file, data hash, seed, resamples, counts) and the `MultiverseResult`,
+  equal to `run_multiverse` in-process with the same seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from analysis.exceptions import DataError, ParameterError
+from analysis.runner.provenance import utc_now
+
+__all__ = ["dask_client", "run_multiverse_on_dask", "read_multiverse_results", "default_workers"]
+
+#: seconds to wait for a scheduler named by address before giving up with a message
+SCHEDULER_TIMEOUT = 10.0
+#: environment variables that set a BLAS/OpenMP library's threads: 1 in every worker process
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                "NUMEXPR_NUM_THREADS")  # fmt: skip
+MANIFEST = "multiverse.json"
+TABLE = "multiverse.csv"
+MAX_CHUNK = 100  # specifications (or resamples) in one task at most
+CHUNKS_PER_WORKER = 8  # aim: this many chunks per worker, so results stream back and the load evens out
+
+
+def default_workers() -> int:
+    """Workers of the default LocalCluster: the cores this process may use.
+
+    Returns
+    -------
+    int
+        The CPU cores this process may run on (its affinity mask where the system has one).
+
+    Examples
+    --------
+    >>> from analysis.runner.distributed import default_workers
+    >>> default_workers() >= 1
+    True
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS
+        return max(1, os.cpu_count() or 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The cluster
+# ---------------------------------------------------------------------------------------------
+@contextmanager
+def dask_client(scheduler: str | None = None, *, workers: int | None = None, timeout: float | None = None,
+                say: Callable[[str], None] | None = None) -> Iterator:  # fmt: skip
+    """A `distributed.Client`: on a new LocalCluster, or on the running scheduler at `scheduler`.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running Dask scheduler, ``tcp://HOST:PORT`` (what ``dask scheduler``
+        prints; a cluster of `dask-jobqueue` or `dask-kubernetes` has it as
+        ``cluster.scheduler_address``), or the JSON file ``dask scheduler --scheduler-file FILE``
+        writes (on a shared file system). Default: a LocalCluster on this machine.
+    workers : int, optional
+        LocalCluster: its number of worker processes (default: the cores of this machine,
+        `default_workers`). With `scheduler`: wait until this many workers have joined.
+    timeout : float, optional
+        Seconds to wait for the scheduler to answer (default `SCHEDULER_TIMEOUT`, 10).
+    say : callable, optional
+        Called with a line of text while waiting for workers (default: print to stderr).
+
+    Yields
+    ------
+    distributed.Client
+        Closed (and the LocalCluster shut down) on leaving the block, however it is left.
+
+    Raises
+    ------
+    ParameterError
+        A malformed address, or no scheduler answering at it within `timeout` seconds (the
+        message says how to start one); `workers` < 1.
+
+    Notes
+    -----
+    The LocalCluster has one thread per worker process and sets ``OMP_NUM_THREADS``,
+    ``OPENBLAS_NUM_THREADS`` and ``MKL_NUM_THREADS`` to 1 before each worker starts (Dask's
+    nanny ``pre-spawn-environ``): the workers are the parallelism, a BLAS library that also
+    used every core would oversubscribe them. Workers started by hand (``dask worker``) get the
+    same from their nanny; tasks also limit BLAS threads to 1 while they run (threadpoolctl).
+
+    Examples
+    --------
+    >>> from analysis.runner.distributed import dask_client
+    >>> with dask_client(workers=2) as client:  # doctest: +SKIP
+    ...     client.submit(sum, [1, 2]).result()
+    3
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    say = say or _stderr
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ParameterError(f"--workers must be a whole number >= 1, but {workers!r} was passed.")
+    timeout = SCHEDULER_TIMEOUT if timeout is None else timeout
+    if scheduler:
+        address = str(scheduler).strip()
+        try:
+            if Path(address).expanduser().is_file():  # a scheduler file (`dask scheduler --scheduler-file F`)
+                client = Client(scheduler_file=str(Path(address).expanduser()), timeout=timeout, set_as_default=False)
+                address = client.scheduler.address
+            else:
+                client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ParameterError(
+                f"Cannot reach a Dask scheduler at {address} within {timeout:g} s ({_reason(exc)}). Start one with "
+                "`dask scheduler` (it prints its address, e.g. tcp://10.0.0.5:8786) and workers with `dask worker "
+                "tcp://HOST:PORT`, then pass that address; check the host, the port and the firewall. Leave out "
+                "--scheduler to run on this machine."
+            ) from None  # fmt: skip
+        try:
+            _wait_for_workers(client, address, workers or 1, say)
+            yield client
+        finally:
+            client.close()
+        return
+    environ = {f"distributed.nanny.pre-spawn-environ.{name}": 1 for name in BLAS_THREADS}
+    with dask.config.set(environ):
+        cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)  # fmt: skip
+    try:
+        client = Client(cluster, set_as_default=False)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _wait_for_workers(client, address: str, n: int, say: Callable[[str], None]) -> None:
+    """Block until `n` workers have joined the scheduler; say so once if they have not yet."""
+    have = len(client.scheduler_info().get("workers", {}))
+    if have >= n:
+        return
+    say(f"Waiting for {n - have} more Dask worker(s) to join the scheduler at {address} (start them with "
+        f"`dask worker {address}`, or submit the jobs of your cluster); Ctrl-C stops.")  # fmt: skip
+    client.wait_for_workers(n)
+
+
+def _n_workers(client) -> int:
+    return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+# ---------------------------------------------------------------------------------------------
+# What runs in the workers
+# ---------------------------------------------------------------------------------------------
+_CACHE: dict[str, object] = {}  # per worker process: file key -> loaded object (the last few only)
+_CACHE_SIZE = 4
+
+
+def _cached(path: str, key: str):
+    """The pickled object of `path` (written by the client under `key`), read once per process."""
+    import pandas as pd
+
+    if key not in _CACHE:
+        try:
+            value = pd.read_pickle(path)
+        except FileNotFoundError:
+            import socket
+
+            raise DataError(f"The Dask worker on {socket.gethostname()} cannot read {path}: the output folder must be "
+                            "on a file system the workers share with the machine that runs connlab (on a cluster, "
+                            "a home or scratch folder; pass such an --out).") from None  # fmt: skip
+        while len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = value
+    return _CACHE[key]
+
+
+@contextmanager
+def _one_blas_thread():
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # the nanny's environment already says 1 thread
+        yield
+        return
+    with threadpool_limits(limits=1):
+        yield
+
+
+def _fit_chunk(data_path: str, data_hash: str, rows: list[dict], ci: float) -> list[dict]:
+    """Worker task: fit the specification `rows` on the prepared data set (read by its hash)."""
+    from analysis.claims.multiverse import fit_specifications
+
+    frame = _cached(data_path, f"data:{data_hash}")
+    with _one_blas_thread():
+        return fit_specifications(frame, rows, ci=ci)
+
+
+def _null_chunk(data_path: str, data_hash: str, observed_path: str, observed_hash: str, resamples: list[int],
+                seed: int, ci: float) -> list[dict]:  # fmt: skip
+    """Worker task: the null curves of resample indices `resamples` (rows and observed results read
+    from the file the client wrote under `observed_hash`)."""
+    from analysis.claims.multiverse import null_curves
+
+    frame = _cached(data_path, f"data:{data_hash}")
+    rows, observed = _cached(observed_path, f"observed:{observed_hash}")
+    with _one_blas_thread():
+        return null_curves(frame, rows, observed, resamples=resamples, seed=seed, ci=ci)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files of a run
+# ---------------------------------------------------------------------------------------------
+def _plain(value):
+    """JSON-ready copy of `value` (numpy scalars as Python numbers; floats keep every bit)."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _write_json(path: Path, doc) -> None:
+    """Write `doc` to a temporary file beside `path`, then rename it: never half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")  # key order kept (column order)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_pickle(path: Path, value) -> None:
+    """Pickle `value` to `path` (atomically), unless the file is already there (same name = same content)."""
+    import pickle
+
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _clean_tmp(folder: Path) -> None:
+    """Remove the temporary files a killed run left in `folder`."""
+    for tmp in folder.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def _version() -> str:
+    """The package version results are stored with: a result of another version is fitted again."""
+    from analysis import __version__
+
+    return __version__
+
+
+def _stored_results(folder: Path, spec_ids: Sequence[str], data_hash: str) -> dict[str, dict]:
+    """The results stored in `folder` for these specifications, by this package version. A spec_id hashes
+    the values of the columns its specification reads, so a result is reused when those are unchanged even
+    if the prepared data gained columns for new options (`data_hash`, of the whole frame, is not needed)."""
+    out, version = {}, _version()
+    for spec_id in spec_ids:
+        doc = _read_json(folder / f"{spec_id}.json")
+        if (isinstance(doc, dict) and doc.get("version") == version
+                and isinstance(doc.get("result"), dict)):  # fmt: skip
+            out[spec_id] = doc["result"]
+    return out
+
+
+def _stored_null(folder: Path, resamples: int) -> dict[int, dict]:
+    out, version = {}, _version()
+    for k in range(resamples):
+        doc = _read_json(folder / f"{k}.json")
+        if isinstance(doc, dict) and doc.get("version") == version and isinstance(doc.get("curve"), dict) \
+                and doc["curve"].get("resample") == k:  # fmt: skip
+            out[k] = doc["curve"]
+    return out
+
+
+def observed_hash(results: Sequence[dict]) -> str:
+    """16-hex SHA-256 of the observed results (sorted by spec_id): the key of their null curves."""
+    text = json.dumps(sorted(_plain(list(results)), key=lambda r: str(r.get("spec_id"))), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _null_folder(out: Path, obs_hash: str, seed: int) -> Path:
+    return out / "null" / f"{obs_hash}-seed{seed}"
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _chunk_size(n: int, workers: int, given: int | None) -> int:
+    if given is not None:
+        if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+            raise ParameterError(f"chunk_size must be a whole number >= 1, but {given!r} was passed.")
+        return given
+    return max(1, min(MAX_CHUNK, math.ceil(n / (CHUNKS_PER_WORKER * workers))))
+
+
+class _Progress:
+    """A progress bar on stderr: one line redrawn on a terminal; otherwise a line every 10 %."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.stage, self.started, self.shown = None, time.monotonic(), -1
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.stage, self.started, self.shown = stage, time.monotonic(), -1
+        share = done / total if total else 1.0
+        step = int(share * 10)
+        if not self.tty and step == self.shown and done < total:
+            return
+        self.shown = step
+        bar = "#" * int(share * 30)
+        line = f"{stage}: [{bar:<30}] {done}/{total} ({share:.0%}) {time.monotonic() - self.started:.1f} s"
+        self.stream.write(("\r" + line + ("\n" if done >= total else "")) if self.tty else line + "\n")
+        self.stream.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------------------------
+def _submit_and_store(client, func, chunks: list[list], args_of: Callable[[list], tuple], store: Callable[[list], int],
+                      stage: str, done: int, total: int, progress) -> None:  # fmt: skip
+    """Submit one task per chunk; store each chunk's results as it finishes; cancel the rest on any error."""
+    from distributed import as_completed
+
+    futures = [client.submit(func, *args_of(chunk), pure=False) for chunk in chunks]
+    try:
+        for future in as_completed(futures, loop=client.loop):
+            values = future.result()
+            done += store(values)
+            progress(stage, done, total)
+            future.release()
+    except BaseException:
+        client.cancel(futures)
+        raise
+
+
+def _checked_seed(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ParameterError(f"{name} must be a whole number >= 0, but {value!r} was passed.")
+    return value
+
+
+def run_multiverse_on_dask(spec_path, *, out_dir, scheduler: str | None = None, workers: int | None = None,
+                           resamples: int | None = None, seed: int | None = None, chunk_size: int | None = None,
+                           data_root=None, progress: Callable[[str, int, int], None] | None = None,
+                           client=None):  # fmt: skip
+    """Fit a multiverse on Dask, keeping each specification's result as it arrives (resumable).
+
+    Parameters
+    ----------
+    spec_path : str, Path or dict
+        A multiverse specification file (``studies/multiverse/*.yaml``; schema in
+        ``docs/multiverse.md``) or its mapping (`read_multiverse`).
+    out_dir : str or Path
+        Folder of the run: ``data/`` (the prepared data set, by hash), ``specs/`` (one JSON
+        file per specification), ``null/`` (one per null resample), ``multiverse.csv`` and
+        ``multiverse.json``. A rerun into the same folder fits only what is missing. Dask
+        workers must be able to read it (a shared file system on a cluster).
+    scheduler : str, optional
+        ``tcp://HOST:PORT`` of a running Dask scheduler; default a LocalCluster (`dask_client`).
+    workers : int, optional
+        LocalCluster workers (default: one per core); with `scheduler`, wait for this many.
+    resamples : int, optional
+        Null resamples for the inference (default: the spec file's ``resamples``); 0 skips it.
+    seed : int, optional
+        Seed of the resamples (default: the spec file's ``seed``).
+    chunk_size : int, optional
+        Specifications (and resamples) per task; default: about 8 tasks per worker, at most 100.
+    data_root : str, Path or list, optional
+        Folders the spec's data files may also be read from (as ``--data-root``).
+    progress : callable, optional
+        Called as ``progress(stage, done, total)`` after each chunk, stage ``"specifications"``
+        or ``"null resamples"``; default: a progress bar on stderr. An exception it raises
+        stops the run (what is stored stays; a rerun resumes).
+    client : distributed.Client, optional
+        Use this client (and its cluster) instead of opening one; `scheduler` and `workers`
+        are then ignored.
+
+    Returns
+    -------
+    MultiverseResult
+        The same as `run_multiverse` in-process with the same seed and resamples: the
+        specification table (failed and incompatible rows kept), summary, inference, decision
+        importance.
+
+    Raises
+    ------
+    ParameterError
+        A bad spec file, seed, resamples or chunk size; an unreachable scheduler.
+    DataError
+        The data set cannot be read, or a worker cannot read the run's folder.
+    KeyboardInterrupt
+        Ctrl-C: the tasks are cancelled; every result stored so far stays, the rerun resumes.
+
+    See Also
+    --------
+    run_multiverse : The same in this process, serially.
+    read_multiverse_results : Read a run's folder back.
+
+    Examples
+    --------
+    >>> from analysis.runner.distributed import run_multiverse_on_dask
+    >>> result = run_multiverse_on_dask("studies/multiverse/demo_practices.yaml",
+    ...                                 out_dir="reports/multiverse_demo", workers=2)  # doctest: +SKIP
+    >>> result.summary  # doctest: +SKIP
+    """
+    from analysis.claims.multiverse import prepare_multiverse_data, read_multiverse
+
+    progress = progress or _Progress()
+    spec = read_multiverse(spec_path, data_root=data_root)
+    resamples = spec.resamples if resamples is None else resamples
+    seed = spec.seed if seed is None else seed
+    resamples = _checked_seed(resamples, "resamples")
+    seed = _checked_seed(seed, "seed")
+    ci = spec.ci
+    out = Path(out_dir).expanduser().resolve()
+    stack = ExitStack()
+    opened = [client]
+
+    def connect():  # the cluster, opened when first needed (a finished run needs none)
+        if opened[0] is None:
+            opened[0] = stack.enter_context(dask_client(scheduler, workers=workers))
+        return opened[0]
+
+    with stack:
+        if scheduler and client is None:  # an unreachable address fails before the data are prepared
+            connect()
+        table = spec.specifications()
+        frame, data_hash = prepare_multiverse_data(spec)
+        for folder in (out / "data", out / "specs"):
+            folder.mkdir(parents=True, exist_ok=True)
+            _clean_tmp(folder)
+        data_file = out / "data" / f"{data_hash}.pkl"
+        _write_pickle(data_file, frame)
+        del frame
+        version = _version()
+        rows = [_plain(r) for r in table[table["status"] == "pending"].to_dict("records")]
+        ids = [r["spec_id"] for r in rows]
+        spec_dir = out / "specs"
+        stored = _stored_results(spec_dir, ids, data_hash)
+        todo = [r for r in rows if r["spec_id"] not in stored]
+        if todo:
+            def store(values: list[dict]) -> int:
+                for value in values:
+                    value = _plain(value)
+                    _write_json(spec_dir / f"{value['spec_id']}.json", {"spec_id": value["spec_id"],
+                                "data_hash": data_hash, "version": version, "result": value})  # fmt: skip
+                    stored[value["spec_id"]] = value
+                return len(values)
+
+            dask = connect()
+            size = _chunk_size(len(todo), _n_workers(dask), chunk_size)
+            progress("specifications", len(stored), len(rows))
+            _submit_and_store(dask, _fit_chunk, _chunks(todo, size), lambda c: (str(data_file), data_hash, c, ci),
+                              store, "specifications", len(stored), len(rows), progress)  # fmt: skip
+        results = [_reread(spec_dir, spec_id, stored) for spec_id in ids]
+        null, null_dir = None, None
+        if resamples:
+            obs_hash = observed_hash(results)
+            null_dir = _null_folder(out, obs_hash, seed)
+            null_dir.mkdir(parents=True, exist_ok=True)
+            _clean_tmp(null_dir)
+            observed_file = null_dir / "observed.pkl"
+            _write_pickle(observed_file, (rows, results))
+            done_null = _stored_null(null_dir, resamples)
+            left = [k for k in range(resamples) if k not in done_null]
+            if left:
+                def store_null(values: list[dict]) -> int:
+                    for value in values:
+                        value = _plain(value)
+                        _write_json(null_dir / f"{value['resample']}.json", {"version": version, "curve": value})
+                        done_null[value["resample"]] = value
+                    return len(values)
+
+                dask = connect()
+                size = _chunk_size(len(left), _n_workers(dask), chunk_size)
+                progress("null resamples", len(done_null), resamples)
+                _submit_and_store(dask, _null_chunk, _chunks(left, size),
+                                  lambda c: (str(data_file), data_hash, str(observed_file), obs_hash, c, seed, ci),
+                                  store_null, "null resamples", len(done_null), resamples, progress)  # fmt: skip
+            null = [v for _, v in sorted(_stored_null(null_dir, resamples).items())]
+    result = _result(spec, table, results, null, seed)
+    result.specifications.to_csv(out / TABLE, index=False)
+    manifest = {
+        "spec": str(Path(spec.path).resolve()) if getattr(spec, "path", None) else None,
+        "spec_mapping": _plain(spec.raw) if not getattr(spec, "path", None) else None,
+        "title": getattr(spec, "title", None), "data_hash": data_hash, "seed": seed, "resamples": resamples,
+        "ci": ci, "null": str(null_dir.relative_to(out)) if null_dir else None,
+        "n_specifications": len(table), "n_pending": len(rows), "finished_at": utc_now(),
+        "data_root": [str(p) for p in _roots(data_root)],
+    }  # fmt: skip
+    _write_json(out / MANIFEST, manifest)
+    return result
+
+
+def _result(spec, table, results, null, seed: int):
+    """`multiverse_result` with the run's seed in its parameters (as `run_multiverse` does)."""
+    from analysis.claims.multiverse import multiverse_result
+
+    spec_seed = spec.seed
+    spec.seed = int(seed)
+    try:
+        return multiverse_result(spec, table, results, null)
+    finally:
+        spec.seed = spec_seed
+
+
+def _roots(data_root) -> list[Path]:
+    if data_root is None:
+        return []
+    items = [data_root] if isinstance(data_root, str | Path) else list(data_root)
+    return [Path(p).expanduser().resolve() for p in items]
+
+
+def _reread(folder: Path, spec_id: str, stored: dict) -> dict:
+    """A specification's result as stored on disk (so a fresh run and a resumed one give the same numbers)."""
+    doc = _read_json(folder / f"{spec_id}.json")
+    return doc["result"] if isinstance(doc, dict) and isinstance(doc.get("result"), dict) else stored[spec_id]
+
+
+def read_multiverse_results(out_dir, *, spec=None, data_root=None):
+    """Read the folder of a `run_multiverse_on_dask` run (``connlab multiverse``) back.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The run's folder (holding ``multiverse.json``).
+    spec : str, Path or dict, optional
+        The specification file; default the one the run recorded.
+    data_root : str, Path or list, optional
+        Folders the spec's data files may also be read from; default those the run used.
+
+    Returns
+    -------
+    MultiverseResult
+        Built from the stored results of every specification and null resample (the same
+        numbers the run returned).
+
+    Raises
+    ------
+    ParameterError
+        No finished run in `out_dir`, or a specification or resample without a stored result
+        (the run was interrupted: run it again to finish it).
+
+    See Also
+    --------
+    run_multiverse_on_dask : Writes the folder.
+
+    Examples
+    --------
+    >>> from analysis.runner.distributed import read_multiverse_results
+    >>> result = read_multiverse_results("reports/multiverse_demo_practices")  # doctest: +SKIP
+    >>> result.inference  # doctest: +SKIP
+    """
+    from analysis.claims.multiverse import prepare_multiverse_data, read_multiverse
+
+    out = Path(out_dir).expanduser().resolve()
+    manifest = _read_json(out / MANIFEST)
+    if not isinstance(manifest, dict):
+        raise ParameterError(f"{out} holds no finished multiverse run ({MANIFEST} is missing). Run `connlab "
+                             f"multiverse --spec FILE --out {out}` first.")  # fmt: skip
+    source = spec if spec is not None else manifest.get("spec") or manifest.get("spec_mapping")
+    roots = data_root if data_root is not None else manifest.get("data_root") or None
+    parsed = read_multiverse(source, data_root=roots)
+    table = parsed.specifications()
+    _, data_hash = prepare_multiverse_data(parsed)
+    pending = table[table["status"] == "pending"]["spec_id"].tolist()
+    stored = _stored_results(out / "specs", pending, data_hash)
+    missing = [s for s in pending if s not in stored]
+    if missing:
+        raise ParameterError(f"{out}: {len(missing)} of {len(pending)} specifications have no stored result (first: "
+                             f"{missing[0]}); the run was interrupted or ran another spec. Run `connlab multiverse` "
+                             "again with the same --out to finish it.")  # fmt: skip
+    results = [stored[s] for s in pending]
+    null = None
+    resamples, seed = manifest.get("resamples") or 0, manifest.get("seed")
+    if resamples:
+        folder = _null_folder(out, observed_hash(results), seed)
+        found = _stored_null(folder, resamples)
+        if len(found) < resamples:
+            raise ParameterError(f"{out}: {resamples - len(found)} of {resamples} null resamples have no stored "
+                                 "result. Run `connlab multiverse` again with the same --out to finish them.")
+        null = [found[k] for k in range(resamples)]
+    return _result(parsed, table, results, null, seed if seed is not None else parsed.seed)
