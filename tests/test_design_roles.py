@@ -236,8 +236,8 @@ def test_drafting_proposes_design_roles(shared_data, tmp_path):
 def test_design_need_and_section(shared_data, small_demo, tmp_path):
     demo = load_dataset(small_demo)
     assert unmet_needs(("design",), demo, {}) == [
-        "a sample design (a variable with role: weight, strata, psu or fpc) in table 'survey'; without one every "
-        "estimate is unweighted"]  # fmt: skip
+        "a sample design (a variable with role: weight, strata, psu, fpc or replicate_weight) in table 'survey'; "
+        "without one every estimate is unweighted"]  # fmt: skip
     from analysis.runner.cli import main
 
     code = main(["run", "--data", str(CODEBOOKS / "gss_happy_1972_2006.yaml"), "--only", "00_data_quality",
