@@ -2,22 +2,27 @@
 
 Ours: analysis.scales.score_instruments (range checks, reverse keying, prorating rule, five
 scores). Peer, same run: pandas DataFrame.mean(axis=1) over the same 60 columns (one plain row
-mean, no checks), the least any scorer must do. Goal (issue 4): under 1 s on this machine.
+mean, no checks), the least any scorer must do. Goal (issue 19): ours <= 0.5x the peer (the work is
+one pass over the 480 MB of answers); issue 4's under 1 s is printed beside it. The contenders take
+turns in every round (one warm-up round first), so that both see the same load on this shared machine.
 """
 
 from __future__ import annotations
 
+import statistics
 import sys
+import time
 
 import numpy as np
 import pandas as pd
-from _timing import SMOKE, goal, median_time, repeats, size, write_results
+from _timing import SMOKE, goal, repeats, size, write_results
 
 from analysis.data.instrument_library import load_instrument
 from analysis.scoring.scales import score_instruments
 
 N = size(1_000_000, 20_000)
-REPEATS = repeats(3)
+ROUNDS = repeats(5)
+GOAL = 0.5  # ours / pandas row mean
 
 
 def make_data(seed: int = 0):
@@ -34,16 +39,33 @@ def make_data(seed: int = 0):
     return frame.mask(rng.random(frame.shape) < 0.02), mapping
 
 
+def interleaved_medians(fns: dict, rounds: int = ROUNDS) -> dict:
+    """Median seconds of each contender over `rounds` rounds in which each runs once, in turn."""
+    times = {name: [] for name in fns}
+    for round_ in range(rounds + 1):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            if round_:  # round 0 warms up
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def main() -> int:
     data, mapping = make_data()
-    peer = median_time(lambda: data.mean(axis=1), REPEATS)
-    ours = median_time(lambda: score_instruments(data, instruments=mapping), REPEATS)
-    print(f"{N:,} respondents x {data.shape[1]} items, 2% missing; median of {REPEATS}{' (smoke)' if SMOKE else ''}")
+    times = interleaved_medians({"peer": lambda: data.mean(axis=1),
+                                 "ours": lambda: score_instruments(data, instruments=mapping)})  # fmt: skip
+    peer, ours = times["peer"], times["ours"]
+    ratio = ours / peer
+    print(f"{N:,} respondents x {data.shape[1]} items, 2% missing; median of {ROUNDS} interleaved round(s)"
+          f"{' (smoke)' if SMOKE else ''}")  # fmt: skip
     print(f"pandas row mean (peer)      {peer:7.3f} s")
-    print(f"score_instruments (ours)    {ours:7.3f} s   ratio to peer {ours / peer:5.2f}x   "
-          f"goal < 1 s: {goal(ours < 1)} ({ours:.2f} s)")  # fmt: skip
-    write_results("bench_scoring", {"n": N, "items": data.shape[1], "peer_row_mean_s": peer, "ours_s": ours,
-                                    "ratio": ours / peer})  # fmt: skip
+    print(f"score_instruments (ours)    {ours:7.3f} s   ratio to peer {ratio:5.2f}x")
+    print(f"goal ours <= {GOAL:g}x pandas row mean: {ratio:.2f}x {goal(ratio <= GOAL)}  "
+          f"(issue 4, under 1 s: {ours:.2f} s {goal(ours < 1)})")  # fmt: skip
+    write_results("bench_scoring", {"n": N, "items": data.shape[1], "rounds": ROUNDS, "peer_row_mean_s": peer,
+                                    "ours_s": ours, "ratio": ratio, "goal": GOAL,
+                                    "goal_met": ratio <= GOAL})  # fmt: skip
     return 0
 
 

@@ -23,8 +23,8 @@ from analysis.data.design import design_columns
 from analysis.data.instrument_library import score_labels
 from analysis.data.ledger import LEDGER_COLUMNS
 from analysis.data.privacy import pii_columns, write_csv
-from analysis.data.readers import FormatInfo, iter_table
-from analysis.data.validate import PROBLEM_COLUMNS, ValidationError, check_table
+from analysis.data.readers import CHUNK_ROWS, FormatInfo, iter_table
+from analysis.data.validate import PROBLEM_COLUMNS, ValidationError, _read_as_numbers, check_table
 from analysis.exceptions import CodebookError, DataError
 from analysis.paths import PROCESSED_DIR, data_roots, resolve
 
@@ -609,7 +609,8 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         variables = tspec["variables"]
         drop: dict[str, str] = {}
         while True:  # identifying values first seen in a later chunk: read the table again without them
-            chunks = iter_table(path, format=tspec.get("format"))
+            chunks = iter_table(path, format=tspec.get("format"), numeric=_read_as_numbers(variables),
+                                chunk_rows=None if keep_tables else CHUNK_ROWS)  # fmt: skip
             first = next(chunks)
             drop |= pii_columns(first.frame, variables)
             try:

@@ -59,23 +59,43 @@ def _row_exclusions(frame, variables, rules, reasons, details) -> None:
     items_by_ins: dict[str, list[str]] = {}
     for col in role["item"]:
         items_by_ins.setdefault(str(variables[col].get("instrument", "items")), []).append(col)
+    block = missing = None  # the item columns as one float array and where they are missing, made once
+    if rules.get("straight_lining") or (rules.get("max_missing_items") is not None and role["item"]):
+        block, missing = _as_floats(frame, role["item"])
     if rules.get("straight_lining"):
         need = int(rules["straight_lining"])
+        position = {c: j for j, c in enumerate(role["item"])}
         for ins, cols in items_by_ins.items():
             if len(cols) < need or not _has_reverse_items(ins, [variables[c].get("item") for c in cols]):
                 continue
-            block = frame[cols].astype(float).to_numpy()
-            answered = (~np.isnan(block)).sum(axis=1)
-            with np.errstate(invalid="ignore"):
-                shown = np.where(answered[:, None] > 0, block, 0)
-                same = (answered >= need) & (np.nanmax(shown, axis=1) == np.nanmin(shown, axis=1))
+            where = [position[c] for c in cols]
+            sub = block if where == list(range(block.shape[1])) else block[:, where]
+            answered = len(cols) - np.isnan(sub).sum(axis=1)
+            with np.errstate(invalid="ignore"):  # fmax/fmin skip missing answers
+                same = (answered >= need) & (np.fmax.reduce(sub, axis=1) == np.fmin.reduce(sub, axis=1))
             same = pd.Series(same, index=frame.index)
             _mark(reasons, details, same, "straight_lining", f"same answer to all {len(cols)} {ins} items")
     if rules.get("max_missing_items") is not None and role["item"]:
-        share = frame[role["item"]].isna().mean(axis=1)
+        share = pd.Series(missing.mean(axis=1), index=frame.index)
         many = share > float(rules["max_missing_items"])
         _mark(reasons, details, many, "too_many_missing",
               f"more than {rules['max_missing_items']:.0%} of items missing")  # fmt: skip
+
+
+def _as_floats(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(values, missing) of columns of `frame`, rows x columns: the values as floats (NaN where
+    missing or, in a text column, not a number) and where the value is missing."""
+    values = np.empty((len(frame), len(cols)), order="F")  # filled column by column
+    missing = np.empty((len(frame), len(cols)), dtype=bool, order="F")
+    for j, col in enumerate(cols):
+        column = frame[col]
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            values[:, j] = column.to_numpy(dtype=float, na_value=np.nan)
+            missing[:, j] = np.isnan(values[:, j])
+        else:
+            values[:, j] = pd.to_numeric(column.astype(object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            missing[:, j] = column.isna().to_numpy()
+    return values, missing
 
 
 def _table_exclusions(keys, dyads, variables, rules, reasons, details, row_reasons, row_details) -> None:

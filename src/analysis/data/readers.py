@@ -14,10 +14,11 @@ import os
 import re
 import stat
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.exceptions import DataError
@@ -112,6 +113,10 @@ class RawTable:
     first_row : int, default 1
         Data row number (from 1) of the first row of `frame`: 1 for a whole file, more for a
         later chunk (`iter_table`).
+    cells : callable, optional
+        ``cells(column, rows)``: the text of a column's cells in data rows `rows` (from 1), as
+        written in the file (None when empty); set when `iter_table` parsed columns as numbers,
+        so a message can show a value as the file holds it.
 
     See Also
     --------
@@ -139,6 +144,7 @@ class RawTable:
     user_missing: dict[str, list] = field(default_factory=dict)
     lines: tuple[int, ...] | None = None
     first_row: int = 1
+    cells: Callable[[str, Sequence[int]], list[str | None]] | None = field(default=None, repr=False, compare=False)
 
     def line(self, row: int) -> int:
         """File line (spreadsheet row, case number) where data row `row` (from 1) starts.
@@ -171,6 +177,7 @@ def _sniff_kind(path: Path, head: bytes) -> str:
 
 
 CHUNK_ROWS = 10_000  #: data rows per chunk when a text file is read in chunks (`iter_table`)
+CHUNK_CELLS = 4_000_000  #: cells per chunk for ``iter_table(chunk_rows=None)`` (at least `CHUNK_ROWS` rows)
 _BLOCK = 1 << 20
 
 
@@ -310,6 +317,8 @@ class _TextLayout:
     skip: list[int]  # file rows pandas skips (Excel's sep= line, Qualtrics' 2 extra header rows)
     starts: array  # file line where each data record starts
     labels: dict
+    plain_numbers: bool = False  # the file holds no exponent and no run of 300 zeros (see `_fast_scan`)
+    offsets: np.ndarray | None = None  # a plain file (`_fast_scan`): byte offset of each record; record k is line k + 1
 
 
 def _scan_text(path: Path, fmt: dict) -> _TextLayout:
@@ -336,7 +345,12 @@ def _scan_text(path: Path, fmt: dict) -> _TextLayout:
                 text.seek(0)
                 if hint:
                     text.readline()
-            header, starts, ragged, sample = _scan(path, text, sep, int(hint))
+            fast = None if hint else _fast_scan(path, encoding, sep)
+            if fast is None:
+                header, starts, ragged, sample = _scan(path, text, sep, int(hint))
+            else:
+                header, starts, ragged, sample = _scan(path, iter(_head_lines(text, 202)), sep, 0)
+                starts = array("q", range(2, 2 + len(fast[0])))
     finally:
         csv.field_size_limit(limit)
     if header is None:
@@ -365,7 +379,77 @@ def _scan_text(path: Path, fmt: dict) -> _TextLayout:
     decimal = fmt.get("decimal") or _sniff_decimal(frame_sample, sep)
     if trailing:
         header = header[:-1]
-    return _TextLayout(encoding, sep, decimal, kind, header, trailing, skip, starts, labels)
+    return _TextLayout(encoding, sep, decimal, kind, header, trailing, skip, starts, labels,
+                       plain_numbers=fast is not None and fast[1],
+                       offsets=None if fast is None or kind != "csv" else fast[0])  # fmt: skip
+
+
+_ASCII_SUPERSETS = ("utf-8", "utf-8-sig", "cp1252", "latin-1")  # a separator, quote or newline is one byte
+_SCAN_BLOCK = 1 << 22
+_DIGIT_OR_POINT = np.zeros(256, dtype=bool)
+_DIGIT_OR_POINT[list(b"0123456789.")] = True
+
+
+def _may_overflow(arr: np.ndarray, data: bytes) -> bool:
+    """Whether the bytes may hold a number whose float over- or underflows: an exponent (a digit
+    or point, then ``e`` or ``E``) or a run of 300 zeros."""
+    marks = np.flatnonzero((arr == ord("e")) | (arr == ord("E")))
+    marks = marks[marks > 0]
+    return b"0" * 300 in data or bool(_DIGIT_OR_POINT[arr[marks - 1]].any())
+
+
+def _head_lines(text, n: int) -> list[str]:
+    """The first `n` lines of an open text file (fewer at its end)."""
+    out = []
+    for line in text:
+        out.append(line)
+        if len(out) == n:
+            break
+    return out
+
+
+def _fast_scan(path: Path, encoding: str, sep: str) -> tuple[np.ndarray, bool] | None:
+    """(byte offset where each record's line starts, whether no number can over- or underflow) for a
+    plain file, else None.
+
+    A plain file is the common export: no quote character, every line (after the header) holds as
+    many separators as the header, ``\n`` or ``\r\n`` line ends, no blank line. Then each line is one
+    record, starting at line 2, and no row is ragged: what `_scan` finds with the csv module, found
+    with a count of bytes per block. Anything else (quotes, blank or ragged lines, another encoding)
+    returns None and `_scan` reads the file record by record."""
+    if encoding.lower().replace("_", "-") not in _ASCII_SUPERSETS or len(sep) != 1 or ord(sep) > 127:
+        return None
+    sep_byte, offsets, plain, width, rest, base = ord(sep), [], True, None, b"", 0
+    with _open_binary(path) as fh:
+        while True:
+            block = fh.read(_SCAN_BLOCK)
+            data = rest + block
+            if not block:
+                if data:  # a last line without a line end
+                    data += b"\n"
+                else:
+                    break
+            cut = data.rfind(b"\n") + 1
+            data, rest = data[:cut], data[cut:]
+            if not data:
+                continue
+            if b'"' in data or b"\x00" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+                return None
+            arr = np.frombuffer(data, dtype=np.uint8)
+            starts = np.concatenate(([0], np.flatnonzero(arr[:-1] == 10) + 1))  # every line ends with a newline
+            counts = np.add.reduceat((arr == sep_byte).view(np.uint8), starts, dtype=np.uint32)
+            if width is None:  # the header line
+                width, counts, starts = int(counts[0]), counts[1:], starts[1:]
+                if width < 1:
+                    return None
+            if counts.size and (counts.min() != width or counts.max() != width):
+                return None  # a ragged or blank line: let `_scan` name it
+            offsets.append(starts + base)
+            base += len(data)
+            plain = plain and not _may_overflow(arr, data)
+            if not block:
+                break
+    return (np.concatenate(offsets) if offsets else np.zeros(0, dtype=np.int64)), plain
 
 
 class _Lines:
@@ -408,29 +492,39 @@ def _scan(path: Path, text, sep: str, skipped: int):
     return header, starts, ragged, sample
 
 
-def _text_chunks(path: Path, fmt: dict, chunk_rows: int) -> Iterator[RawTable]:
+def _text_chunks(path: Path, fmt: dict, chunk_rows: int | None, numeric=()) -> Iterator[RawTable]:
     layout = _scan_text(path, fmt)
+    if chunk_rows is None:
+        chunk_rows = max(CHUNK_ROWS, CHUNK_CELLS // max(len(layout.header), 1))
     info = FormatInfo(layout.kind, layout.encoding, layout.sep, layout.decimal,
                       header_rows=3 if layout.kind == "qualtrics" else 1)  # fmt: skip
     names = layout.header + ([""] if layout.trailing else [])
+    wanted = set(numeric) if layout.offsets is not None else set()  # numbers only where cells can be read back
+    numbers = [c for c in layout.header if c in wanted]
+    options = dict(sep=layout.sep, encoding=layout.encoding, header=0, names=names, skiprows=layout.skip or None,
+                   keep_default_na=False, na_values=[""], skip_blank_lines=True, engine="c", chunksize=chunk_rows,
+                   decimal=layout.decimal or ".")  # fmt: skip
     try:
-        reader = pd.read_csv(path, sep=layout.sep, encoding=layout.encoding, header=0, names=names,
-                             skiprows=layout.skip or None, dtype=str, keep_default_na=False, na_values=[""],
-                             skip_blank_lines=True, engine="c", chunksize=chunk_rows)  # fmt: skip
+        reader = pd.read_csv(path, dtype={c: str for c in names if c not in wanted} if numbers else str,
+                             **options)  # fmt: skip
         done = 0
         with reader:
-            for chunk in reader:
+            for i, chunk in enumerate(reader):
                 if layout.trailing:
                     chunk = chunk.iloc[:, :-1]
-                chunk = chunk.astype(object).where(chunk.notna(), None)
+                if numbers:
+                    chunk = _as_read(chunk, numbers, layout.plain_numbers, path, options, i)
+                else:
+                    chunk = chunk.astype(object).where(chunk.notna(), None)
                 if fmt.get("escaped_formulas"):
                     chunk = _unescape_formulas(chunk)
                 n = len(chunk)
                 if done + n > len(layout.starts):
                     break
                 chunk.index = pd.RangeIndex(done, done + n)
-                lines = tuple(layout.starts[done:done + n])
-                yield RawTable(path, chunk, info, labels=layout.labels, lines=lines, first_row=done + 1)
+                lines = None if layout.offsets is not None else tuple(layout.starts[done:done + n])
+                cells = _PlainCells(path, layout) if numbers else None
+                yield RawTable(path, chunk, info, labels=layout.labels, lines=lines, first_row=done + 1, cells=cells)
                 done += n
     except MemoryError:
         raise DataError(f"Not enough memory to read {path} ({path.stat().st_size / 1e6:,.0f} MB) in chunks of "
@@ -447,10 +541,77 @@ def _text_chunks(path: Path, fmt: dict, chunk_rows: int) -> Iterator[RawTable]:
                         "quote.")  # fmt: skip
 
 
+EXACT_FLOAT = 2.0**53  #: above this a float no longer holds every whole number
+
+
+class _PlainCells:
+    """The text of cells of a plain file (`_fast_scan`) as written, read back by the byte offset of
+    their line: how a value read as a number was written (``RawTable.cells``)."""
+
+    def __init__(self, path: Path, layout: _TextLayout):
+        self.path, self.layout = path, layout
+
+    def __call__(self, column: str, rows) -> list[str | None]:
+        """The text of `column` in data rows `rows` (numbers from 1)."""
+        j = self.layout.header.index(column)
+        out = []
+        with _open_binary(self.path) as fh:
+            for row in rows:
+                fh.seek(int(self.layout.offsets[int(row) - 1]))
+                fields = fh.readline().decode(self.layout.encoding).rstrip("\r\n").split(self.layout.sep)
+                out.append(fields[j] if fields[j] != "" else None)
+        return out
+
+
+def _as_read(chunk: pd.DataFrame, numbers: list[str], plain: bool, path: Path, options: dict, index: int):
+    """A chunk read with `numbers` parsed by pandas: text columns as text (None when empty), each
+    number column as parsed (int64 or float64, NaN when empty) when its numbers are exactly those of
+    its text, else as text (read again: text in the column, or a float that may have lost digits,
+    overflowed to infinity or underflowed to 0)."""
+    text_cols = [c for c in chunk.columns if c not in numbers]
+    out = {c: chunk[c] for c in chunk.columns}
+    if text_cols:
+        block = chunk[text_cols]
+        block = block.astype(object).where(block.notna(), None)
+        out |= {c: block[c] for c in text_cols}
+    again = []
+    for c in numbers:
+        values = chunk[c]
+        kind = values.dtype.kind
+        if kind == "f":
+            x = values.to_numpy()
+            big = np.fmax.reduce(np.abs(x), initial=0.0) if len(x) else 0.0
+            if not (big < EXACT_FLOAT) or (not plain and (x == 0).any()):
+                again.append(c)  # inf, digits beyond 2**53, or a 0 that may be an underflow
+        elif kind in "iu":
+            continue
+        elif isinstance(values.dtype, pd.StringDtype) or (kind == "O" and all(
+                v is None or isinstance(v, str) or v != v for v in values)):  # fmt: skip
+            out[c] = values.astype(object).where(values.notna(), None)  # text as read
+        else:
+            again.append(c)  # booleans, or integers beyond 64 bits: read their text
+    if again:
+        text = _chunk_text(path, options, again, index)
+        for c in again:
+            out[c] = text[c].astype(object).where(text[c].notna(), None).set_axis(chunk.index)
+    return pd.DataFrame({c: out[c] for c in chunk.columns}, index=chunk.index, copy=False)
+
+
+def _chunk_text(path: Path, options: dict, columns: list[str], index: int) -> pd.DataFrame:
+    """Chunk `index` of `columns` read as text (the same options, so the same rows)."""
+    with pd.read_csv(path, dtype=str, **{**options, "usecols": columns}) as reader:
+        for i, chunk in enumerate(reader):
+            if i == index:
+                return chunk
+    raise DataError(f"{path} changed while it was read; read it again.")
+
+
 def _unescape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Undo `analysis.data.privacy.neutralize_formulas` in a file we wrote: drop one leading ``'``."""
     out = frame.copy()
     for col in out.columns:
+        if out[col].dtype != object:
+            continue  # numbers (`iter_table`'s `numeric`): a formula's text is never a number
         text = out[col].astype("string")
         escaped = text.str.startswith("'").fillna(False).to_numpy()
         if escaped.any():
@@ -586,11 +747,12 @@ def read_table(path: str | Path, *, format: dict | None = None) -> RawTable:
     chunks = list(iter_table(path, format=format))
     if len(chunks) == 1:
         return chunks[0]
-    lines = tuple(line for chunk in chunks for line in chunk.lines)
+    lines = None if chunks[0].lines is None else tuple(line for chunk in chunks for line in chunk.lines)
     return replace(chunks[0], frame=pd.concat([c.frame for c in chunks]), lines=lines)
 
 
-def iter_table(path: str | Path, *, format: dict | None = None, chunk_rows: int = CHUNK_ROWS) -> Iterator[RawTable]:
+def iter_table(path: str | Path, *, format: dict | None = None, chunk_rows: int | None = CHUNK_ROWS,
+               numeric: Collection[str] = ()) -> Iterator[RawTable]:  # fmt: skip
     """Read one data file in chunks of rows: what `read_table` does, with memory bounded by the chunk.
 
     Parameters
@@ -599,15 +761,24 @@ def iter_table(path: str | Path, *, format: dict | None = None, chunk_rows: int 
         The data file (any kind `read_table` reads).
     format : dict, optional
         The codebook's ``format:`` entry (see `read_table`).
-    chunk_rows : int, default 10,000
-        Data rows per chunk of a text file. Excel, SPSS and Stata files come as one chunk.
+    chunk_rows : int or None, default 10,000
+        Data rows per chunk of a text file; None: as many rows as hold about 4,000,000 cells
+        (`CHUNK_CELLS`), at least 10,000 (fewer chunks, faster, more memory: what `load_dataset`
+        uses when it keeps the rows). Excel, SPSS and Stata files come as one chunk.
+    numeric : collection of str, default ()
+        Columns of a text file to parse as numbers (``int64``, or ``float64`` with NaN for an
+        empty cell) where pandas' C parser reads the whole column of a chunk as numbers and each
+        number is exactly what its text says; a chunk's column holding text, or a float that may
+        have lost digits (beyond 2**53), overflowed or underflowed, is returned as text. Other
+        columns are text. `load_dataset` passes the codebook's number columns.
 
     Yields
     ------
     RawTable
         One chunk: ``frame`` (index from the chunk's first row, counted from 0),
         ``first_row`` (its first data row, from 1) and ``lines`` (the file line of each of its
-        rows). Format, labels and value labels are those of the whole file.
+        rows). Format, labels and value labels are those of the whole file. Values are text
+        (None when empty) except the `numeric` columns parsed as numbers.
 
     Raises
     ------
@@ -623,9 +794,12 @@ def iter_table(path: str | Path, *, format: dict | None = None, chunk_rows: int 
     Notes
     -----
     A text file is read three times, each time streaming: its bytes are decoded once to check
-    the encoding, the csv module finds the records and their lines, and pandas' C parser parses
-    the chunks. Memory grows with the number of columns and the chunk size, not with the rows
-    (the line of each record, 8 bytes per row, is kept).
+    the encoding, the records and their lines are found, and pandas' C parser parses the chunks.
+    The records of a plain file (no quote character, as many separators on every line as in the
+    header, no blank line) are found by counting bytes, block by block; any other file is read
+    record by record with the csv module, which finds quoted line breaks, blank and ragged lines.
+    Memory grows with the number of columns and the chunk size, not with the rows (the line of
+    each record, 8 bytes per row, is kept).
 
     Examples
     --------
@@ -640,8 +814,8 @@ def iter_table(path: str | Path, *, format: dict | None = None, chunk_rows: int 
     [(1, ['1', '2']), (3, ['3'])]
     """
     path = Path(path)
-    if not isinstance(chunk_rows, int) or chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be a whole number >= 1, not {chunk_rows!r}")
+    if chunk_rows is not None and (not isinstance(chunk_rows, int) or chunk_rows < 1):
+        raise ValueError(f"chunk_rows must be a whole number >= 1 or None, not {chunk_rows!r}")
     fmt = dict(format or {})
     if _regular_file(path) == 0:
         raise DataError(f"{path} is empty (0 bytes).")
@@ -661,4 +835,4 @@ def iter_table(path: str | Path, *, format: dict | None = None, chunk_rows: int 
     elif kind in ("sav", "dta"):
         yield _read_stat(path, kind)
     else:
-        yield from _text_chunks(path, fmt, chunk_rows)
+        yield from _text_chunks(path, fmt, chunk_rows, numeric)

@@ -283,11 +283,107 @@ def _ids(frame: pd.DataFrame, variables: dict) -> pd.Series:
     return frame[id_col].map(lambda v: None if pd.isna(v) else _show(v)).astype(object)
 
 
+def _numeric_categories(spec: dict) -> bool:
+    """Whether a variable is categorical with numeric codes (``values: [1, 2, 3]``)."""
+    allowed = spec.get("values")
+    return spec.get("type") == "categorical" and allowed is not None and \
+        all(isinstance(v, int | float) and not isinstance(v, bool) for v in allowed)  # fmt: skip
+
+
+def _read_as_numbers(variables: dict) -> list[str]:
+    """The columns a text file's reader may parse as numbers (`iter_table`'s ``numeric``): type
+    ``integer`` or ``number`` or numeric categories, no ``na_values`` (text) and not the id (shown
+    as written)."""
+    return [c for c, s in variables.items() if (s.get("type") in ("integer", "number") or _numeric_categories(s))
+            and not s.get("na_values") and s.get("role") != "id"]  # fmt: skip
+
+
+def _typed_numbers(values: pd.Series, spec: dict, user_missing) -> tuple | None:
+    """`_typed_column` of a column read as numbers (int64 or float64, NaN when empty) whose type is
+    ``integer``, ``number`` or numeric categories: the same typed values, problems and shown values
+    (both None when there is no problem), from whole-array operations. None when the column needs
+    the general route (``na_values`` text, an infinity, or whole numbers beyond 2**53, read from
+    their digits)."""
+    kind = spec["type"]
+    if kind == "categorical" and _numeric_categories(spec):
+        kind = "integer" if all(float(v).is_integer() for v in spec["values"]) else "number"
+        spec = {"type": kind, "values": spec["values"], "missing_codes": spec.get("missing_codes", [])}
+        fraction_text = f"not one of {spec['values']}"  # categories: any other value is "not one of"
+    else:
+        fraction_text = "not a whole number"
+    if kind not in ("integer", "number") or values.dtype.kind not in "iuf" or spec.get("na_values"):
+        return None
+    x = values.to_numpy()  # int64 (no missing value) or float64 (NaN: missing)
+    floats = x.dtype.kind == "f"
+    if x.size:
+        with np.errstate(invalid="ignore"):
+            if floats and not np.fmax.reduce(np.abs(x), initial=0.0) < EXACT_FLOAT:  # fmax skips NaN
+                return None
+            if not floats and (x.max() >= EXACT_FLOAT or x.min() <= -EXACT_FLOAT):
+                return None
+    codes = list(spec.get("missing_codes", [])) + list(user_missing)
+    ok = ~np.isnan(x) if floats else np.ones(len(x), dtype=bool)
+    coded = None
+    if codes:  # text codes never equal a number (as in `_code_mask`)
+        numeric = [float(c) for c in codes if not isinstance(c, dict) and _is_number(c)]
+        coded = np.isin(x, numeric) if numeric else np.zeros(len(x), dtype=bool)
+        for c in codes:
+            if isinstance(c, dict) and "range" in c:
+                lo, hi = c["range"]
+                with np.errstate(invalid="ignore"):
+                    coded |= (x >= lo) & (x <= hi)
+        ok &= ~coded
+    problem = np.zeros(len(x), dtype=np.int8)  # 0: fine, else 1 + the position in `texts`
+    texts = []
+    with np.errstate(invalid="ignore"):
+        if kind == "integer" and floats:
+            fraction = ok & (np.rint(x) != x)
+            texts.append(fraction_text)
+            problem[fraction] = len(texts)
+            ok &= ~fraction
+        rng, allowed = spec.get("range"), spec.get("values")
+        if rng:
+            outside = ok & ((x < rng[0]) | (x > rng[1]))
+            texts.append(f"outside {rng[0]}..{rng[1]}")
+            problem[outside] = len(texts)
+            ok &= ~outside
+        if allowed is not None:
+            other = ok & ~np.isin(x, [float(v) for v in allowed])
+            texts.append(f"not one of {allowed}")
+            problem[other] = len(texts)
+            ok &= ~other
+    index = values.index
+    if kind == "integer":
+        typed = pd.Series(pd.arrays.IntegerArray(np.where(ok, x, 0).astype(np.int64, copy=False), ~ok), index=index)
+    else:
+        typed = pd.Series(np.where(ok, x, np.nan), index=index)
+    if not problem.any():
+        return typed, None, None
+    problems = pd.Series(np.array([None, *texts], dtype=object)[problem], index=index, dtype="string")
+    shown = x.astype(float)  # the values after missing codes, as `_typed_column` shows them
+    if coded is not None:
+        shown[coded] = np.nan
+    return typed, problems, pd.Series(shown, index=index)
+
+
+def _after_codes(values: pd.Series, spec: dict, user_missing) -> pd.Series:
+    """A column read as numbers, missing codes set to NaN (the values `_typed_column` shows)."""
+    x = values.to_numpy(dtype=float)
+    codes = list(spec.get("missing_codes", [])) + list(user_missing)
+    coded = _code_mask(pd.Series(x, index=values.index), pd.Series(x, index=values.index), codes)
+    return pd.Series(np.where(coded.to_numpy(), np.nan, x), index=values.index)
+
+
 def _typed_column(values: pd.Series, spec: dict, decimal: str | None, user_missing) -> tuple:
-    """(typed values, why each is a problem or NA, the values after missing codes) of one column.
+    """(typed values, why each is a problem or NA (None: no problem), the values after missing
+    codes) of one column.
 
     Survey columns hold few distinct values (answers 1-7, categories), so the work is done once
-    per distinct value (`pandas.factorize`) and spread back to the rows."""
+    per distinct value (`pandas.factorize`) and spread back to the rows. A column read as numbers
+    (`iter_table`'s ``numeric``) is typed with whole-array operations instead (`_typed_numbers`)."""
+    fast = _typed_numbers(values, spec, user_missing)
+    if fast is not None:
+        return fast
     codes, uniques = pd.factorize(values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy())
     distinct = pd.Series(uniques, dtype=object if values.dtype == object else None)
     na_values = spec.get("na_values")
@@ -416,7 +512,8 @@ class _TableChecker:
                     f"{', '.join(_show(repr(c)) for c in missing_cols[:10])} that its "
                     "codebook lists. Fix the column name in the file or in the codebook."
                 )
-        lines = pd.Series([raw.line(int(r)) for r in index] if raw.lines is None else list(raw.lines), index=index)
+        lines = pd.Series(index.to_numpy() + raw.format.header_rows if raw.lines is None else list(raw.lines),
+                          index=index)  # as `raw.line(row)`
         ids = _ids(source, self.variables)
         typed = {}
         bad_rows = pd.Series(False, index=index)
@@ -432,14 +529,23 @@ class _TableChecker:
             typed[col] = converted
             role = self.design_roles.get(col)
             if role:
+                if why is None:
+                    why = pd.Series(pd.NA, index=index, dtype="string")
                 why = _design.value_problems(role, converted, why)
                 design_bad |= why.notna()
                 details = why.map(lambda w, c=col: f"{c}: {w}" if isinstance(w, str) else pd.NA)
                 row_details = row_details.mask(row_details.isna() & why.notna(), details)
+            if why is None:
+                continue
             bad = why.notna()
             if bad.any():
                 bad_rows |= bad if not role else False
                 rows = bad[bad].index
+                if shown is None:  # `_typed_numbers` found no problem: the design check did
+                    shown = _after_codes(values, spec, raw.user_missing.get(col, []))
+                if raw.cells is not None and values.dtype.kind in "iuf":  # read as a number: show its text
+                    text = pd.Series(raw.cells(col, rows), index=rows, dtype=object)
+                    shown = text.where(shown[rows].notna(), None)
                 self.problems.append(pd.DataFrame({
                     "file": str(raw.path), "table": self.table, "column": col, "row": rows.astype(int),
                     "line": lines[rows].astype(int).to_numpy(), "id": ids[rows].to_numpy(),
@@ -449,7 +555,7 @@ class _TableChecker:
                     "action": "row excluded (invalid_design)" if role else
                     "row excluded (strict)" if self.strict else "set to missing",
                 }, columns=PROBLEM_COLUMNS))  # fmt: skip
-        frame = pd.DataFrame(typed, index=index)
+        frame = pd.DataFrame(typed, index=index, copy=False)
         row_reasons = pd.Series(pd.NA, index=index, dtype="string")
         row_reasons[design_bad] = "invalid_design"
         row_details = row_details.where(design_bad)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.apa import format_ci, format_p, format_stat, format_value
+from analysis.psychometrics._sem_ml import _row_keys
 
 EXCLUDED_COLUMNS = ["row", "reason"]
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -29,17 +30,17 @@ def _excluded(data: pd.DataFrame, items: list[str], missing: str, group: str | N
     if not bad.size:
         return pd.DataFrame({"row": pd.Series(dtype=data.index.dtype), "reason": pd.Series(dtype=object)})
     keys = np.column_stack([gmiss[bad], drop[bad], none[bad], miss[bad] & drop[bad, None]])
-    patterns, inverse = np.unique(keys, axis=0, return_inverse=True)
+    _, first, inverse = np.unique(_row_keys(keys), return_index=True, return_inverse=True)  # rows' patterns
     texts = []
-    for g, d, n, *cells in patterns:
+    for g, d, n, *cells in keys[first]:
         parts = [f"missing value in {group}"] if g else []
         if d and n:
             parts.append("no item answered")
         elif d:
             parts.append("missing value in " + ", ".join(i for i, m in zip(items, cells, strict=True) if m))
         texts.append("; ".join(parts))
-    reasons = [texts[k] for k in np.ravel(inverse)]
-    return pd.DataFrame({"row": list(data.index[bad]), "reason": reasons})
+    reasons = np.array(texts, dtype=object)[np.ravel(inverse)]
+    return pd.DataFrame({"row": data.index[bad], "reason": reasons})
 
 
 def _word(k: int) -> str:

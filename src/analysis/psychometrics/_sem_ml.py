@@ -75,17 +75,19 @@ def group_data(Y: np.ndarray) -> GroupData:
     (NaN = missing)."""
     n, p = Y.shape
     obs = ~np.isnan(Y)
-    packed = np.ascontiguousarray(np.packbits(obs, axis=1))  # one byte string per pattern
-    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    order = np.argsort(inverse.ravel(), kind="stable")
-    bounds = np.cumsum(np.bincount(inverse.ravel()))[:-1]
+    if obs.all():  # complete data (listwise): one pattern, the rows in their order
+        first, groups = np.zeros(1, dtype=int), [np.arange(n)]
+    else:
+        _, first, inverse = np.unique(_row_keys(obs), return_index=True, return_inverse=True)
+        order = np.argsort(inverse.ravel(), kind="stable")
+        groups = np.split(order, np.cumsum(np.bincount(inverse.ravel()))[:-1])
     by_k: dict[int, list] = {}
-    for key, rows_idx in zip(obs[first], np.split(order, bounds), strict=True):
-        rows = Y[np.ix_(rows_idx, np.flatnonzero(key))]
-        dev = rows - rows.mean(axis=0)
+    for key, rows_idx in zip(obs[first], groups, strict=True):
+        rows = Y if len(rows_idx) == n and key.all() else Y[np.ix_(rows_idx, np.flatnonzero(key))]
+        mean = rows.mean(axis=0)
+        dev = rows - mean
         S = np.einsum("ni,nj->ij", dev, dev) / len(rows)  # einsum: steadier than threaded BLAS
-        pattern = (np.flatnonzero(key), np.flatnonzero(~key), len(rows), rows.mean(axis=0), S)
+        pattern = (np.flatnonzero(key), np.flatnonzero(~key), len(rows), mean, S)
         by_k.setdefault(int(key.sum()), []).append(pattern)
     blocks = []
     for k, v in sorted(by_k.items()):
@@ -111,10 +113,24 @@ def group_data(Y: np.ndarray) -> GroupData:
     gd = GroupData(n, blocks, padded, int(obs.sum()), ybar, S)
     gd.logl_h1 = -0.5 * (minus2_terms(S, ybar, padded)[0] + LOG2PI * gd.n_obs)
     # baseline (independence) model: per-variable ML mean and variance of the observed values
-    m = np.nanmean(Y, axis=0)
-    v = np.nanmean((Y - m) ** 2, axis=0)
+    complete = obs.all()  # then mean() is nanmean() to the last bit, without its copies
+    m = Y.mean(axis=0) if complete else np.nanmean(Y, axis=0)
+    v = ((Y - m) ** 2).mean(axis=0) if complete else np.nanmean((Y - m) ** 2, axis=0)
     gd.logl_baseline = float(-0.5 * (obs.sum(axis=0) * (LOG2PI + np.log(v) + 1.0)).sum())
     return gd
+
+
+def _row_keys(obs: np.ndarray) -> np.ndarray:
+    """One sortable key per row of a boolean array, ordered as the rows' packed bytes: a big-endian
+    integer when they fit 8 bytes (sorted far faster than the byte strings, in the same order),
+    else the byte strings."""
+    packed = np.packbits(obs, axis=1)
+    width = packed.shape[1]
+    if width <= 8:
+        padded = np.zeros((len(obs), 8), dtype=np.uint8)
+        padded[:, :width] = packed
+        return padded.view(">u8").ravel()
+    return np.ascontiguousarray(packed).view(np.dtype((np.void, width))).ravel()
 
 
 def em_moments(Y: np.ndarray, blocks: list) -> tuple[np.ndarray, np.ndarray]:
@@ -279,37 +295,41 @@ class Model:
         principal component of the group's (saturated) covariance matrix."""
         x = np.full(self.q, np.nan)
         tab = self.table
+        group, col, free = tab["group"].to_numpy(), tab["col"].to_numpy(), tab["free"].to_numpy(dtype=bool)
+        is_lambda = (tab["matrix"] == "lambda").to_numpy()
+        rows_of, values = tab["row"].to_numpy(), tab["value"].to_numpy(dtype=float)
+        records = list(tab[["matrix", "row", "col", "value", "param"]].itertuples(index=False, name=None))
         for g, gd in enumerate(data):
             S = gd.S
             lam = np.zeros((self.p, self.m))
             psi = np.ones(self.m)
             for c in range(self.m):
-                rows = tab[(tab.group == g) & (tab.matrix == "lambda") & (tab.col == c)]
-                items = rows["row"].to_numpy()
+                at = np.flatnonzero((group == g) & is_lambda & (col == c))
+                items = rows_of[at]
                 w, v = np.linalg.eigh(S[np.ix_(items, items)])
                 load = v[:, -1] * np.sqrt(max(w[-1], 1e-8))
                 load = -load if load[0] < 0 else load  # first loading positive, as lavaan
-                first = rows.iloc[0]
-                if not first.free and first.value != 0:  # marker: rescale to its loading
-                    psi[c] = load[0] ** 2 / first.value**2
+                if not free[at[0]] and values[at[0]] != 0:  # marker: rescale to its loading
+                    psi[c] = load[0] ** 2 / values[at[0]] ** 2
                     load = load / np.sqrt(psi[c])
                 lam[items, c] = load
-            for r in tab[(tab.group == g) & tab.free].itertuples():
-                if r.param < 0 or np.isfinite(x[r.param]):
+            for i in np.flatnonzero((group == g) & free):
+                matrix, r, c, value, param = records[i]
+                if param < 0 or np.isfinite(x[param]):
                     continue
-                if np.isfinite(r.value):
-                    val = r.value
-                elif r.matrix == "lambda":
-                    val = lam[r.row, r.col]
-                elif r.matrix == "psi":
-                    val = psi[r.row] if r.row == r.col else 0.0
-                elif r.matrix == "theta":
-                    val = 0.5 * S[r.row, r.row] if r.row == r.col else 0.0
-                elif r.matrix == "nu":
-                    val = gd.ybar[r.row]
+                if np.isfinite(value):
+                    val = value
+                elif matrix == "lambda":
+                    val = lam[r, c]
+                elif matrix == "psi":
+                    val = psi[r] if r == c else 0.0
+                elif matrix == "theta":
+                    val = 0.5 * S[r, r] if r == c else 0.0
+                elif matrix == "nu":
+                    val = gd.ybar[r]
                 else:
                     val = 0.0
-                x[r.param] = val
+                x[param] = val
         return x
 
     def objective(self, x, data, N):

@@ -102,9 +102,10 @@ def _prepare(data, items, group, missing):
                 f"Only {len(Yg)} usable rows{where} for {len(items)} items; a factor "
                 "model needs more rows than items."
             )
-        sd = np.nanstd(Yg, axis=0)
-        if not np.all(sd > 0):
-            flat = [i for i, v in zip(items, sd, strict=True) if not v > 0]
+        with np.errstate(invalid="ignore"):
+            varies = np.fmax.reduce(Yg, axis=0) > np.fmin.reduce(Yg, axis=0)  # sd > 0; fmax/fmin skip NaN
+        if not varies.all():
+            flat = [i for i, v in zip(items, varies, strict=True) if not v]
             raise DataError(f"Items without variance{where}: {flat}.")
         out.append(_sem_ml.group_data(Yg))
     return out, [str(lab) for lab in labels]

@@ -533,6 +533,12 @@ def _check_needs(spec: NotebookSpec, params: dict, datasets: dict) -> tuple[str 
     return None, {name: parts for name, parts in sections.items() if parts}
 
 
+#: one BLAS thread per kernel: the models' matrices are small, and with jobs > 1 or another busy
+#: process a second thread spins against the others (notebook 04: 9.1 s -> 2.4 s); the numbers are
+#: then the same on every machine, whatever its cores (as in the tests and the Dask workers)
+KERNEL_BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _kernel_manager_class(job: _Job | None = None):
     from jupyter_client.manager import AsyncKernelManager
 
@@ -547,6 +553,10 @@ def _kernel_manager_class(job: _Job | None = None):
             self.ip = os.path.join(self._socket_dir.name, "kernel")
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
+            env = dict(kw.get("env") or os.environ)
+            for name in KERNEL_BLAS_THREADS:  # small matrices: a second BLAS thread only slows them (issue 19)
+                env.setdefault(name, "1")  # a value the user set wins
+            kw["env"] = env
             await super()._async_launch_kernel(kernel_cmd, **kw)
             if job is not None:
                 job.attach(getattr(self.provisioner, "pid", None), getattr(self.provisioner, "pgid", None))

@@ -164,10 +164,10 @@ def score_scale(
         if ranges and col in ranges:
             item = Item(item.id, float(ranges[col][0]), float(ranges[col][1]), item.reverse, item.text)
         items.append(item)
-    block = data[cols]
+    columns_ = {col: data[col] for col in dict.fromkeys(cols)}  # no copy of the answers
     for col in cols:  # text cells are errors, not missing values
-        if not pd.api.types.is_numeric_dtype(block[col]):
-            raw = block[col]
+        if not pd.api.types.is_numeric_dtype(columns_[col]):
+            raw = columns_[col]
             text = pd.to_numeric(raw, errors="coerce").isna().to_numpy() & raw.notna().to_numpy()
             if text.any():
                 row = int(np.flatnonzero(text)[0])
@@ -177,6 +177,148 @@ def score_scale(
                     f"numbers; first at row {row} (index {data.index[row]!r}): {raw.iloc[row]!r}. Recode text "
                     "answers to their numbers (or declare them as missing codes in the codebook)."
                 )
+    lo = np.array([i.min for i in items])
+    hi = np.array([i.max for i in items])
+    reverse = np.array([i.reverse for i in items])
+    position = {item_id: j for j, item_id in enumerate(item_ids)}
+    scores = {k: [position[m] for m in v] for k, v in ins.scores.items() if all(m in position for m in v)}
+    floats = {col: _as_floats(values) for col, values in columns_.items()}
+    arrays = [floats[c] for c in cols]
+    mixed = [k for k, idx in enumerate(scores.values()) if idx and (np.ptp(lo[idx]) > 0 or np.ptp(hi[idx]) > 0)]
+    keyed = _keyed_sums(arrays, lo, hi, reverse, list(scores.values()), pomp=mixed, scoring=ins.scoring)
+    if keyed is None:  # an invalid value (raised below, with the first one named) or fractional ranges
+        return _score_whole(data[cols], data.index, ins, items, item_ids, cols, scores, min_answered)
+    sums, n_answered, imputed = keyed
+    out = {}
+    for k, (score, idx) in enumerate(scores.items()):
+        size, n_k = len(idx), n_answered[k]
+        ok = n_k >= min_answered * size - 1e-9
+        if k not in imputed:  # one range: person mean of answered items
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = sums[k] / n_k
+                value = mean if ins.scoring == "mean" else (sums[k] if (n_k == size).all() else mean * size)
+        else:  # complete rows: the keyed items' sum (or mean); the others: person-mean imputation (POMP)
+            value = sums[k] / size if ins.scoring == "mean" else sums[k]
+            rows, values = imputed[k]
+            value[rows] = values
+        out[f"{ins.id}_{score}"] = np.where(ok, value, np.nan)
+    return pd.DataFrame(out, index=data.index)
+
+
+_BLOCK_CELLS = 1 << 17  # cells (floats) per block of rows in `_keyed_sums`: about 1 MB, held in cache
+
+
+def _as_floats(values: pd.Series) -> np.ndarray:
+    """A column's answers as floats, NaN when missing (text that is not a number too); a float64
+    column as it is, without a copy."""
+    if not pd.api.types.is_numeric_dtype(values):
+        values = pd.to_numeric(values, errors="coerce")
+    if values.dtype == np.float64:
+        return values.to_numpy()
+    return values.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _keyed_sums(arrays: list[np.ndarray], lo: np.ndarray, hi: np.ndarray, reverse: np.ndarray,
+                scores: list[list[int]], pomp=(), scoring: str = "mean") -> tuple | None:  # fmt: skip
+    """(sum of the keyed answered items, number of answered items, imputed), one row per score
+    for the first two, for the items `arrays` (one float array each, NaN: missing); None if an
+    answer is outside its item's range or not a whole number, or a range is not whole numbers (the
+    caller then takes the route that names the problem). ``imputed[k]`` = (rows, scores) of the
+    rows with missing items of each score ``k`` in `pomp` (items of different ranges), scored by
+    person-mean imputation (`_pomp_scores`).
+
+    One pass over the answers: a block of rows at a time is copied into a buffer that stays in the
+    processor's cache (reverse-keyed items as ``(min + max) - x``), checked, and summed per score.
+    The sums of whole numbers are exact, so they equal any other order of summation."""
+    n, p = (len(arrays[0]) if arrays else 0), len(arrays)
+    if not (np.all(lo == np.rint(lo)) and np.all(hi == np.rint(hi))):
+        return None
+    # items in the order of the first score holding them, so that most scores are a slice of rows
+    first = {}
+    for k, idx in enumerate(scores):
+        for j in idx:
+            first.setdefault(j, k)
+    order = sorted(range(p), key=lambda j: (first.get(j, len(scores)), j))
+    row_of = {j: r for r, j in enumerate(order)}
+    spans = [_as_slice(sorted(row_of[j] for j in idx)) for idx in scores]
+    sources = [arrays[j] for j in order]
+    flip = [float(lo[j] + hi[j]) if reverse[j] else None for j in order]
+    lo_o, hi_o = lo[order], hi[order]
+    one_range = p > 0 and np.ptp(lo) == 0 and np.ptp(hi) == 0
+    nonnegative = p > 0 and lo.min() >= 0
+    sums, n_answered = np.empty((len(scores), n)), np.empty((len(scores), n))
+    imputing = {k: (_as_slice([row_of[j] for j in scores[k]]), lo[scores[k]], (hi - lo)[scores[k]], [], [])
+                for k in pomp}  # fmt: skip
+    width = max(256, min(n, _BLOCK_CELLS // max(p, 1)))
+    x, r = np.empty((p, width)), np.empty((p, width))
+    missing, odd = np.empty((p, width), dtype=bool), np.empty((p, width), dtype=bool)
+    for start in range(0, n, width):
+        stop = min(n, start + width)
+        b = stop - start
+        xb, rb, mb, ob = x[:, :b], r[:, :b], missing[:, :b], odd[:, :b]
+        for i, (source, total) in enumerate(zip(sources, flip, strict=True)):
+            if total is None:
+                xb[i] = source[start:stop]
+            else:
+                np.subtract(total, source[start:stop], out=xb[i])
+        np.isnan(xb, out=mb)
+        with np.errstate(invalid="ignore"):
+            if one_range:
+                if np.fmin.reduce(xb, axis=None) < lo_o[0] or np.fmax.reduce(xb, axis=None) > hi_o[0]:
+                    return None
+            elif (np.fmin.reduce(xb, axis=1) < lo_o).any() or (np.fmax.reduce(xb, axis=1) > hi_o).any():
+                return None
+            np.rint(xb, out=rb)
+            np.not_equal(rb, xb, out=ob)  # True where missing (NaN) or not a whole number
+        if np.count_nonzero(ob) != np.count_nonzero(mb):
+            return None
+        for where, low, spread, rows, values in imputing.values():  # before the missing answers become 0
+            gaps = np.add.reduce(mb[where].view(np.uint8), axis=0, dtype=np.int64)
+            local = np.flatnonzero(gaps)
+            if local.size:
+                block = xb[np.ix_(where, local)] if isinstance(where, list) else xb[where][:, local]
+                sub = np.ascontiguousarray(block.T)
+                rows.append(local + start)  # `sub`: rows x items, in the score's item order
+                values.append(_pomp_scores(sub, low, spread, len(low) - gaps[local], scoring))
+        if nonnegative:
+            np.fmax(xb, 0.0, out=xb)  # missing answers count 0 in the sums (fmax skips NaN)
+        else:
+            np.copyto(xb, 0.0, where=mb)
+        for k, span in enumerate(spans):
+            size = span.stop - span.start if isinstance(span, slice) else len(span)
+            if size == 0:
+                sums[k, start:stop], n_answered[k, start:stop] = 0.0, 0.0
+                continue
+            np.add.reduce(xb[span], axis=0, out=sums[k, start:stop])
+            gaps = np.add.reduce(mb[span].view(np.uint8), axis=0, dtype=np.uint8 if size < 256 else np.int64)
+            np.subtract(size, gaps, out=n_answered[k, start:stop])
+    imputed = {k: (np.concatenate(parts[3]) if parts[3] else np.zeros(0, dtype=np.intp),
+                   np.concatenate(parts[4]) if parts[4] else np.zeros(0)) for k, parts in imputing.items()}
+    return sums, n_answered, imputed
+
+
+def _as_slice(rows: list[int]) -> slice | list[int]:
+    """`rows` as a slice when they are consecutive and ascending (a view, not a copy, of an array)."""
+    if rows and rows == list(range(rows[0], rows[0] + len(rows))):
+        return slice(rows[0], rows[0] + len(rows))
+    return rows
+
+
+def _pomp_scores(sub: np.ndarray, low: np.ndarray, width: np.ndarray, n_k: np.ndarray, scoring: str) -> np.ndarray:
+    """Scores of rows with missing items on a score whose items differ in range (`sub`: rows x
+    items, keyed, NaN where missing; `n_k`: answered items of each row): each missing item imputed
+    at the person's mean position (POMP) on the answered ones (see `score_scale`)."""
+    answered = ~np.isnan(sub)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        person_pomp = np.where(answered, (sub - low) / width, 0.0).sum(axis=1) / n_k
+    filled_sub = np.where(answered, sub, low + person_pomp[:, None] * width)
+    return filled_sub.mean(axis=1) if scoring == "mean" else filled_sub.sum(axis=1)
+
+
+def _score_whole(block: pd.DataFrame, index, ins: Instrument, items: list[Item], item_ids: list[str],
+                 cols: list[str], scores: dict[str, list[int]], min_answered: float) -> pd.DataFrame:  # fmt: skip
+    """`score_scale` on the whole item matrix at once: names the first invalid answer (DataError),
+    and scores items whose ranges are not whole numbers."""
     numeric = all(pd.api.types.is_numeric_dtype(block[c]) for c in cols)
     x = (block if numeric else block.apply(pd.to_numeric, errors="coerce")).to_numpy(dtype=float, na_value=np.nan)
     lo = np.array([i.min for i in items])
@@ -201,12 +343,10 @@ def score_scale(
             desc = f"outside {lo[j]:g}..{hi[j]:g}" if what == "outside" else what
             raise DataError(
                 f"Column {cols[j]!r} (item {item_ids[j]} of {ins.id}) has {int(bad[:, j].sum())} value(s) {desc}; "
-                f"first at row {row} (index {data.index[row]!r}): {x[row, j]:g}. Recode missing codes to empty "
+                f"first at row {row} (index {index[row]!r}): {x[row, j]:g}. Recode missing codes to empty "
                 "cells or check the item mapping."
             )
     reverse = np.array([i.reverse for i in items])
-    position = {item_id: j for j, item_id in enumerate(item_ids)}
-    scores = {k: [position[m] for m in v] for k, v in ins.scores.items() if all(m in position for m in v)}
     # Keyed value of item j: (min + max) - x for reversed items, x otherwise: c_j + s_j x. The sum of
     # a score over its answered items is one matrix product over all scores (exact for whole
     # numbers): sum_j s_j filled_j + sum_j c_j - sum_j missing_j (s_j fill_j + c_j).
@@ -240,7 +380,7 @@ def score_scale(
             filled_sub = np.where(answered, sub, low + person_pomp[:, None] * width)
             value = filled_sub.mean(axis=1) if ins.scoring == "mean" else filled_sub.sum(axis=1)
         out[f"{ins.id}_{score}"] = np.where(ok, value, np.nan)
-    return pd.DataFrame(out, index=data.index)
+    return pd.DataFrame(out, index=index)
 
 
 def score_instruments(
