@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.claims.multiverse_fit import LINEAR_FAMILIES, design_column_names, model_columns
-from analysis.data.codebook import EXCLUSION_RULES, _find_codebook, _infer_codebook, read_codebook
+from analysis.data.codebook import EXCLUSION_RULES, _find_codebook, _infer_codebook, _kind, _show, read_codebook
 from analysis.data.dataset import load_dataset
 from analysis.data.design import design_columns
 from analysis.data.instrument_library import load_instrument
@@ -70,23 +70,6 @@ RESERVED = ("spec_id", "status", "reason", "definition", "estimate", "se", "ci_l
             "statistic", "note")  # fmt: skip
 DEFAULT_RESAMPLES = 500
 _IDENT = re.compile(r"[A-Za-z_]\w*")
-
-
-def _show(value, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _kind(value) -> str:
-    """What a wrongly typed value is, in words."""
-    if value is None:
-        return "empty (null)"
-    if isinstance(value, bool):
-        return f"true/false ({value!r})"
-    if isinstance(value, int | float):
-        return f"a number ({_show(value)})"
-    kind = {dict: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)
-    return f"{kind} ({_show(value)})"
 
 
 def _check_keys(where: str, spec: dict, known: tuple[str, ...], level: str) -> None:
