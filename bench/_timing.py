@@ -92,3 +92,16 @@ def median_time_and_result(fn: Callable[[], object], repeats: int = 3) -> tuple[
         out = fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times), out
+
+
+def interleaved_medians(fns: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Median seconds of each contender, the contenders taking turns in every round so that all see
+    the same load on this shared machine (one warm-up round first, not counted)."""
+    times = {name: [] for name in fns}
+    for round_ in range(rounds + 1):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            if round_:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}

@@ -10,13 +10,11 @@ turns in every round (one warm-up round first), so that all see the same load on
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
-from _timing import SMOKE, goal, repeats, shared_data, write_results
+from _timing import SMOKE, goal, interleaved_medians, repeats, shared_data, write_results
 
 from analysis.data.dataset import load_dataset
 from analysis.data.readers import read_table
@@ -27,16 +25,6 @@ ROUNDS = repeats(7)  # smoke: the same (real) file, timed once
 GOAL = 3.0  # load_dataset / read_csv
 
 
-def interleaved_medians(fns: dict, rounds: int = ROUNDS) -> dict:
-    """Median seconds of each contender over `rounds` rounds in which each runs once, in turn."""
-    times = {name: [] for name in fns}
-    for round_ in range(rounds + 1):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            if round_:  # round 0 warms up
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main() -> int:
@@ -47,7 +35,7 @@ def main() -> int:
         "read_csv": lambda: pd.read_csv(data),
         "read_table": lambda: read_table(data),
         "load_dataset": lambda: load_dataset(CODEBOOK, data_root=data.parent),
-    })  # fmt: skip
+    }, ROUNDS)  # fmt: skip
     peer, read, full = times["read_csv"], times["read_table"], times["load_dataset"]
     rows = len(pd.read_csv(data))
     print(f"ECR file: {rows:,} rows; median of {ROUNDS} interleaved round(s){' (smoke)' if SMOKE else ''}")

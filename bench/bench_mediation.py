@@ -10,14 +10,12 @@ contender (threadpoolctl).
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 import warnings
 
 import numpy as np
 import pandas as pd
-from _timing import SMOKE, goal, repeats, size, write_results
+from _timing import SMOKE, goal, interleaved_medians, repeats, size, write_results
 from threadpoolctl import threadpool_limits
 
 from analysis.models.process_mediation import mediation
@@ -35,17 +33,6 @@ def make_data(seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"x": x, "m": m, "y": y})
 
 
-def interleaved_medians(fns: dict, rounds: int = ROUNDS) -> dict:
-    """Median time of each contender, the contenders taking turns in every round so that all see
-    the same load on this shared machine (one warm-up round first)."""
-    times = {name: [] for name in fns}
-    for round_ in range(rounds + 1):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            if round_:
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main() -> int:
@@ -82,7 +69,7 @@ def main() -> int:
             fns["pingouin"] = pgm
         except ImportError:
             print("pingouin not installed: skipped")
-        times = interleaved_medians(fns)
+        times = interleaved_medians(fns, ROUNDS)
     print(f"model 4, n = {N:,}, {N_BOOT:,} resamples, percentile CI; median of {ROUNDS} interleaved round(s), "
           f"1 BLAS thread{' (smoke)' if SMOKE else ''}")
     print(f"{'':16}{'time (s)':>10}{'ours / peer':>13}   95% CI of the indirect effect")

@@ -9,13 +9,11 @@ turns in every round (one warm-up round first), so that both see the same load o
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 
 import numpy as np
 import pandas as pd
-from _timing import SMOKE, goal, repeats, size, write_results
+from _timing import SMOKE, goal, interleaved_medians, repeats, size, write_results
 
 from analysis.data.instrument_library import load_instrument
 from analysis.scoring.scales import score_instruments
@@ -39,22 +37,12 @@ def make_data(seed: int = 0):
     return frame.mask(rng.random(frame.shape) < 0.02), mapping
 
 
-def interleaved_medians(fns: dict, rounds: int = ROUNDS) -> dict:
-    """Median seconds of each contender over `rounds` rounds in which each runs once, in turn."""
-    times = {name: [] for name in fns}
-    for round_ in range(rounds + 1):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            if round_:  # round 0 warms up
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main() -> int:
     data, mapping = make_data()
     times = interleaved_medians({"peer": lambda: data.mean(axis=1),
-                                 "ours": lambda: score_instruments(data, instruments=mapping)})  # fmt: skip
+                                 "ours": lambda: score_instruments(data, instruments=mapping)}, ROUNDS)  # fmt: skip
     peer, ours = times["peer"], times["ours"]
     ratio = ours / peer
     print(f"{N:,} respondents x {data.shape[1]} items, 2% missing; median of {ROUNDS} interleaved round(s)"
