@@ -173,6 +173,9 @@ HEAD = "data: {folder}\neffect: {{outcome: y, predictor: x}}\ndecisions:\n"
          "  w: {{kind: weights, options: [false, true]}}\n", "when: {m: apim, w: weighted}",
          "apim has no design-based (weighted) fit"),
         ("data: {folder}\nresamples: many\neffect: {{outcome: y, predictor: x}}\n", "resamples", "whole number"),
+        ("data: {folder}\nderived: {{x: {{from: grp, recode: {{a: 1}}}}}}\neffect: {{outcome: y, predictor: x}}\n",
+         "derived.x", "a derived column needs a new plain name (letters, digits, '_'; not a column of the table); "
+         "not 'x'."),
     ],
 )
 def test_bad_files_name_the_file_the_key_and_the_value(synth, tmp_path, text, where, message):

@@ -466,7 +466,7 @@ def _read_derived(spec: MultiverseSpec, where: str, derived, variables: dict) ->
         at = f"derived.{name}"
         if not isinstance(name, str) or not _IDENT.fullmatch(name) or name in variables or name in RESERVED:
             raise ParameterError(f"{where}: {at}: a derived column needs a new plain name (letters, digits, '_'; "
-                                 "not a column of the table); not {_show(name)}.")  # fmt: skip
+                                 f"not a column of the table); not {_show(name)}.")  # fmt: skip
         if not isinstance(entry, dict):
             raise ParameterError(f"{where}: {at} must be a mapping, e.g. {{from: marital, recode: {{married: 1}}}};"
                                  f" not {_kind(entry)}.")  # fmt: skip
