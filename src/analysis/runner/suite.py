@@ -438,9 +438,10 @@ def _earlier_row(out: Path, name: str) -> NotebookRun:
 def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, kernel: str,
              unmet_sections: dict[str, list[str]] | None = None, *, timeout: float = DEFAULT_TIMEOUT,
              job: _Job | None = None, publish: Callable[[NotebookRun, Path], None] | None = None,
-             ) -> NotebookRun:  # fmt: skip
+             forks=None) -> NotebookRun:  # fmt: skip
     """Execute one notebook into a staging folder inside `out_dir` and render it there, then move it
-    into place with `publish(run, staging)` (default `_publish`). `_Stopped` if `job` was stopped."""
+    into place with `publish(run, staging)` (default `_publish`). `_Stopped` if `job` was stopped. With
+    `forks` (a `KernelForkServer`) the kernel is forked from that warm process when it can."""
     import papermill as pm  # imported here: it is slow to import and only the runner needs it
     from nbclient.exceptions import CellTimeoutError
 
@@ -466,7 +467,7 @@ def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, k
         try:
             pm.execute_notebook(str(source), str(executed), parameters=params, kernel_name=kernel,
                                 cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False,
-                                kernel_manager_class=_kernel_manager_class(job), execution_timeout=timeout,
+                                kernel_manager_class=_kernel_manager_class(job, forks), execution_timeout=timeout,
                                 on_cell_execute=job.on_cell_execute)  # fmt: skip
         except Exception as exc:  # kernel death, timeouts: the suite goes on
             if job.stopped:
@@ -539,7 +540,41 @@ def _check_needs(spec: NotebookSpec, params: dict, datasets: dict) -> tuple[str 
 KERNEL_BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _kernel_manager_class(job: _Job | None = None):
+def _kernel_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the suite's kernels: `env` (default: this process's) with one BLAS thread
+    unless the user set another number."""
+    env = dict(os.environ if env is None else env)
+    for name in KERNEL_BLAS_THREADS:  # small matrices: a second BLAS thread only slows them (issue 19)
+        env.setdefault(name, "1")  # a value the user set wins
+    return env
+
+
+#: set to 0 to start every kernel as a fresh process (no fork server; `_kernel_fork`)
+KERNEL_FORK_ENV = "CONNLAB_KERNEL_FORK"
+
+
+def _fork_server(kernel: str, specs: Sequence[NotebookSpec]):
+    """A started `KernelForkServer` for `kernel`, warmed with the imports of `specs`; None where kernels
+    cannot be forked (not Linux, a kernel not started with ``-m ipykernel_launcher``, or turned off with
+    ``CONNLAB_KERNEL_FORK=0``)."""
+    from analysis.runner._kernel_fork import KernelForkServer, _kernel_module, fork_available
+
+    if os.environ.get(KERNEL_FORK_ENV, "1") == "0" or not fork_available():
+        return None
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        parts = _kernel_module(KernelSpecManager().get_kernel_spec(kernel).argv)
+    except NoSuchKernel:
+        return None
+    if parts is None:
+        return None
+    return KernelForkServer(parts[0], _kernel_env(), PROJECT_ROOT, [s.path for s in specs]).start()
+
+
+def _kernel_manager_class(job: _Job | None = None, forks=None):
+    """The kernel manager of the suite's notebooks; with `forks` (a `KernelForkServer`) its kernels
+    are forked from that warm server when it can."""
     from jupyter_client.manager import AsyncKernelManager
 
     class IPCKernelManager(AsyncKernelManager):
@@ -553,11 +588,19 @@ def _kernel_manager_class(job: _Job | None = None):
             self.ip = os.path.join(self._socket_dir.name, "kernel")
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
-            env = dict(kw.get("env") or os.environ)
-            for name in KERNEL_BLAS_THREADS:  # small matrices: a second BLAS thread only slows them (issue 19)
-                env.setdefault(name, "1")  # a value the user set wins
-            kw["env"] = env
-            await super()._async_launch_kernel(kernel_cmd, **kw)
+            kw["env"] = _kernel_env(kw.get("env"))
+            process = None
+            if forks is not None and forks.process is not None:
+                # ipykernel exits once re-parented away from the server (if the server dies)
+                env = kw["env"] | {"JPY_PARENT_PID": str(forks.process.pid)}
+                process = forks.spawn(kernel_cmd, env, kw.get("cwd"))
+            if process is None:
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+            else:  # what LocalProvisioner.launch_kernel records, for the forked process
+                provisioner = self.provisioner
+                provisioner.process, provisioner.pid, provisioner.pgid = process, process.pid, process.pid
+                provisioner.cwd = kw.get("cwd") or os.getcwd()
+                self._reconcile_connection_info(provisioner.connection_info)
             if job is not None:
                 job.attach(getattr(self.provisioner, "pid", None), getattr(self.provisioner, "pgid", None))
 
@@ -705,15 +748,20 @@ def run_suite(
         kernel = _kernel_name()
         given = {spec.name: {k: v for k, v in (common | per_notebook.get(spec.name, {}) | values).items()
                              if k in spec.parameters} for spec in specs}  # fmt: skip
-        datasets: dict = {}
-        checked = {spec.name: _check_needs(spec, given[spec.name], datasets) for spec in specs}  # before any kernel
-        say(f"Running {len(specs)} notebook(s) with {min(jobs, len(specs))} job(s) -> {out}")
-        return _run_all(specs, given, checked, out, show_code=show_code, kernel=kernel, jobs=jobs, timeout=timeout,
-                        say=say)  # fmt: skip
+        forks = _fork_server(kernel, specs)  # its imports run while the data sets are checked
+        try:
+            datasets: dict = {}
+            checked = {spec.name: _check_needs(spec, given[spec.name], datasets) for spec in specs}  # before any kernel
+            say(f"Running {len(specs)} notebook(s) with {min(jobs, len(specs))} job(s) -> {out}")
+            return _run_all(specs, given, checked, out, show_code=show_code, kernel=kernel, jobs=jobs,
+                            timeout=timeout, say=say, forks=forks)  # fmt: skip
+        finally:
+            if forks is not None:
+                forks.stop()
 
 
 def _run_all(specs: Sequence[NotebookSpec], given: dict, checked: dict, out: Path, *, show_code: bool, kernel: str,
-             jobs: int, timeout: float, say: Callable[[str], None]) -> list[NotebookRun]:  # fmt: skip
+             jobs: int, timeout: float, say: Callable[[str], None], forks=None) -> list[NotebookRun]:  # fmt: skip
     """Run the notebooks in `jobs` threads; this thread watches the time limits and takes Ctrl-C."""
     from analysis.runner.render import write_index
 
@@ -762,7 +810,8 @@ def _run_all(specs: Sequence[NotebookSpec], given: dict, checked: dict, out: Pat
             active[spec.name] = job
         say(f"[{i}/{total}] {spec.name}: started")
         try:
-            run = _execute(spec, params, out, show_code, kernel, sections, timeout=timeout, job=job, publish=publish)
+            run = _execute(spec, params, out, show_code, kernel, sections, timeout=timeout, job=job, publish=publish,
+                           forks=forks)
         except _Stopped:
             say(f"[{i}/{total}] {spec.name}: interrupted, not kept")
             return None
