@@ -8,6 +8,11 @@ The goal (issue 19): the suite's own work <= 1.0x the floor, in the same run, wh
               kernel start, so the bare kernel start is printed beside it but not added again.
   own work  = wall time of ``run_suite(jobs=2)`` on the whole suite minus the floor.
 
+The floor's kernels are started the usual way (jupyter_client, a fresh interpreter): that is what any
+runner of N notebooks pays. ``run_suite`` forks its kernels from a warm server
+(`analysis.runner._kernel_fork`), so the imports and interpreter starts it saves count in its favour:
+that saving is ours. The per-notebook table runs each notebook alone, in a fresh kernel.
+
 The wall time of the suite (jobs=2) is printed too. For each notebook the table splits its time into
   kernel start       - start the project kernel, run ``1+1``, stop it (nbclient directly: the peer);
   papermill overhead - papermill on a notebook with a parameters cell and ``1+1``, minus the peer;
