@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,18 +20,30 @@ __all__ = ["render_notebook", "write_index"]
 CSS_PATH = TEMPLATES_DIR / "connectionlab" / "report.css"
 
 
+#: one HTMLExporter per thread and `show_code`: its Jinja templates are compiled once, not per report
+#: (about a third of a report's render; the exporter is not shared between threads)
+_EXPORTERS = threading.local()
+
+
+def _exporter(show_code: bool):
+    cache = _EXPORTERS.__dict__
+    if show_code not in cache:
+        from nbconvert import HTMLExporter  # slow import, only needed here
+
+        exporter = HTMLExporter(template_name="connectionlab", extra_template_basedirs=[str(TEMPLATES_DIR)])
+        exporter.exclude_input = not show_code
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        cache[show_code] = exporter
+    return cache[show_code]
+
+
 def render_notebook(notebook: Path, out: Path, *, show_code: bool = False) -> Path:
     """Write `notebook` as one HTML file: figures embedded, no script or font from a network
     address, code cells hidden unless `show_code`."""
-    from nbconvert import HTMLExporter  # slow import, only needed here
-
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["title"] = f"{Path(notebook).stem} - ConnectionLab report"
-    exporter = HTMLExporter(template_name="connectionlab", extra_template_basedirs=[str(TEMPLATES_DIR)])
-    exporter.exclude_input = not show_code
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb, resources={"connectionlab_css": CSS_PATH.read_text()})
+    body, _ = _exporter(bool(show_code)).from_notebook_node(nb, resources={"connectionlab_css": CSS_PATH.read_text()})
     write_atomically(out, body)
     return out
 
