@@ -23,10 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-__all__ = ["Design", "Stats", "cross_products", "profile", "fit", "bootstrap", "independent_minus2ll"]
+__all__ = ["Design", "Stats", "cross_products", "profile", "fit", "bootstrap", "independent_minus2ll",
+           "dyad_counts", "bootstrap_counts"]
 
 _RHO_BOUND = 1 - 1e-9
 _LOG2PI = math.log(2 * math.pi)
+_CHUNK_CELLS = 2_000_000  # `bootstrap` draws at most this many dyads (resamples x dyads) at a time
 
 
 @dataclass(frozen=True)
@@ -177,19 +179,22 @@ def _start_log_delta(stats: Stats, p: int) -> float:
     return 0.5 * math.log((ss1 / n1) / (ss0 / n0))
 
 
-def bootstrap(design: Design, reml: bool, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+def bootstrap(design: Design, reml: bool, n_boot: int, rng: np.random.Generator, start=None) -> np.ndarray:
     """Coefficients refitted on `n_boot` resamples of dyads (complete and one-member alike);
-    an (n_boot, p) array, NaN rows where a resample's design is singular."""
-    n_pairs, n_single = len(design.pairs), len(design.singles)
-    n_dyads = n_pairs + n_single
+    an (n_boot, p) array, NaN rows where a resample's design is singular.
+
+    Resample b draws ``rng.integers(0, n_dyads, n_dyads)`` (`dyad_counts`, in chunks that keep
+    memory bounded) and is refitted by `bootstrap_counts` from `start` = (rho, delta) of the full
+    sample (default: `fit` of `design`)."""
+    n_dyads = len(design.pairs) + len(design.singles)
+    if start is None:
+        full = fit(design, reml)
+        start = (full["rho"], full["delta"])
     out = np.full((n_boot, design.n_coef), np.nan)
-    for b in range(n_boot):
-        counts = np.bincount(rng.integers(0, n_dyads, n_dyads), minlength=n_dyads)
-        st = cross_products(design, counts[:n_pairs], counts[n_pairs:])
-        try:
-            out[b] = fit(design, reml, st)["beta"]
-        except np.linalg.LinAlgError:
-            pass
+    chunk = max(1, min(n_boot, _CHUNK_CELLS // max(n_dyads, 1)))  # resamples at a time (memory)
+    for first in range(0, n_boot, chunk):
+        counts = dyad_counts(design, min(chunk, n_boot - first), rng)
+        out[first:first + len(counts)] = bootstrap_counts(design, reml, counts, start)
     return out
 
 
@@ -205,7 +210,7 @@ def independent_minus2ll(design: Design, reml: bool, stats: Stats | None = None)
     return float(res.fun)
 
 
-# --- batched refits (APIM mediation's dyad bootstrap): many resamples at once -------------------
+# --- batched refits (the dyad bootstraps of apim_k and APIM mediation): many resamples at once --
 
 
 def dyad_counts(design: Design, n_boot: int, rng: np.random.Generator) -> np.ndarray:
@@ -217,20 +222,49 @@ def dyad_counts(design: Design, n_boot: int, rng: np.random.Generator) -> np.nda
     return np.bincount(idx.ravel(), minlength=n * n_boot).reshape(n_boot, n)
 
 
+def _weighted_outer(rows: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``sum_n w[b, n] rows[n] rows[n]'`` for every resample b: a (len(w), k, k) array; the rows
+    are taken in blocks so that their outer products stay small in memory."""
+    n, k = rows.shape
+    out = np.zeros((len(w), k * k))
+    block = max(1, 4_000_000 // (k * k))
+    for i in range(0, n, block):
+        part = rows[i:i + block]
+        out += w[:, i:i + block] @ (part[:, :, None] * part[:, None, :]).reshape(len(part), k * k)
+    return out.reshape(-1, k, k)
+
+
 def _batch_stats(design: Design, counts: np.ndarray) -> dict:
     """Cross-products of every resample: weighted sums of per-dyad outer products."""
     n_pairs = len(design.pairs)
-    z, s, role = design.pairs, design.singles, design.single_role
+    s, role = design.singles, design.single_role
     w_pair, w_single = counts[:, :n_pairs].astype(float), counts[:, n_pairs:].astype(float)
-    k, q = z.shape[1], s.shape[1]
-    pair_cp = (w_pair @ (z[:, :, None] * z[:, None, :]).reshape(n_pairs, k * k)).reshape(-1, k, k)
-    out = {"pair_cp": pair_cp, "n_pairs": w_pair.sum(1)}
-    outer = (s[:, :, None] * s[:, None, :]).reshape(len(s), q * q)
+    out = {"pair_cp": _weighted_outer(design.pairs, w_pair), "n_pairs": w_pair.sum(1)}
     for r in (0, 1):
         m = role == r
-        out[f"single_cp{r}"] = (w_single[:, m] @ outer[m]).reshape(-1, q, q)
+        out[f"single_cp{r}"] = _weighted_outer(s[m], w_single[:, m])
         out[f"n_single{r}"] = w_single[:, m].sum(1)
     return out
+
+
+def _cholesky(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cholesky factors of a stack of matrices and a mask of those that are not positive definite
+    (a singular resample): their factor is the identity's."""
+    try:
+        return np.linalg.cholesky(c), np.zeros(len(c), bool)
+    except np.linalg.LinAlgError:
+        bad = np.linalg.eigvalsh(c)[:, 0] <= 1e-12 * np.abs(c).max(axis=(1, 2))
+        eye = np.eye(c.shape[1])
+        try:
+            return np.linalg.cholesky(np.where(bad[:, None, None], eye, c)), bad
+        except np.linalg.LinAlgError:  # one by one: a factor fails only where its matrix is not PD
+            out = np.empty_like(c)
+            for i, m in enumerate(c):
+                try:
+                    out[i] = np.linalg.cholesky(eye if bad[i] else m)
+                except np.linalg.LinAlgError:
+                    bad[i], out[i] = True, eye
+            return out, bad
 
 
 def _batch_profile(st: dict, rho: np.ndarray, log_delta: np.ndarray, reml: bool, p: int, beta=False):
@@ -245,12 +279,7 @@ def _batch_profile(st: dict, rho: np.ndarray, log_delta: np.ndarray, reml: bool,
     r = rho[:, None, None]
     c = (a11 - (r / d) * (a12 + np.swapaxes(a12, 1, 2)) + a22 / d**2) / (1 - r * r)
     c = c + st["single_cp0"] + st["single_cp1"] / d**2
-    bad = np.zeros(len(c), bool)
-    try:
-        chol = np.linalg.cholesky(c)
-    except np.linalg.LinAlgError:
-        bad = np.linalg.eigvalsh(c)[:, 0] <= 1e-12 * np.abs(c).max(axis=(1, 2))
-        chol = np.linalg.cholesky(np.where(bad[:, None, None], np.eye(q), c))
+    chol, bad = _cholesky(c)
     diag = np.diagonal(chol, axis1=1, axis2=2)
     rss = np.maximum(diag[:, p] ** 2, 1e-300)
     n = 2 * st["n_pairs"] + st["n_single0"] + st["n_single1"]
@@ -268,60 +297,125 @@ def _batch_profile(st: dict, rho: np.ndarray, log_delta: np.ndarray, reml: bool,
     return m2ll, coef
 
 
+def _batch_derivatives(st: dict, rho: np.ndarray, log_delta: np.ndarray, reml: bool, p: int, two: bool):
+    """Gradient and Hessian of the profiled -2 log L (`profile`) of every resample in (rho,
+    log delta), or in rho alone when `two` is False; and a mask of resamples whose weighted
+    cross-products are not positive definite (their rows are NaN).
+
+    With ``C(theta)`` the cross-products of ``[X, y]`` weighted by ``Lambda^-1`` (unit sigma^2),
+    ``v = [-beta, 1]`` and ``g_i = (C_i v)[:p]`` (subscripts: derivatives in theta), the
+    envelope theorem gives ``RSS_i = v' C_i v`` and ``RSS_ij = v' C_ij v - 2 g_i' M^-1 g_j``
+    (``M = C[:p, :p]``, beta = ``M^-1 C[:p, p]``); then ``-2 log L = dof log RSS + log|Lambda|
+    (+ log|M| under REML) + const`` is differentiated term by term
+    (``d log|M| = tr(M^-1 M_i)``, ``d2 log|M| = tr(M^-1 M_ij) - tr(M^-1 M_i M^-1 M_j)``).
+    """
+    q = p + 1
+    a = st["pair_cp"]
+    a11, a12, a22 = a[:, :q, :q], a[:, :q, q:], a[:, q:, q:]
+    cross = a12 + np.swapaxes(a12, 1, 2)
+    s1 = st["single_cp1"]
+    d = np.exp(log_delta)[:, None, None]
+    r = rho[:, None, None]
+    s = 1 / (1 - r * r)  # C = s P + S0 + S1 / d^2
+    pair = a11 - (r / d) * cross + a22 / d**2
+    c = s * pair + st["single_cp0"] + s1 / d**2
+    chol, bad = _cholesky(c)
+    c = np.where(bad[:, None, None], np.eye(q), c)
+    lx, ly = chol[:, :p, :p], chol[:, p, :p]  # M = Lx Lx', b = Lx ly, RSS = L[p, p]^2
+    rss = np.maximum(chol[:, p, p] ** 2, 1e-300)
+    beta = np.linalg.solve(np.swapaxes(lx, 1, 2), ly[:, :, None])[:, :, 0]
+    v = np.concatenate([-beta, np.ones((len(beta), 1))], axis=1)
+    n_pairs = st["n_pairs"]
+    dof = 2 * n_pairs + st["n_single0"] + st["n_single1"] - (p if reml else 0)
+    s_r = 2 * r * s * s
+    pair_r = -cross / d
+    c1 = [s_r * pair + s * pair_r]  # dC/drho
+    c2 = {(0, 0): (2 * s * s + 8 * r * r * s**3) * pair + 2 * s_r * pair_r}
+    ld1 = [-2 * rho / (1 - rho * rho) * n_pairs]  # d log|Lambda|
+    ld2 = {(0, 0): -2 * n_pairs * (1 + rho * rho) / (1 - rho * rho) ** 2}
+    if two:
+        pair_u = (r / d) * cross - 2 * a22 / d**2
+        c1.append(s * pair_u - 2 * s1 / d**2)
+        c2[(0, 1)] = s_r * pair_u + s * cross / d
+        c2[(1, 1)] = s * (4 * a22 / d**2 - (r / d) * cross) + 4 * s1 / d**2
+        ld1.append(2 * n_pairs + 2 * st["n_single1"])
+        ld2[(0, 1)] = ld2[(1, 1)] = np.zeros_like(rho)
+    k = len(c1)
+    cv = [ci @ v[:, :, None] for ci in c1]  # (B, q, 1)
+    rss1 = [(v[:, None, :] @ x)[:, 0, 0] for x in cv]
+    g = np.concatenate([x[:, :p] for x in cv], axis=2)  # (B, p, k)
+    m_inv = np.linalg.inv(c[:, :p, :p])
+    m_inv_g = m_inv @ g
+    grad = np.stack([dof * rss1[i] / rss + ld1[i] for i in range(k)], axis=1)
+    hess = np.empty((len(rho), k, k))
+    if reml:
+        mm = [m_inv @ ci[:, :p, :p] for ci in c1]
+        grad += np.stack([np.trace(x, axis1=1, axis2=2) for x in mm], axis=1)
+    for i in range(k):
+        for j in range(i, k):
+            rss2 = (v[:, None, :] @ c2[(i, j)] @ v[:, :, None])[:, 0, 0] - 2 * (g[:, :, i] * m_inv_g[:, :, j]).sum(1)
+            h = dof * (rss2 / rss - rss1[i] * rss1[j] / rss**2) + ld2[(i, j)]
+            if reml:
+                h = h + np.trace(m_inv @ c2[(i, j)][:, :p, :p], axis1=1, axis2=2)
+                h = h - (mm[i] * np.swapaxes(mm[j], 1, 2)).sum((1, 2))  # tr(M^-1 M_i M^-1 M_j)
+            hess[:, i, j] = hess[:, j, i] = h
+    grad[bad] = np.nan
+    hess[bad] = np.nan
+    return grad, hess, bad
+
+
 def bootstrap_counts(design: Design, reml: bool, counts: np.ndarray, start: tuple) -> np.ndarray:
-    """Coefficients refitted on the resamples given by `counts` (see `dyad_counts`), all at once:
-    damped Newton steps in (atanh rho, log delta) from `start` = (rho, delta) of the full sample,
-    with central-difference derivatives of the batched profile likelihood. Resamples that do not
-    converge are refitted one by one with `fit`; NaN rows where a resample's design is singular."""
-    p, two = design.n_coef, design.two_variances
+    """Coefficients refitted on the resamples given by `counts` (see `dyad_counts`), all at once
+    by `newton_refits` from `start` = (rho, delta) of the full sample. A resample that method
+    leaves (Hessian not positive definite, rho near +-1, no convergence) is refitted one by one
+    with `fit`; NaN rows where a resample's design is singular."""
+    p = design.n_coef
     st = _batch_stats(design, counts)
-    n_boot = len(counts)
-    x = np.tile([math.atanh(max(min(start[0], 0.99), -0.99)), math.log(start[1]) if two else 0.0], (n_boot, 1))
-    dims = 2 if two else 1
-    h = 1e-4
-
-    def f(v):
-        return _batch_profile(st, np.tanh(v[:, 0]), v[:, 1], reml, p)
-
-    done = np.zeros(n_boot, bool)
-    for _ in range(30):
-        f0 = f(x)
-        e = np.eye(2) * h
-        fp = np.column_stack([f(x + e[i]) for i in range(dims)])
-        fm = np.column_stack([f(x - e[i]) for i in range(dims)])
-        g = (fp - fm) / (2 * h)
-        hess = np.zeros((n_boot, dims, dims))
-        hess[:, range(dims), range(dims)] = (fp - 2 * f0[:, None] + fm) / h**2
-        if two:
-            cross = f(x + e[0] + e[1]) - f(x + e[0] - e[1]) - f(x - e[0] + e[1]) + f(x - e[0] - e[1])
-            hess[:, 0, 1] = hess[:, 1, 0] = cross / (4 * h * h)
-        finite = np.isfinite(hess).all((1, 2))
-        ok = finite & (np.linalg.eigvalsh(np.where(finite[:, None, None], hess, 1.0))[:, 0] > 0)
-        step = np.zeros((n_boot, dims))
-        step[ok] = np.linalg.solve(hess[ok], g[ok][:, :, None])[:, :, 0]
-        step[~ok] = 0.5 * np.sign(g[~ok])  # not convex here: a gradient step, then Newton again
-        step = np.clip(step, -1.0, 1.0)
-        dead = ~np.isfinite(f0)  # a singular resample: left to the one-by-one refit below
-        step[dead] = 0.0
-        done = (ok & (np.abs(step).max(1) < 1e-7)) | dead
-        if done.all():
-            break
-        new = x.copy()
-        new[:, :dims] -= step
-        f1 = f(new)
-        for _ in range(20):  # halve steps that do not decrease -2 log L
-            worse = ~(f1 <= f0 + 1e-12) & ~done
-            if not worse.any():
-                break
-            step[worse] /= 2
-            new[worse, :dims] = x[worse, :dims] - step[worse]
-            f1[worse] = f(new)[worse]
-        x = np.where(done[:, None], x, new)
-    beta = _batch_profile(st, np.tanh(x[:, 0]), x[:, 1], reml, p, beta=True)[1]
-    for b in np.flatnonzero(~done | ~np.isfinite(beta).all(1) | (np.abs(np.tanh(x[:, 0])) > 1 - 1e-6)):
-        n_pairs = len(design.pairs)
+    rho, log_delta, failed = newton_refits(st, reml, p, design.two_variances, start)
+    beta = _batch_profile(st, rho, log_delta, reml, p, beta=True)[1]
+    n_pairs = len(design.pairs)
+    for b in np.flatnonzero(failed | ~np.isfinite(beta).all(1)):
         try:
             beta[b] = fit(design, reml, cross_products(design, counts[b, :n_pairs], counts[b, n_pairs:]))["beta"]
         except np.linalg.LinAlgError:
             beta[b] = np.nan
     return beta
+
+
+def newton_refits(st: dict, reml: bool, p: int, two: bool, start: tuple, *, tol: float = 1e-10,
+                  max_iter: int = 50):
+    """The optimum (rho, log delta) of every resample of `st` (`_batch_stats`): Newton steps in
+    (atanh rho, log delta) with the analytic gradient and Hessian of the profiled likelihood
+    (`_batch_derivatives`) from `start` = (rho, delta), until no coordinate of a step exceeds
+    `tol`: the optimum to about 1e-12, where `fit`'s searches on function values stop up to
+    ~1e-7 away in rho. Returns (rho, log delta, failed); `failed` marks the resamples whose
+    Hessian was not positive definite or singular, whose rho neared +-1 or that did not converge
+    in `max_iter` steps."""
+    n_boot = len(st["n_pairs"])
+    t = np.full(n_boot, math.atanh(min(max(start[0], -0.99), 0.99)))
+    u = np.full(n_boot, math.log(start[1]) if two else 0.0)
+    active, failed = np.arange(n_boot), np.zeros(n_boot, bool)
+    for _ in range(max_iter):
+        if not active.size:
+            break
+        rho = np.tanh(t[active])
+        sub = st if active.size == n_boot else {k: v[active] for k, v in st.items()}
+        grad, hess, bad = _batch_derivatives(sub, rho, u[active], reml, p, two)
+        dr = 1 - rho * rho  # d rho / d atanh(rho)
+        hess[:, 0, 0] = hess[:, 0, 0] * dr * dr - 2 * rho * dr * grad[:, 0]
+        hess[:, 0, 1:] *= dr[:, None]
+        hess[:, 1:, 0] *= dr[:, None]
+        grad[:, 0] *= dr
+        ok = ~bad & np.isfinite(hess).all((1, 2)) & np.isfinite(grad).all(1)
+        ok[ok] = np.linalg.eigvalsh(hess[ok])[:, 0] > 0
+        step = np.zeros_like(grad)
+        step[ok] = np.linalg.solve(hess[ok], grad[ok][:, :, None])[:, :, 0]
+        size = np.abs(step).max(1)
+        step *= np.minimum(1.0, 0.5 / np.maximum(size, 1e-300))[:, None]  # at most 0.5 per step
+        t[active] -= step[:, 0]
+        if two:
+            u[active] -= step[:, 1]
+        failed[active[~ok | (np.abs(np.tanh(t[active])) > 1 - 1e-6)]] = True
+        active = active[ok & (size > tol) & ~failed[active]]
+    failed[active] = True  # not converged
+    return np.tanh(t), u, failed
