@@ -5,6 +5,8 @@ first candidate name of each role that the data hold (`analysis.claims.replicate
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,14 +20,30 @@ class _NotTestable(Exception):
     """The data set cannot speak to the claim; the message says what is missing."""
 
 
-def _numeric_view(dataset, table: str, claim: Claim) -> pd.DataFrame:
-    """The table with instrument scores joined and ordered categories coded as numbers
-    (1 = the lowest level; ``options.high_first`` lists variables whose codebook values run
-    from the highest level down), and the indicator columns of ``options.indicators``."""
+_SCORED: ContextVar[dict | None] = ContextVar("scored_tables", default=None)
+
+
+@contextmanager
+def scored_once():
+    """Within the block, each (data set, table) is scored once: `_numeric_view` keeps the table
+    with its instrument scores and hands every claim a copy (`scorecard` tests many claims on
+    the same tables; scoring is the same each time)."""
+    token = _SCORED.set({})
+    try:
+        yield
+    finally:
+        _SCORED.reset(token)
+
+
+def _scored(dataset, table: str) -> pd.DataFrame:
+    """The table with its instrument scores joined (a new frame; the data set's is not changed)."""
     from analysis.scoring.scales import score_instruments
 
+    cache = _SCORED.get()
+    key = (id(dataset), table)
+    if cache is not None and key in cache:
+        return cache[key][1].copy(deep=False)  # copy-on-write: changes to it stay in it
     frame = dataset.table(table)
-    specs = dataset.variables(table)
     items = dataset.instruments(table)
     if items:
         with warnings.catch_warnings():
@@ -34,6 +52,18 @@ def _numeric_view(dataset, table: str, claim: Claim) -> pd.DataFrame:
         frame = frame.join(scores[[c for c in scores.columns if c not in frame.columns]])
     else:
         frame = frame.copy()
+    if cache is not None:
+        cache[key] = (dataset, frame)  # the data set is held, so its id is not reused
+        return frame.copy(deep=False)
+    return frame
+
+
+def _numeric_view(dataset, table: str, claim: Claim) -> pd.DataFrame:
+    """The table with instrument scores joined and ordered categories coded as numbers
+    (1 = the lowest level; ``options.high_first`` lists variables whose codebook values run
+    from the highest level down), and the indicator columns of ``options.indicators``."""
+    frame = _scored(dataset, table)
+    specs = dataset.variables(table)
     high_first = set(claim.options.get("high_first", []))
     for name, spec in specs.items():
         if name in frame and spec.get("type") == "categorical" and spec.get("ordered") and spec.get("values"):

@@ -166,14 +166,15 @@ def regression(frame, claim, names, design: dict | None = None) -> Estimate:
     standardized claims z-score every numeric model variable first (OLS only). With a survey
     `design`, linear, logistic and ordinal models are fitted design-based (`survey_glm`,
     `survey_olr`; tobit has no design-based form and stays unweighted)."""
-    from analysis.models.limited_outcomes import ordinal_regression, tobit
-    from analysis.models.regression import logistic_regression, ols
-
     if design and claim.model != "tobit":
         return _design_regression(frame, claim, names, design)
     formula = _formula(claim, names)
-    fit = {"regression": ols, "logistic": logistic_regression, "ordinal": ordinal_regression,
-           "tobit": tobit}[claim.model]  # fmt: skip
+    if claim.model in ("ordinal", "tobit"):  # imported only when needed (statsmodels' ordinal model)
+        from analysis.models import limited_outcomes as module
+    else:
+        from analysis.models import regression as module
+    fit = getattr(module, {"regression": "ols", "logistic": "logistic_regression", "ordinal": "ordinal_regression",
+                           "tobit": "tobit"}[claim.model])  # fmt: skip
     kwargs = dict(claim.options.get("fit", {}))
     data, scale = frame, "raw"
     if claim.expect.get("scale") == "std":

@@ -33,7 +33,7 @@ import pandas as pd
 
 from analysis.apa import HtmlBlock, apa_table, format_ci, format_stat, format_value
 from analysis.claims import _claim_models
-from analysis.claims._claim_data import _NotTestable, _prepare
+from analysis.claims._claim_data import _NotTestable, _prepare, scored_once
 from analysis.claims.registry import Claim, load_claim
 from analysis.claims.study import Study
 from analysis.exceptions import AnalysisError
@@ -738,22 +738,23 @@ def scorecard(study: Study, *, seed: int | None = None, n_boot: int | None = Non
     problems = {}
     tests = []
     claims = [load_claim(c) for c in study.claims]
-    for entry in study.datasets:
-        ds, problem = loaded.get(entry.label), None
-        if ds is None:
-            try:
-                ds = load_dataset(entry.data, codebook=entry.codebook)
-            except (AnalysisError, FileNotFoundError, OSError) as err:
-                problem = f"data set could not be loaded ({str(err).splitlines()[0]})"
-                problems[entry.label] = problem
-            loaded[entry.label] = ds
-        for claim in claims:
+    with scored_once():  # each table's instrument scores computed once for all claims
+        for entry in study.datasets:
+            ds, problem = loaded.get(entry.label), None
             if ds is None:
-                tests.append(ClaimTest(claim, entry.label, None, None, NOT_TESTABLE, problem,
-                                       f"Not testable on {entry.label}: {problem}.", {}, {}))  # fmt: skip
-            else:
-                tests.append(test_claim(claim, ds, label=entry.label, aliases=entry.aliases, seed=seed, n_boot=n_boot,
-                                        use_design=use_design))  # fmt: skip
+                try:
+                    ds = load_dataset(entry.data, codebook=entry.codebook)
+                except (AnalysisError, FileNotFoundError, OSError) as err:
+                    problem = f"data set could not be loaded ({str(err).splitlines()[0]})"
+                    problems[entry.label] = problem
+                loaded[entry.label] = ds
+            for claim in claims:
+                if ds is None:
+                    tests.append(ClaimTest(claim, entry.label, None, None, NOT_TESTABLE, problem,
+                                           f"Not testable on {entry.label}: {problem}.", {}, {}))  # fmt: skip
+                else:
+                    tests.append(test_claim(claim, ds, label=entry.label, aliases=entry.aliases, seed=seed,
+                                            n_boot=n_boot, use_design=use_design))  # fmt: skip
     order = {c.id: i for i, c in enumerate(claims)}
     tests.sort(key=lambda t: (order[t.claim.id], t.verdict == NOT_TESTABLE))
     verdicts = pd.DataFrame([t.row() for t in tests])

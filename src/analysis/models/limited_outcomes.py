@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
-from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from analysis._checks import _check_level, _check_one_of
 from analysis._compat import renamed_parameter
@@ -125,6 +124,8 @@ def ordinal_regression(data: pd.DataFrame, formula: str, *, link: str = "logit",
     X = _rhs(design).drop(columns="Intercept", errors="ignore")
     if X.shape[1] == 0:
         raise ParameterError("The formula has no predictor; add at least one right of '~'.")
+    from statsmodels.miscmodels.ordinal_model import OrderedModel  # here: its import costs ~0.2 s
+
     model = OrderedModel(y, X, distr=link)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsmodels' own convergence notes; checked below
