@@ -42,6 +42,11 @@ from pathlib import Path
 IMPORT_TIME_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE", "MPLBACKEND",
                    "MPLCONFIGDIR", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONWARNINGS", "CONNLAB_PROJECT")  # fmt: skip
 MPL_INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel would set before any import
+#: imported by the server while it waits between forks, after the notebooks' own imports: modules our
+#: functions import only when called (each kernel would pay them; a kernel forked earlier still does)
+WARM_LATER = ("analysis.models.process_mediation", "analysis.models.multilevel", "analysis.models.survey_design",
+              "analysis.claims.multiverse", "statsmodels.miscmodels.ordinal_model",
+              "statsmodels.nonparametric.smoothers_lowess", "sklearn.mixture")  # fmt: skip
 READY_TIMEOUT = 120.0  # seconds to wait for the server's imports before starting kernels the usual way
 POLL = 0.02  # seconds between the server's checks for ended kernels and a gone parent
 
@@ -309,16 +314,25 @@ def serve(folder: Path, parent: int) -> int:
     listener.bind(str(folder / ".socket"))
     listener.listen(16)
     os.replace(folder / ".socket", folder / "socket")  # the client connects once the imports are done
+    later = [name for name in WARM_LATER if name not in sys.modules]
+    forkable = True
     while os.getppid() == parent:
-        ready, _, _ = select.select([listener], [], [], POLL)
+        ready, _, _ = select.select([listener], [], [], 0 if later else POLL)
         _reap(folder)
         if not ready:
+            if later:
+                try:
+                    __import__(later.pop(0))
+                except Exception:  # not installed, or broken: the kernel that needs it says so
+                    pass
+                if _threads() != 1:  # an import started a thread: no more forks (kernels start the usual way)
+                    later, forkable = [], False
             continue
         conn, _ = listener.accept()
         try:
             conn.settimeout(30)
             request = json.loads(conn.makefile("rb").readline())
-            pid = os.fork()
+            pid = os.fork() if forkable else None  # the server lives on for the kernels it forked
             if pid == 0:
                 _run_kernel(conn, listener, request)
             conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
