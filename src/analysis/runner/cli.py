@@ -13,8 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.exceptions import AnalysisError
-from analysis.paths import DEMO_DIR, NOTEBOOKS_DIR, REPORTS_DIR
+# jsonschema (imported by nbformat, papermill and nbconvert) builds the grammar of its optional IRI
+# format checker (`rfc3987_syntax`, when installed) when imported: ~1.5 CPU s of every `connlab` start.
+# The notebook and report schemas check no IRI, so the command goes without that checker.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+from analysis.exceptions import AnalysisError  # noqa: E402
+from analysis.paths import DEMO_DIR, NOTEBOOKS_DIR, REPORTS_DIR  # noqa: E402
 
 __all__ = ["validation_report", "build_parser", "main"]
 
