@@ -328,7 +328,7 @@ def _check_design(dataset, table):
 def _check_multiverse(dataset, table, spec=(None, None), results=(None, None)):
     if spec[0] or results[0]:
         return None  # a spec file or a finished run names its own data set
-    from analysis.claims.multiverse import draft_multiverse
+    from analysis.claims.multiverse_spec import draft_multiverse  # not .multiverse: no scipy for a check
     from analysis.exceptions import AnalysisError
 
     what = ("outcome and predictor candidates to draft a multiverse from (codebook roles outcome and predictor, "
