@@ -5,17 +5,26 @@ The bootstrap never refits resamples one by one. A resample is a vector of multi
 resample of a chunk are one matrix product of the counts matrix (resamples x cases) with the
 matrix of per-case products ``x_i x_j`` and ``x_i y``, and the small normal equations are then
 solved as one stack (``np.linalg.solve``). Logistic outcome equations use the same products in
-batched Newton-Raphson steps.
+batched Newton-Raphson steps. The case indices are those of ``default_rng(seed).integers``,
+computed from the generator's raw stream (`_Draws`) and, for a large round, on a second thread
+while the counts are multiplied (`_KeyStream`): the same resamples either way. The point fits are
+statsmodels' numbers, computed with its numpy calls (`_ols`) where its objects cost more than the fit.
 """
 
 from __future__ import annotations
 
+import os
+import queue
+import sys
+import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
+from scipy import special, stats
+from statsmodels.discrete.discrete_model import Logit  # not statsmodels.api: ~0.4 s more to import
+from statsmodels.regression.linear_model import OLS
 
 from analysis._checks import _as_list, _require_columns
 from analysis.exceptions import AnalysisWarning, DataError, ParameterError
@@ -25,6 +34,8 @@ __all__ = ["Equation", "term_name", "design", "prepare", "Fit", "fit_equation", 
 
 #: resamples x cases held in memory at once (counts matrix of one chunk)
 CHUNK_CELLS = 2**16
+#: a round of at least this many drawn cases draws them on a second thread (see _KeyStream)
+THREAD_CELLS = 2**18
 
 
 @dataclass(frozen=True)
@@ -74,22 +85,23 @@ def prepare(data: pd.DataFrame, columns: dict[str, object], *,
                 raise ParameterError(f"Column {col!r} is given twice (again as `{role}`); each variable has one role.")
             names.append(col)
     _require_columns(data, names)
-    frame = data[names].copy()
-    for col in names:
-        if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+    values = np.empty((len(data), len(names)))
+    for j, col in enumerate(names):  # column by column: no copy of the frame
+        column = data[col]
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             try:
-                frame[col] = pd.to_numeric(frame[col], errors="raise")
+                column = pd.to_numeric(column, errors="raise")
             except (TypeError, ValueError):
                 raise DataError(f"Column {col!r} is not numeric (dtype {data[col].dtype}); "
                                 "recode it to numbers first.") from None
-    values = frame.to_numpy(dtype=float, na_value=np.nan)
+        values[:, j] = column.to_numpy(dtype=float, na_value=np.nan)
     missing = np.isnan(values)
     complete = ~missing.any(axis=1)
     reasons = [f"missing value in {', '.join(c for c, m in zip(names, row, strict=True) if m)}"
                for row in missing[~complete]]  # fmt: skip
     excluded = pd.DataFrame({"row": list(data.index[~complete]), "reason": reasons})
     values = values[complete]
-    frame = pd.DataFrame(values, index=frame.index[complete], columns=names)
+    frame = pd.DataFrame(values, index=data.index[complete], columns=names)
     if len(frame) < len(names) + 3:
         raise DataError(f"Only {len(frame)} complete rows for {len(names)} variables ({', '.join(names)}); "
                         "the model needs more cases than parameters.")
@@ -104,16 +116,79 @@ def prepare(data: pd.DataFrame, columns: dict[str, object], *,
     return frame, excluded
 
 
+def _t_p(stat, df):
+    """Two-sided t p-value: ``2 * scipy.stats.t.sf(|stat|, df)``, the same special function
+    without the distribution machinery (same numbers, nan and inf included)."""
+    return 2 * special.stdtr(df, -np.abs(stat))
+
+
+def _t_crit(ci: float, df) -> float:
+    """``scipy.stats.t.ppf(0.5 + ci / 2, df)`` (ci in (0, 1))."""
+    return special.stdtrit(df, 0.5 + ci / 2)
+
+
+def _f_sf(f, df1, df2) -> float:
+    """``scipy.stats.f.sf(f, df1, df2)`` for one F (1 at F <= 0, nan for nan)."""
+    if np.isnan(f):
+        return np.nan
+    return 1.0 if f <= 0 else float(special.fdtrc(df1, df2, f))
+
+
+@dataclass(frozen=True)
+class _Ols:
+    """An OLS fit computed with the calls of statsmodels' ``OLS(y, X).fit()`` (method "pinv",
+    nonrobust; X of full rank with an intercept column), so the numbers are the same to the last
+    bit, without its model and results objects (most of its time here)."""
+
+    coef: np.ndarray
+    vcov: np.ndarray
+    df_resid: float
+    ssr: float
+    rsquared: float
+
+
+def _ols(X: np.ndarray, y: np.ndarray) -> _Ols:
+    # statsmodels.tools.tools.pinv_extended(X), then RegressionModel.fit / RegressionResults
+    u, s, vt = np.linalg.svd(X, False)
+    cutoff = 1e-15 * np.maximum.reduce(s)
+    s = np.where(s > cutoff, 1.0 / s, 0.0)
+    pinv = np.dot(np.transpose(vt), np.multiply(s[:, np.newaxis], np.transpose(u)))
+    coef = np.dot(pinv, y)
+    df_resid = float(X.shape[0] - X.shape[1])  # nobs - rank (full rank checked by the caller)
+    resid = y - np.dot(X, coef)
+    ssr = np.dot(resid, resid)
+    vcov = np.dot(pinv, np.transpose(pinv)) * (ssr / df_resid)
+    weights = np.repeat(np.array(1.0), len(y))  # OLS is WLS with unit weights: its centered_tss
+    tss = np.sum(weights * (y - np.average(y, weights=weights)) ** 2)
+    return _Ols(coef, vcov, df_resid, ssr, 1 - ssr / tss)
+
+
 @dataclass(frozen=True)
 class Fit:
-    """Point estimates of one equation."""
+    """Point estimates of one equation; `table` (one row per term) is built when first used."""
 
     equation: Equation
     coef: np.ndarray
     vcov: np.ndarray
     df_resid: float
-    table: pd.DataFrame
     fit: dict
+    se: np.ndarray
+    statistic: np.ndarray
+    p_value: np.ndarray
+    crit: float
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """``outcome``, ``term``, ``estimate``, ``se``, ``statistic``, ``df``, ``p_value``,
+        ``ci_low``, ``ci_high``."""
+        return pd.DataFrame(self.columns())
+
+    def columns(self) -> dict:
+        """The columns of `table`, as arrays."""
+        coef, se, k = self.coef, self.se, len(self.coef)
+        return {"outcome": [self.equation.outcome] * k, "term": self.equation.names, "estimate": coef, "se": se,
+                "statistic": self.statistic, "df": np.full(k, float(self.df_resid)), "p_value": self.p_value,
+                "ci_low": coef - self.crit * se, "ci_high": coef + self.crit * se}
 
 
 def fit_equation(frame: pd.DataFrame, eq: Equation, *, robust: str | None = None, ci: float = 0.95) -> Fit:
@@ -125,7 +200,7 @@ def fit_equation(frame: pd.DataFrame, eq: Equation, *, robust: str | None = None
     if np.linalg.matrix_rank(X) < k:
         raise DataError(f"The predictors of {eq.outcome!r} ({', '.join(eq.names[1:])}) are collinear; drop one.")
     if eq.logistic:
-        res = sm.Logit(y, X).fit(disp=0, method="newton", maxiter=100, tol=1e-12)
+        res = Logit(y, X).fit(disp=0, method="newton", maxiter=100, tol=1e-12)
         coef, vcov = res.params, res.cov_params()
         stat = coef / np.sqrt(np.diag(vcov))
         p = 2 * stats.norm.sf(np.abs(stat))
@@ -134,25 +209,27 @@ def fit_equation(frame: pd.DataFrame, eq: Equation, *, robust: str | None = None
         fit = {"outcome": eq.outcome, "n": n, "model": "logistic", "minus2ll": -2 * res.llf,
                "chi2": res.llr, "df1": k - 1, "p_value": res.llr_pvalue, "r2_mcfadden": res.prsquared}
     else:
-        res = sm.OLS(y, X).fit(cov_type="HC3" if robust == "HC3" else "nonrobust", use_t=True)
-        coef, vcov = res.params, res.cov_params()
+        if robust == "HC3":
+            res = OLS(y, X).fit(cov_type="HC3", use_t=True)
+            coef, vcov, df_resid, r2, mse = res.params, res.cov_params(), res.df_resid, res.rsquared, res.mse_resid
+        else:
+            ols = _ols(X, y)
+            coef, vcov, df_resid, r2 = ols.coef, ols.vcov, ols.df_resid, ols.rsquared
+            mse = ols.ssr / df_resid
         stat = coef / np.sqrt(np.diag(vcov))
-        df_resid = res.df_resid
-        p = 2 * stats.t.sf(np.abs(stat), df_resid)
-        crit = stats.t.ppf(0.5 + ci / 2, df_resid)
+        p = _t_p(stat, df_resid)
+        crit = _t_crit(ci, df_resid)
         if k > 1:  # omnibus test of all predictors: Wald F (equals the classical F without HC3)
             R = np.eye(k)[1:]
             b = R @ coef
             f_stat = float(b @ np.linalg.solve(R @ vcov @ R.T, b) / (k - 1))
         else:
             f_stat = np.nan
-        fit = {"outcome": eq.outcome, "n": n, "model": "OLS (HC3)" if robust == "HC3" else "OLS", "r2": res.rsquared,
-               "mse": res.mse_resid, "f": f_stat, "df1": k - 1, "df2": df_resid,
-               "p_value": stats.f.sf(f_stat, k - 1, df_resid)}
+        fit = {"outcome": eq.outcome, "n": n, "model": "OLS (HC3)" if robust == "HC3" else "OLS", "r2": r2,
+               "mse": mse, "f": f_stat, "df1": k - 1, "df2": df_resid,
+               "p_value": _f_sf(f_stat, k - 1, df_resid)}
     se = np.sqrt(np.diag(vcov))
-    table = pd.DataFrame({"outcome": eq.outcome, "term": eq.names, "estimate": coef, "se": se, "statistic": stat,
-                          "df": df_resid, "p_value": p, "ci_low": coef - crit * se, "ci_high": coef + crit * se})
-    return Fit(eq, np.asarray(coef), np.asarray(vcov), df_resid, table, fit)
+    return Fit(eq, np.asarray(coef), np.asarray(vcov), df_resid, fit, se, stat, p, crit)
 
 
 def interaction_test(frame: pd.DataFrame, eq: Equation, fit: Fit, terms: list[tuple]) -> dict:
@@ -163,9 +240,9 @@ def interaction_test(frame: pd.DataFrame, eq: Equation, fit: Fit, terms: list[tu
     f_stat = float(b @ np.linalg.solve(R @ fit.vcov @ R.T, b) / len(idx))
     reduced = Equation(eq.outcome, tuple(t for t in eq.terms if t not in terms))
     y = frame[eq.outcome].to_numpy(dtype=float)
-    r2_reduced = sm.OLS(y, design(frame, reduced.terms)).fit().rsquared
+    r2_reduced = _ols(design(frame, reduced.terms), y).rsquared
     return {"term": " + ".join(term_name(t) for t in terms), "r2_change": fit.fit["r2"] - r2_reduced,
-            "f": f_stat, "df1": len(idx), "df2": fit.df_resid, "p_value": stats.f.sf(f_stat, len(idx), fit.df_resid)}
+            "f": f_stat, "df1": len(idx), "df2": fit.df_resid, "p_value": _f_sf(f_stat, len(idx), fit.df_resid)}
 
 
 # ------------------------------------------------------------------------------------------
@@ -177,6 +254,136 @@ def _pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(k)
 
 
+class _Draws:
+    """The resampled case indices, in the stream of ``rng.integers(0, n, size, dtype=np.int32)``.
+
+    Numpy draws those with Lemire's method on 32-bit halves of the bit generator's 64-bit outputs
+    (low half first, an odd half kept for the next call): ``u * n >> 32``, a draw being rejected
+    (and the next half taken) when ``u * n mod 2**32 < 2**32 mod n``. For the default generator
+    (PCG64, little-endian) `fill` computes the same indices from ``random_raw`` with whole-array
+    arithmetic (about half the time of ``integers``) and leaves the generator where ``integers``
+    would have; any other generator is asked through ``integers`` itself. tests/test_speed_paths.py
+    checks both against ``integers`` (seeds with and without rejections, odd n, n = 2**k).
+
+    `fill` writes ``row * n + index`` (the bins of ``np.bincount``) into a ``(rows, n)`` intp array.
+    """
+
+    def __init__(self, rng: np.random.Generator, n: int):
+        self.rng, self.n = rng, n
+        self.bitgen = rng.bit_generator
+        self.fast = type(self.bitgen) is np.random.PCG64 and sys.byteorder == "little" and 1 < n < 2**31
+        if self.fast:
+            state = self.bitgen.state
+            self.has, self.half = state["has_uint32"], state["uinteger"]  # the kept 32-bit half
+            self.threshold = (1 << 32) % n  # numpy's (2**32 - n) % n
+            self.n64 = np.uint64(n)
+
+    def _candidates(self, count: int, out: np.ndarray) -> None:
+        """The next `count` 32-bit halves u of the stream, as ``u * n`` (uint64), into `out`."""
+        pos = 0
+        if self.has and count:
+            out[0] = np.uint64(self.half) * self.n64
+            self.has, pos = 0, 1
+        rest = count - pos
+        if rest:
+            halves = self.bitgen.random_raw((rest + 1) // 2).view(np.uint32)
+            np.multiply(halves[:rest], self.n64, out=out[pos:])
+            # numpy keeps the last high half even once used (has_uint32 = 0): the same state
+            self.has, self.half = rest % 2, int(halves[-1])
+
+    def fill(self, keys: np.ndarray, offsets: np.ndarray) -> None:
+        rows, n = keys.shape
+        if not self.fast:
+            np.add(self.rng.integers(0, n, size=(rows, n), dtype=np.int32), offsets[:rows], out=keys)
+            return
+        prod = keys.reshape(-1).view(np.uint64)  # u * n, then its top 32 bits: the index
+        self._candidates(rows * n, prod)
+        if self.threshold and prod.view(np.uint32)[::2].min() < self.threshold:  # rare: a rejection
+            kept = prod[prod.view(np.uint32)[::2] >= self.threshold]
+            while len(kept) < len(prod):
+                more = np.empty(len(prod) - len(kept), dtype=np.uint64)
+                self._candidates(len(more), more)
+                kept = np.concatenate([kept, more[more.view(np.uint32)[::2] >= self.threshold]])
+            prod[:] = kept
+        np.right_shift(prod, np.uint64(32), out=prod)
+        keys += offsets[:rows]
+
+    def close(self) -> None:
+        """Leave the generator's kept half where ``integers`` would have left it."""
+        if self.fast:
+            state = self.bitgen.state
+            state["has_uint32"], state["uinteger"] = self.has, self.half
+            self.bitgen.state = state
+
+
+class _KeyStream:
+    """The bins of every chunk of a round, in order; drawn on a second thread for a large round.
+
+    With the thread, chunk j + 1 is drawn while the caller counts and multiplies chunk j (numpy
+    releases the GIL in both). The draws are the same either way: one thread draws every chunk
+    in stream order; three preallocated buffers circulate between it and the caller.
+    """
+
+    def __init__(self, draws: _Draws, sizes: list[int], offsets: np.ndarray, *, threaded: bool):
+        self.draws, self.sizes, self.offsets = draws, sizes, offsets
+        n = draws.n
+        self.slots = [np.empty((max(sizes), n), dtype=np.intp) for _ in range(3 if threaded else 1)]
+        self.thread = None
+        self.next_size = iter(sizes)
+        if threaded:
+            self.free, self.filled = queue.SimpleQueue(), queue.SimpleQueue()
+            for slot in range(len(self.slots)):
+                self.free.put(slot)
+            self.stop = False
+            self.thread = threading.Thread(target=self._work, name="connlab-bootstrap-draws", daemon=True)
+            self.thread.start()
+
+    def _work(self) -> None:
+        try:
+            for rows in self.sizes:
+                slot = self.free.get()
+                if self.stop or slot is None:
+                    return
+                self.draws.fill(self.slots[slot][:rows], self.offsets)
+                self.filled.put(slot)
+        except BaseException as exc:  # handed to the caller, which raises it
+            self.filled.put(exc)
+
+    def next(self) -> np.ndarray:
+        """The bins of the next chunk, valid until `release`."""
+        rows = next(self.next_size)
+        if self.thread is None:
+            self.draws.fill(self.slots[0][:rows], self.offsets)
+            return self.slots[0][:rows]
+        slot = self.filled.get()
+        if isinstance(slot, BaseException):
+            raise slot
+        self.current = slot
+        return self.slots[slot][:rows]
+
+    def release(self) -> None:
+        if self.thread is not None:
+            self.free.put(self.current)
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.stop = True
+            self.free.put(None)
+            self.thread.join()
+            self.thread = None
+
+
+def _use_thread(cells: int, chunks: int) -> bool:
+    """Draw on a second thread: a round of at least THREAD_CELLS draws in two or more chunks, and
+    a second core to run it on."""
+    if cells < THREAD_CELLS or chunks < 2:
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except AttributeError:  # not on Linux
+        return (os.cpu_count() or 1) > 1
+
+
 def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, seed, sd_columns=()) -> dict:
     """Coefficients of every equation in `n_boot` case resamples, and standard deviations.
 
@@ -184,6 +391,8 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
     "failed": int}``. Resample b draws counts ``C_b ~ Multinomial(n, 1/n)`` (indices from
     ``default_rng(seed).integers``, tallied); all resamples of a chunk share one matrix product.
     A resample whose logistic fit does not converge is replaced by the next draw, as PROCESS does.
+    A large round draws its indices on a second thread while the counts are multiplied (the same
+    draws, in the same order: the results do not depend on it).
     """
     if not isinstance(n_boot, int | np.integer) or n_boot < 100:
         raise ParameterError(f"`n_boot` must be an integer of at least 100, but {n_boot!r} was passed.")
@@ -219,26 +428,33 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
     out = {eq.outcome: np.empty((n_boot, len(eq.terms) + 1)) for eq in equations}
     sds = {name: np.empty(n_boot) for name in sd_columns}
     filled, failed = 0, 0
-    # int32 indices (chunk * n < 2**31): the 32-bit draws are buffered in the generator across
-    # calls, so the stream, and every resample, does not depend on the chunk size
-    offsets = (n * np.arange(chunk, dtype=np.int32))[:, None]
+    # the draws of a chunk are one stream (32-bit halves kept across calls), so the resamples do
+    # not depend on the chunk size; the counts' matrix product does in its last bits: keep CHUNK_CELLS
+    offsets = (n * np.arange(chunk, dtype=np.intp))[:, None]
+    ones = np.ones(chunk * n)  # bincount's weights: the counts come as floats, ready for the product
+    draws = _Draws(rng, n)
     while filled < n_boot:  # one round draws what is missing; failed resamples are redrawn
         need = n_boot - filled
         sums = np.empty((need, len(names) + 1))
         sums[:, -1] = n  # the constant's monomial (index -1): the counts sum to n
         coefs = {eq.outcome: np.empty((need, len(eq.terms) + 1)) for eq in equations}
         ok = np.ones(need, dtype=bool)
-        for start in range(0, need, chunk):  # only the O(resamples x cases) work is chunked
-            c = min(chunk, need - start)
-            idx = rng.integers(0, n, size=(c, n), dtype=np.int32)
-            idx += offsets[:c]
-            counts = np.bincount(idx.ravel(), minlength=c * n).reshape(c, n).astype(np.float64)
-            sums[start:start + c, :-1] = counts @ products
-            for eq, X, y, _, _ in layout:
-                if eq.logistic:
-                    beta, conv = _batch_logit(counts, X, y)
-                    coefs[eq.outcome][start:start + c] = beta
-                    ok[start:start + c] &= conv
+        starts = range(0, need, chunk)  # only the O(resamples x cases) work is chunked
+        sizes = [min(chunk, need - start) for start in starts]
+        stream = _KeyStream(draws, sizes, offsets, threaded=_use_thread(need * n, len(sizes)))
+        try:
+            for start, c in zip(starts, sizes, strict=True):
+                keys = stream.next()
+                counts = np.bincount(keys.reshape(-1), weights=ones[:c * n], minlength=c * n).reshape(c, n)
+                stream.release()
+                sums[start:start + c, :-1] = counts @ products
+                for eq, X, y, _, _ in layout:
+                    if eq.logistic:
+                        beta, conv = _batch_logit(counts, X, y)
+                        coefs[eq.outcome][start:start + c] = beta
+                        ok[start:start + c] &= conv
+        finally:
+            stream.close()
         for eq, _, _, xx, xy in layout:  # OLS equations: one stacked solve for the whole round
             if eq.logistic:
                 continue
@@ -263,8 +479,10 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
         filled += take
         failed += need - take
         if failed > n_boot:
+            draws.close()
             raise DataError(f"{failed} bootstrap resamples could not be estimated (singular or separated); "
                             "the model is too close to the limits of these data.")
+    draws.close()
     return {"coef": out, "sd": sds, "failed": failed}
 
 

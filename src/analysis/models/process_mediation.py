@@ -12,13 +12,14 @@ from itertools import combinations, pairwise
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from analysis import apa
 from analysis._checks import _as_list, _check_level, _check_one_of
 from analysis.exceptions import ParameterError
 from analysis.models._process_bootstrap import (
     Equation,
+    _t_p,
     boot_ci,
     bootstrap,
     check_probe,
@@ -280,36 +281,31 @@ def _run(frame, excluded, *, x, mediators, y, w, covs, model, serial, logistic, 
         return out
 
     est = quantities(point)
-    boot = quantities(bcoef)
-    boot_frame = pd.DataFrame({k: np.asarray(v[3]) for k, v in boot.items()})
+    boot = {k: np.asarray(v[3]) for k, v in quantities(bcoef).items()}
+    boot_frame = pd.DataFrame(boot)
     rows = []
     yfit = fits[-1]
     if total_fit is not None:
-        t = total_fit.table.iloc[1]
-        rows.append({"effect": "total", "path": f"{x} -> {y}", "w": np.nan, "estimate": t["estimate"], "se": t["se"],
-                     "statistic": t["statistic"], "p_value": t["p_value"], "ci_low": t["ci_low"],
-                     "ci_high": t["ci_high"]})
+        rows.append({"effect": "total", "path": f"{x} -> {y}", "w": np.nan} | _term_row(total_fit, 1))
     if model == 8:  # conditional direct effect c1' + c3' W, t-based (PROCESS)
         names = yfit.equation.names
         i1, i3 = names.index(x), names.index(f"{x}*{w}")
-        crit = stats.t.ppf(0.5 + ci / 2, yfit.df_resid)
+        crit = yfit.crit  # t quantile of the Y equation's df
         for wv in w_values:
             g = np.zeros(len(names))
             g[i1], g[i3] = 1.0, wv
             est_d, se_d = float(g @ yfit.coef), float(np.sqrt(g @ yfit.vcov @ g))
             rows.append({"effect": "conditional direct", "path": f"{x} -> {y}", "w": wv, "estimate": est_d,
                          "se": se_d, "statistic": est_d / se_d,
-                         "p_value": 2 * stats.t.sf(abs(est_d / se_d), yfit.df_resid),
+                         "p_value": _t_p(est_d / se_d, yfit.df_resid),
                          "ci_low": est_d - crit * se_d, "ci_high": est_d + crit * se_d})
     else:
-        direct = yfit.table.iloc[yfit.equation.names.index(x)]
-        rows.append({"effect": "direct", "path": f"{x} -> {y}", "w": np.nan, "estimate": direct["estimate"],
-                     "se": direct["se"], "statistic": direct["statistic"], "p_value": direct["p_value"],
-                     "ci_low": direct["ci_low"], "ci_high": direct["ci_high"]})
+        rows.append({"effect": "direct", "path": f"{x} -> {y}", "w": np.nan}
+                    | _term_row(yfit, yfit.equation.names.index(x)))
     scale_pt = sd_point[x] / sd_point[y] if sd_cols else np.nan
     scale_bt = draws["sd"][x] / draws["sd"][y] if sd_cols else None
     for key, (kind, path, wv, value) in est.items():
-        d = boot_frame[key].to_numpy()
+        d = boot[key]
         lo, hi = boot_ci(value, d, ci=ci, method=ci_type)
         row = {"effect": kind, "path": path, "w": wv, "estimate": value, "se": d.std(ddof=1), "statistic": np.nan,
                "p_value": np.nan, "ci_low": lo, "ci_high": hi}
@@ -322,15 +318,17 @@ def _run(frame, excluded, *, x, mediators, y, w, covs, model, serial, logistic, 
         for row in rows:
             if row["effect"] in ("total", "direct", "conditional direct"):
                 row["std_estimate"] = row["estimate"] * scale_pt
-    effects = pd.DataFrame(rows).reindex(columns=_EFFECT_COLUMNS)
+    effects = pd.DataFrame({c: [row.get(c, np.nan) for row in rows] for c in _EFFECT_COLUMNS})
     effects.attrs = {"ci": ci, "ci_type": ci_type, "n_boot": n_boot, "seed": seed}
-    paths = pd.concat([f.table for f in fits], ignore_index=True)
-    fit = pd.DataFrame([{"outcome": f.fit["outcome"], "n": f.fit["n"], "n_excluded": len(excluded)}
+    columns = [f.columns() for f in fits]  # the equations' tables, stacked: `paths`
+    paths = pd.DataFrame({c: ([v for col in columns for v in col[c]] if c in ("outcome", "term")
+                              else np.concatenate([col[c] for col in columns])) for c in columns[0]})
+    fit = _frame_of_rows([{"outcome": f.fit["outcome"], "n": f.fit["n"], "n_excluded": len(excluded)}
                         | {k: v for k, v in f.fit.items() if k not in ("outcome", "n")} for f in fits])  # fmt: skip
     sobel = _sobel(fits, x=x, y=y, chains=chains, ci=ci) if model == 4 else _sobel(None, x=x, y=y, chains=[], ci=ci)
     if total_fit is not None:
-        total_model = total_fit.table.copy()
-        total_fit_row = pd.DataFrame([{"outcome": y, "n": total_fit.fit["n"], "n_excluded": len(excluded)}
+        total_model = pd.DataFrame(total_fit.columns())
+        total_fit_row = _frame_of_rows([{"outcome": y, "n": total_fit.fit["n"], "n_excluded": len(excluded)}
                                       | {k: v for k, v in total_fit.fit.items() if k not in ("outcome", "n")}])
     else:
         total_model = fits[-1].table.iloc[:0].copy()
@@ -341,12 +339,29 @@ def _run(frame, excluded, *, x, mediators, y, w, covs, model, serial, logistic, 
                            total_model=total_model, total_fit=total_fit_row)
 
 
+def _frame_of_rows(rows: list[dict], columns: list | None = None) -> pd.DataFrame:
+    """``pd.DataFrame(rows, columns=columns)`` built column by column (its dtypes; a key absent
+    from a row is NaN; columns in order of first appearance), without its per-row parsing."""
+    if columns is None:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+    if not rows:
+        return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame({c: [row.get(c, np.nan) for row in rows] for c in columns})
+
+
+def _term_row(fit, i: int) -> dict:
+    """Row `i` of ``fit.table`` (estimate, se, statistic, p_value, ci_low, ci_high) without the table."""
+    b, se = fit.coef[i], fit.se[i]
+    return {"estimate": b, "se": se, "statistic": fit.statistic[i], "p_value": fit.p_value[i],
+            "ci_low": b - fit.crit * se, "ci_high": b + fit.crit * se}
+
+
 def _sobel(fits, *, x, y, chains, ci) -> pd.DataFrame:
     """Normal-theory (Sobel) test of every indirect effect through one mediator in model 4, as PROCESS
     ``normal=1``: ``se = sqrt(a^2 s_b^2 + b^2 s_a^2 + s_a^2 s_b^2)`` (second-order), ``z = ab / se``, CI
     ``ab -/+ z_crit se``."""
     rows = []
-    crit = stats.norm.ppf(0.5 + ci / 2)
+    crit = special.ndtri(0.5 + ci / 2)  # scipy.stats.norm.ppf
     for chain in chains:
         if len(chain) != 1:
             continue
@@ -358,8 +373,8 @@ def _sobel(fits, *, x, y, chains, ci) -> pd.DataFrame:
         se = float(np.sqrt(a * a * sb * sb + b * b * sa * sa + sa * sa * sb * sb))  # process.sps: sesobel
         z = a * b / se
         rows.append({"path": f"{x} -> {m} -> {y}", "estimate": a * b, "se": se, "statistic": z,
-                     "p_value": 2 * stats.norm.sf(abs(z)), "ci_low": a * b - crit * se, "ci_high": a * b + crit * se})
-    out = pd.DataFrame(rows, columns=["path", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high"])
+                     "p_value": 2 * special.ndtr(-abs(z)), "ci_low": a * b - crit * se, "ci_high": a * b + crit * se})
+    out = _frame_of_rows(rows, ["path", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high"])
     out.attrs.update(statistic="z", ci=ci)
     return out
 
