@@ -15,14 +15,17 @@ _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
 METHOD_WORDS = {"minres": "minimum residual", "ml": "maximum likelihood"}
 
 
-def _excluded(data: pd.DataFrame, items: list[str], missing: str, group: str | None = None) -> pd.DataFrame:
+def _excluded(data: pd.DataFrame, items: list[str], missing: str, group: str | None = None, *,
+              miss: np.ndarray | None = None) -> pd.DataFrame:
     """Rows of `data` a model leaves out, one per row: ``row`` (index label) and ``reason``.
 
     ``missing="listwise"`` leaves out every row with a missing item; ``"pairwise"`` and
     ``"fiml"`` only the rows with every item missing. A row with a missing `group` is left out
-    too. Rows with the same gaps share one reason (computed once per pattern).
+    too. Rows with the same gaps share one reason (computed once per pattern). `miss`: the items'
+    missing cells (``data[items].isna()`` as an array) when the caller has them.
     """
-    miss = data[items].isna().to_numpy()
+    if miss is None:
+        miss = data[items].isna().to_numpy()
     none = miss.all(axis=1)
     drop = miss.any(axis=1) if missing == "listwise" else none
     gmiss = data[group].isna().to_numpy() if group is not None else np.zeros(len(data), dtype=bool)

@@ -17,11 +17,12 @@ structure mu is the sample mean (d = 0) and this is lavaan's normal-theory ML (b
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 __all__ = ["Block", "Padded", "GroupData", "group_data", "em_moments", "minus2_terms", "row", "cfa_table",
            "dyad_table", "Model", "expected_information", "fit", "fit_measures", "rmsea_ci", "estimates"]
@@ -54,6 +55,7 @@ class Padded:
     n: np.ndarray
     ybar: np.ndarray
     S: np.ndarray
+    both: np.ndarray | None = None  # obs[:, :, None] & obs[:, None, :], kept by minus2_terms
 
 
 @dataclass
@@ -70,30 +72,63 @@ class GroupData:
     logl_baseline: float = np.nan
 
 
-def group_data(Y: np.ndarray) -> GroupData:
+def _cross_products(dev: np.ndarray) -> np.ndarray:
+    """``np.einsum("ni,nj->ij", dev, dev)`` to the last bit, in about 70% of its time.
+
+    einsum sums each entry over the rows in order (one multiply and one add per row); on a block
+    of its rows it does the same, so the lower triangle is computed by blocks of rows and mirrored.
+    tests/test_speed_paths.py checks the equality on several shapes. (einsum, not BLAS: BLAS sums in
+    another order, which moves the last bits and, through the optimiser, the estimates.)
+    """
+    p = dev.shape[1]
+    out = np.empty((p, p))
+    for a in range(0, p, 12):
+        b = min(a + 12, p)
+        out[a:b, :b] = np.einsum("ni,nj->ij", dev[:, a:b], dev[:, :b])
+    upper = np.triu_indices(p, 1)
+    out[upper] = out.T[upper]
+    return out
+
+
+def complete_moments(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, deviations from it and covariance matrix (divisor n) of an (n, p) array without NaN,
+    computed as `group_data` computes them."""
+    mean = Y.mean(axis=0)
+    dev = Y - mean
+    return mean, dev, _cross_products(dev) / len(Y)  # einsum's sums: steadier than threaded BLAS
+
+
+def group_data(Y: np.ndarray, *, complete: bool | None = None, moments: tuple | None = None) -> GroupData:
     """Pattern blocks, saturated moments and baseline log-likelihood of an (n, p) array
-    (NaN = missing)."""
+    (NaN = missing). `complete=True` says that Y has no NaN (not checked: saves its passes);
+    `moments`: ``complete_moments(Y)`` when the caller has it already."""
     n, p = Y.shape
-    obs = ~np.isnan(Y)
-    if obs.all():  # complete data (listwise): one pattern, the rows in their order
-        first, groups = np.zeros(1, dtype=int), [np.arange(n)]
+    if complete is None:
+        complete = not np.isnan(Y).any()
+    if complete:  # listwise: one pattern, the rows in their order
+        obs = None
+        keys, groups = np.ones((1, p), dtype=bool), [None]
     else:
+        obs = ~np.isnan(Y)
         _, first, inverse = np.unique(_row_keys(obs), return_index=True, return_inverse=True)
         order = np.argsort(inverse.ravel(), kind="stable")
         groups = np.split(order, np.cumsum(np.bincount(inverse.ravel()))[:-1])
+        keys = obs[first]
     by_k: dict[int, list] = {}
-    for key, rows_idx in zip(obs[first], groups, strict=True):
-        rows = Y if len(rows_idx) == n and key.all() else Y[np.ix_(rows_idx, np.flatnonzero(key))]
-        mean = rows.mean(axis=0)
-        dev = rows - mean
-        S = np.einsum("ni,nj->ij", dev, dev) / len(rows)  # einsum: steadier than threaded BLAS
+    for key, rows_idx in zip(keys, groups, strict=True):
+        if rows_idx is None:
+            mean, dev, S = moments if moments is not None else complete_moments(Y)
+            rows = Y
+        else:
+            rows = Y[np.ix_(rows_idx, np.flatnonzero(key))]
+            mean, _, S = complete_moments(rows)
         pattern = (np.flatnonzero(key), np.flatnonzero(~key), len(rows), mean, S)
         by_k.setdefault(int(key.sum()), []).append(pattern)
     blocks = []
     for k, v in sorted(by_k.items()):
         idx, miss, nn, ybar, S = (np.array(a) for a in zip(*v, strict=True))
         blocks.append(Block(idx, miss.reshape(len(v), p - k), nn.astype(float), ybar, S))
-    if obs.all():
+    if complete:
         ybar, S = blocks[0].ybar[0], blocks[0].S[0]
     else:
         ybar, S = em_moments(Y, blocks)
@@ -110,13 +145,18 @@ def group_data(Y: np.ndarray) -> GroupData:
     step = max(1, int(4e6 // (p * p)))  # at most ~32 MB per chunk
     cut = range(0, len(nn), step)
     padded = [Padded(*(a[i : i + step] for a in (o, nn, yb, Sp))) for i in cut]
-    gd = GroupData(n, blocks, padded, int(obs.sum()), ybar, S)
+    gd = GroupData(n, blocks, padded, n * p if complete else int(obs.sum()), ybar, S)
     gd.logl_h1 = -0.5 * (minus2_terms(S, ybar, padded)[0] + LOG2PI * gd.n_obs)
-    # baseline (independence) model: per-variable ML mean and variance of the observed values
-    complete = obs.all()  # then mean() is nanmean() to the last bit, without its copies
-    m = Y.mean(axis=0) if complete else np.nanmean(Y, axis=0)
-    v = ((Y - m) ** 2).mean(axis=0) if complete else np.nanmean((Y - m) ** 2, axis=0)
-    gd.logl_baseline = float(-0.5 * (obs.sum(axis=0) * (LOG2PI + np.log(v) + 1.0)).sum())
+    # baseline (independence) model: per-variable ML mean and variance of the observed values;
+    # complete data: mean() is nanmean() to the last bit, and Y - mean() is the pattern's dev
+    if complete:
+        v = (dev**2).mean(axis=0)
+        counts = np.full(p, n)
+    else:
+        m = np.nanmean(Y, axis=0)
+        v = np.nanmean((Y - m) ** 2, axis=0)
+        counts = obs.sum(axis=0)
+    gd.logl_baseline = float(-0.5 * (counts * (LOG2PI + np.log(v) + 1.0)).sum())
     return gd
 
 
@@ -178,16 +218,25 @@ def em_moments(Y: np.ndarray, blocks: list) -> tuple[np.ndarray, np.ndarray]:
     return mu, sigma
 
 
+@functools.lru_cache(maxsize=16)
+def _eye(p: int) -> np.ndarray:
+    eye = np.eye(p, dtype=bool)
+    eye.flags.writeable = False
+    return eye
+
+
 def minus2_terms(sigma, mu, padded, grad=False):
     """sum_p n_p [log|S_oo| + tr(S_oo^-1 (S_p + d d'))] and its derivatives with respect to
     Sigma (elementwise, p x p) and mu. Each pattern's Sigma is padded with an identity block
     for its missing variables (same determinant and trace, one batched call for all patterns).
     Raises LinAlgError when a S_oo is not positive definite."""
     p = len(mu)
-    eye = np.eye(p, dtype=bool)
+    eye = _eye(p)
     total, G, gmu = 0.0, np.zeros((p, p)), np.zeros(p)
     for b in padded:
-        both = b.obs[:, :, None] & b.obs[:, None, :]
+        if b.both is None:  # computed at the first evaluation, kept for the optimiser's next ones
+            b.both = b.obs[:, :, None] & b.obs[:, None, :]
+        both = b.both
         Soo = np.where(both, sigma, eye)
         L = np.linalg.cholesky(Soo)
         logdet = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
@@ -277,12 +326,14 @@ class Model:
                 else:
                     self.fixed[r.group][r.matrix][i, j] = r.value
         self.free = {k: np.array(v, dtype=int).reshape(-1, 4) for k, v in self.free.items()}
+        # per group: matrix -> (rows, cols, params) of its free entries (used at every evaluation)
+        self._entries = [{k: (e[:, 1], e[:, 2], e[:, 3]) for k, ent in self.free.items()
+                          if len(e := ent[ent[:, 0] == g])} for g in range(n_groups)]
 
     def matrices(self, x: np.ndarray, g: int) -> dict:
         mats = {k: v.copy() for k, v in self.fixed[g].items()}
-        for k, ent in self.free.items():
-            e = ent[ent[:, 0] == g]
-            mats[k][e[:, 1], e[:, 2]] = x[e[:, 3]]
+        for k, (rows, cols, params) in self._entries[g].items():
+            mats[k][rows, cols] = x[params]
         return mats
 
     def implied(self, x, g):
@@ -348,10 +399,8 @@ class Model:
             dL = 2.0 * G @ L @ P + (np.outer(gmu, a) if self.meanstructure else 0.0)
             d = {"lambda": dL, "psi": L.T @ G @ L, "theta": G, "nu": gmu[:, None],
                  "alpha": (L.T @ gmu)[:, None]}
-            for k, ent in self.free.items():
-                e = ent[ent[:, 0] == g]
-                if len(e):
-                    grad += np.bincount(e[:, 3], weights=d[k][e[:, 1], e[:, 2]], minlength=self.q)
+            for k, (rows, cols, params) in self._entries[g].items():
+                grad += np.bincount(params, weights=d[k][rows, cols], minlength=self.q)
         return total / N, grad / N
 
     def jacobian(self, x, g):
@@ -384,8 +433,12 @@ def expected_information(model: Model, data: list[GroupData], x: np.ndarray) -> 
         sigma, _, _ = model.implied(x, gi)
         W = np.linalg.inv(sigma)
         dS, dm = model.jacobian(x, gi)
-        B = np.einsum("ab,kbc->kac", W, dS)
-        block = 0.5 * np.einsum("iab,jba->ij", B, B)
+        # B_k = W dS_k and 0.5 tr(B_i B_j) as einsum("ab,kbc->kac", W, dS) and einsum("iab,jba->ij",
+        # B, B): the same sums in the same order (the same numbers, tests/test_speed_paths.py) as
+        # two-operand einsums on contiguous rows, in about 40% of their time
+        q, p = len(dS), len(W)
+        B = np.einsum("ab,bx->ax", W, dS.transpose(1, 0, 2).reshape(p, -1)).reshape(p, q, p)  # [a, k, c]
+        block = 0.5 * np.einsum("ik,jk->ij", B.transpose(1, 0, 2).reshape(q, -1), B.transpose(1, 2, 0).reshape(q, -1))
         if model.meanstructure:
             block += dm @ W @ dm.T
         info += gd.n * block
@@ -477,7 +530,10 @@ def rmsea_ci(chisq, df, N, G, level=0.90):
         return 0.0, 0.0
 
     def cdf(lam):
-        return stats.chi2.cdf(chisq, df) if lam <= 0 else stats.ncx2.cdf(chisq, df, lam)
+        if not 0 < chisq < np.inf:  # the support's edge: scipy.stats' rules
+            return stats.chi2.cdf(chisq, df) if lam <= 0 else stats.ncx2.cdf(chisq, df, lam)
+        # the special functions scipy.stats calls (same numbers, without its per-call overhead)
+        return special.chdtr(df, chisq) if lam <= 0 else special.chndtr(chisq, df, lam)
 
     upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
     def root(prob, top):

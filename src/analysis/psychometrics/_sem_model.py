@@ -77,8 +77,9 @@ def _items(factors: dict) -> list:
     return list(dict.fromkeys(i for its in factors.values() for i in its))
 
 
-def _prepare(data, items, group, missing):
-    """Per-group pattern data (list of _sem_ml.GroupData) and the group labels."""
+def _prepare(data, items, group, missing, *, with_missing=False):
+    """Per-group pattern data (list of _sem_ml.GroupData) and the group labels (and, with
+    `with_missing`, the items' missing cells as a boolean array, for `_excluded`)."""
     _require_columns(data, items + ([group] if group is not None else []))
     types = pd.api.types
     bad = [c for c in items if not types.is_numeric_dtype(data[c]) or types.is_bool_dtype(data[c])]
@@ -92,23 +93,29 @@ def _prepare(data, items, group, missing):
         labels = list(pd.unique(g.dropna()))
         codes = pd.Index(labels).get_indexer(g.astype(object)).astype(int)
     keep = codes >= 0
-    keep &= ~np.isnan(Y).any(axis=1) if missing == "listwise" else ~np.isnan(Y).all(axis=1)
+    nan = np.isnan(Y)
+    keep &= ~nan.any(axis=1) if missing == "listwise" else ~nan.all(axis=1)
     out = []
     for k, lab in enumerate(labels):
-        Yg = Y[keep & (codes == k)]
+        rows = keep & (codes == k)
+        Yg = np.ascontiguousarray(Y) if rows.all() else Y[rows]  # C order, as the row selection gives
         where = "" if group is None else f" in group {group}={lab!r}"
         if len(Yg) <= len(items):
             raise DataError(
                 f"Only {len(Yg)} usable rows{where} for {len(items)} items; a factor "
                 "model needs more rows than items."
             )
-        with np.errstate(invalid="ignore"):
-            varies = np.fmax.reduce(Yg, axis=0) > np.fmin.reduce(Yg, axis=0)  # sd > 0; fmax/fmin skip NaN
-        if not varies.all():
-            flat = [i for i, v in zip(items, varies, strict=True) if not v]
-            raise DataError(f"Items without variance{where}: {flat}.")
-        out.append(_sem_ml.group_data(Yg))
-    return out, [str(lab) for lab in labels]
+        # listwise: no NaN, so a positive variance (the moments are needed anyway) means the item varies
+        moments = _sem_ml.complete_moments(Yg) if missing == "listwise" else None
+        if moments is None or not (np.diagonal(moments[2]) > 0).all():
+            with np.errstate(invalid="ignore"):
+                varies = np.fmax.reduce(Yg, axis=0) > np.fmin.reduce(Yg, axis=0)  # sd > 0; fmax/fmin skip NaN
+            if not varies.all():
+                flat = [i for i, v in zip(items, varies, strict=True) if not v]
+                raise DataError(f"Items without variance{where}: {flat}.")
+        out.append(_sem_ml.group_data(Yg, complete=True if moments is not None else None, moments=moments))
+    labels = [str(lab) for lab in labels]
+    return (out, labels, nan) if with_missing else (out, labels)
 
 
 def _run(table, data_g, items, latent, means, information):
@@ -164,19 +171,28 @@ def _names(matrix, r, c, items, latent):
 def _tidy(est, items, latent, labels):
     """lavaan-style parameter table (free rows) and loadings table from an estimate table."""
     order = {"lambda": 0, "theta": 1, "psi": 2, "nu": 3, "alpha": 4}  # lavaan's row order
-    est = est.assign(_o=est["matrix"].map(order))
-    est = est.sort_values(["group", "_o"], kind="stable").reset_index(drop=True)
-    keys = zip(est["matrix"], est["row"], est["col"], strict=True)
-    tidy = pd.DataFrame([_names(*k, items, latent) for k in keys], columns=["lhs", "op", "rhs"])
-    group = [labels[g] for g in est["group"]] if labels else [None] * len(est)
-    tidy.insert(0, "group", pd.Series(group, dtype=object))
-    tidy["label"] = est["label"].where(est["label"].notna(), None)
-    for col in ("estimate", "se", "z", "p_value", "std_estimate"):
-        tidy[col] = est[col].to_numpy(dtype=float)
-    params = tidy[est["free"].to_numpy()].reset_index(drop=True)[PARAMETER_COLUMNS]
-    load = tidy[(est["matrix"] == "lambda").to_numpy()]
-    load = load.rename(columns={"lhs": "factor", "rhs": "item"}).reset_index(drop=True)
-    return params, load[LOADING_COLUMNS]
+    matrix, group = est["matrix"].to_numpy(dtype=object), est["group"].to_numpy()
+    at = np.lexsort((np.array([order[m] for m in matrix]), group))  # stable sort: by group, then matrix
+    matrix, group = matrix[at], group[at]
+    names = [_names(*k, items, latent)
+             for k in zip(matrix, est["row"].to_numpy()[at], est["col"].to_numpy()[at], strict=True)]
+    label = est["label"].where(est["label"].notna(), None).iloc[at]
+    numbers = {col: est[col].to_numpy(dtype=float)[at] for col in ("estimate", "se", "z", "p_value", "std_estimate")}
+
+    def frame(rows: np.ndarray, lhs: str, rhs: str, with_op: bool) -> pd.DataFrame:
+        sel = np.flatnonzero(rows)
+        cols = {"group": pd.Series([labels[group[i]] if labels else None for i in sel], dtype=object),
+                lhs: [names[i][0] for i in sel]}
+        if with_op:
+            cols["op"] = [names[i][1] for i in sel]
+        cols[rhs] = [names[i][2] for i in sel]
+        if with_op:
+            cols["label"] = label.iloc[sel].reset_index(drop=True)
+        return pd.DataFrame(cols | {col: v[sel] for col, v in numbers.items()})
+
+    params = frame(est["free"].to_numpy(dtype=bool)[at], "lhs", "rhs", True)[PARAMETER_COLUMNS]
+    load = frame(matrix == "lambda", "factor", "item", False)[LOADING_COLUMNS]
+    return params, load
 
 
 def _invariance_table(rows):

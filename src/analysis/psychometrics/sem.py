@@ -296,7 +296,7 @@ def cfa(data, *, factors, missing="listwise", estimator="ML", std_lv=False, grou
         raise ParameterError("`equal` constrains parameters across groups, so it needs `group`.")
     factors = _parse_factors(factors)
     items = _items(factors)
-    data_g, labels = _prepare(data, items, group, missing)
+    data_g, labels, miss = _prepare(data, items, group, missing, with_missing=True)
     means = missing == "fiml" or group is not None
     table = _sem_ml.cfa_table(factors, items, len(data_g), std_lv=std_lv, means=means,
                               equal=set(equal))
@@ -305,7 +305,7 @@ def cfa(data, *, factors, missing="listwise", estimator="ML", std_lv=False, grou
     params, loadings = _tidy(est, items, list(factors), labels if group is not None else None)
     fit = pd.DataFrame([fit], columns=FIT_COLUMNS)
     return CFAResult(fit=fit, loadings=loadings, parameters=params,
-                     excluded=_excluded(data, items, missing, group), factors=factors, missing=missing,
+                     excluded=_excluded(data, items, missing, group, miss=miss), factors=factors, missing=missing,
                      converged=status["converged"], heywood=status["heywood"])
 
 
