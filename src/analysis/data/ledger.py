@@ -25,9 +25,10 @@ EXCLUSION_REASONS = {
 
 
 def _mark(reasons, details, mask, reason, detail):
-    new = mask & reasons.isna()
-    reasons[new] = reason
-    details[new] = detail
+    new = (mask & reasons.isna()).to_numpy()
+    if new.any():
+        reasons[new] = reason
+        details[new] = detail
 
 
 def _role_columns(variables: dict) -> dict[str, list[str]]:
@@ -41,9 +42,10 @@ def _duplicate_key(variables: dict) -> list[str]:
     return role["id"][:1] + role["day"][:1] if role["id"] else []
 
 
-def _row_exclusions(frame, variables, rules, reasons, details) -> None:
+def _row_exclusions(frame, variables, rules, reasons, details, floats: dict | None = None) -> None:
     """Mark the rules that need only the row itself (attention check, speeder, straight-lining,
-    too many missing items), first reason wins, in EXCLUSION_REASONS order. `frame` may be a chunk."""
+    too many missing items), first reason wins, in EXCLUSION_REASONS order. `frame` may be a chunk;
+    `floats`: item columns already as float arrays (see `_as_floats`)."""
     role = _role_columns(variables)
     if rules.get("attention_check", True):
         for col in role["attention_check"]:
@@ -59,9 +61,9 @@ def _row_exclusions(frame, variables, rules, reasons, details) -> None:
     items_by_ins: dict[str, list[str]] = {}
     for col in role["item"]:
         items_by_ins.setdefault(str(variables[col].get("instrument", "items")), []).append(col)
-    block = missing = None  # the item columns as one float array and where they are missing, made once
+    block = missing = missing_counts = None  # the item columns as one float array and where they are missing
     if rules.get("straight_lining") or (rules.get("max_missing_items") is not None and role["item"]):
-        block, missing = _as_floats(frame, role["item"])
+        block, missing = _as_floats(frame, role["item"], floats)
     if rules.get("straight_lining"):
         need = int(rules["straight_lining"])
         position = {c: j for j, c in enumerate(role["item"])}
@@ -69,25 +71,42 @@ def _row_exclusions(frame, variables, rules, reasons, details) -> None:
             if len(cols) < need or not _has_reverse_items(ins, [variables[c].get("item") for c in cols]):
                 continue
             where = [position[c] for c in cols]
-            sub = block if where == list(range(block.shape[1])) else block[:, where]
-            answered = len(cols) - np.isnan(sub).sum(axis=1)
+            whole = where == list(range(block.shape[1]))
+            sub = block if whole else block[:, where]
+            if floats and all(c in floats for c in cols):  # numbers: NaN exactly where missing
+                gaps = missing_counts if whole and missing_counts is not None else \
+                    (missing if whole else missing[:, where]).sum(axis=1)  # fmt: skip
+                if whole:
+                    missing_counts = gaps
+            else:
+                gaps = np.isnan(sub).sum(axis=1)  # (a text item's unreadable answer counts as not given)
+            answered = len(cols) - gaps
             with np.errstate(invalid="ignore"):  # fmax/fmin skip missing answers
                 same = (answered >= need) & (np.fmax.reduce(sub, axis=1) == np.fmin.reduce(sub, axis=1))
             same = pd.Series(same, index=frame.index)
             _mark(reasons, details, same, "straight_lining", f"same answer to all {len(cols)} {ins} items")
     if rules.get("max_missing_items") is not None and role["item"]:
-        share = pd.Series(missing.mean(axis=1), index=frame.index)
+        # (the count of missing items over their number: their mean, to the last bit)
+        counts = missing_counts if missing_counts is not None else missing.sum(axis=1)
+        share = pd.Series(counts / missing.shape[1], index=frame.index)
         many = share > float(rules["max_missing_items"])
         _mark(reasons, details, many, "too_many_missing",
               f"more than {rules['max_missing_items']:.0%} of items missing")  # fmt: skip
 
 
-def _as_floats(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _as_floats(frame: pd.DataFrame, cols: list[str], known: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(values, missing) of columns of `frame`, rows x columns: the values as floats (NaN where
-    missing or, in a text column, not a number) and where the value is missing."""
+    missing or, in a text column, not a number) and where the value is missing. `known`: columns
+    typed as numbers, as (numbers as read, missing) arrays (`analysis.data.validate._typed_numbers`)."""
     values = np.empty((len(frame), len(cols)), order="F")  # filled column by column
     missing = np.empty((len(frame), len(cols)), dtype=bool, order="F")
     for j, col in enumerate(cols):
+        if known and col in known:
+            numbers, gone = known[col]
+            np.copyto(values[:, j], numbers)
+            np.copyto(values[:, j], np.nan, where=gone)
+            missing[:, j] = gone
+            continue
         column = frame[col]
         if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
             values[:, j] = column.to_numpy(dtype=float, na_value=np.nan)
@@ -108,9 +127,10 @@ def _table_exclusions(keys, dyads, variables, rules, reasons, details, row_reaso
         dup = keys.duplicated(keep="first" if policy == "keep_first" else False)
         dup &= keys.notna().all(axis=1)
         _mark(reasons, details, dup, "duplicate_id", f"({', '.join(keys.columns)}) appears more than once")
-    fill = reasons.isna() & row_reasons.notna()
-    reasons[fill] = row_reasons[fill]
-    details[fill] = row_details[fill]
+    fill = (reasons.isna() & row_reasons.notna()).to_numpy()  # (all three share the rows' index)
+    if fill.any():
+        reasons[fill] = row_reasons.array[fill]
+        details[fill] = row_details.array[fill]
     if rules.get("complete_dyads") and dyads is not None:
         kept = reasons.isna()
         sizes = dyads[kept].value_counts()

@@ -256,8 +256,19 @@ def _first_undecodable(path: Path, encoding: str) -> tuple[int, int, bytes, str]
             lines += block.count(b"\n")
 
 
+def _all_ascii(path: Path) -> bool:
+    """Whether every byte of the file is ASCII (which every ASCII-compatible encoding decodes)."""
+    with _open_binary(path) as fh:
+        while block := fh.read(_SCAN_BLOCK):
+            if not block.isascii():
+                return False
+    return True
+
+
 def _decodable_encoding(path: Path, encoding: str, may_fall_back: bool, given: bool) -> str:
     """`encoding` if the whole file decodes with it; detected UTF-8 falls back to cp1252, then Latin-1."""
+    if codecs.lookup(encoding).name in ("utf-8", "cp1252", "iso8859-1", "ascii") and _all_ascii(path):
+        return encoding  # the common case, checked ten times faster than by decoding
     bad = _first_undecodable(path, encoding)
     if bad is None:
         return encoding
@@ -315,9 +326,9 @@ class _TextLayout:
     header: list[str]
     trailing: bool  # every line ends with a separator: an empty last column to drop
     skip: list[int]  # file rows pandas skips (Excel's sep= line, Qualtrics' 2 extra header rows)
-    starts: array  # file line where each data record starts
+    starts: array | range  # file line where each data record starts (a range for a plain file)
     labels: dict
-    plain_numbers: bool = False  # the file holds no exponent and no run of 300 zeros (see `_fast_scan`)
+    plain_numbers: Callable[[], bool] = bool  # () -> whether a plain file holds no exponent and no run of 300 zeros
     offsets: np.ndarray | None = None  # a plain file (`_fast_scan`): byte offset of each record; record k is line k + 1
 
 
@@ -350,7 +361,7 @@ def _scan_text(path: Path, fmt: dict) -> _TextLayout:
                 header, starts, ragged, sample = _scan(path, text, sep, int(hint))
             else:
                 header, starts, ragged, sample = _scan(path, iter(_head_lines(text, 202)), sep, 0)
-                starts = array("q", range(2, 2 + len(fast[0])))
+                starts = range(2, 2 + len(fast))  # record k on line k + 1
     finally:
         csv.field_size_limit(limit)
     if header is None:
@@ -366,22 +377,26 @@ def _scan_text(path: Path, fmt: dict) -> _TextLayout:
         )
     if not starts:
         raise DataError(f"{path} has a header row but no data rows.")
-    frame_sample = pd.DataFrame(sample[1:], columns=header, dtype=object).replace("", None)
+
+    def frame_sample():  # the first records as a frame (built only when needed)
+        return pd.DataFrame(sample[1:], columns=header, dtype=object).replace("", None)
+
     kind, labels, skip = "csv", {}, [0] if hint else []
-    if len(frame_sample) >= 2 and str(frame_sample.iloc[1, 0]).lstrip().startswith('{"ImportId"'):
+    second = sample[2][0] if len(sample) >= 3 and sample[2] else ""  # frame_sample().iloc[1, 0]
+    if len(sample) >= 3 and str(second if second != "" else None).lstrip().startswith('{"ImportId"'):
         kind = "qualtrics"
         skip += [1 + int(hint), 2 + int(hint)]
-        labels = {c: str(v) for c, v in zip(header, frame_sample.iloc[0], strict=True) if c}
+        labels = {c: str(v) for c, v in zip(header, frame_sample().iloc[0], strict=True) if c}
         starts = starts[2:]
         if not starts:
             raise DataError(f"{path} is a Qualtrics export with no responses (only its 3 header rows).")
-        frame_sample = frame_sample.iloc[2:]
-    decimal = fmt.get("decimal") or _sniff_decimal(frame_sample, sep)
+    decimal = fmt.get("decimal") or ("." if sep == "," else  # (what `_sniff_decimal` says for a comma)
+                                     _sniff_decimal(frame_sample().iloc[2 if kind == "qualtrics" else 0:], sep))
     if trailing:
         header = header[:-1]
     return _TextLayout(encoding, sep, decimal, kind, header, trailing, skip, starts, labels,
-                       plain_numbers=fast is not None and fast[1],
-                       offsets=None if fast is None or kind != "csv" else fast[0])  # fmt: skip
+                       plain_numbers=_PlainNumbers(path if fast is not None else None),
+                       offsets=None if fast is None or kind != "csv" else fast)  # fmt: skip
 
 
 _ASCII_SUPERSETS = ("utf-8", "utf-8-sig", "cp1252", "latin-1")  # a separator, quote or newline is one byte
@@ -408,9 +423,27 @@ def _head_lines(text, n: int) -> list[str]:
     return out
 
 
-def _fast_scan(path: Path, encoding: str, sep: str) -> tuple[np.ndarray, bool] | None:
-    """(byte offset where each record's line starts, whether no number can over- or underflow) for a
-    plain file, else None.
+def _line_blocks(path: Path) -> Iterator[bytes]:
+    """The file's bytes in blocks of whole lines (a last line without a line end is given one)."""
+    rest = b""
+    with _open_binary(path) as fh:
+        while True:
+            block = fh.read(_SCAN_BLOCK)
+            data = rest + block
+            if not block:
+                if not data:
+                    return
+                data += b"\n"
+            cut = data.rfind(b"\n") + 1
+            data, rest = data[:cut], data[cut:]
+            if data:
+                yield data
+            if not block:
+                return
+
+
+def _fast_scan(path: Path, encoding: str, sep: str) -> np.ndarray | None:
+    """The byte offset where each record's line starts for a plain file, else None.
 
     A plain file is the common export: no quote character, every line (after the header) holds as
     many separators as the header, ``\n`` or ``\r\n`` line ends, no blank line. Then each line is one
@@ -419,37 +452,42 @@ def _fast_scan(path: Path, encoding: str, sep: str) -> tuple[np.ndarray, bool] |
     returns None and `_scan` reads the file record by record."""
     if encoding.lower().replace("_", "-") not in _ASCII_SUPERSETS or len(sep) != 1 or ord(sep) > 127:
         return None
-    sep_byte, offsets, plain, width, rest, base = ord(sep), [], True, None, b"", 0
-    with _open_binary(path) as fh:
-        while True:
-            block = fh.read(_SCAN_BLOCK)
-            data = rest + block
-            if not block:
-                if data:  # a last line without a line end
-                    data += b"\n"
-                else:
-                    break
-            cut = data.rfind(b"\n") + 1
-            data, rest = data[:cut], data[cut:]
-            if not data:
-                continue
-            if b'"' in data or b"\x00" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+    sep_byte, offsets, width, base = ord(sep), [], None, 0
+    for data in _line_blocks(path):
+        if b'"' in data or b"\x00" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+            return None
+        arr = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(arr == 10)  # every line ends with a newline
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        seps = np.flatnonzero(arr == sep_byte)
+        if width is None:  # the header line
+            width = int(np.searchsorted(seps, ends[0]))
+            if width < 1:
                 return None
-            arr = np.frombuffer(data, dtype=np.uint8)
-            starts = np.concatenate(([0], np.flatnonzero(arr[:-1] == 10) + 1))  # every line ends with a newline
-            counts = np.add.reduceat((arr == sep_byte).view(np.uint8), starts, dtype=np.uint32)
-            if width is None:  # the header line
-                width, counts, starts = int(counts[0]), counts[1:], starts[1:]
-                if width < 1:
-                    return None
-            if counts.size and (counts.min() != width or counts.max() != width):
-                return None  # a ragged or blank line: let `_scan` name it
-            offsets.append(starts + base)
-            base += len(data)
-            plain = plain and not _may_overflow(arr, data)
-            if not block:
-                break
-    return (np.concatenate(offsets) if offsets else np.zeros(0, dtype=np.int64)), plain
+        # every line holds `width` separators iff there are lines x width of them and the k-th
+        # `width` of them (in file order) lie within line k
+        if len(seps) != len(ends) * width:
+            return None  # a ragged or blank line: let `_scan` name it
+        rows = seps.reshape(len(ends), width)
+        if not ((rows[:, 0] >= starts).all() and (rows[:, -1] < ends).all()):
+            return None
+        offsets.append((starts[1:] if base == 0 else starts) + base)
+        base += len(data)
+    return np.concatenate(offsets) if offsets else np.zeros(0, dtype=np.int64)
+
+
+class _PlainNumbers:
+    """Whether a plain file holds no number that may over- or underflow a float (no exponent, no
+    run of 300 zeros): found when first asked (only a float column needs it), then kept."""
+
+    def __init__(self, path: Path | None):
+        self.path, self.value = path, None if path is not None else False
+
+    def __call__(self) -> bool:
+        if self.value is None:
+            self.value = not any(_may_overflow(np.frombuffer(data, dtype=np.uint8), data)
+                                 for data in _line_blocks(self.path))  # fmt: skip
+        return self.value
 
 
 class _Lines:
@@ -563,38 +601,41 @@ class _PlainCells:
         return out
 
 
-def _as_read(chunk: pd.DataFrame, numbers: list[str], plain: bool, path: Path, options: dict, index: int):
+def _as_read(chunk: pd.DataFrame, numbers: list[str], plain: Callable[[], bool], path: Path, options: dict,
+             index: int):
     """A chunk read with `numbers` parsed by pandas: text columns as text (None when empty), each
     number column as parsed (int64 or float64, NaN when empty) when its numbers are exactly those of
     its text, else as text (read again: text in the column, or a float that may have lost digits,
     overflowed to infinity or underflowed to 0)."""
-    text_cols = [c for c in chunk.columns if c not in numbers]
-    out = {c: chunk[c] for c in chunk.columns}
-    if text_cols:
-        block = chunk[text_cols]
-        block = block.astype(object).where(block.notna(), None)
-        out |= {c: block[c] for c in text_cols}
-    again = []
-    for c in numbers:
+    wanted = set(numbers)
+    text, again = {}, []  # columns to replace by their text (object, None when empty)
+    for c in chunk.columns:
         values = chunk[c]
+        if c not in wanted:
+            text[c] = values
+            continue
         kind = values.dtype.kind
         if kind == "f":
             x = values.to_numpy()
             big = np.fmax.reduce(np.abs(x), initial=0.0) if len(x) else 0.0
-            if not (big < EXACT_FLOAT) or (not plain and (x == 0).any()):
+            if not (big < EXACT_FLOAT) or ((x == 0).any() and not plain()):
                 again.append(c)  # inf, digits beyond 2**53, or a 0 that may be an underflow
         elif kind in "iu":
             continue
         elif isinstance(values.dtype, pd.StringDtype) or (kind == "O" and all(
                 v is None or isinstance(v, str) or v != v for v in values)):  # fmt: skip
-            out[c] = values.astype(object).where(values.notna(), None)  # text as read
+            text[c] = values  # text as read
         else:
             again.append(c)  # booleans, or integers beyond 64 bits: read their text
     if again:
-        text = _chunk_text(path, options, again, index)
-        for c in again:
-            out[c] = text[c].astype(object).where(text[c].notna(), None).set_axis(chunk.index)
-    return pd.DataFrame({c: out[c] for c in chunk.columns}, index=chunk.index, copy=False)
+        reread = _chunk_text(path, options, again, index)
+        text |= {c: reread[c] for c in again}
+    if not text:
+        return chunk
+    out = chunk.copy(deep=False)  # the number columns as parsed; the text ones replaced below
+    for c, values in text.items():
+        out[c] = pd.Series(values.to_numpy(dtype=object, na_value=None), index=chunk.index, dtype=object)
+    return out
 
 
 def _chunk_text(path: Path, options: dict, columns: list[str], index: int) -> pd.DataFrame:
@@ -793,13 +834,15 @@ def iter_table(path: str | Path, *, format: dict | None = None, chunk_rows: int 
 
     Notes
     -----
-    A text file is read three times, each time streaming: its bytes are decoded once to check
-    the encoding, the records and their lines are found, and pandas' C parser parses the chunks.
-    The records of a plain file (no quote character, as many separators on every line as in the
-    header, no blank line) are found by counting bytes, block by block; any other file is read
-    record by record with the csv module, which finds quoted line breaks, blank and ragged lines.
-    Memory grows with the number of columns and the chunk size, not with the rows (the line of
-    each record, 8 bytes per row, is kept).
+    A text file is read three times, each time streaming: its bytes are checked once for the
+    encoding (decoded, unless every byte is ASCII and the encoding ASCII-compatible), the records
+    and their lines are found, and pandas' C parser parses the chunks. The records of a plain file
+    (no quote character, as many separators on every line as in the header, no blank line) are
+    found by counting bytes, block by block; any other file is read record by record with the csv
+    module, which finds quoted line breaks, blank and ragged lines. (A plain file is read a fourth
+    time only when a column parsed as floats holds a 0: to tell whether a number may have
+    underflowed.) Memory grows with the number of columns and the chunk size, not with the rows
+    (the line of each record, 8 bytes per row, is kept).
 
     Examples
     --------

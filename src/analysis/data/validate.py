@@ -9,7 +9,7 @@ Every input row ends in the ledger as ``analysed`` or ``excluded`` with its reas
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -82,20 +82,27 @@ class TableCheck:
     frame: pd.DataFrame
     problems: pd.DataFrame
     ledger: pd.DataFrame
+    #: the ledger's ``status == "analysed"`` as a boolean array, when `check_table` made it
+    analysed_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def _analysed(self) -> np.ndarray:
+        if self.analysed_rows is not None:
+            return self.analysed_rows
+        return (self.ledger["status"] == "analysed").to_numpy()
 
     @property
     def analysed(self) -> pd.DataFrame:
         """The rows the ledger marks ``analysed`` (no rows when checked with ``keep_rows=False``)."""
         if len(self.frame) != len(self.ledger):
             return self.frame
-        return self.frame[(self.ledger["status"] == "analysed").to_numpy()]
+        return self.frame[self._analysed()]
 
     @property
     def excluded(self) -> pd.DataFrame:
         """The rows the ledger marks ``excluded`` (no rows when checked with ``keep_rows=False``)."""
         if len(self.frame) != len(self.ledger):
             return self.frame
-        return self.frame[(self.ledger["status"] == "excluded").to_numpy()]
+        return self.frame[~self._analysed()]
 
 
 def _as_number(values: pd.Series, decimal: str | None) -> pd.Series:
@@ -279,7 +286,7 @@ def _fix_text(col: str, spec: dict, why: str) -> str:
 def _ids(frame: pd.DataFrame, variables: dict) -> pd.Series:
     id_col = next((c for c, s in variables.items() if s.get("role") == "id" and c in frame), None)
     if id_col is None:
-        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+        return pd.Series(np.full(len(frame), None, dtype=object), index=frame.index, dtype=object)
     return frame[id_col].map(lambda v: None if pd.isna(v) else _show(v)).astype(object)
 
 
@@ -298,12 +305,15 @@ def _read_as_numbers(variables: dict) -> list[str]:
             and not s.get("na_values") and s.get("role") != "id"]  # fmt: skip
 
 
-def _typed_numbers(values: pd.Series, spec: dict, user_missing) -> tuple | None:
+def _typed_numbers(values: pd.Series, spec: dict, user_missing, floats_out: dict | None = None,
+                   as_array: bool = False) -> tuple | None:
     """`_typed_column` of a column read as numbers (int64 or float64, NaN when empty) whose type is
     ``integer``, ``number`` or numeric categories: the same typed values, problems and shown values
     (both None when there is no problem), from whole-array operations. None when the column needs
     the general route (``na_values`` text, an infinity, or whole numbers beyond 2**53, read from
-    their digits)."""
+    their digits). `floats_out`: a dict that receives ``"values"`` (the numbers as read) and
+    ``"missing"`` (where the typed value is missing), from which `analysis.data.ledger._as_floats`
+    makes the floats. `as_array`: the typed values as an array (IntegerArray or float64), not a Series."""
     kind = spec["type"]
     if kind == "categorical" and _numeric_categories(spec):
         kind = "integer" if all(float(v).is_integer() for v in spec["values"]) else "number"
@@ -322,48 +332,77 @@ def _typed_numbers(values: pd.Series, spec: dict, user_missing) -> tuple | None:
             if not floats and (x.max() >= EXACT_FLOAT or x.min() <= -EXACT_FLOAT):
                 return None
     codes = list(spec.get("missing_codes", [])) + list(user_missing)
+    ok, problem, texts, coded = _classify(x, kind, floats, spec, codes, fraction_text)
+    index = values.index
+    missing = ~ok
+    if floats_out is not None:  # (a float array, or whole numbers that a float holds exactly)
+        floats_out["values"], floats_out["missing"] = x, missing
+    if kind == "integer":
+        data = np.where(ok, x, 0) if floats or missing.any() else x.copy()
+        typed = pd.arrays.IntegerArray(data.astype(np.int64, copy=False), missing)
+    else:
+        typed = np.where(ok, x, np.nan)
+    if not as_array:
+        typed = pd.Series(typed, index=index)
+    if problem is None:
+        return typed, None, None
+    # texts by position: a take from the few texts is the same "string" Series, without a check per row
+    problems = pd.Series(pd.array([pd.NA, *texts], dtype="string").take(problem.astype(np.intp)), index=index)
+    shown = x.astype(float)  # the values after missing codes, as `_typed_column` shows them
+    if coded is not None:
+        shown[coded] = np.nan
+    return typed, problems, pd.Series(shown, index=index)
+
+
+def _classify(x: np.ndarray, kind: str, floats: bool, spec: dict, codes: list, fraction_text: str) -> tuple:
+    """`_typed_numbers`' rules, value by value: (usable, problem code (0: none, k: ``texts[k - 1]``;
+    None when no value has a problem), texts, missing-code mask or None)."""
     ok = ~np.isnan(x) if floats else np.ones(len(x), dtype=bool)
     coded = None
     if codes:  # text codes never equal a number (as in `_code_mask`)
         numeric = [float(c) for c in codes if not isinstance(c, dict) and _is_number(c)]
-        coded = np.isin(x, numeric) if numeric else np.zeros(len(x), dtype=bool)
+        coded = _equal_any(x, numeric)
         for c in codes:
             if isinstance(c, dict) and "range" in c:
                 lo, hi = c["range"]
                 with np.errstate(invalid="ignore"):
                     coded |= (x >= lo) & (x <= hi)
         ok &= ~coded
-    problem = np.zeros(len(x), dtype=np.int8)  # 0: fine, else 1 + the position in `texts`
+    problem = None  # made at the first problem
     texts = []
+
+    def found(mask: np.ndarray, text: str) -> None:
+        nonlocal problem
+        if mask.any():
+            texts.append(text)
+            if problem is None:
+                problem = np.zeros(len(x), dtype=np.int8)
+            problem[mask] = len(texts)
+            ok[mask] = False
+
     with np.errstate(invalid="ignore"):
         if kind == "integer" and floats:
-            fraction = ok & (np.rint(x) != x)
-            texts.append(fraction_text)
-            problem[fraction] = len(texts)
-            ok &= ~fraction
+            found(ok & (np.rint(x) != x), fraction_text)
         rng, allowed = spec.get("range"), spec.get("values")
         if rng:
-            outside = ok & ((x < rng[0]) | (x > rng[1]))
-            texts.append(f"outside {rng[0]}..{rng[1]}")
-            problem[outside] = len(texts)
-            ok &= ~outside
+            found(ok & ((x < rng[0]) | (x > rng[1])), f"outside {rng[0]}..{rng[1]}")
         if allowed is not None:
-            other = ok & ~np.isin(x, [float(v) for v in allowed])
-            texts.append(f"not one of {allowed}")
-            problem[other] = len(texts)
-            ok &= ~other
-    index = values.index
-    if kind == "integer":
-        typed = pd.Series(pd.arrays.IntegerArray(np.where(ok, x, 0).astype(np.int64, copy=False), ~ok), index=index)
-    else:
-        typed = pd.Series(np.where(ok, x, np.nan), index=index)
-    if not problem.any():
-        return typed, None, None
-    problems = pd.Series(np.array([None, *texts], dtype=object)[problem], index=index, dtype="string")
-    shown = x.astype(float)  # the values after missing codes, as `_typed_column` shows them
-    if coded is not None:
-        shown[coded] = np.nan
-    return typed, problems, pd.Series(shown, index=index)
+            found(ok & ~_equal_any(x, [float(v) for v in allowed]), f"not one of {allowed}")
+    return ok, problem, texts, coded
+
+
+def _equal_any(x: np.ndarray, numbers: list[float]) -> np.ndarray:
+    """``np.isin(x, numbers)`` (numbers: floats): a comparison per number for a short list."""
+    if len(numbers) > 8:
+        return np.isin(x, numbers)
+    out = np.zeros(len(x), dtype=bool)
+    whole = x.dtype.kind in "iu"  # (|x| < 2**53 here: an int64 equals a float iff it equals its int)
+    for v in numbers:
+        if whole and float(v).is_integer() and abs(v) < EXACT_FLOAT:
+            out |= x == int(v)
+        elif not whole or not np.isnan(v):
+            out |= x == v
+    return out
 
 
 def _after_codes(values: pd.Series, spec: dict, user_missing) -> pd.Series:
@@ -374,14 +413,15 @@ def _after_codes(values: pd.Series, spec: dict, user_missing) -> pd.Series:
     return pd.Series(np.where(coded.to_numpy(), np.nan, x), index=values.index)
 
 
-def _typed_column(values: pd.Series, spec: dict, decimal: str | None, user_missing) -> tuple:
+def _typed_column(values: pd.Series, spec: dict, decimal: str | None, user_missing,
+                  floats_out: dict | None = None, as_array: bool = False) -> tuple:
     """(typed values, why each is a problem or NA (None: no problem), the values after missing
     codes) of one column.
 
     Survey columns hold few distinct values (answers 1-7, categories), so the work is done once
     per distinct value (`pandas.factorize`) and spread back to the rows. A column read as numbers
     (`iter_table`'s ``numeric``) is typed with whole-array operations instead (`_typed_numbers`)."""
-    fast = _typed_numbers(values, spec, user_missing)
+    fast = _typed_numbers(values, spec, user_missing, floats_out, as_array)
     if fast is not None:
         return fast
     codes, uniques = pd.factorize(values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy())
@@ -397,7 +437,7 @@ def _typed_column(values: pd.Series, spec: dict, decimal: str | None, user_missi
     def spread(series: pd.Series) -> pd.Series:
         return pd.Series(series.array.take(codes, allow_fill=True), index=values.index)
 
-    return spread(converted), spread(why), spread(distinct)
+    return spread(converted), None if why.isna().all() else spread(why), spread(distinct)
 
 
 def check_table(raw, *, table: str, variables: dict, exclusions: dict | None = None, strict: bool = False,
@@ -516,6 +556,8 @@ class _TableChecker:
                           index=index)  # as `raw.line(row)`
         ids = _ids(source, self.variables)
         typed = {}
+        item_floats = {}  # item columns typed as numbers: their values as floats, for the row rules
+        items = {c for c, s in self.variables.items() if s.get("role") == "item"}
         bad_rows = pd.Series(False, index=index)
         design_bad = pd.Series(False, index=index)
         row_details = pd.Series(pd.NA, index=index, dtype="string")
@@ -525,9 +567,13 @@ class _TableChecker:
                 typed[col] = source[col].astype("string")
                 continue
             values = source[col]
-            converted, why, shown = _typed_column(values, spec, raw.format.decimal, raw.user_missing.get(col, []))
-            typed[col] = converted
+            floats = {} if col in items else None
             role = self.design_roles.get(col)
+            converted, why, shown = _typed_column(values, spec, raw.format.decimal, raw.user_missing.get(col, []),
+                                                  floats, as_array=not role)  # fmt: skip
+            typed[col] = converted  # a Series, or an array of the fast route (rows in `index` order)
+            if floats:
+                item_floats[col] = (floats["values"], floats["missing"])
             if role:
                 if why is None:
                     why = pd.Series(pd.NA, index=index, dtype="string")
@@ -559,7 +605,7 @@ class _TableChecker:
         row_reasons = pd.Series(pd.NA, index=index, dtype="string")
         row_reasons[design_bad] = "invalid_design"
         row_details = row_details.where(design_bad)
-        _row_exclusions(frame, self.variables, self.rules, row_reasons, row_details)
+        _row_exclusions(frame, self.variables, self.rules, row_reasons, row_details, floats=item_floats)
         part = pd.DataFrame({"line": lines.astype("int64"), "id": ids, "bad": bad_rows,
                              "row_reason": row_reasons, "row_detail": row_details}, index=index)  # fmt: skip
         for col in self.key + ([self.dyad] if self.dyad else []):
@@ -608,12 +654,16 @@ class _TableChecker:
         dyads = parts["key:" + self.dyad] if self.dyad else None
         _table_exclusions(keys, dyads, self.variables, self.rules, reasons, details,
                           parts["row_reason"], parts["row_detail"])  # fmt: skip
+        analysed = reasons.isna().to_numpy()
         if self.design:
-            self._structure_problems(parts, reasons.isna().to_numpy())
-        ledger = pd.DataFrame({
-            "table": self.table, "row": index, "line": parts["line"].to_numpy(), "id": parts["id"].to_numpy(),
-            "status": np.where(reasons.isna(), "analysed", "excluded"), "reason": reasons, "detail": details,
-        }, index=index)[LEDGER_COLUMNS]  # fmt: skip
+            self._structure_problems(parts, analysed)
+        # the text columns as takes from their few values: the same "str" columns as inferred from
+        # the values, without a check of every row
+        words = pd.Series([self.table, "analysed", "excluded"]).array
+        ledger = pd.DataFrame(dict(zip(LEDGER_COLUMNS, (
+            words.take(np.zeros(len(index), dtype=np.intp)), index.to_numpy(), parts["line"].to_numpy(),
+            parts["id"].to_numpy(), words.take(np.where(analysed, 1, 2)), reasons.array, details.array),
+            strict=True)))  # fmt: skip
         frame = self.columns
         if self.keep_rows:
             frame = pd.concat(self.frames) if len(self.frames) > 1 else self.frames[0]
@@ -622,7 +672,7 @@ class _TableChecker:
                     frame[col] = frame[col].astype("string").astype("category")
         problems = pd.concat(self.problems, ignore_index=True) if self.problems else \
             pd.DataFrame(columns=PROBLEM_COLUMNS)  # fmt: skip
-        return TableCheck(frame, problems, ledger.reset_index(drop=True))
+        return TableCheck(frame, problems, ledger, analysed_rows=analysed)
 
 
 def summarize_problems(problems: pd.DataFrame) -> pd.DataFrame:
