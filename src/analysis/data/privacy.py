@@ -130,7 +130,7 @@ def _content_reason(series: pd.Series) -> str | None:
     if distinct.str.fullmatch(_NUMBER_TEXT).all():  # most survey columns: numbers read as text
         return None
     found = []
-    if "@" in "\x00".join(values.tolist()):  # e-mail addresses: every value is checked, one is enough
+    if distinct.str.contains("@", regex=False).any():  # e-mail addresses: every value is checked, one is enough
         at = values[values.str.contains("@", regex=False)]
         emails = int(at.str.contains(_EMAIL).sum())
         if emails:
