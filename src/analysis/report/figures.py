@@ -4,13 +4,24 @@ Figures that show column names or group values take ``labels`` (``{column: label
 ``Dataset.display_labels()``) and, for group values, ``value_labels`` (``{column: {value: label}}``,
 ``Dataset.value_labels[table]``); names and values without a label are shown as they are. Every
 figure carries a one-sentence text description for screen readers in ``fig.get_label()``.
+
+A notebook shows each figure as a PNG and writes it as PNG and SVG, each with a tight bounding
+box: the figure is laid out once and then drawn six times (three passes a format), so what a
+figure costs is mostly its artists and its text, times seven. Histograms, bar charts, box plots,
+the diary panels and the heatmap are therefore drawn with matplotlib directly, as the seaborn
+calls they replaced drew them (the same bins, colours, edge widths, labels and legends; seaborn's
+figure-level functions add layout passes and full draws of their own); the bars of a histogram
+without a legend are one collection, not a patch per bar; and a title with nothing in its way is
+fixed above its axes (`_title`) instead of being placed again at every pass.
 """
 
 from __future__ import annotations
 
+import colorsys
 import textwrap
 from collections.abc import Mapping, Sequence
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -26,10 +37,151 @@ __all__ = [
 ]
 
 
+_HIST_RGB = (0.2980392156862745, 0.4470588235294118, 0.6901960784313725)  # "#4c72b0", seaborn's deep blue
+
+
 def _described(fig, text: str):
     """Attach a one-sentence text description (alt text) to `fig` (``fig.get_label()``); return `fig`."""
     fig.set_label(text)
     return fig
+
+
+def _cycle_colors(n: int, *, desaturate: float = 1.0) -> list[tuple[float, float, float]]:
+    """The first `n` colours of matplotlib's colour cycle as RGB, their saturation (HLS) times
+    `desaturate`: seaborn's default hue palette (``seaborn.color_palette(None, n, desat=...)``);
+    seaborn's "husl" palette when the cycle has fewer than `n` colours."""
+    cycle = [mpl.colors.to_rgb(c) for c in mpl.rcParams["axes.prop_cycle"].by_key().get("color", [])]
+    if n > len(cycle):
+        cycle = [tuple(c) for c in sns.color_palette("husl", n)]
+    return _desaturated(cycle[:n], desaturate)
+
+
+def _desaturated(colors, factor: float) -> list[tuple[float, float, float]]:
+    """RGB `colors` with their saturation (HLS) times `factor` (seaborn's ``desaturate``)."""
+    if factor == 1.0:
+        return list(colors)
+    out = []
+    for rgb in colors:
+        h, lightness, saturation = colorsys.rgb_to_hls(*rgb)
+        out.append(colorsys.hls_to_rgb(h, lightness, saturation * factor))
+    return out
+
+
+def _hist_edge_width(ax_or_axes, artists, thinnest: Sequence[tuple[float, float]]) -> None:
+    """Set the edge width of histogram bars (`artists`: patches or collections) as seaborn's
+    histplot does: a tenth of the width in points of the thinnest bar (``(left edge, width)`` in
+    data units, the first of the thinnest in `thinnest`) on the axes where it is narrowest, at most
+    ``patch.linewidth``; the axes are autoscaled first."""
+    axes = np.atleast_1d(ax_or_axes)
+    left, width = min(thinnest, key=lambda lw: lw[1])
+    points = np.inf
+    for ax in axes:
+        ax.autoscale_view()
+        (a, _), (b, _) = ax.transData.transform([[left, left], [left + width, left + width]])
+        points = min(points, 72 / ax.figure.dpi * abs(b - a))
+    for artist in artists:
+        artist.set_linewidth(min(0.1 * points, mpl.rcParams["patch.linewidth"]))
+
+
+def _bar_collection(ax, edges: np.ndarray, heights: np.ndarray, *, facecolor, edgecolor="black", bottom=0.0):
+    """Histogram bars from `edges` (n + 1) with `heights` (n) from `bottom` as one `PolyCollection` on `ax`:
+    drawn like n bar patches (each filled, then its edge), at the cost of one artist; the y axis
+    sticks at 0 and corners are mitred as for bars. Only for axes without a "best"-placed legend,
+    which does not see a collection's polygons as patches."""
+    x0, x1 = edges[:-1], edges[1:]
+    low = np.broadcast_to(np.asarray(bottom, dtype=float), x0.shape)
+    high = low + np.asarray(heights, dtype=float)
+    verts = np.stack([np.column_stack(p) for p in ((x0, low), (x0, high), (x1, high), (x1, low))], axis=1)
+    bars = mpl.collections.PolyCollection(verts, facecolors=[facecolor], edgecolors=[edgecolor], closed=True,
+                                          joinstyle="miter", capstyle="butt")  # fmt: skip
+    bars.sticky_edges.y[:] = (0, np.inf)
+    ax.add_collection(bars, autolim=True)
+    ax.autoscale_view()
+    return bars
+
+
+def _heatmap(ax, data: pd.DataFrame, *, mask: np.ndarray, cmap, annot: bool):
+    """seaborn's ``heatmap(data, mask=mask, vmin=-1, vmax=1, cmap=cmap, annot=annot, fmt=".2f",
+    annot_kws={"size": 7}, square=True, linewidths=0.5, cbar_kws={"shrink": 0.6}, ax=ax)``, drawn
+    the same way without its full draw of the figure to see whether tick labels overlap: the
+    labels are measured alone."""
+    n_rows, n_cols = data.shape
+    ax.set_aspect("equal")
+    ax.spines[:].set_visible(False)
+    mesh = ax.pcolormesh(np.ma.masked_where(mask, data.to_numpy(dtype=float)), cmap=cmap, vmin=-1, vmax=1,
+                         linewidths=0.5, edgecolor="white")  # fmt: skip
+    ax.set(xlim=(0, n_cols), ylim=(0, n_rows))
+    ax.invert_yaxis()
+    colorbar = ax.figure.colorbar(mesh, ax=ax, shrink=0.6)
+    colorbar.outline.set_linewidth(0)
+    size = ax.get_window_extent().transformed(ax.figure.dpi_scale_trans.inverted())
+    ticks = []
+    for axis, names, length in ((ax.xaxis, data.columns, size.width), (ax.yaxis, data.index, size.height)):
+        (tick,) = axis.set_ticks([0])  # labels as many as fit at the tick label size, every k-th
+        fit = int(length // (tick.label1.get_size() / 72))
+        every = len(names) // fit + 1 if fit >= 1 else 0
+        ticks.append((np.arange(0, len(names), every) + 0.5, list(names)[::every]) if every else ([], []))
+    ax.set(xticks=ticks[0][0], yticks=ticks[1][0])
+    x_labels = ax.set_xticklabels(ticks[0][1])
+    y_labels = ax.set_yticklabels(ticks[1][1], rotation="vertical", va="center")
+    ax.apply_aspect()  # where the labels will be: turn those that overlap
+    renderer = ax.figure.canvas.get_renderer()
+    for labels, rotation in ((x_labels, "vertical"), (y_labels, "horizontal")):
+        boxes = [label.get_window_extent(renderer) for label in labels]
+        if boxes and max(box.count_overlaps(boxes) for box in boxes) > 1:
+            for label in labels:
+                label.set_rotation(rotation)
+    ax.set(xlabel=data.columns.name or "", ylabel=data.index.name or "")
+    if annot:
+        mesh.update_scalarmappable()
+        xs, ys = np.meshgrid(np.arange(n_cols) + 0.5, np.arange(n_rows) + 0.5)
+        for x, y, value, color in zip(xs.flat, ys.flat, mesh.get_array().flat, mesh.get_facecolors(), strict=True):
+            if value is not np.ma.masked:
+                rgb = np.asarray(color[:3])
+                rgb = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+                light = rgb @ [0.2126, 0.7152, 0.0722] > 0.408  # relative luminance (W3C)
+                ax.text(x, y, f"{value:.2f}", color=".15" if light else "w", ha="center", va="center", size=7)
+    return mesh
+
+
+def _boxplot(ax, data: pd.DataFrame, *, x: str, y: str, color, fliersize: float):
+    """seaborn's ``boxplot(data=data, x=x, y=y, color=color, fliersize=fliersize, ax=ax)`` for a
+    column `x` of strings, drawn by one `Axes.bxp` call: categories in order of appearance at 0,
+    1, ..., boxes 0.8 wide in `color` at 75% saturation, lines in a grey of 60% of its lightness,
+    whiskers at 1.5 IQR."""
+    (box_color,) = _desaturated([mpl.colors.to_rgb(color)], 0.75)
+    grey = colorsys.rgb_to_hls(*box_color)[1] * 0.6
+    line = (grey, grey, grey)
+    categories = list(dict.fromkeys(data[x].dropna()))
+    kept = data[[x, y]].dropna()
+    groups = [(i, kept.loc[kept[x] == c, y].to_numpy(dtype=float)) for i, c in enumerate(categories)]
+    groups = [(i, values) for i, values in groups if len(values)]
+    if groups:
+        ax.bxp(mpl.cbook.boxplot_stats([values for _, values in groups], whis=1.5),
+               positions=[float(i) for i, _ in groups], widths=0.8, capwidths=0.4, patch_artist=True,
+               manage_ticks=False, boxprops={"facecolor": box_color, "edgecolor": line},
+               medianprops={"color": line, "solid_capstyle": "butt"},
+               whiskerprops={"color": line, "solid_capstyle": "butt"},
+               flierprops={"markeredgecolor": line, "markersize": fliersize}, capprops={"color": line})  # fmt: skip
+    ax.set_xticks(range(len(categories)), [str(c) for c in categories])
+    ax.set_xlim(-0.5, len(categories) - 0.5)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+
+
+def _title(ax, text: str, **kwargs):
+    """``ax.set_title(text, **kwargs)``, fixed at its default place above the axes (``y=1.0``)
+    when nothing can be in its way: matplotlib otherwise looks, at every layout and drawing pass
+    (seven for a figure laid out and saved as PNG and SVG), for x ticks on top and a y offset
+    text ("1e6") under the title, measuring every y tick label to find the latter. Call it
+    after the data are drawn (the offset text depends on the y range)."""
+    major = ax.xaxis.get_major_ticks()[0]
+    y = None
+    if not (major.tick2line.get_visible() or major.label2.get_visible() or ax.xaxis.get_label_position() == "top"):
+        formatter = ax.yaxis.get_major_formatter()
+        formatter.set_locs(ax.yaxis.get_majorticklocs())
+        y = None if formatter.get_offset() else 1.0
+    return ax.set_title(text, y=y, **kwargs)
 
 
 def _names(columns, labels: Mapping[str, str]) -> str:
@@ -37,18 +189,45 @@ def _names(columns, labels: Mapping[str, str]) -> str:
 
 
 def score_distributions(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None, col_wrap: int = 4):
-    """Histogram of each score column, one panel each (seaborn FacetGrid); None if no column."""
+    """Histogram of each score column, one panel each (20 bins over the panel's range, no shared
+    axes; `col_wrap` panels a row, 2.86 x 2.2 inches a panel); None if no column.
+
+    The panels of seaborn's ``displot(col=..., col_wrap=..., bins=20, common_bins=False,
+    height=2.2, aspect=1.3)``, drawn with one `numpy.histogram` and one collection of bars a panel
+    and a single layout pass (seaborn's FacetGrid lays the figure out twice); columns whose
+    labels are the same share a panel, and a column without values has none.
+    """
     labels = labels or {}
     if scores.shape[1] == 0:
         return None  # nothing scored
-    long = scores.melt(var_name="score", value_name="value").dropna()
-    long["score"] = long["score"].map(lambda s: labels.get(s, s))
-    grid = sns.displot(data=long, x="value", col="score", col_wrap=col_wrap, bins=20, common_bins=False, height=2.2,
-                       aspect=1.3, facet_kws={"sharex": False, "sharey": False}, color="#4c72b0")  # fmt: skip
-    grid.set_titles("{col_name}", size=9)
-    grid.set_axis_labels("", "Count")
-    return _described(grid.figure, f"Histograms of {scores.shape[1]} scores, one panel each: "
-                                   f"{_names(scores.columns, labels)}.")  # fmt: skip
+    panels: dict[object, list[np.ndarray]] = {}  # label -> values (columns sharing a label share a panel)
+    for col in scores.columns:
+        values = scores[col].to_numpy(dtype=float, na_value=np.nan)
+        values = values[~np.isnan(values)]
+        if len(values):
+            panels.setdefault(labels.get(col, col), []).append(values)
+    n_cols = col_wrap
+    n_rows = -(-len(panels) // col_wrap)
+    height, aspect = 2.2, 1.3
+    fig = plt.figure(figsize=(n_cols * height * aspect, max(n_rows, 1) * height))
+    axes, bars, thinnest = [], [], []
+    for i, (title, parts) in enumerate(panels.items()):
+        values = np.concatenate(parts)
+        ax = fig.add_subplot(n_rows, n_cols, i + 1)
+        edges = np.histogram_bin_edges(values, 20, (values.min(), values.max()))
+        counts, _ = np.histogram(values, edges)
+        bars.append(_bar_collection(ax, edges, counts, facecolor=(*_HIST_RGB, 0.75)))
+        thinnest.append((edges[np.argmin(np.diff(edges))], np.diff(edges).min()))
+        axes.append(ax)
+        ax.spines[["top", "right"]].set_visible(False)
+        _title(ax, str(title), size=9)
+        if i % n_cols == 0:
+            ax.set_ylabel("Count")
+    if axes:
+        _hist_edge_width(axes, bars, thinnest)
+    fig.tight_layout()
+    return _described(fig, f"Histograms of {scores.shape[1]} scores, one panel each: "
+                           f"{_names(scores.columns, labels)}.")  # fmt: skip
 
 
 def correlation_heatmap(scores: pd.DataFrame, *, labels: Mapping[str, str] | None = None):
@@ -61,9 +240,8 @@ def correlation_heatmap(scores: pd.DataFrame, *, labels: Mapping[str, str] | Non
     mask = np.triu(np.ones_like(corr, dtype=bool))
     size = 0.45 * len(corr) + 2
     fig, ax = plt.subplots(figsize=(size + 1, size))
-    sns.heatmap(corr, mask=mask, vmin=-1, vmax=1, cmap="vlag", annot=len(corr) <= 16, fmt=".2f",
-                annot_kws={"size": 7}, square=True, linewidths=0.5, cbar_kws={"shrink": 0.6}, ax=ax)  # fmt: skip
-    ax.set_title("Pearson correlations (pairwise complete)")
+    _heatmap(ax, corr, mask=mask | corr.isna().to_numpy(), cmap=mpl.colormaps["vlag"], annot=len(corr) <= 16)
+    _title(ax, "Pearson correlations (pairwise complete)")
     return _described(fig, f"Heatmap of the Pearson correlations between {_names(scores.columns, labels)} "
                            "(lower triangle).")  # fmt: skip
 
@@ -72,27 +250,68 @@ def diary_trajectories(diary: pd.DataFrame, *, y: str, day: str, dyad: str, part
                        seed: int | None = None, labels: Mapping[str, str] | None = None,
                        value_labels: Mapping[str, Mapping] | None = None):  # fmt: skip
     """Daily trajectories of `y` for both partners of `n_dyads` couples drawn with `seed`; axes
-    and legend title from `labels`, partner values from ``value_labels[partner]``."""
+    and legend title from `labels`, partner values from ``value_labels[partner]``.
+
+    One panel per couple (3 a row, shared axes, 3.08 x 2.2 inches each), one line with markers
+    per partner, the legend right of the panels: seaborn's ``relplot(kind="line", marker="o",
+    col=dyad, col_wrap=3, height=2.2, aspect=1.4)`` without its two full draws of the figure to
+    place the legend."""
     labels, value_labels = labels or {}, value_labels or {}
     rng = np.random.default_rng(seed)
     chosen = rng.choice(diary[dyad].unique(), size=min(n_dyads, diary[dyad].nunique()), replace=False)
     sub = diary[diary[dyad].isin(chosen)].astype({partner: str})
     if partner in value_labels:
         sub[partner] = diary.loc[sub.index, partner].map(lambda v: value_label(v, value_labels[partner]))
-    grid = sns.relplot(data=sub, x=day, y=y, hue=partner, col=dyad, col_wrap=3, kind="line", marker="o",
-                       height=2.2, aspect=1.4, col_order=sorted(chosen))  # fmt: skip
-    grid.set_titles("couple {col_name}", size=9)
-    grid.set_axis_labels(labels.get(day, day), labels.get(y, y))
-    if grid.legend is not None:
-        grid.legend.set_title(labels.get(partner, partner))
-    return _described(grid.figure, f"Line plots of {labels.get(y, y)} by {labels.get(day, day)} for both partners "
-                                   f"of {len(chosen)} couples, one panel per couple.")  # fmt: skip
+    levels = list(dict.fromkeys(sub[partner].dropna()))  # partners in order of appearance (seaborn's hue order)
+    sub = sub.dropna(subset=[day, y])
+    colors = _cycle_colors(len(levels))
+    panels = sorted(chosen)
+    n_cols, height, aspect = 3, 2.2, 1.4
+    n_rows = -(-len(panels) // n_cols)
+    fig = plt.figure(figsize=(n_cols * height * aspect, n_rows * height))
+    first = None  # the axes all share their x and y axes with the first
+    for i, dyad_id in enumerate(panels):
+        ax = fig.add_subplot(n_rows, n_cols, i + 1, sharex=first, sharey=first)
+        first = ax if first is None else first
+        couple = sub[sub[dyad] == dyad_id]
+        for level, color in zip(levels, colors, strict=True):
+            line = couple[couple[partner] == level].sort_values([day, y])
+            if line.empty:
+                continue
+            if line[day].duplicated().any():  # several values a day: their mean (seaborn's estimator; no band)
+                line = line.groupby(day, sort=True)[[y]].mean().reset_index()
+            ax.plot(line[day].to_numpy(), line[y].to_numpy(), marker="o", markeredgewidth=0.75, markeredgecolor="w",
+                    color=color)  # fmt: skip
+        _title(ax, f"couple {dyad_id}", size=9)
+        ax.spines[["top", "right"]].set_visible(False)
+        if i + n_cols >= len(panels):  # nothing below: the x axis is labelled
+            ax.set_xlabel(labels.get(day, day))
+        else:
+            ax.tick_params(axis="x", labelbottom=False)
+            ax.xaxis.offsetText.set_visible(False)
+        if i % n_cols == 0:
+            ax.set_ylabel(labels.get(y, y))
+        else:
+            ax.tick_params(axis="y", labelleft=False)
+            ax.yaxis.offsetText.set_visible(False)
+    fig.tight_layout()
+    if levels:  # one legend for the figure, in a margin added on the right (seaborn's FacetGrid.add_legend)
+        handles = [mpl.lines.Line2D([], [], color=c, marker="o") for c in colors]
+        legend = fig.legend(handles, levels, frameon=False, loc="center right", scatterpoints=1,
+                            title=labels.get(partner, partner))  # fmt: skip
+        width, fig_height = fig.get_size_inches()
+        legend_width = legend.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi
+        fig.set_size_inches(width + legend_width, fig_height)
+        fig.subplots_adjust(right=1 - (0.01 + legend_width / (width + legend_width)))
+    return _described(fig, f"Line plots of {labels.get(y, y)} by {labels.get(day, day)} for both partners "
+                           f"of {len(chosen)} couples, one panel per couple.")  # fmt: skip
 
 
 def item_missingness(data: pd.DataFrame, *, instruments: Mapping[str, Mapping[str, str]],
                      labels: Mapping[str, str] | None = None):  # fmt: skip
     """Bar chart of the % of respondents who left each item empty, grouped by instrument (None
-    if there are no items)."""
+    if there are no items): one bar per item in questionnaire order, coloured by instrument as
+    seaborn's ``barplot(hue="instrument", dodge=False)`` colours them."""
     labels = labels or {}
     rows = [{"instrument": labels.get(ins, ins), "item": f"{labels.get(ins, ins)} {item}",
              "pct_missing": 100 * data[col].isna().mean()}
@@ -101,27 +320,61 @@ def item_missingness(data: pd.DataFrame, *, instruments: Mapping[str, Mapping[st
         return None  # no instrument items
     frame = pd.DataFrame(rows)
     fig, ax = plt.subplots(figsize=(11, 3.2))
-    sns.barplot(data=frame, x="item", y="pct_missing", hue="instrument", dodge=False, ax=ax)
+    position = {item: i for i, item in enumerate(dict.fromkeys(frame["item"]))}  # questionnaire order
+    levels = list(dict.fromkeys(frame["instrument"]))
+    colors = _cycle_colors(len(levels), desaturate=0.75)  # seaborn barplot's hue colours
+    for level, color in zip(levels, colors, strict=True):
+        heights = frame[frame["instrument"] == level].groupby("item", sort=False)["pct_missing"].mean()
+        ax.bar([position[item] - 0.4 for item in heights.index], heights.to_numpy(), 0.8, align="edge", color=color)
+    ax.set_xlim(-0.5, len(position) - 0.5)
     ax.set_xticks([])
     ax.set_xlabel("items, in questionnaire order")
     ax.set_ylabel("% missing")
-    ax.legend(fontsize=8, ncols=4, frameon=False)
+    ax.legend([mpl.patches.Patch(facecolor=c, edgecolor="none") for c in colors], levels, fontsize=8, ncols=4,
+              frameon=False)  # fmt: skip
     return _described(fig, f"Bar chart of the percentage of respondents who left each of {len(frame)} items empty, "
                            f"by instrument ({', '.join(frame['instrument'].unique())}); highest "
                            f"{frame['pct_missing'].max():.1f}%.")  # fmt: skip
 
 
 def careless_distributions(indices: pd.DataFrame, *, status: pd.Series):
-    """Histograms of careless-responding indices, analysed vs excluded rows stacked."""
+    """Histograms of careless-responding indices (30 bins over each index's range), analysed vs
+    excluded rows stacked (excluded at the bottom); the legend (title "status") on the last panel."""
     cols = [c for c in ("longstring", "irv", "duration") if c in indices]
     if not cols:
         return None
     fig, axes = plt.subplots(1, len(cols), figsize=(3.6 * len(cols), 2.8))
     axes = np.atleast_1d(axes)
-    frame = indices.assign(status=status.to_numpy())
+    levels = ["analysed", "excluded"]
+    colors = _cycle_colors(len(levels))
+    who = pd.Series(status.to_numpy(), index=indices.index)
     for ax, col in zip(axes, cols, strict=True):
-        sns.histplot(data=frame, x=col, hue="status", hue_order=["analysed", "excluded"], multiple="stack",
-                     bins=30, ax=ax, legend=ax is axes[-1])  # fmt: skip
+        values = pd.to_numeric(indices[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        known = ~np.isnan(values) & who.notna().to_numpy()
+        if known.any():
+            x, groups = values[known], who.to_numpy()[known]
+            edges = np.histogram_bin_edges(x, 30, (x.min(), x.max()))
+            counts = {lv: np.histogram(x[groups == lv], edges)[0] for lv in levels if (groups == lv).any()}
+            bottom, bars = np.zeros(len(edges) - 1), []
+            for level in levels[::-1]:  # stacked from the last level up; drawn in that order
+                if level not in counts:
+                    continue
+                color = (*colors[levels.index(level)], 0.75)
+                if ax is axes[-1]:  # patches: the legend's "best" place keeps clear of them
+                    made = ax.bar(edges[:-1], counts[level], np.diff(edges), bottom, align="edge", facecolor=color,
+                                  edgecolor="black")  # fmt: skip
+                    for bar in made:
+                        bar.sticky_edges.y[:] = (0, np.inf)
+                    bars.extend(made)
+                else:
+                    bars.append(_bar_collection(ax, edges, counts[level], facecolor=color, bottom=bottom))
+                bottom = bottom + counts[level]
+            _hist_edge_width(ax, bars, [(edges[0], np.diff(edges).min())])
+        ax.set_xlabel(col)
+        ax.set_ylabel("Count")
+        if ax is axes[-1]:
+            handles = [mpl.patches.Patch(facecolor=(*c, 0.75), edgecolor="black") for c in colors]
+            ax.legend(handles, levels, title="status")
     fig.tight_layout()
     return _described(fig, f"Histograms of {', '.join(cols)}, analysed and excluded rows stacked.")
 
@@ -155,7 +408,7 @@ def attachment_quadrants(scores: pd.DataFrame, *, styles: pd.Series, title: str 
     x_title, y_title = labels.get("avoidance", "Attachment avoidance"), labels.get("anxiety", "Attachment anxiety")
     ax.set_xlabel(x_title)
     ax.set_ylabel(y_title)
-    ax.set_title(title or f"Four regions ({styles.attrs['rule']} split)")
+    _title(ax, title or f"Four regions ({styles.attrs['rule']} split)")
     return _described(fig, f"Scatter plot of {y_title} against {x_title} for {len(data)} respondents, split into four "
                            f"regions at the cut lines: {', '.join(shares)}.")  # fmt: skip
 
@@ -178,7 +431,7 @@ def by_group(data: pd.DataFrame, *, columns: Sequence[str], groups: Sequence[str
         else:
             frame = frame.astype({group: str})
         for j, col in enumerate(cols):
-            sns.boxplot(data=frame, x=group, y=col, ax=axes[i, j], color="#9db4d6", fliersize=1.5)
+            _boxplot(axes[i, j], frame, x=group, y=col, color="#9db4d6", fliersize=1.5)
             axes[i, j].tick_params(axis="x", labelrotation=20)
             axes[i, j].set_xlabel(labels.get(group, group))
             axes[i, j].set_ylabel(labels.get(col, col))
@@ -199,7 +452,7 @@ def profile_scatter(data: pd.DataFrame, *, x: str, y: str, membership: pd.DataFr
                     hue_order=sorted(frame["profile"].unique()))  # fmt: skip
     ax.set_xlabel(labels.get(x, x))
     ax.set_ylabel(labels.get(y, y))
-    ax.set_title("Latent profiles")
+    _title(ax, "Latent profiles")
     return _described(fig, f"Scatter plot of {labels.get(y, y)} against {labels.get(x, x)}, respondents coloured by "
                            f"their latent profile ({frame['profile'].nunique()} profiles).")  # fmt: skip
 
@@ -238,7 +491,7 @@ def forest_plot(result, *, xlabel: str = "Estimate", null: float | None = 0.0, t
     ax.set_ylim(-0.2, k + 1.8)
     ax.set_xlabel(xlabel)
     note = "" if pooled["method"] == "FE" else f"; line: {100 * level:g}% prediction interval"
-    ax.set_title(f"Estimates with {100 * level:g}% CI (diamond: pooled{note})", fontsize=9)
+    _title(ax, f"Estimates with {100 * level:g}% CI (diamond: pooled{note})", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return _described(fig, f"Forest plot of {k} estimates with {100 * level:g}% confidence intervals and the pooled "
@@ -268,7 +521,7 @@ def interaction_plot(result, *, x_label: str | None = None, y_label: str | None 
             ax.plot(line[x], line["y_hat"], marker="o", color=color, label=f"{wval:.2f}")
         ax.set_xlabel(x_label)
         if zval is not None:
-            ax.set_title(f"{labels.get(z, z)} = {zval:.2f}", fontsize=10)
+            _title(ax, f"{labels.get(z, z)} = {zval:.2f}", fontsize=10)
     axes[0, 0].set_ylabel(f"predicted {y_label}")
     axes[0, -1].legend(title=w_label, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1))
     fig.tight_layout()
@@ -339,13 +592,18 @@ def person_slopes(result, *, term: str, x_range: tuple[float, float] = (-2.0, 2.
     ax.plot(xs, fixed_int + fixed_slope * xs, color="#c44e52", lw=3, label="average person")
     ax.set_xlabel(x_label or term)
     ax.set_ylabel(y_label or result.outcome)
-    ax.set_title(f"Person-specific lines ({len(shown)} of {len(pe)} persons)", fontsize=10)
+    _title(ax, f"Person-specific lines ({len(shown)} of {len(pe)} persons)", fontsize=10)
     ax.legend(frameon=False, fontsize=8)
-    sns.histplot(pe[term], bins=30, color="#4c72b0", ax=ax2)
+    slopes = pe[term].to_numpy(dtype=float, na_value=np.nan)
+    slopes = slopes[~np.isnan(slopes)]
+    if len(slopes):
+        edges = np.histogram_bin_edges(slopes, 30, (slopes.min(), slopes.max()))
+        bars = _bar_collection(ax2, edges, np.histogram(slopes, edges)[0], facecolor=(*_HIST_RGB, 0.75))
+        _hist_edge_width(ax2, [bars], [(edges[np.argmin(np.diff(edges))], np.diff(edges).min())])
     ax2.axvline(fixed_slope, color="#c44e52", lw=2)
     ax2.set_xlabel(f"slope of {x_label or term} (fixed {format_value(fixed_slope)})")
     ax2.set_ylabel("persons")
-    ax2.set_title("Predicted person slopes (shrunken)", fontsize=10)
+    _title(ax2, "Predicted person slopes (shrunken)", fontsize=10)
     for a in (ax, ax2):
         a.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
@@ -398,7 +656,7 @@ def regression_checks(result, *, label: str | None = None):
         left.plot(smooth[:, 0], smooth[:, 1], color="#c44e52", lw=1.5)
     left.set_xlabel(f"Fitted {name}")
     left.set_ylabel("Residual")
-    left.set_title("Residuals vs fitted")
+    _title(left, "Residuals vs fitted")
     right.scatter(inf["normal_quantile"], inf["std_residual"], s=8, alpha=0.45, color="#4c72b0",
                   rasterized=len(inf) > 2000)  # fmt: skip
     lim = [float(np.nanmin(inf["normal_quantile"])), float(np.nanmax(inf["normal_quantile"]))]
@@ -413,7 +671,7 @@ def regression_checks(result, *, label: str | None = None):
                            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.4"})  # fmt: skip
     right.set_xlabel("Normal quantile")
     right.set_ylabel("Standardized residual")
-    right.set_title("Normal Q-Q")
+    _title(right, "Normal Q-Q")
     fig.tight_layout()
     bp = diag.tests.set_index("test").get("p_value", pd.Series(dtype=float)).get("breusch_pagan", np.nan)
     return _described(fig, f"Two panels for the model of {name} ({len(inf):,} rows): left, residuals against "
@@ -442,7 +700,7 @@ def variance_shares(result, *, value_labels: Mapping | None = None):
                      ylabel="Rater -> member rated")  # fmt: skip
     ax.invert_yaxis()
     ax.legend(title="Component", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title("Sources of variance in each directed dyad")
+    _title(ax, "Sources of variance in each directed dyad")
     mean = ", ".join(f"{name} {format_value(100 * v, 1)}%" for name, v in shares.mean().items())
     return _described(fig, f"Stacked horizontal bars, one per directed dyad ({len(shares)}, rater to member rated): "
                            f"the shares of the {', '.join(shares.columns[:-1])} and {shares.columns[-1]} variance "
@@ -616,9 +874,8 @@ def specification_curve(result_or_table, *, effect_label: str | None = None, ci:
     n_incompatible = int((status == "incompatible").sum())
     left_out = [f"{n_failed} failed" if n_failed else "", f"{n_incompatible} incompatible" if n_incompatible else ""]
     left_out_text = " and ".join(t for t in left_out if t)
-    ax.set_title(f"{k} specifications, sorted by estimate, with {100 * ci:g}% CIs"
-                 + (f" ({left_out_text}, not shown)" if left_out_text else ""), fontsize=10,
-                 pad=22)  # fmt: skip
+    _title(ax, f"{k} specifications, sorted by estimate, with {100 * ci:g}% CIs"
+           + (f" ({left_out_text}, not shown)" if left_out_text else ""), fontsize=10, pad=22)  # fmt: skip
 
     ys = {row: n_rows - 1 - i for i, row in enumerate(rows)}  # first row on top
     for decision in list(decisions)[::2]:  # every other decision on a light band
