@@ -10,10 +10,12 @@ covariate sets (none; age and gender), every specification plain OLS. Measured i
    apart), each runs the grid once cold (the workers import the package and read the prepared
    data file), then the warm runs alternate between the two clusters. The *fitting phase* is the
    time from the submission of the first chunk to the storage of the last result (the run's
-   progress callback), per-specification files included; the end-to-end time (reading the
+   progress callback), the chunks' result files included; the end-to-end time (reading the
    specification, preparing the data, the result table) is reported beside it. As a diagnosis,
    the same chunks are also run as bare Dask tasks (`fit_specifications` on a scattered frame,
-   no files). Goal: 2 workers >= 1.8 x the specifications per second of 1 worker.
+   no files). Goal: 2 workers >= 1.8 x the specifications per second of 1 worker. Wall times on
+   a shared machine are noise (other processes take the cores); the CPU seconds of the workers
+   and of this process in the fitting phase give a projection for 2 idle cores beside it.
 2. **Per-specification overhead.** `fit_specifications` in this process on a sample of the grid
    (every 7th specification, 143), time per specification, against one bare `analysis.ols` call
    per specification with the same formula on the same rows (the rows selected beforehand, not
@@ -36,7 +38,6 @@ mode: the first 2 options of every decision (32 specifications), once.
 from __future__ import annotations
 
 import json
-import math
 import os
 import statistics
 import sys
@@ -53,11 +54,14 @@ from threadpoolctl import threadpool_limits
 
 from analysis import ols
 from analysis.claims.multiverse import fit_specifications, prepare_multiverse_data, read_multiverse
-from analysis.runner.distributed import dask_client, run_multiverse_on_dask
+from analysis.runner.distributed import _chunks, _fit_seconds, dask_client, run_multiverse_on_dask
 
 SPEC_FILE = BENCH_DIR / "multiverse_ecr_1000.yaml"
 DATA = "openpsychometrics_ecr/data.csv"
 REPEATS = repeats(3)
+#: warm Dask runs per cluster: a run takes about a second, and the medians of its CPU seconds need more
+#: than 3 on a shared machine (each worker's column cache also fills over the first runs)
+DASK_REPEATS = repeats(7)
 OPTIONS = size(None, 2)  # smoke: the first 2 options of each decision
 STRIDE = size(7, 3)  # the overhead sample: every STRIDE-th specification (coprime with the 2 covariate sets)
 WORKERS = (1, 2)
@@ -102,15 +106,18 @@ def model_rows(frame: pd.DataFrame, d: dict) -> tuple[str, pd.DataFrame]:
 def run_once(client, source) -> dict:
     """One run of the grid on `client` into a fresh folder: fitting phase and end-to-end seconds, and
     the CPU seconds of the worker processes and of this process (client, scheduler and nannies of the
-    LocalCluster) in the fitting phase."""
+    LocalCluster) in the fitting phase. The workers' CPU is read with `client.run` before the phase
+    starts and after it ends (its messages are left out of this process's CPU and of the phase)."""
     marks, cpu, workers_cpu = [], [], []
 
     def progress(stage, done, total):
         if stage == "specifications":
-            if not marks or done >= total:  # the fitting phase's start and end (client.run takes a few ms)
+            if not marks:
                 workers_cpu.append(client.run(time.process_time))
             marks.append(time.perf_counter())
             cpu.append(time.process_time())
+            if done >= total:
+                workers_cpu.append(client.run(time.process_time))
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
@@ -125,10 +132,9 @@ def run_once(client, source) -> dict:
 
 
 def bare_dask_once(client, frame_future, rows: list[dict], workers: int) -> float:
-    """The same chunks as `run_multiverse_on_dask` (about 8 per worker, at most 100 specifications)
-    as bare tasks of `fit_specifications` on a scattered frame: no files, no progress."""
-    size_ = max(1, min(100, math.ceil(len(rows) / (8 * workers))))
-    chunks = [rows[i : i + size_] for i in range(0, len(rows), size_)]
+    """The same chunks as `run_multiverse_on_dask` (about equal estimated work, a whole number per
+    worker) as bare tasks of `fit_specifications` on a scattered frame: no files, no progress."""
+    chunks = _chunks(rows, workers, None, [_fit_seconds(r["definition"]) for r in rows])
     start = time.perf_counter()
     futures = [client.submit(fit_specifications, frame_future, chunk, pure=False) for chunk in chunks]
     client.gather(futures)
@@ -148,7 +154,7 @@ def dask_part(source, frame: pd.DataFrame, rows: list[dict], serial: pd.Series) 
         runs: dict = {w: [] for w in WORKERS}
         bare: dict = {w: [] for w in WORKERS}
         scattered = {w: clients[w].scatter(frame, broadcast=True) for w in WORKERS}
-        for _ in range(REPEATS):  # alternate the clusters: the machine's load drifts
+        for _ in range(DASK_REPEATS):  # alternate the clusters: the machine's load drifts
             for w in WORKERS:
                 runs[w].append(run_once(clients[w], source))
                 bare[w].append(bare_dask_once(clients[w], scattered[w], rows, w))
@@ -251,7 +257,8 @@ def main() -> int:
     n = len(rows)
     print(f"Multiverse on the ECR file: {n:,} OLS specifications, {len(frame):,} rows; prepared in {t_prepare:.2f} s; "
           f"median of {REPEATS}{' (smoke)' if SMOKE else ''}")  # fmt: skip
-    out: dict = {"n_specifications": n, "n_rows": len(frame), "prepare_s": t_prepare, "repeats": REPEATS}
+    out: dict = {"n_specifications": n, "n_rows": len(frame), "prepare_s": t_prepare, "repeats": REPEATS,
+                 "dask_repeats": DASK_REPEATS}  # fmt: skip
 
     # the grid in this process, serially (the reference for the peer and the Dask results)
     with threadpool_limits(limits=1):
@@ -299,8 +306,8 @@ def main() -> int:
 
     # 1. Dask, 1 and 2 workers
     d = dask_part(source, frame, rows, serial)
-    print("\nDask LocalCluster (run_multiverse_on_dask, resamples 0); fitting phase = first chunk submitted to last "
-          "result stored:")  # fmt: skip
+    print(f"\nDask LocalCluster (run_multiverse_on_dask, resamples 0; medians of {DASK_REPEATS} warm runs); fitting "
+          "phase = first chunk submitted to last result stored:")  # fmt: skip
     print(f"  {'workers':>7}  {'start-up s':>10}  {'cold fit s':>10}  {'fit s':>7}  {'specs/s':>8}  "
           f"{'end-to-end s':>12}  {'bare Dask s':>11}  {'bare specs/s':>12}")  # fmt: skip
     for w in WORKERS:
@@ -315,7 +322,7 @@ def main() -> int:
     print(f"  1 worker / in process: {d[1]['specs_per_s'] / (n / t_serial):.3f} of the in-process specs/s")
     w1, c1, w2, c2 = d[1]["worker_cpu_s"], d[1]["client_cpu_s"], d[2]["worker_cpu_s"], d[2]["client_cpu_s"]
     print(f"  CPU seconds of the fitting phase: workers {w1:.2f} (1 worker), {w2:.2f} (2 workers); this process\n"
-          f"    (client, scheduler, per-spec files) {c1:.2f}, {c2:.2f}; in process {cpu_serial:.2f}")  # fmt: skip
+          f"    (client, scheduler, nannies, chunk files) {c1:.2f}, {c2:.2f}; in process {cpu_serial:.2f}")  # fmt: skip
     # on 2 idle cores: 1 worker overlaps with this process, 2 workers share both cores with it
     projected = max(w1, c1) / ((w2 + c2) / 2)
     print(f"  projected from CPU time on 2 idle cores, 2 workers / 1 worker: {projected:.3f}\n"

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -157,9 +158,16 @@ def _equal(result, reference) -> None:
 
 
 def _stored(out: Path) -> tuple[list[str], list[str]]:
-    specs = sorted(p.stem for p in (out / "specs").glob("*.json"))
+    """The spec_ids in the run's chunk files (each as often as stored) and the null resamples stored."""
+    specs = sorted(r["spec_id"] for p in (out / "specs").glob("*.json")
+                   for r in json.loads(p.read_text(encoding="utf-8"))["results"])  # fmt: skip
     null = sorted((p.stem for p in (out / "null").glob("*/*.json")), key=int)
     return specs, null
+
+
+def _file_of(out: Path, spec_id: str) -> Path:
+    return next(p for p in (out / "specs").glob("*.json")
+                if spec_id in {r["spec_id"] for r in json.loads(p.read_text(encoding="utf-8"))["results"]})  # fmt: skip
 
 
 def test_a_multiverse_on_the_cluster_equals_the_in_process_run(cluster, spec_file, in_process, tmp_path, capsys):
@@ -231,7 +239,7 @@ def test_a_stopped_run_resumes_with_no_specification_lost_or_fitted_twice(cluste
     specs3, null3 = _stored(out)
     assert specs3 == specs2 and len(set(specs3)) == 12 and null3 == [str(k) for k in range(12)]
     with pytest.raises(ParameterError, match="no stored result"):  # a run folder of an unfinished run says so
-        (out / "specs" / f"{specs3[0]}.json").unlink()
+        _file_of(out, specs3[0]).unlink()
         dist.read_multiverse_results(out)
 
 
@@ -315,6 +323,68 @@ def test_a_worker_that_cannot_read_the_run_folder_says_it_must_be_shared(tmp_pat
 
     with pytest.raises(DataError, match="file system the workers share"):
         dist._cached(str(tmp_path / "data" / "0123456789abcdef.pkl"), "data:0123456789abcdef")
+
+
+def test_chunks_hold_about_equal_work_a_whole_number_per_worker():
+    """Cheap fits go in few big chunks (a task costs a few ms), slow ones in up to 8 per worker and more
+    when a chunk would hold over MAX_CHUNK_SECONDS; every item once, in order; chunk_size overrides."""
+    items = list(range(1000))
+
+    def sizes(workers, seconds, given=None):
+        chunks = dist._chunks(items, workers, given, [seconds] * len(items) if np.isscalar(seconds) else seconds)
+        assert [i for c in chunks for i in c] == items
+        return [len(c) for c in chunks]
+
+    ols = dist._fit_seconds({"family": "ols", "weights": False})
+    assert sizes(1, ols) == [125] * 8 and sizes(2, ols) == [125] * 8  # 2 s in all: 0.25 s of fitting a chunk
+    assert sizes(4, ols) == [125] * 8 and sizes(2, 0.0001) == [500, 500]  # 2 per worker; one at least
+    assert sizes(2, 0.05) == [63, 62] * 8  # 50 s: 8 per worker
+    assert sizes(1, 1.0) == [10] * 100  # 1,000 s: none over MAX_CHUNK_SECONDS (10 s)
+    assert sizes(3, ols, given=300) == [300, 300, 300, 100]
+    mixed = [dist._fit_seconds({"family": "mixed"})] * 100 + [ols] * 900  # slow fits first: fewer of them a chunk
+    work = [sum(mixed[i] for i in c) for c in dist._chunks(items, 2, None, mixed)]
+    assert sizes(2, mixed)[:3] == [7, 7, 7] and sizes(2, mixed)[-2:] == [223, 681] and len(work) == 16
+    assert max(work) - min(work) <= 0.2 + 1e-9  # equal work, to one item
+    assert dist._fit_seconds({"family": "mediation", "params": {"n_boot": 500}}) == 500 * 0.0001
+    assert dist._fit_seconds(json.dumps({"family": "ols", "weights": True})) == 0.002 + dist.WEIGHTED_FIT_SECONDS
+    with pytest.raises(ParameterError, match="chunk_size must be a whole number >= 1"):
+        sizes(2, ols, given=0)
+
+
+def test_stored_results_are_read_from_chunk_files_and_files_of_one_result(tmp_path):
+    """One file per chunk (this version) and one file per specification (runs before it) are both read; a
+    result of another package version, a half-written file and a temporary file are not."""
+    version = dist._version()
+    result = {"spec_id": "a", "estimate": 0.5, "se": float("nan"), "n": 10, "status": "ok"}
+    back = dist._write_chunk(tmp_path, dist._results_text([result, {**result, "spec_id": np.str_("b")}]), "h",
+                             version)  # fmt: skip
+    assert back[1] == {**result, "spec_id": "b", "se": back[1]["se"]} and np.isnan(back[1]["se"])
+    dist._write_json(tmp_path / "c.json", {"spec_id": "c", "version": version, "result": {**result, "spec_id": "c"}})
+    dist._write_chunk(tmp_path, dist._results_text([{**result, "spec_id": "d"}]), "h", "0.0.0")  # another version
+    (tmp_path / "e.json").write_text('{"version": "' + version + '", "results": [{"spec_id": "e"', encoding="utf-8")
+    (tmp_path / ".f.json.123.tmp").write_text("{}", encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == sorted(
+        [dist._chunk_name(["a", "b"]), dist._chunk_name(["d"]), "c.json", "e.json"])  # fmt: skip
+    stored = dist._stored_results(tmp_path, ["a", "b", "c", "d", "e", "z"], "h")
+    assert list(stored) == ["a", "b", "c"] and stored["c"]["spec_id"] == "c"
+    assert stored["a"]["estimate"] == 0.5 and np.isnan(stored["a"]["se"]) and stored["b"]["n"] == 10
+    assert dist._chunk_name(["a", "b"]) != dist._chunk_name(["b", "a"]) and len(dist._chunk_name(["a"])) == 21
+
+
+def test_the_local_cluster_runs_its_workers_lean():
+    """LocalCluster workers: one BLAS thread, no MALLOC_TRIM_THRESHOLD_ (glibc's adaptive mmap threshold
+    kept), no statistical profiler; the slower event-loop tick and system monitor (`LOCAL_CONFIG`)."""
+
+    def probe():
+        import dask
+
+        return {"blas": os.environ.get("OPENBLAS_NUM_THREADS"), "trim": os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+                "profile": dask.config.get("distributed.worker.profile.enabled"),
+                "tick": dask.config.get("distributed.admin.tick.interval")}  # fmt: skip
+
+    with dist.dask_client(workers=1) as client:
+        (seen,) = client.run(probe).values()
+    assert seen == {"blas": "1", "trim": None, "profile": False, "tick": "200ms"}
 
 
 def test_a_new_option_keeps_the_stored_results_of_the_others(spec_file, in_process, tmp_path):

@@ -6,13 +6,15 @@ finished) run back. What travels and what is stored:
 
 - The data set is prepared once, on the client (`prepare_multiverse_data`), and written to
   ``<out>/data/<data hash>.pkl``. A task names the file and its hash, never holds the frame: a
-  worker process reads the file once and keeps it (`_frame`), so the task graph stays small. The
-  workers must see ``<out>`` (a file system shared with them: on a university cluster, the home
-  or scratch folder; the same machine for a LocalCluster).
-- Specifications go in chunks (a list of small dicts each); their results stream back as chunks
-  finish and each is written at once to ``<out>/specs/<spec_id>.json`` (written to a temporary
-  file, then renamed: a killed run leaves whole files only). A rerun reads what is there and
-  submits only the rest, so an interrupted run resumes with no specification lost or fitted
+  worker process reads the file once and keeps it, with its column cache (`_cached`, `_columns`),
+  so the task graph stays small and no chunk rebuilds the arrays. The workers must see ``<out>``
+  (a file system shared with them: on a university cluster, the home or scratch folder; the same
+  machine for a LocalCluster).
+- Specifications go in chunks of about equal estimated work (`_chunks`, `_fit_seconds`; a list of
+  small dicts each, submitted in one message); their results stream back as chunks finish and each
+  chunk's are written at once to one file, ``<out>/specs/<chunk hash>.json`` (written to a
+  temporary file, then renamed: a killed run leaves whole files only). A rerun reads what is there
+  and submits only the rest, so an interrupted run resumes with no specification lost or fitted
   twice; a worker lost mid-run has its chunk run again by Dask on another worker.
 - Null resamples (Simonsohn, Simmons & Nelson, 2020) go in chunks of resample indices; resample
   ``k`` is stored in ``<out>/null/<observed hash>-seed<seed>/<k>.json`` (the observed results'
@@ -31,6 +33,7 @@ import logging
 import math
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -48,8 +51,23 @@ BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "V
                 "NUMEXPR_NUM_THREADS")  # fmt: skip
 MANIFEST = "multiverse.json"
 TABLE = "multiverse.csv"
-MAX_CHUNK = 100  # specifications (or resamples) in one task at most
-CHUNKS_PER_WORKER = 8  # aim: this many chunks per worker, so results stream back and the load evens out
+CHUNKS_PER_WORKER = 8  # at most this many chunks per worker (more only to keep chunks under MAX_CHUNK_SECONDS)
+#: a task costs a few ms of scheduling and transfer in the client and the worker: a chunk holds about this many
+#: seconds of fitting at least (1,000 fast OLS fits on 2 workers: 4 chunks of 125 each, not 8 of 63)
+MIN_CHUNK_SECONDS = 0.25
+#: and at most (results, and the progress bar, come back at least this often from each worker)
+MAX_CHUNK_SECONDS = 10.0
+#: rough seconds to fit one specification on one core (a ~50,000-row data set), by model family; they set how
+#: many specifications a chunk holds, never a number. Mediation: per bootstrap resample. Weighted: added.
+FIT_SECONDS = {"ols": 0.002, "logistic": 0.005, "ordinal": 0.025, "tobit": 0.05, "apim": 0.05, "mixed": 0.2,
+               "mediation": 0.0001}  # fmt: skip
+WEIGHTED_FIT_SECONDS = 0.02
+#: Dask settings of the LocalCluster that make its bookkeeping cheaper, CPU the workers would lose on a machine of
+#: few cores: the statistical profiler of each worker (the dashboard's profile page; it samples the running task
+#: every 10 ms: 2-3 % of a core per worker, idle or not; 0.7 % without), the event loop's tick (20 ms) and the
+#: system monitor (0.5 s, dashboard figures) of the scheduler, nannies and client (5-7 % of a core; 2 % so)
+LOCAL_CONFIG = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "200ms",
+                "distributed.admin.system-monitor.interval": "2s"}  # fmt: skip
 
 
 def default_workers() -> int:
@@ -153,7 +171,7 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None, tim
     # Dask's default MALLOC_TRIM_THRESHOLD_=65536 turns off glibc's adaptive mmap threshold: every
     # column-sized numpy array is then mmapped and freed (1.6-1.8x the CPU of a grid of fits); None unsets it
     environ["distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"] = None
-    with dask.config.set(environ):
+    with dask.config.set({**environ, **LOCAL_CONFIG}):
         # dashboard on any free port: a fixed 8787 warns whenever another cluster runs on the machine
         cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
                                dashboard_address=":0", silence_logs=logging.ERROR)  # fmt: skip
@@ -195,45 +213,78 @@ def _n_workers(client) -> int:
 # ---------------------------------------------------------------------------------------------
 _CACHE: dict[str, object] = {}  # per worker process: file key -> loaded object (the last few only)
 _CACHE_SIZE = 4
+_CACHE_LOCK = threading.RLock()  # a worker of several threads runs several tasks at once
+
+
+def _remember(key: str, make: Callable[[], object]):
+    """``_CACHE[key]``, made by `make` (under the lock: once per process) when absent; the oldest
+    entries are dropped beyond `_CACHE_SIZE`."""
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            value = make()
+            while len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = value
+        return _CACHE[key]
 
 
 def _cached(path: str, key: str):
     """The pickled object of `path` (written by the client under `key`), read once per process."""
-    import pandas as pd
 
-    if key not in _CACHE:
+    def read():
+        import pandas as pd
+
         try:
-            value = pd.read_pickle(path)
+            return pd.read_pickle(path)
         except FileNotFoundError:
             import socket
 
             raise DataError(f"The Dask worker on {socket.gethostname()} cannot read {path}: the output folder must be "
                             "on a file system the workers share with the machine that runs connlab (on a cluster, "
                             "a home or scratch folder; pass such an --out).") from None  # fmt: skip
-        while len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = value
-    return _CACHE[key]
+
+    return _remember(key, read)
 
 
 @contextmanager
 def _one_blas_thread():
+    """BLAS limited to one thread while a task runs, unless the process's environment already says so
+    (a BLAS library reads it when it loads; Dask's nanny and the LocalCluster set it): threadpoolctl
+    takes about 1 ms a call, as long as the fits of a small chunk."""
+    if all(os.environ.get(name) == "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")):
+        yield
+        return
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:  # the nanny's environment already says 1 thread
+    except ImportError:  # installed with scikit-learn; without it the nanny's environment is what we have
         yield
         return
     with threadpool_limits(limits=1):
         yield
 
 
-def _fit_chunk(data_path: str, data_hash: str, rows: list[dict], ci: float) -> list[dict]:
-    """Worker task: fit the specification `rows` on the prepared data set (read by its hash)."""
-    from analysis.claims.multiverse import fit_specifications
+def _columns(data_path: str, data_hash: str):
+    """The column cache (arrays, NaN and row masks) of the prepared data set, kept by the worker
+    process for every chunk it fits on that data set (built once, not once per chunk)."""
+    from analysis.claims.multiverse_fit import _Columns
 
-    frame = _cached(data_path, f"data:{data_hash}")
+    return _remember(f"columns:{data_hash}", lambda: _Columns(_cached(data_path, f"data:{data_hash}")))
+
+
+def _fit_chunk(data_path: str, data_hash: str, rows: list[dict], ci: float) -> str:
+    """Worker task: fit the specification `rows` on the prepared data set (read by its hash). The results
+    come back as the JSON text the client stores (`_results_text`): one string travels, not a list of
+    dicts Dask would serialize one by one, and the client encodes nothing."""
+    from analysis.claims.multiverse_fit import fit_cached
+
+    cache = _columns(data_path, data_hash)
     with _one_blas_thread():
-        return fit_specifications(frame, rows, ci=ci)
+        return _results_text(fit_cached(cache, rows, ci=ci))
+
+
+def _results_text(values: list[dict]) -> str:
+    """A JSON array of results (`_plain`: numpy scalars as numbers, every bit kept), one line each."""
+    return "[\n" + ",\n".join(json.dumps(_plain(v)) for v in values) + "\n]"  # the C encoder: no indent
 
 
 def _null_chunk(data_path: str, data_hash: str, observed_path: str, observed_hash: str, resamples: list[int],
@@ -277,14 +328,33 @@ def _plain(value):
     return str(value)
 
 
-def _write_json(path: Path, doc) -> None:
-    """Write `doc` to a temporary file beside `path`, then rename it: never half a file."""
+def _write_text(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it: never half a file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")  # key order kept (column order)
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _write_json(path: Path, doc) -> None:
+    """`doc` as JSON (key order kept: column order), written whole or not at all (`_write_text`)."""
+    _write_text(path, json.dumps(doc, indent=1) + "\n")
+
+
+def _chunk_name(spec_ids: Sequence[str]) -> str:
+    """File name of a chunk's results: 16 hex of the SHA-256 of its spec_ids (the same chunk, the same name)."""
+    return hashlib.sha256("\n".join(spec_ids).encode()).hexdigest()[:16] + ".json"
+
+
+def _write_chunk(folder: Path, text: str, data_hash: str, version: str) -> list[dict]:
+    """One file for a chunk's results (`text`, from `_results_text`), named after its spec_ids; returns the
+    results as read back from that text (the values a rerun reads from the file)."""
+    values = json.loads(text)
+    head = json.dumps({"version": version, "data_hash": data_hash, "n": len(values)})
+    _write_text(folder / _chunk_name([v["spec_id"] for v in values]), f'{head[:-1]}, "results": {text}}}\n')
+    return values
 
 
 def _read_json(path: Path):
@@ -324,16 +394,21 @@ def _version() -> str:
 
 
 def _stored_results(folder: Path, spec_ids: Sequence[str], data_hash: str) -> dict[str, dict]:
-    """The results stored in `folder` for these specifications, by this package version. A spec_id hashes
-    the values of the columns its specification reads, so a result is reused when those are unchanged even
-    if the prepared data gained columns for new options (`data_hash`, of the whole frame, is not needed)."""
-    out, version = {}, _version()
-    for spec_id in spec_ids:
-        doc = _read_json(folder / f"{spec_id}.json")
-        if (isinstance(doc, dict) and doc.get("version") == version
-                and isinstance(doc.get("result"), dict)):  # fmt: skip
-            out[spec_id] = doc["result"]
-    return out
+    """The results stored in `folder` for these specifications, by this package version: in the chunk
+    files (``{"results": [...]}``, one per chunk) and in files of one result (``<spec_id>.json``,
+    ``{"result": {...}}``, as earlier runs wrote them). A spec_id hashes the values of the columns its
+    specification reads, so a result is reused when those are unchanged even if the prepared data gained
+    columns for new options (`data_hash`, of the whole frame, is not needed)."""
+    wanted, found, version = set(spec_ids), {}, _version()
+    for path in sorted(folder.glob("*.json")):
+        doc = _read_json(path)
+        if not isinstance(doc, dict) or doc.get("version") != version:
+            continue
+        results = doc.get("results") if isinstance(doc.get("results"), list) else [doc.get("result")]
+        for value in results:
+            if isinstance(value, dict) and value.get("spec_id") in wanted:
+                found.setdefault(value["spec_id"], value)
+    return {spec_id: found[spec_id] for spec_id in spec_ids if spec_id in found}
 
 
 def _stored_null(folder: Path, resamples: int) -> dict[int, dict]:
@@ -356,16 +431,44 @@ def _null_folder(out: Path, obs_hash: str, seed: int) -> Path:
     return out / "null" / f"{obs_hash}-seed{seed}"
 
 
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def _fit_seconds(definition) -> float:
+    """Rough seconds one specification takes to fit (`FIT_SECONDS`, from its ``definition``): what the
+    chunks are sized by."""
+    if isinstance(definition, str):
+        definition = json.loads(definition)
+    family = definition.get("family", "ols")
+    seconds = FIT_SECONDS.get(family, max(FIT_SECONDS.values()))
+    if family == "mediation":
+        seconds *= int((definition.get("params") or {}).get("n_boot") or 1000)
+    return seconds + (WEIGHTED_FIT_SECONDS if definition.get("weights") else 0.0)
 
 
-def _chunk_size(n: int, workers: int, given: int | None) -> int:
+def _chunks(items: list, workers: int, given: int | None, seconds: Sequence[float]) -> list[list]:
+    """`items` cut into chunks: `given` items each, or, by default, contiguous chunks of about equal
+    estimated `seconds`, a whole number of chunks per worker (at most `CHUNKS_PER_WORKER`, fewer when a
+    chunk would hold less than `MIN_CHUNK_SECONDS` of work; more when one would hold more than
+    `MAX_CHUNK_SECONDS`)."""
     if given is not None:
         if isinstance(given, bool) or not isinstance(given, int) or given < 1:
             raise ParameterError(f"chunk_size must be a whole number >= 1, but {given!r} was passed.")
-        return given
-    return max(1, min(MAX_CHUNK, math.ceil(n / (CHUNKS_PER_WORKER * workers))))
+        return [items[i : i + given] for i in range(0, len(items), given)]
+    total = float(sum(seconds))
+    eps = 1e-9 * total  # sums of float costs: 12 x 0.002 is not quite 0.024
+    per_worker = max(1, min(CHUNKS_PER_WORKER, math.ceil((total - eps) / (workers * MIN_CHUNK_SECONDS))))
+    per_worker = max(per_worker, math.ceil((total - eps) / (workers * MAX_CHUNK_SECONDS)))
+    n_chunks = max(1, min(len(items), workers * per_worker))
+    chunks, current, done, cut = [], [], 0.0, 1
+    for item, cost in zip(items, seconds, strict=True):
+        current.append(item)
+        done += cost
+        if cut < n_chunks and done >= total * cut / n_chunks - eps:  # the next boundary of equal work is crossed
+            chunks.append(current)
+            current = []
+            while cut < n_chunks and done >= total * cut / n_chunks - eps:
+                cut += 1
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 class _Progress:
@@ -393,15 +496,17 @@ class _Progress:
 # ---------------------------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------------------------
-def _submit_and_store(client, func, chunks: list[list], args_of: Callable[[list], tuple], store: Callable[[list], int],
+def _submit_and_store(client, func, before: tuple, chunks: list[list], after: tuple, store: Callable[..., int],
                       stage: str, done: int, total: int, progress) -> None:  # fmt: skip
-    """Submit one task per chunk; store each chunk's results as it finishes; cancel the rest on any error."""
+    """One task per chunk, ``func(*before, chunk, *after)``; store each chunk's results as it finishes; cancel
+    the rest on any error. The tasks go in one message (`client.map`) and their results come back with the
+    notice that they finished (``with_results``): no round trip per chunk from this thread."""
     from distributed import as_completed
 
-    futures = [client.submit(func, *args_of(chunk), pure=False) for chunk in chunks]
+    n = len(chunks)
+    futures = client.map(func, *[[a] * n for a in before], chunks, *[[a] * n for a in after], pure=False)
     try:
-        for future in as_completed(futures, loop=client.loop):
-            values = future.result()
+        for future, values in as_completed(futures, with_results=True, loop=client.loop):
             done += store(values)
             progress(stage, done, total)
             future.release()
@@ -441,7 +546,9 @@ def run_multiverse_on_dask(spec_path, *, out_dir, scheduler: str | None = None, 
     seed : int, optional
         Seed of the resamples (default: the spec file's ``seed``).
     chunk_size : int, optional
-        Specifications (and resamples) per task; default: about 8 tasks per worker, at most 100.
+        Specifications (and resamples) per task. Default: chunks of about equal estimated work
+        (`_fit_seconds`), a whole number per worker: up to 8, fewer when a chunk would hold less
+        than 0.25 s of fitting (a task costs a few ms), more when it would hold over 10 s.
     data_root : str, Path or list, optional
         Folders the spec's data files may also be read from (as ``--data-root``).
     progress : callable, optional
@@ -514,22 +621,20 @@ def run_multiverse_on_dask(spec_path, *, out_dir, scheduler: str | None = None, 
         ids = [r["spec_id"] for r in rows]
         spec_dir = out / "specs"
         stored = _stored_results(spec_dir, ids, data_hash)
-        todo = [r for r in rows if r["spec_id"] not in stored]
+        todo = [{"spec_id": r["spec_id"], "definition": r["definition"]} for r in rows if r["spec_id"] not in stored]
         if todo:
-            def store(values: list[dict]) -> int:
+            def store(text: str) -> int:
+                values = _write_chunk(spec_dir, text, data_hash, version)
                 for value in values:
-                    value = _plain(value)
-                    _write_json(spec_dir / f"{value['spec_id']}.json", {"spec_id": value["spec_id"],
-                                "data_hash": data_hash, "version": version, "result": value})  # fmt: skip
                     stored[value["spec_id"]] = value
                 return len(values)
 
             dask = connect()
-            size = _chunk_size(len(todo), _n_workers(dask), chunk_size)
+            chunks = _chunks(todo, _n_workers(dask), chunk_size, [_fit_seconds(r["definition"]) for r in todo])
             progress("specifications", len(stored), len(rows))
-            _submit_and_store(dask, _fit_chunk, _chunks(todo, size), lambda c: (str(data_file), data_hash, c, ci),
-                              store, "specifications", len(stored), len(rows), progress)  # fmt: skip
-        results = [_reread(spec_dir, spec_id, stored) for spec_id in ids]
+            _submit_and_store(dask, _fit_chunk, (str(data_file), data_hash), chunks, (ci,), store, "specifications",
+                              len(stored), len(rows), progress)  # fmt: skip
+        results = [stored[spec_id] for spec_id in ids]  # as read from the stored text
         null, null_dir = None, None
         if resamples:
             obs_hash = observed_hash(results)
@@ -549,11 +654,12 @@ def run_multiverse_on_dask(spec_path, *, out_dir, scheduler: str | None = None, 
                     return len(values)
 
                 dask = connect()
-                size = _chunk_size(len(left), _n_workers(dask), chunk_size)
+                curve = sum(_fit_seconds(r["definition"]) for r in rows)  # a resample refits every specification
+                chunks = _chunks(left, _n_workers(dask), chunk_size, [curve] * len(left))
                 progress("null resamples", len(done_null), resamples)
-                _submit_and_store(dask, _null_chunk, _chunks(left, size),
-                                  lambda c: (str(data_file), data_hash, str(observed_file), obs_hash, c, seed, ci),
-                                  store_null, "null resamples", len(done_null), resamples, progress)  # fmt: skip
+                _submit_and_store(dask, _null_chunk, (str(data_file), data_hash, str(observed_file), obs_hash), chunks,
+                                  (seed, ci), store_null, "null resamples", len(done_null), resamples,
+                                  progress)  # fmt: skip
             null = [v for _, v in sorted(_stored_null(null_dir, resamples).items())]
     result = _result(spec, table, results, null, seed)
     result.specifications.to_csv(out / TABLE, index=False)
@@ -586,12 +692,6 @@ def _roots(data_root) -> list[Path]:
         return []
     items = [data_root] if isinstance(data_root, str | Path) else list(data_root)
     return [Path(p).expanduser().resolve() for p in items]
-
-
-def _reread(folder: Path, spec_id: str, stored: dict) -> dict:
-    """A specification's result as stored on disk (so a fresh run and a resumed one give the same numbers)."""
-    doc = _read_json(folder / f"{spec_id}.json")
-    return doc["result"] if isinstance(doc, dict) and isinstance(doc.get("result"), dict) else stored[spec_id]
 
 
 def read_multiverse_results(out_dir, *, spec=None, data_root=None):
