@@ -13,7 +13,6 @@ Data: simulated groups, the demo survey and the AER affairs data (shared, skippe
 
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,8 +24,6 @@ from scipy import integrate, special, stats
 from analysis import compare_groups
 from analysis.models import _studentized_range as sr
 from analysis.models.group_comparison import _games_howell, _welch_anova
-
-DEMO = Path(__file__).resolve().parents[1] / "data" / "raw" / "demo_survey" / "survey.csv"
 
 
 def _scipy_error(df):
@@ -102,13 +99,14 @@ def _grouped():
                          "g": np.repeat(np.arange(5), sizes)})
 
 
-def _frames(shared_data=None):
-    """(name, frame with ``y`` and group codes ``g``): simulated and demo, or with `shared_data`
-    the AER affairs data (marital rating by religiousness)."""
+def _frames(shared_data=None, demo=None):
+    """(name, frame with ``y`` and group codes ``g``): simulated and the demo survey in folder `demo`
+    (the `small_demo` fixture), or with `shared_data` the AER affairs data (marital rating by
+    religiousness)."""
     if shared_data is not None:
         affairs = pd.read_csv(shared_data / "aer_affairs_pt" / "data.csv")
         return [("affairs", pd.DataFrame({"y": affairs["rating"].astype(float), "g": affairs["religiousness"] - 1}))]
-    demo = pd.read_csv(DEMO)
+    demo = pd.read_csv(demo / "survey.csv")
     demo = demo.assign(y=demo[[f"csi_16_{i}" for i in range(1, 17)]].sum(axis=1, min_count=16))
     demo = demo[["y", "relationship_status"]].dropna()
     frames = [("simulated", _grouped()),
@@ -119,7 +117,9 @@ def _frames(shared_data=None):
 
 @pytest.mark.parametrize("real", [False, True])
 def test_games_howell_equals_pingouin(real, request):
-    for name, frame in _frames(request.getfixturevalue("shared_data") if real else None):
+    frames = _frames(shared_data=request.getfixturevalue("shared_data")) if real else \
+        _frames(demo=request.getfixturevalue("small_demo"))
+    for name, frame in frames:
         i, j, diff, se, t, df = _games_howell(frame)
         gh = pg.pairwise_gameshowell(data=frame, dv="y", between="g", effsize="none")
         assert_array_equal(i, gh["A"].to_numpy(int), err_msg=name)
