@@ -631,6 +631,13 @@ def _kernel_manager_class(job: _Job | None = None, forks=None):
             self.transport = "ipc"
             self.ip = os.path.join(self._socket_dir.name, "kernel")
 
+        async def _async_interrupt_kernel(self):
+            # jupyter_client interrupts a kernel before asking it to shut down; ours has finished the
+            # notebook by then, and the SIGINT only made ipykernel print "KeyboardInterrupt caught in
+            # kernel" on the terminal (time limits signal the kernel through `job`, not through here)
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw["env"] = _kernel_env(kw.get("env"))
             process = None
