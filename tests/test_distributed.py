@@ -325,26 +325,50 @@ def test_a_worker_that_cannot_read_the_run_folder_says_it_must_be_shared(tmp_pat
         dist._cached(str(tmp_path / "data" / "0123456789abcdef.pkl"), "data:0123456789abcdef")
 
 
-def test_chunks_hold_about_equal_work_a_whole_number_per_worker():
-    """Cheap fits go in few big chunks (a task costs a few ms), slow ones in up to 8 per worker and more
-    when a chunk would hold over MAX_CHUNK_SECONDS; every item once, in order; chunk_size overrides."""
+def test_results_a_worker_could_not_store_are_named_and_the_run_stops(spec_file, tmp_path, monkeypatch):
+    """The workers write their chunks' results into the run folder; if a chunk's file is not there when
+    its task is done (a folder the workers cannot write to), the run stops with an error naming the
+    folder and how many results are missing, not with a short table."""
+    from distributed import Client, LocalCluster
+
+    from analysis.exceptions import DataError
+
+    monkeypatch.setattr(dist, "_write_chunk", lambda *a, **k: None)  # the workers are threads of this process
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as local, \
+            Client(local, set_as_default=False) as client:  # fmt: skip
+        with pytest.raises(DataError, match=r"the results of 12 are not in .*specs .*must write to the output folder"):
+            dist.run_multiverse_on_dask(spec_file, out_dir=tmp_path / "run", client=client, resamples=0)
+
+
+def test_chunks_shrink_by_factoring_so_the_workers_finish_together():
+    """Batches of one chunk per worker, each batch half the estimated work left (factoring): big chunks
+    first, small ones last, the last batch the rest in equal chunks; none over MAX_CHUNK_SECONDS nor under
+    MIN_CHUNK_SECONDS (unless one item is); every
+    item once, in order; chunk_size overrides."""
     items = list(range(1000))
+    assert dist.MIN_CHUNK_SECONDS == 0.1
 
     def sizes(workers, seconds, given=None):
         chunks = dist._chunks(items, workers, given, [seconds] * len(items) if np.isscalar(seconds) else seconds)
         assert [i for c in chunks for i in c] == items
         return [len(c) for c in chunks]
 
-    ols = dist._fit_seconds({"family": "ols", "weights": False})
-    assert sizes(1, ols) == [125] * 8 and sizes(2, ols) == [125] * 8  # 2 s in all: 0.25 s of fitting a chunk
-    assert sizes(4, ols) == [125] * 8 and sizes(2, 0.0001) == [500, 500]  # 2 per worker; one at least
-    assert sizes(2, 0.05) == [63, 62] * 8  # 50 s: 8 per worker
-    assert sizes(1, 1.0) == [10] * 100  # 1,000 s: none over MAX_CHUNK_SECONDS (10 s)
+    ols = dist._fit_seconds({"family": "ols", "weights": False})  # 2 s in all
+    assert sizes(1, ols) == [500, 250, 125, 63, 62]  # 1 s, 0.5 s, ...; the rest when less would be under 0.1 s
+    assert sizes(2, ols) == [250, 250, 125, 125, 63, 63, 62, 62]  # the last batch: the rest, split evenly
+    assert sizes(2, 0.00001) == [1000]  # 0.01 s in all: one chunk of at least MIN_CHUNK_SECONDS
+    assert sizes(1, 1.0) == [10] * 99 + [5, 3, 1, 1]  # 1,000 s: none over MAX_CHUNK_SECONDS (10 s)
+    assert sizes(2, 0.05)[:6] == [200, 200, 150, 150, 75, 75]  # 50 s: 10 s (the cap), then 7.5 s = 30 s / 4, ...
     assert sizes(3, ols, given=300) == [300, 300, 300, 100]
     mixed = [dist._fit_seconds({"family": "mixed"})] * 100 + [ols] * 900  # slow fits first: fewer of them a chunk
-    work = [sum(mixed[i] for i in c) for c in dist._chunks(items, 2, None, mixed)]
-    assert sizes(2, mixed)[:3] == [7, 7, 7] and sizes(2, mixed)[-2:] == [223, 681] and len(work) == 16
-    assert max(work) - min(work) <= 0.2 + 1e-9  # equal work, to one item
+    chunks = dist._chunks(items, 2, None, mixed)
+    work = [sum(mixed[i] for i in c) for c in chunks]
+    assert [len(c) for c in chunks][:6] == [28, 28, 14, 14, 7, 7]  # 21.8 s: 5.6 s (28 x 0.2), then half that
+    left = sum(mixed)
+    for first in range(0, len(work) - 2, 2):  # a batch of 2 equal chunks, each a quarter of the work left
+        assert abs(work[first] - left / 4) <= 0.2 and abs(work[first + 1] - work[first]) <= 0.2
+        left -= work[first] + work[first + 1]
+    assert min(work) >= dist.MIN_CHUNK_SECONDS - 1e-9 and [len(c) for c in chunks][-2:] == [68, 68]
     assert dist._fit_seconds({"family": "mediation", "params": {"n_boot": 500}}) == 500 * 0.0001
     assert dist._fit_seconds(json.dumps({"family": "ols", "weights": True})) == 0.002 + dist.WEIGHTED_FIT_SECONDS
     with pytest.raises(ParameterError, match="chunk_size must be a whole number >= 1"):
@@ -356,11 +380,9 @@ def test_stored_results_are_read_from_chunk_files_and_files_of_one_result(tmp_pa
     result of another package version, a half-written file and a temporary file are not."""
     version = dist._version()
     result = {"spec_id": "a", "estimate": 0.5, "se": float("nan"), "n": 10, "status": "ok"}
-    back = dist._write_chunk(tmp_path, dist._results_text([result, {**result, "spec_id": np.str_("b")}]), "h",
-                             version)  # fmt: skip
-    assert back[1] == {**result, "spec_id": "b", "se": back[1]["se"]} and np.isnan(back[1]["se"])
+    dist._write_chunk(tmp_path, [result, {**result, "spec_id": np.str_("b"), "n": np.int64(10)}], "h", version)
     dist._write_json(tmp_path / "c.json", {"spec_id": "c", "version": version, "result": {**result, "spec_id": "c"}})
-    dist._write_chunk(tmp_path, dist._results_text([{**result, "spec_id": "d"}]), "h", "0.0.0")  # another version
+    dist._write_chunk(tmp_path, [{**result, "spec_id": "d"}], "h", "0.0.0")  # another version
     (tmp_path / "e.json").write_text('{"version": "' + version + '", "results": [{"spec_id": "e"', encoding="utf-8")
     (tmp_path / ".f.json.123.tmp").write_text("{}", encoding="utf-8")
     assert sorted(p.name for p in tmp_path.glob("*.json")) == sorted(
@@ -368,23 +390,26 @@ def test_stored_results_are_read_from_chunk_files_and_files_of_one_result(tmp_pa
     stored = dist._stored_results(tmp_path, ["a", "b", "c", "d", "e", "z"], "h")
     assert list(stored) == ["a", "b", "c"] and stored["c"]["spec_id"] == "c"
     assert stored["a"]["estimate"] == 0.5 and np.isnan(stored["a"]["se"]) and stored["b"]["n"] == 10
+    assert stored["b"] == {**result, "spec_id": "b", "se": stored["b"]["se"]} and np.isnan(stored["b"]["se"])
     assert dist._chunk_name(["a", "b"]) != dist._chunk_name(["b", "a"]) and len(dist._chunk_name(["a"])) == 21
 
 
 def test_the_local_cluster_runs_its_workers_lean():
     """LocalCluster workers: one BLAS thread, no MALLOC_TRIM_THRESHOLD_ (glibc's adaptive mmap threshold
-    kept), no statistical profiler; the slower event-loop tick and system monitor (`LOCAL_CONFIG`)."""
+    kept), no statistical profiler; the slower event-loop tick, system monitor and memory monitor
+    (`LOCAL_CONFIG`)."""
 
     def probe():
         import dask
 
         return {"blas": os.environ.get("OPENBLAS_NUM_THREADS"), "trim": os.environ.get("MALLOC_TRIM_THRESHOLD_"),
                 "profile": dask.config.get("distributed.worker.profile.enabled"),
-                "tick": dask.config.get("distributed.admin.tick.interval")}  # fmt: skip
+                "tick": dask.config.get("distributed.admin.tick.interval"),
+                "memory": dask.config.get("distributed.worker.memory.monitor-interval")}  # fmt: skip
 
     with dist.dask_client(workers=1) as client:
         (seen,) = client.run(probe).values()
-    assert seen == {"blas": "1", "trim": None, "profile": False, "tick": "200ms"}
+    assert seen == {"blas": "1", "trim": None, "profile": False, "tick": "200ms", "memory": "1s"}
 
 
 def test_a_new_option_keeps_the_stored_results_of_the_others(spec_file, in_process, tmp_path):

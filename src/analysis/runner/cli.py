@@ -342,8 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="null resamples for the inference (default: the spec file's; 0: none)")
     mv.add_argument("--seed", type=_non_negative_int, default=None, help="seed of the resamples (default: the spec's)")
     mv.add_argument("--chunk-size", type=_positive_int, default=None, metavar="N",
-                    help="specifications per Dask task (default: chunks of about equal estimated work, up to 8 per "
-                         "worker, each at least 0.25 s of fitting)")
+                    help="specifications per Dask task (default: chunks sized by estimated work, large first and "
+                         "smaller towards the end so the workers finish together; each at least 0.1 s of fitting)")
     mv.add_argument("--no-report", action="store_true", help="only fit and write multiverse.csv; no notebook")
     mv.add_argument("--show-code", action="store_true", help="keep code cells in the HTML report")
     mv.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR,

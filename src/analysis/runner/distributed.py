@@ -10,12 +10,13 @@ finished) run back. What travels and what is stored:
   so the task graph stays small and no chunk rebuilds the arrays. The workers must see ``<out>``
   (a file system shared with them: on a university cluster, the home or scratch folder; the same
   machine for a LocalCluster).
-- Specifications go in chunks of about equal estimated work (`_chunks`, `_fit_seconds`; a list of
-  small dicts each, submitted in one message); their results stream back as chunks finish and each
-  chunk's are written at once to one file, ``<out>/specs/<chunk hash>.json`` (written to a
-  temporary file, then renamed: a killed run leaves whole files only). A rerun reads what is there
-  and submits only the rest, so an interrupted run resumes with no specification lost or fitted
-  twice; a worker lost mid-run has its chunk run again by Dask on another worker.
+- Specifications go in chunks sized by their estimated work (`_chunks`, `_fit_seconds`: large first,
+  small at the end, so the workers finish together; a list of small dicts each, all submitted in one
+  message). The worker that fits a chunk writes its results to one file,
+  ``<out>/specs/<chunk hash>.json`` (to a temporary file, then renamed: a killed run leaves whole files
+  only), and the client reads them once the last chunk is done. A rerun reads what is there and
+  submits only the rest, so an interrupted run resumes with no specification lost or fitted twice; a
+  worker lost mid-run has its chunk run again by Dask on another worker.
 - Null resamples (Simonsohn, Simmons & Nelson, 2020) go in chunks of resample indices; resample
   ``k`` is stored in ``<out>/null/<observed hash>-seed<seed>/<k>.json`` (the observed results'
   hash: new observed results, new null curves). Resample ``k`` draws from
@@ -51,10 +52,9 @@ BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "V
                 "NUMEXPR_NUM_THREADS")  # fmt: skip
 MANIFEST = "multiverse.json"
 TABLE = "multiverse.csv"
-CHUNKS_PER_WORKER = 8  # at most this many chunks per worker (more only to keep chunks under MAX_CHUNK_SECONDS)
-#: a task costs a few ms of scheduling and transfer in the client and the worker: a chunk holds about this many
-#: seconds of fitting at least (1,000 fast OLS fits on 2 workers: 4 chunks of 125 each, not 8 of 63)
-MIN_CHUNK_SECONDS = 0.25
+#: a task costs a few ms of scheduling and transfer in the client and the worker: a chunk holds at least this many
+#: estimated seconds of fitting (50 fast OLS fits of 50,000 rows; the last chunk of a run may hold less)
+MIN_CHUNK_SECONDS = 0.1
 #: and at most (results, and the progress bar, come back at least this often from each worker)
 MAX_CHUNK_SECONDS = 10.0
 #: rough seconds to fit one specification on one core (a ~50,000-row data set), by model family; they set how
@@ -65,9 +65,12 @@ WEIGHTED_FIT_SECONDS = 0.02
 #: Dask settings of the LocalCluster that make its bookkeeping cheaper, CPU the workers would lose on a machine of
 #: few cores: the statistical profiler of each worker (the dashboard's profile page; it samples the running task
 #: every 10 ms: 2-3 % of a core per worker, idle or not; 0.7 % without), the event loop's tick (20 ms) and the
-#: system monitor (0.5 s, dashboard figures) of the scheduler, nannies and client (5-7 % of a core; 2 % so)
+#: system monitor (0.5 s, dashboard figures) of the scheduler, nannies and client (5-7 % of a core; 2 % so), and the
+#: memory monitor of each nanny and worker (every 100 ms it reads the worker's memory through psutil: a third of
+#: the client process's CPU while a fast grid runs; every second is soon enough to pause or restart a worker)
 LOCAL_CONFIG = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "200ms",
-                "distributed.admin.system-monitor.interval": "2s"}  # fmt: skip
+                "distributed.admin.system-monitor.interval": "2s",
+                "distributed.worker.memory.monitor-interval": "1s"}  # fmt: skip
 
 
 def default_workers() -> int:
@@ -271,20 +274,26 @@ def _columns(data_path: str, data_hash: str):
     return _remember(f"columns:{data_hash}", lambda: _Columns(_cached(data_path, f"data:{data_hash}")))
 
 
-def _fit_chunk(data_path: str, data_hash: str, rows: list[dict], ci: float) -> str:
-    """Worker task: fit the specification `rows` on the prepared data set (read by its hash). The results
-    come back as the JSON text the client stores (`_results_text`): one string travels, not a list of
-    dicts Dask would serialize one by one, and the client encodes nothing."""
+def _fit_chunk(data_path: str, data_hash: str, rows: list[dict], ci: float, folder: str, version: str) -> int:
+    """Worker task: fit the specification `rows` on the prepared data set (read by its hash) and store
+    their results in one chunk file of `folder` (`_write_chunk`); returns how many. The worker writes
+    them, in the run folder it already shares with the client for the data file: no results travel back
+    through the scheduler and the client parses none while the grid runs (a few ms of its CPU per
+    chunk, on a core the workers need); it reads the files once, at the end."""
     from analysis.claims.multiverse_fit import fit_cached
 
     cache = _columns(data_path, data_hash)
     with _one_blas_thread():
-        return _results_text(fit_cached(cache, rows, ci=ci))
+        values = fit_cached(cache, rows, ci=ci)
+    _write_chunk(Path(folder), values, data_hash, version)
+    return len(values)
 
 
 def _results_text(values: list[dict]) -> str:
-    """A JSON array of results (`_plain`: numpy scalars as numbers, every bit kept), one line each."""
-    return "[\n" + ",\n".join(json.dumps(_plain(v)) for v in values) + "\n]"  # the C encoder: no indent
+    """A JSON array of results, one line each: what `_plain` makes of each, every bit of a float kept.
+    The C encoder writes floats (numpy's float64 is one) itself and calls `_plain` only for what it
+    cannot write (numpy integers and booleans, missing values): a third of the time of `_plain` first."""
+    return "[\n" + ",\n".join(json.dumps(v, default=_plain) for v in values) + "\n]"  # no indent: the C encoder
 
 
 def _null_chunk(data_path: str, data_hash: str, observed_path: str, observed_hash: str, resamples: list[int],
@@ -348,13 +357,12 @@ def _chunk_name(spec_ids: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(spec_ids).encode()).hexdigest()[:16] + ".json"
 
 
-def _write_chunk(folder: Path, text: str, data_hash: str, version: str) -> list[dict]:
-    """One file for a chunk's results (`text`, from `_results_text`), named after its spec_ids; returns the
-    results as read back from that text (the values a rerun reads from the file)."""
-    values = json.loads(text)
+def _write_chunk(folder: Path, values: list[dict], data_hash: str, version: str) -> None:
+    """One file for a chunk's results, named after their spec_ids (`_chunk_name`), the results one line
+    each (`_results_text`)."""
     head = json.dumps({"version": version, "data_hash": data_hash, "n": len(values)})
-    _write_text(folder / _chunk_name([v["spec_id"] for v in values]), f'{head[:-1]}, "results": {text}}}\n')
-    return values
+    text = _results_text(values)
+    _write_text(folder / _chunk_name([str(v["spec_id"]) for v in values]), f'{head[:-1]}, "results": {text}}}\n')
 
 
 def _read_json(path: Path):
@@ -444,28 +452,34 @@ def _fit_seconds(definition) -> float:
 
 
 def _chunks(items: list, workers: int, given: int | None, seconds: Sequence[float]) -> list[list]:
-    """`items` cut into chunks: `given` items each, or, by default, contiguous chunks of about equal
-    estimated `seconds`, a whole number of chunks per worker (at most `CHUNKS_PER_WORKER`, fewer when a
-    chunk would hold less than `MIN_CHUNK_SECONDS` of work; more when one would hold more than
-    `MAX_CHUNK_SECONDS`)."""
+    """`items` cut into contiguous chunks: `given` items each, or, by default, by *factoring* (Hummel,
+    Schonberg & Flynn, 1992, Communications of the ACM 35(8)): batches of `workers` chunks of equal
+    estimated `seconds`, each batch holding half the work left, so the chunks shrink towards the end
+    of the run and the workers finish within one small chunk of each other; the last batch, when its
+    chunks would hold less than `MIN_CHUNK_SECONDS`, holds the rest of the work in equal chunks of at
+    least that. No chunk holds more than `MAX_CHUNK_SECONDS`. Dask runs the chunks of one `client.map`
+    in the order given."""
     if given is not None:
         if isinstance(given, bool) or not isinstance(given, int) or given < 1:
             raise ParameterError(f"chunk_size must be a whole number >= 1, but {given!r} was passed.")
         return [items[i : i + given] for i in range(0, len(items), given)]
-    total = float(sum(seconds))
-    eps = 1e-9 * total  # sums of float costs: 12 x 0.002 is not quite 0.024
-    per_worker = max(1, min(CHUNKS_PER_WORKER, math.ceil((total - eps) / (workers * MIN_CHUNK_SECONDS))))
-    per_worker = max(per_worker, math.ceil((total - eps) / (workers * MAX_CHUNK_SECONDS)))
-    n_chunks = max(1, min(len(items), workers * per_worker))
-    chunks, current, done, cut = [], [], 0.0, 1
+    left = math.fsum(seconds)
+    chunks, current, work, target, in_batch = [], [], 0.0, 0.0, 0
     for item, cost in zip(items, seconds, strict=True):
+        if not current:  # a new chunk: its size is set by the work left when it starts
+            if in_batch == 0:
+                target = left / (2 * workers)
+                if target < MIN_CHUNK_SECONDS:  # the last batch: the rest, split evenly if chunks can be that small
+                    target = max(MIN_CHUNK_SECONDS, left / workers)
+                target = min(MAX_CHUNK_SECONDS, target)
+                in_batch = workers
+            in_batch -= 1
         current.append(item)
-        done += cost
-        if cut < n_chunks and done >= total * cut / n_chunks - eps:  # the next boundary of equal work is crossed
+        work += cost
+        if work >= target * (1 - 1e-9):  # 12 x 0.002 is not quite 0.024
             chunks.append(current)
-            current = []
-            while cut < n_chunks and done >= total * cut / n_chunks - eps:
-                cut += 1
+            left -= work
+            current, work = [], 0.0
     if current:
         chunks.append(current)
     return chunks
@@ -497,19 +511,28 @@ class _Progress:
 # The run
 # ---------------------------------------------------------------------------------------------
 def _submit_and_store(client, func, before: tuple, chunks: list[list], after: tuple, store: Callable[..., int],
-                      stage: str, done: int, total: int, progress) -> None:  # fmt: skip
-    """One task per chunk, ``func(*before, chunk, *after)``; store each chunk's results as it finishes; cancel
-    the rest on any error. The tasks go in one message (`client.map`) and their results come back with the
-    notice that they finished (``with_results``): no round trip per chunk from this thread."""
+                      stage: str, done: int, total: int, progress, *, fetch: bool = True) -> None:  # fmt: skip
+    """One task per chunk, ``func(*before, chunk, *after)``; cancel the rest on any error. The tasks go in
+    one message (`client.map`). With `fetch`, each chunk's results come back with the notice that it
+    finished (``with_results``: no round trip per chunk from this thread) and ``store(results)`` keeps
+    them; without, the tasks store their own results and ``store(chunk)`` counts them."""
     from distributed import as_completed
 
     n = len(chunks)
     futures = client.map(func, *[[a] * n for a in before], chunks, *[[a] * n for a in after], pure=False)
+    chunk_of = {future.key: chunk for future, chunk in zip(futures, chunks, strict=True)}
     try:
-        for future, values in as_completed(futures, with_results=True, loop=client.loop):
-            done += store(values)
+        for item in as_completed(futures, with_results=fetch, loop=client.loop):
+            if fetch:
+                future, values = item
+                done += store(values)
+                future.release()  # the results, held by a worker until then
+            else:  # a count stays on the worker until the end: all released in one message, not one each
+                future = item
+                if future.status != "finished":
+                    future.result()  # raises the task's error
+                done += store(chunk_of[future.key])
             progress(stage, done, total)
-            future.release()
     except BaseException:
         client.cancel(futures)
         raise
@@ -623,17 +646,18 @@ def run_multiverse_on_dask(spec_path, *, out_dir, scheduler: str | None = None, 
         stored = _stored_results(spec_dir, ids, data_hash)
         todo = [{"spec_id": r["spec_id"], "definition": r["definition"]} for r in rows if r["spec_id"] not in stored]
         if todo:
-            def store(text: str) -> int:
-                values = _write_chunk(spec_dir, text, data_hash, version)
-                for value in values:
-                    stored[value["spec_id"]] = value
-                return len(values)
-
             dask = connect()
             chunks = _chunks(todo, _n_workers(dask), chunk_size, [_fit_seconds(r["definition"]) for r in todo])
             progress("specifications", len(stored), len(rows))
-            _submit_and_store(dask, _fit_chunk, (str(data_file), data_hash), chunks, (ci,), store, "specifications",
-                              len(stored), len(rows), progress)  # fmt: skip
+            _submit_and_store(dask, _fit_chunk, (str(data_file), data_hash), chunks, (ci, str(spec_dir), version), len,
+                              "specifications", len(stored), len(rows), progress, fetch=False)  # fmt: skip
+            stored.update(_stored_results(spec_dir, [r["spec_id"] for r in todo], data_hash))
+            missing = [r["spec_id"] for r in todo if r["spec_id"] not in stored]
+            if missing:
+                raise DataError(f"The Dask workers fitted {len(todo)} specifications but the results of {len(missing)} "
+                                f"are not in {spec_dir} (the first: {missing[0]}): the workers must write to the "
+                                "output folder, on a file system they share with the machine that runs connlab. "
+                                "Run again to fit the missing ones.")  # fmt: skip
         results = [stored[spec_id] for spec_id in ids]  # as read from the stored text
         null, null_dir = None, None
         if resamples:
