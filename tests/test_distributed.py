@@ -334,7 +334,7 @@ def test_results_a_worker_could_not_store_are_named_and_the_run_stops(spec_file,
     from analysis.exceptions import DataError
 
     monkeypatch.setattr(dist, "_write_chunk", lambda *a, **k: None)  # the workers are threads of this process
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as local, \
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as local, \
             Client(local, set_as_default=False) as client:  # fmt: skip
         with pytest.raises(DataError, match=r"the results of 12 are not in .*specs .*must write to the output folder"):
             dist.run_multiverse_on_dask(spec_file, out_dir=tmp_path / "run", client=client, resamples=0)

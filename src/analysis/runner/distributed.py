@@ -11,8 +11,10 @@ finished) run back. What travels and what is stored:
   (a file system shared with them: on a university cluster, the home or scratch folder; the same
   machine for a LocalCluster).
 - Specifications go in chunks sized by their estimated work (`_chunks`, `_fit_seconds`: large first,
-  small at the end, so the workers finish together; a list of small dicts each, all submitted in one
-  message). The worker that fits a chunk writes its results to one file,
+  small at the end, so the workers finish together), written with the data to
+  ``<out>/data/chunks-<hash>.pkl`` (read once by each worker process, as the data set): a task
+  carries the chunk's number, and all go in one message. The worker that fits a chunk writes its
+  results to one file,
   ``<out>/specs/<chunk hash>.json`` (to a temporary file, then renamed: a killed run leaves whole files
   only), and the client reads them once the last chunk is done. A rerun reads what is there and
   submits only the rest, so an interrupted run resumes with no specification lost or fitted twice; a
@@ -274,15 +276,18 @@ def _columns(data_path: str, data_hash: str):
     return _remember(f"columns:{data_hash}", lambda: _Columns(_cached(data_path, f"data:{data_hash}")))
 
 
-def _fit_chunk(data_path: str, data_hash: str, rows: list[dict], ci: float, folder: str, version: str) -> int:
-    """Worker task: fit the specification `rows` on the prepared data set (read by its hash) and store
-    their results in one chunk file of `folder` (`_write_chunk`); returns how many. The worker writes
-    them, in the run folder it already shares with the client for the data file: no results travel back
-    through the scheduler and the client parses none while the grid runs (a few ms of its CPU per
-    chunk, on a core the workers need); it reads the files once, at the end."""
+def _fit_chunk(data_path: str, data_hash: str, chunks_path: str, chunks_hash: str, index: int, ci: float,
+               folder: str, version: str) -> int:  # fmt: skip
+    """Worker task: fit chunk `index` of the run's specifications (the chunks file the client wrote, read
+    by its hash once per worker process, as the data set is) and store their results in one chunk file
+    of `folder` (`_write_chunk`); returns how many. The task carries names and numbers only, and the
+    worker writes the results in the run folder it already shares with the client: no specification
+    or result travels through the scheduler (their pickling, a few ms of the client's CPU per chunk, is
+    taken from the cores the workers need), and the client reads the result files once, at the end."""
     from analysis.claims.multiverse_fit import fit_cached
 
     cache = _columns(data_path, data_hash)
+    rows = _cached(chunks_path, f"chunks:{chunks_hash}")[index]
     with _one_blas_thread():
         values = fit_cached(cache, rows, ci=ci)
     _write_chunk(Path(folder), values, data_hash, version)
@@ -510,12 +515,13 @@ class _Progress:
 # ---------------------------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------------------------
-def _submit_and_store(client, func, before: tuple, chunks: list[list], after: tuple, store: Callable[..., int],
+def _submit_and_store(client, func, before: tuple, chunks: list, after: tuple, store: Callable[..., int],
                       stage: str, done: int, total: int, progress, *, fetch: bool = True) -> None:  # fmt: skip
-    """One task per chunk, ``func(*before, chunk, *after)``; cancel the rest on any error. The tasks go in
-    one message (`client.map`). With `fetch`, each chunk's results come back with the notice that it
-    finished (``with_results``: no round trip per chunk from this thread) and ``store(results)`` keeps
-    them; without, the tasks store their own results and ``store(chunk)`` counts them."""
+    """One task per chunk (a list of items, or its number in a file the tasks read),
+    ``func(*before, chunk, *after)``; cancel the rest on any error. The tasks go in one message
+    (`client.map`). With `fetch`, each chunk's results come back with the notice that it finished
+    (``with_results``: no round trip per chunk from this thread) and ``store(results)`` keeps them;
+    without, the tasks store their own results and ``store(chunk)`` counts them."""
     from distributed import as_completed
 
     n = len(chunks)
@@ -648,8 +654,12 @@ def run_multiverse_on_dask(spec_path, *, out_dir, scheduler: str | None = None, 
         if todo:
             dask = connect()
             chunks = _chunks(todo, _n_workers(dask), chunk_size, [_fit_seconds(r["definition"]) for r in todo])
+            chunks_hash = hashlib.sha256(json.dumps(chunks).encode()).hexdigest()[:16]
+            chunks_file = out / "data" / f"chunks-{chunks_hash}.pkl"
+            _write_pickle(chunks_file, chunks)
             progress("specifications", len(stored), len(rows))
-            _submit_and_store(dask, _fit_chunk, (str(data_file), data_hash), chunks, (ci, str(spec_dir), version), len,
+            _submit_and_store(dask, _fit_chunk, (str(data_file), data_hash, str(chunks_file), chunks_hash),
+                              list(range(len(chunks))), (ci, str(spec_dir), version), lambda i: len(chunks[i]),
                               "specifications", len(stored), len(rows), progress, fetch=False)  # fmt: skip
             stored.update(_stored_results(spec_dir, [r["spec_id"] for r in todo], data_hash))
             missing = [r["spec_id"] for r in todo if r["spec_id"] not in stored]
