@@ -9,9 +9,10 @@ covariate sets (none; age and gender), every specification plain OLS. Measured i
    each), resamples 0. Both clusters are started first (their start-up is timed and reported
    apart), each runs the grid once cold (the workers import the package and read the prepared
    data file), then the warm runs alternate between the two clusters. The *fitting phase* is the
-   time from the submission of the first chunk to the storage of the last result (the run's
-   progress callback), the chunks' result files included; the end-to-end time (reading the
-   specification, preparing the data, the result table) is reported beside it. As a diagnosis,
+   time from the submission of the first chunk to the end of the last (the run's progress
+   callback); each chunk's results are in its file by then (the worker writes it); the end-to-end
+   time (reading the specification, preparing the data, reading the results back, the result
+   table) is reported beside it. As a diagnosis,
    the same chunks are also run as bare Dask tasks (`fit_specifications` on a scattered frame,
    no files). Goal: 2 workers >= 1.8 x the specifications per second of 1 worker. Wall times on
    a shared machine are noise (other processes take the cores); the CPU seconds of the workers
@@ -307,7 +308,7 @@ def main() -> int:
     # 1. Dask, 1 and 2 workers
     d = dask_part(source, frame, rows, serial)
     print(f"\nDask LocalCluster (run_multiverse_on_dask, resamples 0; medians of {DASK_REPEATS} warm runs); fitting "
-          "phase = first chunk submitted to last result stored:")  # fmt: skip
+          "phase = first chunk submitted to last chunk done (its results stored):")  # fmt: skip
     print(f"  {'workers':>7}  {'start-up s':>10}  {'cold fit s':>10}  {'fit s':>7}  {'specs/s':>8}  "
           f"{'end-to-end s':>12}  {'bare Dask s':>11}  {'bare specs/s':>12}")  # fmt: skip
     for w in WORKERS:
