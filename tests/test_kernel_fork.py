@@ -38,6 +38,8 @@ PROBE = ("import colorsys, json, os, sys\n"
          "        'warm': 'colorsys' in sys.modules and 'numpy' in sys.modules,\n"
          "        'draw': np.random.default_rng(7).normal(size=3).tolist(), 'argv0': sys.argv[0],\n"
          "        'blas': os.environ.get('OPENBLAS_NUM_THREADS'), 'stdin': os.isatty(0)}\n"
+         "from ipykernel.kernelapp import IPKernelApp\n"
+         "info['parent_handle'] = IPKernelApp.instance().parent_handle\n"
          "print(json.dumps(info))")  # fmt: skip
 FIGURE = "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\nax.set_title('probe');"
 
@@ -86,6 +88,9 @@ def test_forked_kernels_run_the_notebooks_as_fresh_ones_do(runs):
         assert f_info["stdin"] is False
         assert n_info["ppid"] == os.getpid()  # fresh kernels are the runner's children
         assert f_info["ppid"] != os.getpid()  # forked kernels are the server's
+        # each kernel exits without the parent it was given (ipykernel's ParentPoller); without one it would
+        # also print "Ctrl-C will not work" on the runner's terminal
+        assert f_info["parent_handle"] == f_info["ppid"] and n_info["parent_handle"] == os.getpid()
     ppids = {_outputs(tmp / "forked", name)[0]["ppid"] for name in ("00_first", "01_second")}
     assert len(ppids) == 1  # one server forked both
     assert not psutil.pid_exists(ppids.pop())  # and it was stopped with the run

@@ -42,6 +42,11 @@ from pathlib import Path
 IMPORT_TIME_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE", "MPLBACKEND",
                    "MPLCONFIGDIR", "PYTHONPATH", "PYTHONHASHSEED", "PYTHONWARNINGS", "CONNLAB_PROJECT")  # fmt: skip
 MPL_INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel would set before any import
+#: what every kernel imports to start (``ipykernel_launcher``: IPython, zmq, jupyter_client, and debugpy, which
+#: the kernel loads for its debugger whether or not one attaches; 0.25-0.3 s), run by the server before the
+#: notebooks' imports (no thread started, no matplotlib backend set)
+KERNEL_IMPORTS = ("import ipykernel.kernelapp", "import ipykernel.ipkernel", "import ipykernel.zmqshell",
+                  "import ipykernel.debugger")  # fmt: skip
 #: imported by the server while it waits between forks, after the notebooks' own imports: modules our
 #: functions import only when called (each kernel would pay them; a kernel forked earlier still does)
 WARM_LATER = ("analysis.models.process_mediation", "analysis.models.multilevel", "analysis.models.survey_design",
@@ -303,7 +308,10 @@ def serve(folder: Path, parent: int) -> int:
     """Run the notebooks' imports, then fork a kernel per request until `parent` is gone or SIGTERM."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     namespace: dict = {}
-    for statement in json.loads((folder / "imports.json").read_text()):
+    # ipykernel reads its parent's pid when imported (the default of IPKernelApp.parent_handle, the process it
+    # exits without): the server, the parent of every kernel (`KernelForkServer.spawn` passes the same)
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    for statement in [*KERNEL_IMPORTS, *json.loads((folder / "imports.json").read_text())]:
         try:
             exec(statement, namespace)  # import statements read from the notebooks to run
         except Exception:  # the notebook's own cell reports it

@@ -616,20 +616,73 @@ def _fork_server(kernel: str, specs: Sequence[NotebookSpec]):
     return KernelForkServer(parts[0], _kernel_env(), PROJECT_ROOT, [s.path for s in specs]).start()
 
 
+#: seconds a new kernel is given to bind its sockets before its client connects anyway (`_sockets_bound`)
+KERNEL_BIND_WAIT = 10.0
+#: seconds between the checks that a kernel asked to shut down has exited (jupyter_client's 0.1 s
+#: is most of the shutdown of a kernel that exits in 20-50 ms, paid once a notebook)
+SHUTDOWN_POLL = 0.01
+
+
+def _kernel_client_class():
+    """jupyter_client's async kernel client, with a `wait_for_ready` that returns once the kernel
+    has answered ``kernel_info`` on the shell channel and IOPub is seen to be connected: it leaves out
+    the last step of jupyter_client's, waiting until IOPub has been silent for 0.2 s (paid once a
+    notebook). Left-over IOPub messages of the ``kernel_info`` request do no harm: nbclient reads only
+    the messages whose parent is the cell it runs."""
+    from queue import Empty
+
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_core.utils import ensure_async
+
+    class ReadyKernelClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (math.inf if timeout is None else timeout)
+            while True:  # as jupyter_client's loop (8.x), step for step
+                self.kernel_info()
+                try:
+                    msg = await ensure_async(self.shell_channel.get_msg(timeout=1))
+                except Empty:
+                    pass
+                else:
+                    if msg["msg_type"] == "kernel_info_reply":
+                        try:  # IOPub is connected if it carries the request's status message
+                            await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                        except Empty:
+                            pass
+                        else:
+                            self._handle_kernel_info_reply(msg)
+                            return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+    return ReadyKernelClient
+
+
 def _kernel_manager_class(job: _Job | None = None, forks=None):
     """The kernel manager of the suite's notebooks; with `forks` (a `KernelForkServer`) its kernels
     are forked from that warm server when it can."""
     from jupyter_client.manager import AsyncKernelManager
 
+    client_class = _kernel_client_class()
+
     class IPCKernelManager(AsyncKernelManager):
         """Kernel over Unix sockets in a private temporary folder: no open TCP port, no name
-        clash between parallel kernels. Tells `job` the kernel's process and process group."""
+        clash between parallel kernels. Tells `job` the kernel's process and process group. Its
+        client is ready sooner (`_kernel_client_class`) and its shutdown is seen sooner
+        (`SHUTDOWN_POLL`)."""
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self._socket_dir = tempfile.TemporaryDirectory(prefix="connlab-kernel-")
             self.transport = "ipc"
             self.ip = os.path.join(self._socket_dir.name, "kernel")
+            self.client_factory = client_class
+
+        async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):
+            await super()._async_finish_shutdown(waittime, pollinterval=min(pollinterval, SHUTDOWN_POLL),
+                                                 restart=restart)  # fmt: skip
 
         async def _async_interrupt_kernel(self):
             # jupyter_client interrupts a kernel before asking it to shut down; ours has finished the
@@ -654,6 +707,22 @@ def _kernel_manager_class(job: _Job | None = None, forks=None):
                 self._reconcile_connection_info(provisioner.connection_info)
             if job is not None:
                 job.attach(getattr(self.provisioner, "pid", None), getattr(self.provisioner, "pgid", None))
+            await self._sockets_bound()
+
+        async def _sockets_bound(self) -> None:
+            """Wait until the kernel has bound its five sockets (their files appear), or has ended, or
+            `KERNEL_BIND_WAIT` has passed. A client that connects before the kernel binds gets refused,
+            and ZMQ tries again only after 100 ms (its reconnect interval), once a notebook."""
+            import asyncio
+
+            paths = [f"{self.ip}-{port}" for port in (self.shell_port, self.iopub_port, self.stdin_port,
+                                                     self.control_port, self.hb_port)]  # fmt: skip
+            deadline = time.monotonic() + KERNEL_BIND_WAIT
+            while not all(os.path.exists(path) for path in paths) and time.monotonic() < deadline:
+                process = getattr(self.provisioner, "process", None)
+                if process is None or process.poll() is not None:
+                    return  # the usual checks report a kernel that did not start
+                await asyncio.sleep(0.002)
 
     return IPCKernelManager
 
