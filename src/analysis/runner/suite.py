@@ -883,7 +883,7 @@ def run_suite(
 def _run_all(specs: Sequence[NotebookSpec], given: dict, checked: dict, out: Path, *, show_code: bool, kernel: str,
              jobs: int, timeout: float, say: Callable[[str], None], forks=None) -> list[NotebookRun]:  # fmt: skip
     """Run the notebooks in `jobs` threads; this thread watches the time limits and takes Ctrl-C."""
-    from analysis.runner.render import write_index
+    from analysis.runner.render import prepare_render, write_index
 
     total = len(specs)
     finished: dict[str, NotebookRun] = {}  # this run's rows of the index
@@ -943,6 +943,7 @@ def _run_all(specs: Sequence[NotebookSpec], given: dict, checked: dict, out: Pat
         return run
 
     def worker() -> None:
+        prepare_render(show_code=show_code)  # while the fork server imports (a core is idle then)
         while not stop.is_set():
             try:
                 i, spec = todo.get_nowait()
