@@ -145,3 +145,34 @@ def test_every_succeeded_notebook_writes_results_with_provenance(suite_run):
         assert doc["notebook"] == path.stem and doc["results"]
         assert {"parameters", "inputs", "packages", "seed", "git_commit", "started_at",
                 "run_time_s"} <= set(doc["provenance"])  # fmt: skip
+
+
+def test_the_longest_notebooks_start_first(tmp_path):
+    """`run_order`: by the time of the last run into the output folder that finished the notebook,
+    else by its declared usual time (``connectionlab.seconds``), longest first; ties in suite order."""
+    from dataclasses import replace
+
+    import nbformat
+
+    from analysis.runner.suite import RECORD_NAME, run_order
+
+    specs = discover_notebooks()
+    assert all(s.seconds is not None for s in specs)  # every notebook of the suite declares it
+    by_name = {s.name: s for s in specs}
+    expected = sorted(specs, key=lambda s: -s.seconds)
+    assert [s.name for s in run_order(specs, tmp_path)] == [s.name for s in expected]
+    (tmp_path / "08_family_srm").mkdir()
+    (tmp_path / "08_family_srm" / RECORD_NAME).write_text(json.dumps({"status": "succeeded", "seconds": 99.0}))
+    (tmp_path / "04_dyadic_apim").mkdir()
+    (tmp_path / "04_dyadic_apim" / RECORD_NAME).write_text(json.dumps({"status": "failed", "seconds": 98.0}))
+    order = [s.name for s in run_order(specs, tmp_path)]
+    assert order[0] == "08_family_srm" and order.index("04_dyadic_apim") > order.index("07_multiverse")
+    same = [replace(by_name["02_attachment_explorer"], seconds=None), replace(by_name["00_data_quality"], seconds=None)]
+    assert run_order(same, tmp_path) == same  # no time known: as given
+    nb = nbformat.read(by_name["04_dyadic_apim"].path, as_version=4)
+    nb.metadata["connectionlab"]["seconds"] = "fast"
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    nbformat.write(nb, folder / "04_dyadic_apim.ipynb")
+    with pytest.raises(ParameterError, match=r"04_dyadic_apim.ipynb: `connectionlab.seconds` must be a number"):
+        discover_notebooks(folder)

@@ -75,6 +75,9 @@ class NotebookSpec:
     path: Path
     parameters: dict[str, Parameter]
     needs: Needs = field(default_factory=Needs)
+    #: its usual run time in seconds (``connectionlab.seconds`` in its metadata: in the suite, on the demo
+    #: data), which `run_order` starts the longest first by; None when not declared
+    seconds: float | None = None
 
 
 @dataclass
@@ -133,8 +136,15 @@ def read_parameters(path: Path) -> dict[str, Parameter]:
 def discover_notebooks(folder: Path = NOTEBOOKS_DIR, only: Sequence[str] | None = None) -> list[NotebookSpec]:
     """The suite: ``NN_name.ipynb`` files in `folder`, sorted; `only` selects by name or prefix."""
     paths = sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
-    specs = [NotebookSpec(p.stem, p, read_parameters(p), read_needs(nbformat.read(p, as_version=4).metadata, p.name))
-             for p in paths]  # fmt: skip
+    specs = []
+    for path in paths:
+        metadata = nbformat.read(path, as_version=4).metadata
+        seconds = (metadata.get("connectionlab") or {}).get("seconds")
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0):
+            raise ParameterError(f"{path.name}: `connectionlab.seconds` must be a number of seconds >= 0, not "
+                                 f"{seconds!r}.")  # fmt: skip
+        specs.append(NotebookSpec(path.stem, path, read_parameters(path), read_needs(metadata, path.name),
+                                  None if seconds is None else float(seconds)))  # fmt: skip
     if only:
         chosen = [s for s in specs if any(s.name == o or s.name.startswith(o) for o in only)]
         unknown = [o for o in only if not any(s.name == o or s.name.startswith(o) for s in specs)]
@@ -413,6 +423,25 @@ def _write_record(folder: Path, run: NotebookRun) -> None:
     doc = {"status": run.status, "seconds": run.seconds, "parameters": run.parameters, "error": run.error,
            "extra": run.extra, "finished_at": utc_now()}  # fmt: skip
     (folder / RECORD_NAME).write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
+
+
+def run_order(specs: Sequence[NotebookSpec], out: Path) -> list[NotebookSpec]:
+    """The order the notebooks are started in: the longest first (the longest-processing-time rule:
+    with several jobs, no long notebook is left to run alone at the end). A notebook's length is its
+    time in the last run into `out` that finished it (its record), else its declared usual time
+    (`NotebookSpec.seconds`), else 0; equal lengths keep the suite's order. Only the start order
+    changes: numbering, index and results are the suite's order."""
+
+    def seconds(spec: NotebookSpec) -> float:
+        try:
+            doc = json.loads((out / spec.name / RECORD_NAME).read_text(encoding="utf-8"))
+            if doc.get("status") == "succeeded" and isinstance(doc.get("seconds"), int | float):
+                return float(doc["seconds"])
+        except (OSError, ValueError, AttributeError):
+            pass
+        return spec.seconds or 0.0
+
+    return sorted(specs, key=seconds, reverse=True)  # a stable sort: ties in the suite's order
 
 
 def _earlier_row(out: Path, name: str) -> NotebookRun:
@@ -893,8 +922,9 @@ def _run_all(specs: Sequence[NotebookSpec], given: dict, checked: dict, out: Pat
     stop = threading.Event()
     todo: queue.SimpleQueue = queue.SimpleQueue()
     done: queue.SimpleQueue = queue.SimpleQueue()
-    for item in enumerate(specs, start=1):
-        todo.put(item)
+    number = {spec.name: i for i, spec in enumerate(specs, start=1)}
+    for spec in run_order(specs, out):
+        todo.put((number[spec.name], spec))
     started_at = utc_now()
 
     def index(note: str | None) -> None:
