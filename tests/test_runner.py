@@ -176,3 +176,26 @@ def test_the_longest_notebooks_start_first(tmp_path):
     nbformat.write(nb, folder / "04_dyadic_apim.ipynb")
     with pytest.raises(ParameterError, match=r"04_dyadic_apim.ipynb: `connectionlab.seconds` must be a number"):
         discover_notebooks(folder)
+
+
+@pytest.mark.parametrize("show_code", [False, True])
+def test_reports_are_nbconverts_pages_without_its_soup_pass(suite_run, show_code):
+    """Our exporter leaves out HTMLExporter's BeautifulSoup pass and does its two edits on the text
+    (`_accessible`): parsed, the page is the one nbconvert's HTMLExporter writes with our template."""
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from analysis.paths import TEMPLATES_DIR
+    from analysis.runner import render
+
+    _, _, out = suite_run
+    stock = HTMLExporter(template_name="connectionlab", extra_template_basedirs=[str(TEMPLATES_DIR)])
+    stock.exclude_input, stock.exclude_input_prompt, stock.exclude_output_prompt = not show_code, True, True
+    for name in ("00_overview", "04_dyadic_apim"):
+        nb = nbformat.read(out / name / f"{name}.ipynb", as_version=4)
+        nb.cells.append(nbformat.v4.new_markdown_cell('<img src="data:image/png;base64,iVBORw0KGgo=">'))  # no alt
+        ours, _ = render._exporter(show_code).from_notebook_node(nb, resources={"connectionlab_css": "x"})
+        theirs, _ = stock.from_notebook_node(nb, resources={"connectionlab_css": "x"})
+        assert str(BeautifulSoup(ours, "html.parser")) == theirs
+        assert ours.count('tabindex="0"') == theirs.count('tabindex="0"') > 0 and render.NO_ALT in ours
