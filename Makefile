@@ -34,8 +34,11 @@ $(PY):
 
 # Installed-stamps are remade whenever pyproject.toml or constraints.txt changes. pyproject.toml has the
 # ranges; constraints.txt the exact tested versions of everything installed (the one place versions live).
+# An editable install compiles no bytecode (pip does for others) and PYTHONDONTWRITEBYTECODE=1, which some
+# machines set, stops Python from writing it: compiled here, every kernel and process imports the package faster
 $(VENV)/.installed: pyproject.toml constraints.txt | $(PY)
 	$(PIP) install -c constraints.txt -e .
+	$(PY) -m compileall -q src/analysis
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed

@@ -80,10 +80,11 @@ def prepare_render(*, show_code: bool = False) -> None:
     _exporter(bool(show_code)).from_notebook_node(nbformat.v4.new_notebook(), resources={"connectionlab_css": ""})
 
 
-def render_notebook(notebook: Path, out: Path, *, show_code: bool = False) -> Path:
+def render_notebook(notebook: Path, out: Path, *, show_code: bool = False, node=None) -> Path:
     """Write `notebook` as one HTML file: figures embedded, no script or font from a network
-    address, code cells hidden unless `show_code`."""
-    nb = nbformat.read(notebook, as_version=4)
+    address, code cells hidden unless `show_code`. `node`: the notebook as the caller has just
+    written it (an `nbformat` node), not read again."""
+    nb = nbformat.read(notebook, as_version=4) if node is None else node
     nb.metadata["title"] = f"{Path(notebook).stem} - ConnectionLab report"
     body, _ = _exporter(bool(show_code)).from_notebook_node(nb, resources={"connectionlab_css": CSS_PATH.read_text()})
     write_atomically(out, body)

@@ -473,6 +473,7 @@ def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, k
     `forks` (a `KernelForkServer`) the kernel is forked from that warm process when it can."""
     import papermill as pm  # imported here: it is slow to import and only the runner needs it
     from nbclient.exceptions import CellTimeoutError
+    from nbformat.v4.rwbase import rejoin_lines
 
     from analysis.runner.render import render_notebook
 
@@ -512,19 +513,20 @@ def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, k
         finally:
             job.detach()
         seconds = time.perf_counter() - start
-        results = staged / "results.json"
+        results, node = staged / "results.json", None
         for path in (executed, results):  # recorded paths name the report's folder, not the staging one
             if path.exists():
                 doc = _relocated(json.loads(path.read_text(encoding="utf-8")), str(staged), str(folder))
                 if path == results and unmet_sections:
                     doc["not_applicable"] = {name: _and(parts) for name, parts in sorted(unmet_sections.items())}
                 if path == executed:
-                    nbformat.write(nbformat.from_dict(doc), path)
+                    node = rejoin_lines(nbformat.from_dict(doc))  # as nbformat.read gives it, for the render
+                    nbformat.write(node, path)
                 else:
                     path.write_text(json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n",
                                     encoding="utf-8")  # fmt: skip
         if executed.exists():
-            render_notebook(executed, staging / f"{spec.name}.html", show_code=show_code)
+            render_notebook(executed, staging / f"{spec.name}.html", show_code=show_code, node=node)
         extra = {"overridden": sorted(k for k in params if k != "output_dir"),
                  "not_applicable_sections": {k: _and(v) for k, v in (unmet_sections or {}).items()}}  # fmt: skip
         run = NotebookRun(spec.name, status, seconds, effective, folder / executed.name,
