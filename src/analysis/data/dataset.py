@@ -11,6 +11,9 @@ Raw files are only read.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import pickle
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
@@ -28,7 +31,7 @@ from analysis.data.validate import PROBLEM_COLUMNS, ValidationError, _read_as_nu
 from analysis.exceptions import CodebookError, DataError
 from analysis.paths import PROCESSED_DIR, data_roots, resolve
 
-__all__ = ["TableFile", "Dataset", "file_sha256", "load_dataset", "write_processed"]
+__all__ = ["TableFile", "Dataset", "file_sha256", "load_dataset", "hand_over", "write_processed"]
 
 
 @dataclass(frozen=True)
@@ -488,6 +491,62 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+#: set by `connlab run` in its kernels' environment: a private folder (made by the run, removed after it)
+#: holding the data sets the runner loaded to check the notebooks' needs (`hand_over`). A notebook's
+#: `load_dataset` of the same data, codebook and options takes the data set from there, once the SHA-256 of
+#: every file it was read from (data and codebook) is found unchanged, instead of reading, checking and
+#: typing the files again (0.1 s a notebook on the demo data; seconds on a large file). Pickle files: only
+#: a folder this process's user made should be named here.
+HANDOVER_ENV = "CONNLAB_LOADED_DATASETS"
+
+
+def _handover_path(folder, data, codebook, strict, data_root, keep_tables) -> Path:
+    """The file of the data set `load_dataset(data, codebook=..., ...)` in `folder`: named after the
+    call's resolved paths and options and the package version."""
+    from analysis import __version__
+
+    key = [str(resolve(data)), None if codebook is None else str(resolve(codebook)), bool(strict),
+           [str(p) for p in data_roots(data_root)], bool(keep_tables), __version__]  # fmt: skip
+    return Path(folder) / (hashlib.sha256(json.dumps(key).encode()).hexdigest()[:32] + ".pkl")
+
+
+def hand_over(dataset: Dataset, folder: str | Path, data: str | Path, *, codebook: str | Path | None = None,
+              strict: bool = False, data_root: str | Path | None = None, keep_tables: bool = True) -> Path:
+    """Save `dataset`, as `load_dataset` returned it for these arguments, in `folder` for the notebooks
+    of a run (`HANDOVER_ENV`); written whole or not at all. Returns the file."""
+    path = _handover_path(folder, data, codebook, strict, data_root, keep_tables)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump(dataset, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _handed_over(data, codebook, strict, data_root, keep_tables) -> Dataset | None:
+    """The data set the run handed over for this call (`HANDOVER_ENV`), or None: none, or a file it was
+    read from has changed since (its SHA-256 differs) or is gone."""
+    folder = os.environ.get(HANDOVER_ENV)
+    if not folder or not keep_tables:
+        return None
+    try:
+        with open(_handover_path(folder, data, codebook, strict, data_root, keep_tables), "rb") as fh:
+            dataset = pickle.load(fh)
+    except Exception:  # none handed over (or unreadable): load it
+        return None
+    if not isinstance(dataset, Dataset) or not dataset.files:
+        return None
+    for source in dataset.files:
+        try:
+            if file_sha256(source.path) != source.sha256:
+                return None
+        except OSError:
+            return None
+    return dataset
+
+
 def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict: bool = False,
                  data_root: str | Path | None = None, keep_tables: bool = True) -> Dataset:
     """Load a data set: every table its codebook lists, checked, typed, with the row ledger.
@@ -555,7 +614,9 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
     applies is the row's reason): invalid value (strict mode), duplicate id, failed attention
     check, speeder, straight-lining, too many missing items, incomplete dyad. Missing data: an
     empty cell or a missing code is missing; in lenient mode an invalid value is missing too
-    (and listed in ``problems``). Raw files are never written.
+    (and listed in ``problems``). Raw files are never written. In a notebook run by ``connlab run``, a
+    data set the runner has already loaded for the same call is taken from it while its files are
+    unchanged (`HANDOVER_ENV`).
 
     Examples
     --------
@@ -583,6 +644,9 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
     >>> ds.ledger["reason"].tolist()
     [<NA>, <NA>, 'duplicate_id']
     """
+    handed = _handed_over(data, codebook, strict, data_root, keep_tables)
+    if handed is not None:
+        return handed
     data = resolve(data)
     if not data.exists():
         raise DataError(f"{data} does not exist. Pass --data with a data file or a data-set folder.")

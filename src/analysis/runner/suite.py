@@ -467,10 +467,11 @@ def _earlier_row(out: Path, name: str) -> NotebookRun:
 def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, kernel: str,
              unmet_sections: dict[str, list[str]] | None = None, *, timeout: float = DEFAULT_TIMEOUT,
              job: _Job | None = None, publish: Callable[[NotebookRun, Path], None] | None = None,
-             forks=None) -> NotebookRun:  # fmt: skip
+             forks=None, kernel_env: dict[str, str] | None = None) -> NotebookRun:  # fmt: skip
     """Execute one notebook into a staging folder inside `out_dir` and render it there, then move it
     into place with `publish(run, staging)` (default `_publish`). `_Stopped` if `job` was stopped. With
-    `forks` (a `KernelForkServer`) the kernel is forked from that warm process when it can."""
+    `forks` (a `KernelForkServer`) the kernel is forked from that warm process when it can; `kernel_env`
+    is added to the kernel's environment."""
     import papermill as pm  # imported here: it is slow to import and only the runner needs it
     from nbclient.exceptions import CellTimeoutError
     from nbformat.v4.rwbase import rejoin_lines
@@ -497,7 +498,8 @@ def _execute(spec: NotebookSpec, params: dict, out_dir: Path, show_code: bool, k
         try:
             pm.execute_notebook(str(source), str(executed), parameters=params, kernel_name=kernel,
                                 cwd=str(PROJECT_ROOT), progress_bar=False, log_output=False,
-                                kernel_manager_class=_kernel_manager_class(job, forks), execution_timeout=timeout,
+                                kernel_manager_class=_kernel_manager_class(job, forks, kernel_env),
+                                execution_timeout=timeout,
                                 engine_name=_papermill_engine(),
                                 on_cell_execute=job.on_cell_execute)  # fmt: skip
         except Exception as exc:  # kernel death, timeouts: the suite goes on
@@ -582,8 +584,11 @@ def _papermill_engine() -> str:
     return _ENGINE
 
 
-def _check_needs(spec: NotebookSpec, params: dict, datasets: dict) -> tuple[str | None, dict[str, list[str]]]:
-    """(why the notebook is not applicable or None, {section: unmet needs}) for these parameters."""
+def _check_needs(spec: NotebookSpec, params: dict, datasets: dict,
+                 handover: str | None = None) -> tuple[str | None, dict[str, list[str]]]:  # fmt: skip
+    """(why the notebook is not applicable or None, {section: unmet needs}) for these parameters. With
+    `handover` (a folder), a data set loaded here without a warning is saved there for the notebooks'
+    own `load_dataset` (`analysis.data.dataset.HANDOVER_ENV`)."""
     if not spec.needs.notebook and not spec.needs.sections:
         return None, {}
     effective = {name: p.default for name, p in spec.parameters.items()} | params
@@ -591,14 +596,23 @@ def _check_needs(spec: NotebookSpec, params: dict, datasets: dict) -> tuple[str 
         return None, {}
     key = (effective.get("data"), effective.get("codebook"))
     if key not in datasets:
-        from analysis.data.dataset import load_dataset
+        import warnings
+
+        from analysis.data.dataset import hand_over, load_dataset
         from analysis.paths import resolve
 
         try:
             codebook = resolve(key[1]) if key[1] else None
-            datasets[key] = load_dataset(resolve(key[0]), codebook=codebook)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                datasets[key] = load_dataset(resolve(key[0]), codebook=codebook)
         except AnalysisError:
             datasets[key] = None  # the notebook's own load cell shows the message
+        else:
+            for w in caught:  # shown (or raised) as the filters say, as if not caught
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            if handover and not caught:  # a notebook's load that warns must warn in the notebook: not handed over
+                hand_over(datasets[key], handover, resolve(key[0]), codebook=codebook)
     dataset = datasets[key]
     if dataset is None:
         return None, {}
@@ -691,7 +705,7 @@ def _kernel_client_class():
     return ReadyKernelClient
 
 
-def _kernel_manager_class(job: _Job | None = None, forks=None):
+def _kernel_manager_class(job: _Job | None = None, forks=None, extra_env: dict[str, str] | None = None):
     """The kernel manager of the suite's notebooks; with `forks` (a `KernelForkServer`) its kernels
     are forked from that warm server when it can."""
     from jupyter_client.manager import AsyncKernelManager
@@ -723,7 +737,7 @@ def _kernel_manager_class(job: _Job | None = None, forks=None):
                 await super()._async_interrupt_kernel()
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
-            kw["env"] = _kernel_env(kw.get("env"))
+            kw["env"] = _kernel_env(kw.get("env")) | (extra_env or {})
             process = None
             if forks is not None and forks.process is not None:
                 # ipykernel exits once re-parented away from the server (if the server dies)
@@ -900,19 +914,25 @@ def run_suite(
         given = {spec.name: {k: v for k, v in (common | per_notebook.get(spec.name, {}) | values).items()
                              if k in spec.parameters} for spec in specs}  # fmt: skip
         forks = _fork_server(kernel, specs)  # its imports run while the data sets are checked
+        handover = tempfile.mkdtemp(prefix="connlab-datasets-")  # the data sets loaded for the checks, for the kernels
         try:
+            from analysis.data.dataset import HANDOVER_ENV
+
             datasets: dict = {}
-            checked = {spec.name: _check_needs(spec, given[spec.name], datasets) for spec in specs}  # before any kernel
+            checked = {spec.name: _check_needs(spec, given[spec.name], datasets, handover)
+                       for spec in specs}  # before any kernel  # fmt: skip
             say(f"Running {len(specs)} notebook(s) with {min(jobs, len(specs))} job(s) -> {out}")
             return _run_all(specs, given, checked, out, show_code=show_code, kernel=kernel, jobs=jobs,
-                            timeout=timeout, say=say, forks=forks)  # fmt: skip
+                            timeout=timeout, say=say, forks=forks, kernel_env={HANDOVER_ENV: handover})  # fmt: skip
         finally:
             if forks is not None:
                 forks.stop()
+            shutil.rmtree(handover, ignore_errors=True)
 
 
 def _run_all(specs: Sequence[NotebookSpec], given: dict, checked: dict, out: Path, *, show_code: bool, kernel: str,
-             jobs: int, timeout: float, say: Callable[[str], None], forks=None) -> list[NotebookRun]:  # fmt: skip
+             jobs: int, timeout: float, say: Callable[[str], None], forks=None,
+             kernel_env: dict[str, str] | None = None) -> list[NotebookRun]:  # fmt: skip
     """Run the notebooks in `jobs` threads; this thread watches the time limits and takes Ctrl-C."""
     from analysis.runner.render import prepare_render, write_index
 
@@ -963,7 +983,7 @@ def _run_all(specs: Sequence[NotebookSpec], given: dict, checked: dict, out: Pat
         say(f"[{i}/{total}] {spec.name}: started")
         try:
             run = _execute(spec, params, out, show_code, kernel, sections, timeout=timeout, job=job, publish=publish,
-                           forks=forks)
+                           forks=forks, kernel_env=kernel_env)
         except _Stopped:
             say(f"[{i}/{total}] {spec.name}: interrupted, not kept")
             return None
