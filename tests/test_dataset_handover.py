@@ -71,3 +71,26 @@ def test_the_runner_hands_over_only_a_load_that_does_not_warn(demo, tmp_path, mo
     with pytest.warns(UserWarning, match="a problem the notebook must show"):  # still shown by the runner
         suite._check_needs(spec, {"data": str(demo)}, {}, str(other))
     assert list(other.glob("*.pkl")) == []
+
+
+def test_the_hand_over_is_kept_in_the_output_folder_and_a_failed_save_is_not_fatal(demo, tmp_path, monkeypatch):
+    seen = []
+    real = ds.hand_over
+
+    def watched(dataset, folder, *args, **kwargs):
+        seen.append(folder)
+        return real(dataset, folder, *args, **kwargs)
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(ds, "hand_over", watched)
+    runs = suite.run_suite(out_dir=out, only=["00_overview"], data=str(demo), progress=lambda _: None)
+    assert [r.status for r in runs] == ["succeeded"]
+    assert len(seen) == 1 and seen[0].startswith(str(out / suite.HANDOVER_PREFIX))  # the folder the user named
+    assert not list(out.glob(f"{suite.HANDOVER_PREFIX}*"))  # and removed after the run
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ds, "hand_over", full)  # a saving, not a need: the notebook loads the data itself
+    again = suite.run_suite(out_dir=out, only=["00_overview"], data=str(demo), progress=lambda _: None)
+    assert [r.status for r in again] == ["succeeded"]

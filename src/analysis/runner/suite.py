@@ -52,6 +52,7 @@ DEFAULT_TIMEOUT = 1800  # seconds a notebook may run: each cell, and the whole n
 KILL_GRACE = 5.0  # seconds between interrupting a timed-out kernel and killing it
 STOP_WAIT = 10.0  # seconds Ctrl-C waits for the notebooks it stopped to clear up
 STAGING_PREFIX = ".connlab-tmp-"  # <out>/.connlab-tmp-<name>-<pid>-<random>/: a notebook being executed
+HANDOVER_PREFIX = ".connlab-datasets-"  # <out>/.connlab-datasets-<random>/: data sets for the kernels (`hand_over`)
 RECORD_NAME = ".connlab-run.json"  # <out>/<name>/.connlab-run.json: the index row of the report beside it
 KIND_TEXT = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "text",
              "none": "a value or none", "list": "a JSON list", "dict": "a JSON object"}  # fmt: skip
@@ -414,6 +415,8 @@ def _clean_staging(out: Path) -> list[str]:
                 os.rename(child, out / child.name)
         shutil.rmtree(tmp, ignore_errors=True)
         left.append(tmp.name)
+    for tmp in out.glob(f"{HANDOVER_PREFIX}*"):  # a killed run's hand-over: not a report
+        shutil.rmtree(tmp, ignore_errors=True)
     for tmp in out.glob(".*.html.*.tmp"):  # of `write_atomically`
         tmp.unlink(missing_ok=True)
     return left
@@ -612,7 +615,10 @@ def _check_needs(spec: NotebookSpec, params: dict, datasets: dict,
             for w in caught:  # shown (or raised) as the filters say, as if not caught
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             if handover and not caught:  # a notebook's load that warns must warn in the notebook: not handed over
-                hand_over(datasets[key], handover, resolve(key[0]), codebook=codebook)
+                try:
+                    hand_over(datasets[key], handover, resolve(key[0]), codebook=codebook)
+                except OSError:  # a saving, not a need: the notebook loads the data set itself
+                    pass
     dataset = datasets[key]
     if dataset is None:
         return None, {}
@@ -914,7 +920,8 @@ def run_suite(
         given = {spec.name: {k: v for k, v in (common | per_notebook.get(spec.name, {}) | values).items()
                              if k in spec.parameters} for spec in specs}  # fmt: skip
         forks = _fork_server(kernel, specs)  # its imports run while the data sets are checked
-        handover = tempfile.mkdtemp(prefix="connlab-datasets-")  # the data sets loaded for the checks, for the kernels
+        # the data sets loaded for the checks, for the kernels: in the folder the user named, removed after the run
+        handover = tempfile.mkdtemp(prefix=HANDOVER_PREFIX, dir=out)
         try:
             from analysis.data.dataset import HANDOVER_ENV
 
