@@ -273,6 +273,79 @@ def _show_input_errors_plainly() -> None:
     shell.set_custom_exc((AnalysisError,), handler)
 
 
+def _tight_png(fig) -> tuple[bytes, object]:
+    """``fig`` as PNG, as ``savefig(format="png", bbox_inches="tight", facecolor="white")`` at its dpi
+    makes it, and its tight box (inches, padded) or None; with one drawing instead of savefig's two.
+
+    savefig lays the figure out in a first pass (drawing disabled) to measure the tight box, then
+    draws it again into a canvas of that size. Here the figure is drawn once on its Agg canvas, the
+    tight box measured on that drawing, and the pixels inside it cut out: the same image (the same
+    pixels when the box starts on a whole pixel, else shifted by under a pixel). A box reaching
+    beyond the figure (an artist outside it), or a canvas that is not Agg, takes savefig's route."""
+    from matplotlib import image, rcParams
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if isinstance(fig.canvas, FigureCanvasAgg):
+        facecolor = fig.get_facecolor()
+        fig.set_facecolor("white")
+        try:
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            content = fig.get_tightbbox(renderer)
+            pixels = np.asarray(renderer.buffer_rgba())
+        finally:
+            fig.set_facecolor(facecolor)
+        tight = content.padded(rcParams["savefig.pad_inches"])
+        width_in, height_in = fig.get_size_inches()
+        if content.x0 >= 0 and content.y0 >= 0 and content.x1 <= width_in and content.y1 <= height_in:
+            # savefig's canvas is the padded box: the figure's pixels inside it, white (the
+            # figure's face, stretched over that canvas) where the padding is beyond the figure
+            height, width = pixels.shape[:2]
+            dpi = fig.dpi
+            columns, rows = _pixels(tight.width * dpi), _pixels(tight.height * dpi)
+            # savefig moves the figure by the box's lower left corner; its rows count from the top
+            left, top = _pixels(tight.x0 * dpi, floor=True), _pixels(height - rows - tight.y0 * dpi, floor=True)
+            cut = np.full((rows, columns, 4), 255, dtype=np.uint8)
+            x0, y0 = max(left, 0), max(top, 0)
+            x1, y1 = min(left + columns, width), min(top + rows, height)
+            cut[y0 - top:y1 - top, x0 - left:x1 - left] = pixels[y0:y1, x0:x1]
+            buffer = io.BytesIO()
+            image.imsave(buffer, cut, format="png", dpi=dpi)
+            return buffer.getvalue(), tight
+    buffer = io.BytesIO()
+    fig.canvas.print_figure(buffer, format="png", bbox_inches="tight", dpi=fig.dpi, facecolor="white")
+    return buffer.getvalue(), None
+
+
+def _pixels(size: float, *, floor: bool = False) -> int:
+    """`size` pixels as a whole number, as Agg takes it (``int``; `floor`: rounded down), with `size`
+    taken as whole when it is one but for the last bits of its floating-point sum."""
+    whole = round(size)
+    if abs(size - whole) < 1e-6:
+        return int(whole)
+    return math.floor(size) if floor else int(size)
+
+
+def _save_svg(fig, path: Path, tight) -> None:
+    """``fig`` as SVG at `path`, cut to `tight` (inches; None: measured by savefig). With the box given
+    and no layout engine, savefig skips its layout pass: a figure of `analysis.report.figures` is laid
+    out once, when it is made (``tight_layout``), and its placeholder engine only marks that."""
+    from matplotlib import rcParams
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    engine = fig.get_layout_engine()
+    fixed = engine is None or type(engine) is PlaceHolderLayoutEngine  # no layout left to do at drawing
+    if tight is None or not fixed or rcParams["figure.autolayout"] or rcParams["figure.constrained_layout.use"]:
+        fig.savefig(path, format="svg", bbox_inches="tight", facecolor="white")
+        return
+    fig.set_layout_engine(None)  # no engine (matplotlib's default rc): savefig draws once
+    try:
+        fig.savefig(path, format="svg", bbox_inches=tight, facecolor="white")
+    finally:
+        if engine is not None:
+            fig.set_layout_engine(engine)
+
+
 def _show_figures_with_alt_text(folder: Path) -> None:
     """In a notebook, show every matplotlib figure as a PNG whose output metadata carries the
     figure's text description (``fig.get_label()``, set by `analysis.report.figures`) as ``alt``,
@@ -291,15 +364,13 @@ def _show_figures_with_alt_text(folder: Path) -> None:
     shown: list[dict] = []
 
     def png_with_alt(fig: Figure):
-        buffer = io.BytesIO()
-        fig.canvas.print_figure(buffer, format="png", bbox_inches="tight", dpi=fig.dpi, facecolor="white")
-        data = buffer.getvalue()
+        data, tight = _tight_png(fig)
         alt = fig.get_label()  # empty for a figure not made by analysis.report.figures: the browser test fails it
         stem = f"figure-{len(shown) + 1:02d}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{stem}.png").write_bytes(data)
-            fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches="tight", facecolor="white")
+            _save_svg(fig, folder / f"{stem}.svg", tight)
             title = fig._suptitle.get_text() if fig._suptitle is not None else ""
             title = title or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
             shown.append({"file": stem, "title": title, "alt": alt})
