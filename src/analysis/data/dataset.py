@@ -14,6 +14,8 @@ import hashlib
 import json
 import os
 import pickle
+import stat
+import threading
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
@@ -30,6 +32,7 @@ from analysis.data.readers import CHUNK_ROWS, FormatInfo, iter_table
 from analysis.data.validate import PROBLEM_COLUMNS, ValidationError, _read_as_numbers, check_table
 from analysis.exceptions import CodebookError, DataError
 from analysis.paths import PROCESSED_DIR, data_roots, resolve
+from analysis.yaml_files import MAX_BYTES
 
 __all__ = ["TableFile", "Dataset", "file_sha256", "load_dataset", "hand_over", "write_processed"]
 
@@ -547,6 +550,57 @@ def _handed_over(data, codebook, strict, data_root, keep_tables) -> Dataset | No
     return dataset
 
 
+class _Digest:
+    """`file_sha256(path)`, computed in a thread started now: hashlib and file reads release the GIL, so
+    the hash of a data file takes no time of its own while the file is read and checked (on a second
+    core). A path that is not a regular file is hashed only when asked (a pipe would block)."""
+
+    def __init__(self, path: Path):
+        self.path, self.value, self.error = path, None, None
+        self.thread = threading.Thread(target=self._run, name="sha256", daemon=True) if path.is_file() else None
+        if self.thread is not None:
+            self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.value = file_sha256(self.path)
+        except BaseException as exc:  # raised by `result`, in the caller's thread
+            self.error = exc
+
+    def result(self) -> str:
+        """The SHA-256 hex digest (waits for the thread); the error of `file_sha256` if it failed."""
+        if self.thread is None:
+            return file_sha256(self.path)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+#: checked codebooks by (path, SHA-256 of the file's bytes), pickled: a codebook loaded again unchanged is
+#: not parsed and checked again (7 ms for a 20 kB codebook), and every caller gets its own copy
+_CODEBOOKS: dict[tuple[str, str], bytes] = {}
+_CODEBOOKS_KEPT = 32
+
+
+def _read_codebook(path: Path) -> tuple[dict, str]:
+    """`read_codebook(path)` and the SHA-256 of the file, from `_CODEBOOKS` when the file is unchanged."""
+    try:
+        info = path.stat()
+        digest = file_sha256(path) if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_BYTES else None
+    except OSError:
+        digest = None  # read_codebook says what is wrong
+    saved = _CODEBOOKS.get((str(path), digest)) if digest else None
+    if saved is not None:
+        return pickle.loads(saved), digest
+    spec = read_codebook(path)
+    digest = file_sha256(path)  # (after reading, as the file's provenance)
+    if len(_CODEBOOKS) >= _CODEBOOKS_KEPT:
+        del _CODEBOOKS[next(iter(_CODEBOOKS))]  # the oldest
+    _CODEBOOKS[(str(path), digest)] = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+    return spec, digest
+
+
 def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict: bool = False,
                  data_root: str | Path | None = None, keep_tables: bool = True) -> Dataset:
     """Load a data set: every table its codebook lists, checked, typed, with the row ledger.
@@ -658,7 +712,7 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
             raise CodebookError(f"{data} is a folder without codebook.yaml; pass --codebook FILE.")
         spec, cb_path = _infer_codebook(data), None
     else:
-        spec = read_codebook(cb_path)
+        spec, cb_digest = _read_codebook(cb_path)
     base = cb_path.parent if cb_path is not None else data.parent
     roots = [base, *data_roots(data_root)] + ([data] if codebook is not None else [])
     tables, excluded, files, formats, problems, ledgers, removed = {}, {}, [], {}, [], [], []
@@ -670,6 +724,7 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
             path = _inside(data / Path(str(tspec["file"])).name, roots, cb_path, tname)  # the folder named
         else:
             path = _inside(base / str(tspec["file"]), roots, cb_path, tname)
+        digest = _Digest(path)  # hashed while the table is read and checked
         variables = tspec["variables"]
         drop: dict[str, str] = {}
         while True:  # identifying values first seen in a later chunk: read the table again without them
@@ -698,9 +753,9 @@ def load_dataset(data: str | Path, *, codebook: str | Path | None = None, strict
         formats[tname] = first.format
         problems.append(check.problems)
         ledgers.append(check.ledger)
-        files.append(TableFile(tname, str(path), file_sha256(path), len(check.ledger), n_columns))
+        files.append(TableFile(tname, str(path), digest.result(), len(check.ledger), n_columns))
     if cb_path is not None:
-        files.append(TableFile("codebook", str(cb_path), file_sha256(cb_path), 0, 0))
+        files.append(TableFile("codebook", str(cb_path), cb_digest, 0, 0))
     problems = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
     ledger = pd.concat(ledgers, ignore_index=True)
     if strict and len(problems):

@@ -103,8 +103,8 @@ def _as_floats(frame: pd.DataFrame, cols: list[str], known: dict | None = None) 
     for j, col in enumerate(cols):
         if known and col in known:
             numbers, gone = known[col]
-            np.copyto(values[:, j], numbers)
-            np.copyto(values[:, j], np.nan, where=gone)
+            values[:, j] = numbers
+            values[np.flatnonzero(gone), j] = np.nan  # (few: faster than a copy `where=gone`)
             missing[:, j] = gone
             continue
         column = frame[col]

@@ -81,7 +81,11 @@ _FULL_NAME = (rf"{_WORD}(?:\s+{_PART}(?:{_WORD}|[{_UPPER}]\.)){{1,3}}"
 
 
 def _name_reason(col) -> str | None:
-    text = str(col)
+    return _name_reason_of(str(col))
+
+
+@functools.lru_cache(maxsize=4096)  # the same column names are screened on every load
+def _name_reason_of(text: str) -> str | None:
     snake = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text))
     forms = [text] + [re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_") for s in (snake, text)]
     for pattern, reason in PII_PATTERNS.items():
@@ -105,11 +109,15 @@ def _item_texts() -> frozenset:
                      for i in load_instrument(name).items if i.text)  # fmt: skip
 
 
+def _textual(dtype) -> bool:
+    """Whether a column of this dtype may hold text (object, string or categorical)."""
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype) or \
+        isinstance(dtype, pd.CategoricalDtype)  # fmt: skip
+
+
 def _text_values(series: pd.Series) -> pd.Series | None:
     """The non-missing values of a text column as strings; None for numbers, booleans and dates."""
-    dtype = series.dtype
-    textual = pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
-    if not (textual or isinstance(dtype, pd.CategoricalDtype)):
+    if not _textual(series.dtype):
         return None
     return series.dropna().astype(str)
 
@@ -260,6 +268,7 @@ def pii_columns(columns: Iterable[str] | pd.DataFrame, variables: dict | None = 
     {}
     """
     frame = columns if isinstance(columns, pd.DataFrame) else None
+    textual = [_textual(dtype) for dtype in frame.dtypes] if frame is not None else []
     variables = variables or {}
     found = {}
     for i, col in enumerate(columns):
@@ -271,7 +280,7 @@ def pii_columns(columns: Iterable[str] | pd.DataFrame, variables: dict | None = 
             found[col] = "codebook role " + role
             continue
         reason = _name_reason(col)
-        if frame is not None and (reason is None or _free_text_only(reason)):
+        if frame is not None and textual[i] and (reason is None or _free_text_only(reason)):  # (numbers: no text)
             reason = _content_reason(frame.iloc[:, i]) or reason  # a _TEXT answer holding names: say so
         if reason:
             found[col] = reason
