@@ -91,3 +91,10 @@ def test_an_internal_error_is_a_short_message_with_exit_3(study_folder, monkeypa
     assert "Traceback" not in err
     with pytest.raises(ZeroDivisionError):
         cli.main(["--debug", "codebook", "--data", "couples.csv"])
+
+
+def test_only_may_be_given_more_than_once():
+    parser = cli.build_parser()
+    assert parser.parse_args(["run", "--only", "00", "--only", "03", "04"]).only == ["00", "03", "04"]
+    assert parser.parse_args(["run", "--only", "01"]).only == ["01"]
+    assert parser.parse_args(["run"]).only is None

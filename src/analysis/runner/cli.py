@@ -311,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="data file or data-set folder (default: each notebook's own default, the demo survey); "
                           "repeat it to run the suite on each data set, on Dask, with one index over all")
     run.add_argument("--codebook", help="codebook YAML for --data (default: found beside the data)")
-    run.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks (name or prefix, e.g. 00)")
+    run.add_argument("--only", nargs="+", action="extend", metavar="NAME",
+                     help="run only these notebooks (name or prefix, e.g. 00); may be given more than once")
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                      help="set a notebook parameter; checked against each notebook's parameters cell")  # fmt: skip
     run.add_argument("--params", metavar="FILE",
