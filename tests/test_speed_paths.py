@@ -2,7 +2,8 @@
 
 * PROCESS bootstrap: the case indices computed from the raw PCG64 stream (`_Draws`) are those of
   ``Generator.integers(0, n, dtype=np.int32)``, rejections included, and leave the generator in
-  the same state; drawing on a second thread changes nothing; the point fits (`_ols`) are
+  the same state; drawing on a second thread changes nothing; the counts by scipy's
+  ``coo_todense`` are ``np.bincount``'s; the point fits (`_ols`) are
   statsmodels' ``OLS(y, X).fit()`` numbers and the p-values scipy.stats'.
 * CFA: the covariance matrix by blocks of rows (`_cross_products`) is einsum's; the expected
   information by two-operand einsums is the three-operand one's; the RMSEA interval from the
@@ -37,7 +38,8 @@ def _draw_emulated(rng, n, sizes):
     out = []
     for rows, cols in sizes:
         keys = np.empty((rows, cols), dtype=np.intp)
-        draws.fill(keys, np.zeros((rows, 1), dtype=np.intp))
+        draws.fill(keys)
+        draws.indices(keys)
         out.append(keys.copy())
     draws.close()
     return out
@@ -145,8 +147,38 @@ def test_generator_passed_in_ends_where_integers_leave_it(monkeypatch):
     assert g1.bit_generator.state == g2.bit_generator.state
 
 
+def test_counts_by_coo_todense_are_those_of_bincount(monkeypatch):
+    """The counts come from scipy's private ``coo_todense`` (it runs without the GIL) with this
+    scipy, and equal ``np.bincount``'s; without it the bootstrap counts with ``np.bincount``
+    and gives the same numbers to the last bit."""
+    assert pb._coo_todense() is not None  # scipy still has it: the fast route is the one tested
+    rng = np.random.default_rng(8)
+    for c, n in [(1, 1), (3, 7), (65, 1000), (2, 50_000)]:
+        indices = rng.integers(0, n, size=(c, n)).astype(np.intp)
+        bins = indices + n * np.arange(c)[:, None]
+        expected = np.bincount(bins.reshape(-1), minlength=c * n).reshape(c, n).astype(float)
+        np.testing.assert_array_equal(pb._Tally(c, n).counts(indices), expected)
+    frame = _frame(1000, seed=2)
+    fast = _boot(frame, 4, monkeypatch)
+    monkeypatch.setattr(pb, "_COO_TODENSE", [None])
+    assert pb._Tally(5, 10).scatter is None
+    _assert_same(_boot(frame, 4, monkeypatch), fast)
+    _assert_same(_boot(frame, 4, monkeypatch, thread_cells=10**12), fast)
+
+
+def test_a_coo_todense_that_differs_is_not_used(monkeypatch):
+    import scipy.sparse._sparsetools as sparsetools
+
+    monkeypatch.setattr(pb, "_COO_TODENSE", [])
+    monkeypatch.setattr(sparsetools, "coo_todense", lambda *args: None)  # adds nothing
+    assert pb._coo_todense() is None
+    monkeypatch.setattr(pb, "_COO_TODENSE", [])
+    monkeypatch.delattr(sparsetools, "coo_todense")
+    assert pb._coo_todense() is None
+
+
 def test_an_error_on_the_draw_thread_reaches_the_caller(monkeypatch):
-    def broken(self, keys, offsets):
+    def broken(self, keys):
         raise MemoryError("no room for the draws")
 
     monkeypatch.setattr(pb._Draws, "fill", broken)

@@ -13,6 +13,7 @@ statsmodels' numbers, computed with its numpy calls (`_ols`) where its objects c
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import sys
@@ -265,7 +266,9 @@ class _Draws:
     would have; any other generator is asked through ``integers`` itself. tests/test_speed_paths.py
     checks both against ``integers`` (seeds with and without rejections, odd n, n = 2**k).
 
-    `fill` writes ``row * n + index`` (the bins of ``np.bincount``) into a ``(rows, n)`` intp array.
+    `fill` writes the draws into a ``(rows, n)`` intp array, and `indices` turns them into the case
+    indices in place (for PCG64 `fill` leaves ``u * n`` and `indices` takes its top 32 bits: on
+    the caller's thread, while the second thread draws the next chunk).
     """
 
     def __init__(self, rng: np.random.Generator, n: int):
@@ -291,10 +294,10 @@ class _Draws:
             # numpy keeps the last high half even once used (has_uint32 = 0): the same state
             self.has, self.half = rest % 2, int(halves[-1])
 
-    def fill(self, keys: np.ndarray, offsets: np.ndarray) -> None:
+    def fill(self, keys: np.ndarray) -> None:
         rows, n = keys.shape
         if not self.fast:
-            np.add(self.rng.integers(0, n, size=(rows, n), dtype=np.int32), offsets[:rows], out=keys)
+            keys[...] = self.rng.integers(0, n, size=(rows, n), dtype=np.int32)
             return
         prod = keys.reshape(-1).view(np.uint64)  # u * n, then its top 32 bits: the index
         self._candidates(rows * n, prod)
@@ -305,8 +308,13 @@ class _Draws:
                 self._candidates(len(more), more)
                 kept = np.concatenate([kept, more[more.view(np.uint32)[::2] >= self.threshold]])
             prod[:] = kept
-        np.right_shift(prod, np.uint64(32), out=prod)
-        keys += offsets[:rows]
+
+    def indices(self, keys: np.ndarray) -> np.ndarray:
+        """The case indices of the draws `keys` written by `fill` (in place)."""
+        if self.fast:
+            prod = keys.reshape(-1).view(np.uint64)
+            np.right_shift(prod, np.uint64(32), out=prod)
+        return keys
 
     def close(self) -> None:
         """Leave the generator's kept half where ``integers`` would have left it."""
@@ -317,17 +325,17 @@ class _Draws:
 
 
 class _KeyStream:
-    """The bins of every chunk of a round, in order; drawn on a second thread for a large round.
+    """The draws of every chunk of a round, in order; drawn on a second thread for a large round.
 
-    With the thread, chunk j + 1 is drawn while the caller counts and multiplies chunk j (numpy
-    releases the GIL in both). The draws are the same either way: one thread draws every chunk
-    in stream order; three preallocated buffers circulate between it and the caller.
+    With the thread, the next chunks are drawn while the caller counts and multiplies the current
+    one: numpy releases the GIL in the draws and the product, and `_Tally` counts without it. The
+    draws are the same either way: one thread draws every chunk in stream order; three
+    preallocated buffers circulate between it and the caller.
     """
 
-    def __init__(self, draws: _Draws, sizes: list[int], offsets: np.ndarray, *, threaded: bool):
-        self.draws, self.sizes, self.offsets = draws, sizes, offsets
-        n = draws.n
-        self.slots = [np.empty((max(sizes), n), dtype=np.intp) for _ in range(3 if threaded else 1)]
+    def __init__(self, draws: _Draws, sizes: list[int], *, threaded: bool):
+        self.draws, self.sizes = draws, sizes
+        self.slots = [np.empty((max(sizes), draws.n), dtype=np.intp) for _ in range(3 if threaded else 1)]
         self.thread = None
         self.next_size = iter(sizes)
         if threaded:
@@ -344,16 +352,16 @@ class _KeyStream:
                 slot = self.free.get()
                 if self.stop or slot is None:
                     return
-                self.draws.fill(self.slots[slot][:rows], self.offsets)
+                self.draws.fill(self.slots[slot][:rows])
                 self.filled.put(slot)
         except BaseException as exc:  # handed to the caller, which raises it
             self.filled.put(exc)
 
     def next(self) -> np.ndarray:
-        """The bins of the next chunk, valid until `release`."""
+        """The draws of the next chunk (see `_Draws.fill`), valid until `release`."""
         rows = next(self.next_size)
         if self.thread is None:
-            self.draws.fill(self.slots[0][:rows], self.offsets)
+            self.draws.fill(self.slots[0][:rows])
             return self.slots[0][:rows]
         slot = self.filled.get()
         if isinstance(slot, BaseException):
@@ -371,6 +379,66 @@ class _KeyStream:
             self.free.put(None)
             self.thread.join()
             self.thread = None
+
+
+class _Tally:
+    """The counts matrix of a chunk: ``counts[b, i]`` = how often case i was drawn in resample b.
+
+    The counts are those of ``np.bincount`` (row b's indices offset by ``b * n``, unit weights, as
+    floats for the product). They are computed with scipy's ``coo_todense`` (sparsetools, C++:
+    ``B[row * n + index] += 1.0`` for each draw), which runs without the GIL, so the draws of the
+    next chunk proceed on the second thread while this one is counted; ``np.bincount`` holds
+    the GIL and, in the caller, stalled every numpy call of the drawing thread (about a third
+    of the bootstrap's time). ``coo_todense`` is private to scipy: it is checked against
+    ``np.bincount`` on a small case when first used, and ``np.bincount`` counts if it is absent
+    or differs (the same counts, only slower; tests/test_speed_paths.py checks both routes).
+    """
+
+    def __init__(self, chunk: int, n: int):
+        self.scatter = _coo_todense()
+        self.rows, self.ones = _row_numbers(chunk, n)
+        self.buffer = np.empty(chunk * n)
+
+    def counts(self, indices: np.ndarray) -> np.ndarray:
+        """The counts of `indices` (resamples x n, intp), valid until the next call."""
+        c, n = indices.shape
+        cells = c * n
+        if self.scatter is None:
+            bins = indices + self.rows[:cells].reshape(c, n) * n
+            return np.bincount(bins.reshape(-1), weights=self.ones[:cells], minlength=cells).reshape(c, n)
+        out = self.buffer[:cells]
+        out.fill(0.0)
+        self.scatter(c, n, cells, self.rows[:cells], indices.reshape(-1), self.ones[:cells], out, 0)
+        return out.reshape(c, n)
+
+
+@functools.lru_cache(maxsize=4)
+def _row_numbers(chunk: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The row number of every cell of a ``(chunk, n)`` counts matrix, and as many ones (read-only,
+    shared by every bootstrap of that shape)."""
+    rows = np.repeat(np.arange(chunk, dtype=np.intp), n)
+    ones = np.ones(chunk * n)
+    rows.flags.writeable = ones.flags.writeable = False
+    return rows, ones
+
+
+_COO_TODENSE: list = []  # [function or None], set on first use
+
+
+def _coo_todense():
+    """``scipy.sparse._sparsetools.coo_todense`` if present and equal to ``np.bincount`` on a small case, else None."""
+    if not _COO_TODENSE:
+        try:
+            from scipy.sparse._sparsetools import coo_todense
+
+            rows, cols = np.array([0, 0, 1, 1, 1], dtype=np.intp), np.array([2, 2, 0, 2, 1], dtype=np.intp)
+            out = np.zeros(6)
+            coo_todense(2, 3, 5, rows, cols, np.ones(5), out, 0)
+            ok = np.array_equal(out, np.bincount(rows * 3 + cols, minlength=6))
+        except Exception:  # absent, renamed or another signature: count with np.bincount
+            ok = False
+        _COO_TODENSE.append(coo_todense if ok else None)
+    return _COO_TODENSE[0]
 
 
 def _use_thread(cells: int, chunks: int) -> bool:
@@ -420,18 +488,18 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
         layout.append((eq, None, None, xx, xy))
     sd_index = {name: (column((name,)), column((name, name))) for name in sd_columns}
     names = sorted((m for m in monomials if m), key=monomials.get)
+    data = {name: frame[name].to_numpy(dtype=float) for mono in names for name in mono}
     products = np.ones((n, len(names)))
     for c_, mono in enumerate(names):
         for name in mono:
-            products[:, c_] *= frame[name].to_numpy(dtype=float)
+            products[:, c_] *= data[name]
     chunk = int(max(1, min(n_boot, CHUNK_CELLS // n)))
     out = {eq.outcome: np.empty((n_boot, len(eq.terms) + 1)) for eq in equations}
     sds = {name: np.empty(n_boot) for name in sd_columns}
     filled, failed = 0, 0
     # the draws of a chunk are one stream (32-bit halves kept across calls), so the resamples do
     # not depend on the chunk size; the counts' matrix product does in its last bits: keep CHUNK_CELLS
-    offsets = (n * np.arange(chunk, dtype=np.intp))[:, None]
-    ones = np.ones(chunk * n)  # bincount's weights: the counts come as floats, ready for the product
+    tally = _Tally(chunk, n)
     draws = _Draws(rng, n)
     while filled < n_boot:  # one round draws what is missing; failed resamples are redrawn
         need = n_boot - filled
@@ -441,12 +509,11 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
         ok = np.ones(need, dtype=bool)
         starts = range(0, need, chunk)  # only the O(resamples x cases) work is chunked
         sizes = [min(chunk, need - start) for start in starts]
-        stream = _KeyStream(draws, sizes, offsets, threaded=_use_thread(need * n, len(sizes)))
+        stream = _KeyStream(draws, sizes, threaded=_use_thread(need * n, len(sizes)))
         try:
             for start, c in zip(starts, sizes, strict=True):
-                keys = stream.next()
-                counts = np.bincount(keys.reshape(-1), weights=ones[:c * n], minlength=c * n).reshape(c, n)
-                stream.release()
+                counts = tally.counts(draws.indices(stream.next()))
+                stream.release()  # the buffer goes back to the drawing thread
                 sums[start:start + c, :-1] = counts @ products
                 for eq, X, y, _, _ in layout:
                     if eq.logistic:
