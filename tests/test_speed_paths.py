@@ -177,6 +177,42 @@ def test_a_coo_todense_that_differs_is_not_used(monkeypatch):
     assert pb._coo_todense() is None
 
 
+def test_scratch_buffers_are_kept_per_thread_and_sized(monkeypatch):
+    a = pb._scratch("test", (3, 4), np.intp)
+    assert a.shape == (3, 4) and a.dtype == np.intp
+    b = pb._scratch("test", (2, 5), np.intp)  # smaller: a view of the same memory
+    assert b.shape == (2, 5) and np.shares_memory(a, b)
+    c = pb._scratch("test", (5, 5), np.intp)  # larger: a new buffer, kept from then on
+    assert not np.shares_memory(a, c) and np.shares_memory(c, pb._scratch("test", (25,), np.intp))
+    assert pb._scratch("test", (2,), np.float64).dtype == np.float64
+    other = []
+    worker = threading.Thread(target=lambda: other.append(pb._scratch("test", (3, 4), np.intp)))
+    worker.start()
+    worker.join()
+    assert not np.shares_memory(other[0], pb._scratch("test", (3, 4), np.intp))  # one set per thread
+    monkeypatch.setattr(pb, "SCRATCH_BYTES", 100)
+    big = pb._scratch("big", (200,), np.float64)
+    assert not np.shares_memory(big, pb._scratch("big", (200,), np.float64))  # above the limit: not kept
+
+
+def test_bootstraps_in_a_row_and_in_threads_give_the_same_numbers(monkeypatch):
+    """The kept buffers carry nothing from one call to the next, nor between threads."""
+    frame, small = _frame(1000, seed=5), _frame(60, seed=6)
+    ref = _boot(frame, 9, monkeypatch)
+    ref_small = _boot(small, 2, monkeypatch)
+    _assert_same(_boot(frame, 9, monkeypatch), ref)
+    results = []
+    workers = [threading.Thread(target=lambda: results.append(pb.bootstrap(
+        frame, EQUATIONS, n_boot=1500, seed=9, sd_columns=["x", "y"]))) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    _assert_same(_boot(small, 2, monkeypatch), ref_small)
+    for worker in workers:
+        worker.join()
+    for result in results:
+        _assert_same(result, ref)
+
+
 def test_an_error_on_the_draw_thread_reaches_the_caller(monkeypatch):
     def broken(self, keys):
         raise MemoryError("no room for the draws")
