@@ -512,7 +512,7 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
         layout.append((eq, None, None, xx, xy))
     sd_index = {name: (column((name,)), column((name, name))) for name in sd_columns}
     names = sorted((m for m in monomials if m), key=monomials.get)
-    data = {name: frame[name].to_numpy(dtype=float) for mono in names for name in mono}
+    data = {name: frame[name].to_numpy(dtype=float) for name in dict.fromkeys(n for mono in names for n in mono)}
     products = np.ones((n, len(names)))
     for c_, mono in enumerate(names):
         for name in mono:
