@@ -60,13 +60,28 @@ def term_name(term: tuple) -> str:
 
 def design(frame: pd.DataFrame, terms) -> np.ndarray:
     """Intercept plus one column per term (products of the named columns)."""
+    column = _column_reader(frame)
     cols = [np.ones(len(frame))]
     for term in terms:
         col = np.ones(len(frame))
         for name in term:
-            col = col * frame[name].to_numpy(dtype=float)
+            col = col * column(name)
         cols.append(col)
     return np.column_stack(cols)
+
+
+def _column_reader(frame: pd.DataFrame):
+    """``name -> frame[name].to_numpy(dtype=float)`` (the same values), taken from the frame's one
+    float block when it has one (a view, not a pandas column each time: the prepared frames of
+    these models are all float)."""
+    try:
+        values = frame.to_numpy(dtype=float, copy=False)
+    except (TypeError, ValueError):
+        return lambda name: frame[name].to_numpy(dtype=float)
+    if not frame.columns.is_unique:
+        return lambda name: frame[name].to_numpy(dtype=float)
+    position = {name: j for j, name in enumerate(frame.columns)}
+    return lambda name: values[:, position[name]]
 
 
 def prepare(data: pd.DataFrame, columns: dict[str, object], *,
@@ -149,9 +164,9 @@ class _Ols:
     rsquared: float
 
 
-def _ols(X: np.ndarray, y: np.ndarray) -> _Ols:
+def _ols(X: np.ndarray, y: np.ndarray, svd: tuple | None = None) -> _Ols:
     # statsmodels.tools.tools.pinv_extended(X), then RegressionModel.fit / RegressionResults
-    u, s, vt = np.linalg.svd(X, False)
+    u, s, vt = np.linalg.svd(X, False) if svd is None else svd
     cutoff = 1e-15 * np.maximum.reduce(s)
     s = np.where(s > cutoff, 1.0 / s, 0.0)
     pinv = np.dot(np.transpose(vt), np.multiply(s[:, np.newaxis], np.transpose(u)))
@@ -160,8 +175,9 @@ def _ols(X: np.ndarray, y: np.ndarray) -> _Ols:
     resid = y - np.dot(X, coef)
     ssr = np.dot(resid, resid)
     vcov = np.dot(pinv, np.transpose(pinv)) * (ssr / df_resid)
-    weights = np.repeat(np.array(1.0), len(y))  # OLS is WLS with unit weights: its centered_tss
-    tss = np.sum(weights * (y - np.average(y, weights=weights)) ** 2)
+    # OLS is WLS with unit weights: its centered_tss, sum(w * (y - average(y, weights=w)) ** 2) with
+    # w = 1, is this to the last bit (times 1.0 and a sum of ones change nothing)
+    tss = np.sum((y - y.sum() / len(y)) ** 2)
     return _Ols(coef, vcov, df_resid, ssr, 1 - ssr / tss)
 
 
@@ -193,13 +209,22 @@ class Fit:
                 "ci_low": coef - self.crit * se, "ci_high": coef + self.crit * se}
 
 
+def _rank(X: np.ndarray, svd: tuple | None) -> int:
+    """``np.linalg.matrix_rank(X)``, from the singular values of `svd` when given (the fit's own)."""
+    if svd is None:
+        return int(np.linalg.matrix_rank(X))
+    s = svd[1]
+    return int(np.count_nonzero(s > s.max() * max(X.shape) * np.finfo(s.dtype).eps))
+
+
 def fit_equation(frame: pd.DataFrame, eq: Equation, *, robust: str | None = None, ci: float = 0.95) -> Fit:
     """OLS (classical or, with ``robust="HC3"``, HC3 covariance; t tests) or maximum-likelihood
     logistic regression (`robust` does not apply)."""
     X = design(frame, eq.terms)
-    y = frame[eq.outcome].to_numpy(dtype=float)
+    y = np.ascontiguousarray(_column_reader(frame)(eq.outcome))
     n, k = X.shape
-    if np.linalg.matrix_rank(X) < k:
+    svd = np.linalg.svd(X, False) if not eq.logistic and robust != "HC3" else None
+    if _rank(X, svd) < k:
         raise DataError(f"The predictors of {eq.outcome!r} ({', '.join(eq.names[1:])}) are collinear; drop one.")
     if eq.logistic:
         res = Logit(y, X).fit(disp=0, method="newton", maxiter=100, tol=1e-12)
@@ -215,7 +240,7 @@ def fit_equation(frame: pd.DataFrame, eq: Equation, *, robust: str | None = None
             res = OLS(y, X).fit(cov_type="HC3", use_t=True)
             coef, vcov, df_resid, r2, mse = res.params, res.cov_params(), res.df_resid, res.rsquared, res.mse_resid
         else:
-            ols = _ols(X, y)
+            ols = _ols(X, y, svd)
             coef, vcov, df_resid, r2 = ols.coef, ols.vcov, ols.df_resid, ols.rsquared
             mse = ols.ssr / df_resid
         stat = coef / np.sqrt(np.diag(vcov))

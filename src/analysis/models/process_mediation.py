@@ -318,7 +318,7 @@ def _run(frame, excluded, *, x, mediators, y, w, covs, model, serial, logistic, 
         for row in rows:
             if row["effect"] in ("total", "direct", "conditional direct"):
                 row["std_estimate"] = row["estimate"] * scale_pt
-    effects = pd.DataFrame({c: [row.get(c, np.nan) for row in rows] for c in _EFFECT_COLUMNS})
+    effects = pd.DataFrame({c: _as_column([row.get(c, np.nan) for row in rows]) for c in _EFFECT_COLUMNS})
     effects.attrs = {"ci": ci, "ci_type": ci_type, "n_boot": n_boot, "seed": seed}
     columns = [f.columns() for f in fits]  # the equations' tables, stacked: `paths`
     paths = pd.DataFrame({c: ([v for col in columns for v in col[c]] if c in ("outcome", "term")
@@ -346,7 +346,15 @@ def _frame_of_rows(rows: list[dict], columns: list | None = None) -> pd.DataFram
         columns = list(dict.fromkeys(k for row in rows for k in row))
     if not rows:
         return pd.DataFrame(rows, columns=columns)
-    return pd.DataFrame({c: [row.get(c, np.nan) for row in rows] for c in columns})
+    return pd.DataFrame({c: _as_column([row.get(c, np.nan) for row in rows]) for c in columns})
+
+
+def _as_column(values: list):
+    """`values` as a float64 array when every one is a Python or numpy float64 (pandas infers
+    float64 from such a list, element by element), else the list itself."""
+    if values and all(type(v) is float or type(v) is np.float64 for v in values):
+        return np.array(values, dtype=np.float64)
+    return values
 
 
 def _term_row(fit, i: int) -> dict:
