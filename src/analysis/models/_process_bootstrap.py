@@ -515,6 +515,24 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
         raise ParameterError(f"`n_boot` must be an integer of at least 100, but {n_boot!r} was passed.")
     rng = np.random.default_rng(seed)
     n = len(frame)
+    chunk = int(max(1, min(n_boot, CHUNK_CELLS // n)))
+    # the draws of a chunk are one stream (32-bit halves kept across calls), so the resamples do
+    # not depend on the chunk size; the counts' matrix product does in its last bits: keep CHUNK_CELLS
+    draws = _Draws(rng, n)
+    stream = _KeyStream(draws, _chunk_sizes(n_boot, chunk), threaded=_use_thread(n_boot * n, -(-n_boot // chunk)))
+    try:  # the first round is drawn while the products are set up
+        return _bootstrap(frame, equations, n_boot, sd_columns, draws, stream, chunk)
+    finally:
+        stream.close()
+        draws.close()
+
+
+def _chunk_sizes(need: int, chunk: int) -> list[int]:
+    return [min(chunk, need - start) for start in range(0, need, chunk)]
+
+
+def _bootstrap(frame, equations, n_boot, sd_columns, draws, stream, chunk) -> dict:
+    n = len(frame)
     # Every cross-product needed is a monomial in the data columns (x*x, x*m, m*y, ...): each
     # distinct one is one column of `products`; the constant's (sum of counts) is n itself.
     monomials: dict[tuple, int] = {(): -1}
@@ -537,19 +555,15 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
         layout.append((eq, None, None, xx, xy))
     sd_index = {name: (column((name,)), column((name, name))) for name in sd_columns}
     names = sorted((m for m in monomials if m), key=monomials.get)
-    data = {name: frame[name].to_numpy(dtype=float) for name in dict.fromkeys(n for mono in names for n in mono)}
+    data = {name: frame[name].to_numpy(dtype=float) for name in dict.fromkeys(v for mono in names for v in mono)}
     products = np.ones((n, len(names)))
     for c_, mono in enumerate(names):
         for name in mono:
             products[:, c_] *= data[name]
-    chunk = int(max(1, min(n_boot, CHUNK_CELLS // n)))
     out = {eq.outcome: np.empty((n_boot, len(eq.terms) + 1)) for eq in equations}
     sds = {name: np.empty(n_boot) for name in sd_columns}
     filled, failed = 0, 0
-    # the draws of a chunk are one stream (32-bit halves kept across calls), so the resamples do
-    # not depend on the chunk size; the counts' matrix product does in its last bits: keep CHUNK_CELLS
     tally = _Tally(chunk, n)
-    draws = _Draws(rng, n)
     while filled < n_boot:  # one round draws what is missing; failed resamples are redrawn
         need = n_boot - filled
         sums = np.empty((need, len(names) + 1))
@@ -557,8 +571,9 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
         coefs = {eq.outcome: np.empty((need, len(eq.terms) + 1)) for eq in equations}
         ok = np.ones(need, dtype=bool)
         starts = range(0, need, chunk)  # only the O(resamples x cases) work is chunked
-        sizes = [min(chunk, need - start) for start in starts]
-        stream = _KeyStream(draws, sizes, threaded=_use_thread(need * n, len(sizes)))
+        sizes = _chunk_sizes(need, chunk)
+        if filled:  # a later round (failed resamples redrawn): the first one's stream is given
+            stream = _KeyStream(draws, sizes, threaded=_use_thread(need * n, len(sizes)))
         try:
             for start, c in zip(starts, sizes, strict=True):
                 counts = tally.counts(draws.indices(stream.next()))
@@ -595,10 +610,8 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
         filled += take
         failed += need - take
         if failed > n_boot:
-            draws.close()
             raise DataError(f"{failed} bootstrap resamples could not be estimated (singular or separated); "
                             "the model is too close to the limits of these data.")
-    draws.close()
     return {"coef": out, "sd": sds, "failed": failed}
 
 
