@@ -281,6 +281,9 @@ def _pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(k)
 
 
+_HALF_BITS = np.uint64(32)
+
+
 class _Draws:
     """The resampled case indices, in the stream of ``rng.integers(0, n, size, dtype=np.int32)``.
 
@@ -339,7 +342,7 @@ class _Draws:
         """The case indices of the draws `keys` written by `fill` (in place)."""
         if self.fast:
             prod = keys.reshape(-1).view(np.uint64)
-            np.right_shift(prod, np.uint64(32), out=prod)
+            np.right_shift(prod, _HALF_BITS, out=prod)
         return keys
 
     def close(self) -> None:
@@ -564,6 +567,7 @@ def _bootstrap(frame, equations, n_boot, sd_columns, draws, stream, chunk) -> di
     sds = {name: np.empty(n_boot) for name in sd_columns}
     filled, failed = 0, 0
     tally = _Tally(chunk, n)
+    logistic = [(eq, X, y) for eq, X, y, _, _ in layout if eq.logistic]
     while filled < n_boot:  # one round draws what is missing; failed resamples are redrawn
         need = n_boot - filled
         sums = np.empty((need, len(names) + 1))
@@ -579,11 +583,10 @@ def _bootstrap(frame, equations, n_boot, sd_columns, draws, stream, chunk) -> di
                 counts = tally.counts(draws.indices(stream.next()))
                 stream.release()  # the buffer goes back to the drawing thread
                 sums[start:start + c, :-1] = counts @ products
-                for eq, X, y, _, _ in layout:
-                    if eq.logistic:
-                        beta, conv = _batch_logit(counts, X, y)
-                        coefs[eq.outcome][start:start + c] = beta
-                        ok[start:start + c] &= conv
+                for eq, X, y in logistic:
+                    beta, conv = _batch_logit(counts, X, y)
+                    coefs[eq.outcome][start:start + c] = beta
+                    ok[start:start + c] &= conv
         finally:
             stream.close()
         for eq, _, _, xx, xy in layout:  # OLS equations: one stacked solve for the whole round
@@ -600,8 +603,8 @@ def _bootstrap(frame, equations, n_boot, sd_columns, draws, stream, chunk) -> di
                                      else np.full(k, np.nan) for a, b in zip(xtx, xty, strict=True)])
             coefs[eq.outcome] = beta
             ok &= np.isfinite(beta).all(axis=1)
-        keep = np.flatnonzero(ok)
-        take = len(keep)
+        keep = np.flatnonzero(ok) if not ok.all() else slice(None)  # (a slice: no copies)
+        take = int(ok.sum())
         for name, beta in coefs.items():
             out[name][filled:filled + take] = beta[keep]
         for name, (i1, i2) in sd_index.items():
