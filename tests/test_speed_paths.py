@@ -24,6 +24,7 @@ from scipy import optimize, stats
 
 from analysis.data import validate
 from analysis.data.readers import read_table
+from analysis.exceptions import DataError
 from analysis.models import _process_bootstrap as pb
 from analysis.models.process_mediation import mediation
 from analysis.psychometrics import _sem_ml, _sem_model
@@ -211,6 +212,28 @@ def test_bootstraps_in_a_row_and_in_threads_give_the_same_numbers(monkeypatch):
         worker.join()
     for result in results:
         _assert_same(result, ref)
+
+
+@pytest.mark.parametrize("thread_cells", [1, 10**12])
+def test_a_first_round_without_one_estimable_resample_is_redrawn_then_an_error(thread_cells, monkeypatch):
+    """Every resample of a separated logistic Y fails: a second round is drawn (from the same
+    stream), then DataError; the generator ends where the route through `integers` leaves it."""
+    x = np.random.default_rng(0).normal(size=40)
+    frame = pd.DataFrame({"x": x, "y": (x > 0).astype(float)})
+    eqs = [pb.Equation("y", (("x",),), logistic=True)]
+    g1, g2 = np.random.default_rng(5), np.random.default_rng(5)
+    for g, fast in ((g1, True), (g2, False)):
+        with np.errstate(over="ignore"), pytest.raises(DataError, match="200 bootstrap resamples"):
+            _boot(frame, g, monkeypatch, thread_cells=thread_cells, fast=fast, equations=eqs, n_boot=100)
+    assert g1.bit_generator.state == g2.bit_generator.state
+
+
+def test_a_missing_column_is_an_error_before_any_draw():
+    g = np.random.default_rng(2)
+    before = g.bit_generator.state
+    with pytest.raises(DataError, match="no column 'nope'"):
+        pb.bootstrap(_frame(500), EQUATIONS, n_boot=1000, seed=g, sd_columns=["nope"])
+    assert g.bit_generator.state == before
 
 
 def test_an_error_on_the_draw_thread_reaches_the_caller(monkeypatch):

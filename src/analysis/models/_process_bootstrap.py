@@ -7,8 +7,11 @@ matrix of per-case products ``x_i x_j`` and ``x_i y``, and the small normal equa
 solved as one stack (``np.linalg.solve``). Logistic outcome equations use the same products in
 batched Newton-Raphson steps. The case indices are those of ``default_rng(seed).integers``,
 computed from the generator's raw stream (`_Draws`) and, for a large round, on a second thread
-while the counts are multiplied (`_KeyStream`): the same resamples either way. The point fits are
-statsmodels' numbers, computed with its numpy calls (`_ols`) where its objects cost more than the fit.
+while the counts are made and multiplied (`_KeyStream`): the same resamples either way. The counts
+come from scipy's ``coo_todense`` (`_Tally`), which, unlike ``np.bincount``, runs without the GIL,
+so the two threads do not stall each other; the buffers of a chunk are kept per thread between
+calls (`_scratch`). The point fits are statsmodels' numbers, computed with its numpy calls (`_ols`)
+where its objects cost more than the fit.
 """
 
 from __future__ import annotations
@@ -210,7 +213,11 @@ class Fit:
 
 
 def _rank(X: np.ndarray, svd: tuple | None) -> int:
-    """``np.linalg.matrix_rank(X)``, from the singular values of `svd` when given (the fit's own)."""
+    """``np.linalg.matrix_rank(X)``, from the singular values of `svd` when given (the fit's own).
+
+    matrix_rank's tolerance, ``max(s) * max(n, k) * eps``, on the full SVD's singular values,
+    which may differ from its values-only SVD in the last bits: the answer differs only for a
+    design whose smallest singular value is within a few ulps of that tolerance."""
     if svd is None:
         return int(np.linalg.matrix_rank(X))
     s = svd[1]
@@ -449,10 +456,10 @@ SCRATCH_BYTES = 2**23
 
 def _scratch(name: str, shape: tuple, dtype) -> np.ndarray:
     """An uninitialised buffer kept per thread from one bootstrap to the next (the draws and the
-    counts of a chunk, 0.5 MB each at most): a new one has its pages faulted in again on every
-    call, about 1 ms of a 14 ms bootstrap on these virtual machines. One caller at a time per
-    thread (the drawing thread writes the caller's buffers and is joined before `bootstrap`
-    returns); buffers above SCRATCH_BYTES are not kept."""
+    counts of a chunk: 0.5 MB each up to n = 65,536 cases, ``8 n`` bytes above): a new one has its
+    pages faulted in again on every call, about 1 ms of a 14 ms bootstrap on these virtual
+    machines. One caller at a time per thread (the drawing thread writes the caller's buffers and
+    is joined before `bootstrap` returns); buffers above SCRATCH_BYTES (8 MB) are not kept."""
     dtype = np.dtype(dtype)
     size = math.prod(shape)
     kept = _SCRATCH.__dict__
@@ -464,10 +471,20 @@ def _scratch(name: str, shape: tuple, dtype) -> np.ndarray:
     return flat[:size].reshape(shape)
 
 
-@functools.lru_cache(maxsize=4)
 def _row_numbers(chunk: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The row number of every cell of a ``(chunk, n)`` counts matrix, and as many ones (read-only,
-    shared by every bootstrap of that shape)."""
+    """The row number of every cell of a ``(chunk, n)`` counts matrix, and as many ones (read-only;
+    kept and shared by every bootstrap of that shape up to SCRATCH_BYTES each)."""
+    if chunk * n * 8 <= SCRATCH_BYTES:
+        return _kept_row_numbers(chunk, n)
+    return _new_row_numbers(chunk, n)
+
+
+@functools.lru_cache(maxsize=4)
+def _kept_row_numbers(chunk: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    return _new_row_numbers(chunk, n)
+
+
+def _new_row_numbers(chunk: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     rows = np.repeat(np.arange(chunk, dtype=np.intp), n)
     ones = np.ones(chunk * n)
     rows.flags.writeable = ones.flags.writeable = False
@@ -516,6 +533,10 @@ def bootstrap(frame: pd.DataFrame, equations: list[Equation], *, n_boot: int, se
     """
     if not isinstance(n_boot, int | np.integer) or n_boot < 100:
         raise ParameterError(f"`n_boot` must be an integer of at least 100, but {n_boot!r} was passed.")
+    # the columns are checked before the first round starts drawing (a generator passed in is
+    # then advanced only by a bootstrap that runs)
+    _require_columns(frame, [name for eq in equations for term in [(eq.outcome,), *eq.terms] for name in term]
+                     + list(sd_columns))
     rng = np.random.default_rng(seed)
     n = len(frame)
     chunk = int(max(1, min(n_boot, CHUNK_CELLS // n)))
@@ -568,6 +589,7 @@ def _bootstrap(frame, equations, n_boot, sd_columns, draws, stream, chunk) -> di
     filled, failed = 0, 0
     tally = _Tally(chunk, n)
     logistic = [(eq, X, y) for eq, X, y, _, _ in layout if eq.logistic]
+    first = True
     while filled < n_boot:  # one round draws what is missing; failed resamples are redrawn
         need = n_boot - filled
         sums = np.empty((need, len(names) + 1))
@@ -576,8 +598,9 @@ def _bootstrap(frame, equations, n_boot, sd_columns, draws, stream, chunk) -> di
         ok = np.ones(need, dtype=bool)
         starts = range(0, need, chunk)  # only the O(resamples x cases) work is chunked
         sizes = _chunk_sizes(need, chunk)
-        if filled:  # a later round (failed resamples redrawn): the first one's stream is given
+        if not first:  # a later round (failed resamples redrawn): the first one's stream is given
             stream = _KeyStream(draws, sizes, threaded=_use_thread(need * n, len(sizes)))
+        first = False
         try:
             for start, c in zip(starts, sizes, strict=True):
                 counts = tally.counts(draws.indices(stream.next()))
